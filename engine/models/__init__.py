@@ -1,0 +1,22 @@
+"""keyflow's tables, typed SQLAlchemy 2.0 (one module per area)."""
+
+from .audit import AuditEvent
+from .base import Base
+from .outbox import Notification
+from .processes import ProcessDefinition, ProcessInstance
+from .tasks import OPEN_TASK_STATES, HumanTask
+from .users import ApiToken, Role, User, user_role
+
+__all__ = [
+    "OPEN_TASK_STATES",
+    "ApiToken",
+    "AuditEvent",
+    "Base",
+    "HumanTask",
+    "Notification",
+    "ProcessDefinition",
+    "ProcessInstance",
+    "Role",
+    "User",
+    "user_role",
+]

@@ -1,0 +1,67 @@
+"""Deployed process definitions and the instances running on them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .base import Base
+from .users import User
+
+INSTANCE_STATUSES = ("running", "completed", "cancelled", "error")
+
+
+class ProcessDefinition(Base):
+    """One version of one process: the files it needs, keyed by their content hash."""
+
+    __tablename__ = "process_definition"
+    __table_args__ = (
+        UniqueConstraint("key", "version"),
+        UniqueConstraint("key", "content_hash"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(120), index=True)
+    version: Mapped[int]
+    name: Mapped[str] = mapped_column(String(200), default="")
+    content_hash: Mapped[str] = mapped_column(String(64))
+    # filename -> text of every file this process needs (its BPMN, called processes, DMN, forms)
+    files: Mapped[dict[str, Any]]
+    # role names of the lanes holding user tasks, in diagram order
+    lanes: Mapped[list[Any]]
+    deployed_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    deployed_at: Mapped[datetime]
+
+    deployed_by: Mapped[User | None] = relationship(lazy="joined")
+
+
+class ProcessInstance(Base):
+    """A running (or finished) process; its SpiffWorkflow state is stored without the spec."""
+
+    __tablename__ = "process_instance"
+    __table_args__ = (
+        # The timer poller's query: running instances whose earliest timer is due.
+        Index("ix_process_instance_wakeup", "status", "next_wakeup_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    definition_id: Mapped[int] = mapped_column(ForeignKey("process_definition.id"), index=True)
+    business_key: Mapped[str | None] = mapped_column(String(120), index=True)
+    customer_name: Mapped[str | None] = mapped_column(String(200), index=True)
+    status: Mapped[str] = mapped_column(String(16), default="running")
+    started_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    started_at: Mapped[datetime]
+    ended_at: Mapped[datetime | None]
+    state: Mapped[str] = mapped_column(Text)
+    version: Mapped[int] = mapped_column(default=1)
+    next_wakeup_at: Mapped[datetime | None]
+    error: Mapped[dict[str, Any] | None]
+
+    definition: Mapped[ProcessDefinition] = relationship(lazy="joined")
+    started_by: Mapped[User | None] = relationship(lazy="joined")
+
+    # Optimistic locking: every UPDATE checks and bumps the counter (design.md invariant 2).
+    __mapper_args__ = {"version_id_col": version}

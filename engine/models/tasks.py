@@ -1,0 +1,52 @@
+"""The human_task projection: what the inboxes, reminders and KPIs query."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .base import Base
+from .processes import ProcessInstance
+from .users import User
+
+TASK_STATES = ("ready", "claimed", "completed", "cancelled")
+OPEN_TASK_STATES = ("ready", "claimed")
+
+
+class HumanTask(Base):
+    """One user task of one instance, written in the same transaction as the workflow state."""
+
+    __tablename__ = "human_task"
+    __table_args__ = (
+        Index("ix_human_task_role_inbox", "role", "state", "due_at"),
+        Index("ix_human_task_assignee_inbox", "assignee_id", "state", "due_at"),
+        Index("ix_human_task_due", "state", "due_at"),
+        Index("ix_human_task_instance_spiff", "instance_id", "spiff_task_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    spiff_task_id: Mapped[str] = mapped_column(String(36))
+    instance_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id", ondelete="CASCADE"))
+    process_key: Mapped[str] = mapped_column(String(120))
+    customer_name: Mapped[str | None] = mapped_column(String(200))
+    bpmn_id: Mapped[str] = mapped_column(String(120))
+    name: Mapped[str] = mapped_column(String(200), default="")
+    role: Mapped[str] = mapped_column(String(40))
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    state: Mapped[str] = mapped_column(String(16), default="ready")
+    form_key: Mapped[str | None] = mapped_column(String(120))
+    created_at: Mapped[datetime]
+    claimed_at: Mapped[datetime | None]
+    completed_at: Mapped[datetime | None]
+    completed_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    due_at: Mapped[datetime | None]
+
+    instance: Mapped[ProcessInstance] = relationship(lazy="raise")
+    assignee: Mapped[User | None] = relationship(foreign_keys=[assignee_id], lazy="joined")
+
+    @property
+    def is_open(self) -> bool:
+        """Whether the task still waits for someone."""
+        return self.state in OPEN_TASK_STATES
