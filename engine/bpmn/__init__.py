@@ -1,0 +1,1 @@
+"""SpiffWorkflow integration: safe XML, keyflow's parser, clock-aware timers, state serializer."""
