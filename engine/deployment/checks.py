@@ -1,0 +1,142 @@
+"""Static checks of a parsed process: lanes are roles, forms exist, code is sandbox-safe."""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+from typing import Any, Literal
+
+from SpiffWorkflow.bpmn.specs.event_definitions.multiple import MultipleEventDefinition
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
+    CycleTimerEventDefinition,
+    TimerEventDefinition,
+)
+from SpiffWorkflow.bpmn.specs.mixins.user_task import UserTask
+
+from engine.durations import parse_duration
+from engine.errors import Problem
+from engine.roles import LANE_ROLES
+from engine.sandbox import ScriptRejected, check_source
+
+Mode = Literal["exec", "eval"]
+
+
+def check_process(
+    spec: Any, subprocess_specs: dict[str, Any], forms: dict[str, dict[str, Any]]
+) -> list[Problem]:
+    """Every problem of `spec` and the specs it calls."""
+    problems: list[Problem] = []
+    for process in [spec, *subprocess_specs.values()]:
+        for task_spec in process.task_specs.values():
+            if not getattr(task_spec, "bpmn_id", None):
+                continue  # SpiffWorkflow's own start/end bookkeeping specs
+            for element_id, reason in _check_task(task_spec, forms):
+                problems.append(Problem(process.file, element_id, reason))
+    return problems
+
+
+def _check_task(ts: Any, forms: dict[str, dict[str, Any]]) -> Iterator[tuple[str, str]]:
+    if isinstance(ts, UserTask):
+        yield from _check_user_task(ts, forms)
+    for label, source, mode in _code_of(ts):
+        try:
+            check_source(source, mode)
+        except ScriptRejected as err:
+            line = f" (line {err.lineno})" if err.lineno else ""
+            yield ts.bpmn_id, f"{label} is not allowed{line}: {err.reason}"
+    yield from _check_timers(ts)
+
+
+def _check_user_task(ts: Any, forms: dict[str, dict[str, Any]]) -> Iterator[tuple[str, str]]:
+    if not ts.lane:
+        yield ts.bpmn_id, "user task is not in a lane; put it in the lane of the role that does it"
+    elif ts.lane not in LANE_ROLES:
+        yield ts.bpmn_id, (f"lane {ts.lane!r} is not a known role; "
+                           f"use one of {', '.join(LANE_ROLES)}")
+    props = (ts.extensions or {}).get("properties", {})
+    form_key = props.get("formKey")
+    if form_key and form_key not in forms:
+        yield ts.bpmn_id, f"form {form_key!r} not found: the bundle needs forms/{form_key}.json"
+    due = props.get("dueIn")
+    if due:
+        try:
+            parse_duration(due)
+        except ValueError as err:
+            yield ts.bpmn_id, f"dueIn: {err}"
+
+
+def _code_of(ts: Any) -> Iterator[tuple[str, str, Mode]]:
+    """(label, source, mode) of every piece of code attached to a task spec."""
+    if getattr(ts, "script", None):
+        yield "script", ts.script, "exec"
+    for attr in ("prescript", "postscript"):
+        if getattr(ts, attr, None):
+            yield attr, getattr(ts, attr), "exec"
+    for condition, _target in getattr(ts, "cond_task_specs", None) or ():
+        # SpiffWorkflow wraps each sequence-flow condition in an operator holding the text.
+        source = getattr(condition, "args", [None])[0] if condition is not None else None
+        if isinstance(source, str):
+            yield "condition", source, "eval"
+    for definition in _event_definitions(ts):
+        if isinstance(definition, TimerEventDefinition):
+            yield "timer expression", definition.expression, "eval"
+    engine = getattr(ts, "dmnEngine", None)
+    if engine is not None:
+        yield from _dmn_code(engine.decision_table)
+
+
+def _dmn_code(table: Any) -> Iterator[tuple[str, str, Mode]]:
+    for item in table.inputs:
+        if item.expression:
+            yield f"decision input {item.label or item.id!r}", item.expression, "eval"
+    for rule in table.rules:
+        for entry in rule.inputEntries:
+            for lhs in entry.lhs:
+                if lhs is None or lhs.strip() in ("", "-"):
+                    continue
+                # SpiffWorkflow's DMN engine turns `> 5000` into `<input> > 5000`.
+                text = lhs.replace("?", "dmninputexpr")
+                if "dmninputexpr" not in text and not _parses(text):
+                    text = f"dmninputexpr {text}"
+                yield f"decision rule {rule.row_number} input", text, "eval"
+        for output in rule.outputEntries:
+            if getattr(output, "text", None):
+                yield f"decision rule {rule.row_number} output", output.text, "eval"
+
+
+def _parses(text: str) -> bool:
+    try:
+        ast.parse(text, mode="eval")
+    except SyntaxError:
+        return False
+    return True
+
+
+def _event_definitions(ts: Any) -> list[Any]:
+    definition = getattr(ts, "event_definition", None)
+    if definition is None:
+        return []
+    if isinstance(definition, MultipleEventDefinition):
+        return list(definition.event_definitions)
+    return [definition]
+
+
+def _check_timers(ts: Any) -> Iterator[tuple[str, str]]:
+    """A literal timer expression ("P3D") must be a valid ISO value; computed ones run later."""
+    for definition in _event_definitions(ts):
+        if not isinstance(definition, TimerEventDefinition):
+            continue
+        try:
+            value = ast.literal_eval(definition.expression.strip())
+        except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+            continue  # not a literal: check_source has judged it
+        if not isinstance(value, str):
+            yield ts.bpmn_id, "timer expression must give an ISO 8601 text such as \"P3D\""
+            continue
+        try:
+            if isinstance(definition, CycleTimerEventDefinition):
+                TimerEventDefinition.parse_iso_recurring_interval(value)
+            else:
+                TimerEventDefinition.parse_time_or_duration(value)
+        except Exception as err:  # SpiffWorkflow raises bare Exception for bad durations
+            yield ts.bpmn_id, f"timer expression {value!r} is not a valid ISO 8601 value ({err})"

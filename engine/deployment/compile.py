@@ -1,0 +1,165 @@
+"""Turn a bundle into parsed, validated process specs (no database involved)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import SchemaError
+from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
+from SpiffWorkflow.bpmn.specs.mixins.user_task import UserTask
+from SpiffWorkflow.exceptions import SpiffWorkflowException
+
+from engine.bpmn.parser import KeyflowParser
+from engine.bpmn.safe_xml import UnsafeXml, parse_xml
+from engine.durations import parse_duration
+from engine.errors import Problem
+
+from .bundle import Bundle, content_hash
+from .checks import check_process
+
+
+@dataclass(frozen=True)
+class UserTaskInfo:
+    """What keyflow reads off a user task's spec: its lane's role, form and due time."""
+
+    bpmn_id: str
+    name: str
+    role: str
+    form_key: str | None
+    due_in: timedelta | None
+    properties: dict[str, str]
+
+
+@dataclass
+class CompiledProcess:
+    """One process ready to run: spec, called specs, its forms and the files it came from."""
+
+    key: str
+    name: str
+    spec: Any
+    subprocess_specs: dict[str, Any]
+    files: dict[str, bytes]
+    forms: dict[str, dict[str, Any]] = field(default_factory=dict)
+    user_tasks: dict[str, UserTaskInfo] = field(default_factory=dict)
+
+    @property
+    def content_hash(self) -> str:
+        """The version identity: a hash of every file this process needs."""
+        return content_hash(self.files)
+
+    @property
+    def lanes(self) -> list[str]:
+        """Roles that hold user tasks, in first-seen order."""
+        return list(dict.fromkeys(info.role for info in self.user_tasks.values()))
+
+
+def _problem_from(err: SpiffWorkflowException, default_file: str | None) -> Problem:
+    element = getattr(err, "id", None) or getattr(err, "task_spec", None)
+    element_id = element if isinstance(element, str) else getattr(element, "bpmn_id", None)
+    file = getattr(err, "file_name", None) or default_file
+    return Problem(file, element_id or None, str(err))
+
+
+def load_forms(bundle: Bundle, problems: list[Problem]) -> dict[str, dict[str, Any]]:
+    """Parse and check every form; add a problem for each one that is not a JSON Schema."""
+    forms: dict[str, dict[str, Any]] = {}
+    for name in bundle.form_names:
+        key = name.removeprefix("forms/").removesuffix(".json")
+        try:
+            schema = json.loads(bundle.files[name])
+            if not isinstance(schema, dict):
+                raise SchemaError("a form must be a JSON object")
+            Draft202012Validator.check_schema(schema)
+        except (ValueError, SchemaError) as err:
+            message = err.message if isinstance(err, SchemaError) else str(err)
+            problems.append(Problem(name, None, f"not a valid JSON Schema: {message}"))
+            continue
+        forms[key] = schema
+    return forms
+
+
+def _parse_documents(bundle: Bundle, problems: list[Problem]) -> KeyflowParser:
+    parser = KeyflowParser()
+    for name in bundle.dmn_names + bundle.bpmn_names:
+        try:
+            root = parse_xml(bundle.files[name], name)
+            if name.endswith(".dmn"):
+                parser.add_dmn_xml(root, filename=name)
+            else:
+                parser.add_bpmn_xml(root, filename=name)
+        except UnsafeXml as err:
+            problems.append(Problem(name, None, str(err)))
+        except SpiffWorkflowException as err:
+            problems.append(_problem_from(err, name))
+    return parser
+
+
+def user_task_info(task_spec: Any) -> UserTaskInfo:
+    """Read role, form key and due time off a user task spec (already validated)."""
+    props: dict[str, str] = dict((task_spec.extensions or {}).get("properties", {}))
+    due = props.get("dueIn")
+    return UserTaskInfo(
+        bpmn_id=task_spec.bpmn_id,
+        name=task_spec.bpmn_name or task_spec.bpmn_id,
+        role=task_spec.lane or "",
+        form_key=props.get("formKey") or None,
+        due_in=parse_duration(due) if due else None,
+        properties=props,
+    )
+
+
+def compile_bundle(bundle: Bundle) -> tuple[dict[str, CompiledProcess], list[Problem]]:
+    """Parse and validate every process of `bundle`; return them with every problem found."""
+    problems: list[Problem] = []
+    forms = load_forms(bundle, problems)
+    parser = _parse_documents(bundle, problems)
+    compiled: dict[str, CompiledProcess] = {}
+    for key in parser.get_process_ids():
+        process_file = parser.get_process_parser(key).filename
+        try:
+            spec = parser.get_spec(key)
+            subprocess_specs = parser.get_subprocess_specs(key)
+        except ValidationException as err:
+            problems.append(_problem_from(err, process_file))
+            continue
+        except SpiffWorkflowException as err:
+            problems.append(_problem_from(err, process_file))
+            continue
+        found = check_process(spec, subprocess_specs, forms)
+        problems += found
+        if found:
+            continue
+        specs = [spec, *subprocess_specs.values()]
+        user_tasks = {
+            ts.bpmn_id: user_task_info(ts)
+            for s in specs
+            for ts in s.task_specs.values()
+            if isinstance(ts, UserTask)
+        }
+        needed = {s.file for s in specs}
+        if any(_is_rule_task(ts) for s in specs for ts in s.task_specs.values()):
+            # A decision table cannot be traced back to its file, so a process that uses
+            # decisions depends on every DMN file of the bundle.
+            needed |= set(bundle.dmn_names)
+        used_forms = {i.form_key for i in user_tasks.values() if i.form_key}
+        needed |= {f"forms/{k}.json" for k in used_forms}
+        compiled[key] = CompiledProcess(
+            key=key,
+            name=spec.description or key,
+            spec=spec,
+            subprocess_specs=subprocess_specs,
+            files={n: bundle.files[n] for n in sorted(needed)},
+            forms={k: forms[k] for k in used_forms},
+            user_tasks=user_tasks,
+        )
+    if not compiled and not problems:
+        problems.append(Problem(None, None, "the bundle defines no process"))
+    return compiled, problems
+
+
+def _is_rule_task(task_spec: Any) -> bool:
+    return hasattr(task_spec, "dmnEngine")
