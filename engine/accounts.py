@@ -1,0 +1,94 @@
+"""Users, roles, passwords (argon2id) and API tokens (stored as SHA-256)."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Iterable
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from engine.clock import Clock
+from engine.errors import Conflict, InvalidData, NotFound
+from engine.models import ApiToken, Role, User
+from engine.roles import ALL_ROLES
+
+_hasher = PasswordHasher()
+TOKEN_PREFIX = "kf_"
+
+
+def ensure_roles(session: Session) -> None:
+    """Insert the fixed roles that are missing."""
+    have = set(session.scalars(select(Role.name)))
+    session.add_all(Role(name=name) for name in ALL_ROLES if name not in have)
+    session.flush()
+
+
+def get_user(session: Session, username: str) -> User:
+    """The user called `username`, or NotFound."""
+    user = session.scalars(select(User).where(User.username == username)).first()
+    if user is None:
+        raise NotFound(f"no user {username!r}")
+    return user
+
+
+def create_user(session: Session, clock: Clock, username: str, roles: Iterable[str], *,
+                email: str | None = None, password: str | None = None,
+                display_name: str = "", language: str = "zh") -> User:
+    """Create a user holding `roles`; unknown roles and taken names are refused."""
+    roles = list(dict.fromkeys(roles))
+    unknown = [r for r in roles if r not in ALL_ROLES]
+    if unknown:
+        raise InvalidData(f"unknown role(s): {', '.join(unknown)}", {"roles": unknown})
+    if not username or len(username) > 80:
+        raise InvalidData("a user name is 1 to 80 characters", {"username": "invalid"})
+    if session.scalars(select(User.id).where(User.username == username)).first() is not None:
+        raise Conflict(f"user {username!r} exists")
+    ensure_roles(session)
+    user = User(username=username, display_name=display_name or username, email=email,
+                language=language, active=True, created_at=clock.now(),
+                password_hash=_hasher.hash(password) if password else None)
+    user.roles = list(session.scalars(select(Role).where(Role.name.in_(roles))))
+    session.add(user)
+    session.flush()
+    return user
+
+
+def set_password(user: User, password: str) -> None:
+    """Store an argon2id hash of `password`."""
+    user.password_hash = _hasher.hash(password)
+
+
+def check_password(user: User, password: str) -> bool:
+    """Whether `password` is the user's; inactive users never pass."""
+    if not user.active or not user.password_hash:
+        return False
+    try:
+        return bool(_hasher.verify(user.password_hash, password))
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def _digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def create_token(session: Session, clock: Clock, user: User, name: str = "") -> str:
+    """Make a bearer token for `user`; the secret is returned once and only its hash kept."""
+    secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    session.add(ApiToken(user_id=user.id, name=name, prefix=secret[:10],
+                         token_hash=_digest(secret), created_at=clock.now()))
+    session.flush()
+    return secret
+
+
+def user_for_token(session: Session, clock: Clock, secret: str) -> User | None:
+    """The active user owning an unrevoked token `secret`, or None."""
+    token = session.scalars(select(ApiToken).where(ApiToken.token_hash == _digest(secret))).first()
+    if token is None or token.revoked_at is not None or not token.user.active:
+        return None
+    token.last_used_at = clock.now()
+    return token.user

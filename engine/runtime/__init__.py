@@ -1,0 +1,1 @@
+"""Running instances: the commands (start, claim, complete, cancel, fire timers)."""

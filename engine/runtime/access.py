@@ -1,0 +1,54 @@
+"""Who may see and act on what: one loader per resource does existence and permission."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from engine.errors import NotFound
+from engine.models import HumanTask, ProcessInstance, User
+
+
+def can_act_on(user: User, task: HumanTask) -> bool:
+    """Holders of the task's role and its assignee may act on it."""
+    return task.assignee_id == user.id or user.has_role(task.role)
+
+
+def can_see_task(user: User, task: HumanTask) -> bool:
+    """Those who may act on a task see it; admins see every task (read-only)."""
+    return can_act_on(user, task) or user.has_role("admin")
+
+
+def load_task(session: Session, task_id: int, user: User, *, for_action: bool) -> HumanTask:
+    """The task `task_id` if `user` may see (or act on) it; NotFound otherwise (no IDOR)."""
+    task = session.scalars(
+        select(HumanTask).where(HumanTask.id == task_id).execution_options(populate_existing=True)
+    ).first()
+    if task is None:
+        raise NotFound(f"task {task_id} not found")
+    allowed = can_act_on(user, task) if for_action else can_see_task(user, task)
+    if not allowed:
+        raise NotFound(f"task {task_id} not found")
+    return task
+
+
+def can_see_instance(session: Session, user: User, instance: ProcessInstance) -> bool:
+    """Admins, the starter, department heads and directors, and anyone who had a task in it."""
+    if instance.started_by_id == user.id:
+        return True
+    if user.role_names & {"admin", "dept_head", "marketing_director"}:
+        return True
+    roles = list(user.role_names)
+    found = session.scalar(
+        select(HumanTask.id).where(
+            HumanTask.instance_id == instance.id,
+            (HumanTask.role.in_(roles)) | (HumanTask.assignee_id == user.id)
+            | (HumanTask.completed_by_id == user.id),
+        ).limit(1)
+    )
+    return found is not None
+
+
+def can_cancel(user: User, instance: ProcessInstance) -> bool:
+    """The starter, department heads and admins may cancel."""
+    return instance.started_by_id == user.id or bool(user.role_names & {"admin", "dept_head"})

@@ -1,0 +1,82 @@
+"""Starting and cancelling instances."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from SpiffWorkflow.bpmn import BpmnWorkflow
+from SpiffWorkflow.util.task import TaskState
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from engine.audit import record
+from engine.errors import Forbidden, NotFound
+from engine.models import ProcessDefinition, ProcessInstance, User
+
+from .access import can_cancel
+from .context import Runtime
+from .state import lock_instance, require_running, restore, run_engine_steps, save
+
+
+def latest_definition(session: Session, key: str) -> ProcessDefinition:
+    """The newest deployed version of process `key`."""
+    definition = session.scalars(
+        select(ProcessDefinition).where(ProcessDefinition.key == key)
+        .order_by(ProcessDefinition.version.desc()).limit(1)
+    ).first()
+    if definition is None:
+        raise NotFound(f"process {key!r} is not deployed")
+    return definition
+
+
+def may_start(user: User, definition: ProcessDefinition) -> bool:
+    """Anyone holding one of the process's lane roles (or admin) may start it."""
+    return bool(user.role_names & (set(definition.lanes) | {"admin"}))
+
+
+def start_instance(session: Session, rt: Runtime, key: str, user: User, *,
+                   data: dict[str, Any] | None = None, business_key: str | None = None,
+                   customer_name: str | None = None) -> ProcessInstance:
+    """Start the latest version of `key` and run it to its first wait state."""
+    definition = latest_definition(session, key)
+    if not may_start(user, definition):
+        raise Forbidden(f"you may not start {key!r}")
+    compiled = rt.specs.get(definition)
+    now = rt.clock.now()
+    workflow = BpmnWorkflow(compiled.spec, compiled.subprocess_specs,
+                            script_engine=rt.script_engine())
+    for task in workflow.get_tasks(state=TaskState.READY):
+        task.data.update(data or {})
+    instance = ProcessInstance(
+        definition=definition, definition_id=definition.id, business_key=business_key,
+        customer_name=customer_name, status="running", started_by=user,
+        started_by_id=user.id, started_at=now, state="{}",
+    )
+    session.add(instance)
+    session.flush()
+    record(session, "instance_started", at=now, actor=user, instance=instance,
+           data={"version": definition.version, "data": data or {},
+                 "business_key": business_key})
+    run_engine_steps(session, rt, instance, workflow, now=now, actor=user)
+    return instance
+
+
+def cancel_instance(session: Session, rt: Runtime, instance_id: int, user: User,
+                    reason: str = "") -> ProcessInstance:
+    """Cancel a running (or failed) instance; its open tasks are cancelled with it."""
+    instance = lock_instance(session, instance_id)
+    if not can_cancel(user, instance):
+        raise Forbidden("you may not cancel this instance")
+    if instance.status == "error":
+        instance.status = "running"  # cancelling a failed instance is allowed
+    require_running(instance)
+    now = rt.clock.now()
+    _, workflow = restore(rt, instance)
+    workflow.cancel()
+    instance.status = "cancelled"
+    instance.ended_at = now
+    record(session, "instance_cancelled", at=now, actor=user, instance=instance,
+           data={"reason": reason})
+    save(rt, instance, workflow, now=now, actor=user, session=session)
+    return instance
+

@@ -1,0 +1,86 @@
+"""Keep the human_task table in step with the workflow, in the same transaction (invariant 4)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from SpiffWorkflow.bpmn import BpmnWorkflow
+from SpiffWorkflow.util.task import TaskState
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from engine.audit import record
+from engine.deployment import user_task_info
+from engine.models import OPEN_TASK_STATES, HumanTask, ProcessInstance, User
+from engine.outbox import queue_notification, task_assigned_text
+from engine.roles import STICKY_ROLE
+
+from .context import Runtime
+
+
+def sync_tasks(session: Session, rt: Runtime, instance: ProcessInstance,
+               workflow: BpmnWorkflow, *, now: datetime) -> list[HumanTask]:
+    """Open a row for each new ready user task, cancel rows whose task went away."""
+    ready = {} if instance.status not in ("running", "error") else {
+        str(task.id): task for task in workflow.get_tasks(state=TaskState.READY, manual=True)
+    }
+    open_rows = session.scalars(
+        select(HumanTask).where(
+            HumanTask.instance_id == instance.id, HumanTask.state.in_(OPEN_TASK_STATES)
+        )
+    ).all()
+    for row in open_rows:
+        if row.spiff_task_id not in ready:
+            row.state = "cancelled"
+            record(session, "task_cancelled", at=now, instance=instance, task=row)
+    known = {row.spiff_task_id for row in open_rows}
+    created = [
+        _open_task(session, instance, spiff_id, task, now)
+        for spiff_id, task in ready.items()
+        if spiff_id not in known
+    ]
+    session.flush()
+    for row in created:
+        record(session, "task_created", at=now, instance=instance, task=row,
+               data={"role": row.role, "assignee_id": row.assignee_id,
+                     "due_at": row.due_at.isoformat() if row.due_at else None})
+        if row.assignee is not None:
+            subject, body = task_assigned_text(row, row.assignee.language)
+            queue_notification(session, key=f"task:{row.id}:assigned", recipient=row.assignee,
+                               kind="task_assigned", subject=subject, body=body, now=now,
+                               task=row)
+    return created
+
+
+def _open_task(session: Session, instance: ProcessInstance, spiff_id: str, task: object,
+               now: datetime) -> HumanTask:
+    info = user_task_info(task.task_spec)  # type: ignore[attr-defined]
+    assignee = _sticky_assignee(instance, info.role)
+    row = HumanTask(
+        spiff_task_id=spiff_id,
+        instance_id=instance.id,
+        process_key=instance.definition.key,
+        customer_name=instance.customer_name,
+        bpmn_id=info.bpmn_id,
+        name=info.name,
+        role=info.role,
+        assignee_id=assignee.id if assignee else None,
+        state="claimed" if assignee else "ready",
+        form_key=info.form_key,
+        created_at=now,
+        claimed_at=now if assignee else None,
+        due_at=now + info.due_in if info.due_in else None,
+    )
+    row.assignee = assignee
+    session.add(row)
+    return row
+
+
+def _sticky_assignee(instance: ProcessInstance, role: str) -> User | None:
+    """The senior manager who started the instance keeps its senior-manager tasks."""
+    if role != STICKY_ROLE or instance.started_by_id is None:
+        return None
+    starter = instance.started_by
+    if starter is not None and starter.active and starter.has_role(role):
+        return starter
+    return None

@@ -1,0 +1,98 @@
+"""Claiming, unclaiming and completing user tasks."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import flag_modified
+
+from engine.audit import record
+from engine.errors import Conflict, Forbidden, NotFound
+from engine.forms import validate_submission
+from engine.models import HumanTask, ProcessInstance, User
+
+from .access import load_task
+from .context import Runtime
+from .state import lock_instance, require_running, restore, run_engine_steps
+
+
+def _lock_task(session: Session, task_id: int, user: User) -> tuple[HumanTask, ProcessInstance]:
+    """Lock the task's instance, then load the task through the user's rights.
+
+    Reading the task only after the lock is what makes the second of two simultaneous
+    completions see the first one's result and get a conflict.
+    """
+    instance_id = session.scalar(select(HumanTask.instance_id).where(HumanTask.id == task_id))
+    if instance_id is None:
+        raise NotFound(f"task {task_id} not found")
+    instance = lock_instance(session, instance_id)
+    task = load_task(session, task_id, user, for_action=True)
+    if not task.is_open:
+        who = f" by user {task.completed_by_id}" if task.completed_by_id else ""
+        raise Conflict(f"task {task_id} is already {task.state}{who}",
+                       {"task_id": task_id, "state": task.state})
+    require_running(instance)
+    return task, instance
+
+
+def _taken_by_other(task: HumanTask, user: User) -> bool:
+    return task.assignee_id is not None and task.assignee_id != user.id
+
+
+def claim_task(session: Session, rt: Runtime, task_id: int, user: User) -> HumanTask:
+    """Take an offered task; claiming one's own task again is a no-op."""
+    task, instance = _lock_task(session, task_id, user)
+    if _taken_by_other(task, user):
+        raise Conflict(f"task {task_id} is already claimed by someone else",
+                       {"task_id": task_id, "assignee_id": task.assignee_id})
+    if task.assignee_id == user.id:
+        return task
+    now = rt.clock.now()
+    task.assignee_id, task.state, task.claimed_at = user.id, "claimed", now
+    flag_modified(instance, "state")  # bump the version: a stale concurrent command fails
+    record(session, "task_claimed", at=now, actor=user, task=task)
+    return task
+
+
+def unclaim_task(session: Session, rt: Runtime, task_id: int, user: User) -> HumanTask:
+    """Give a claimed task back to its role."""
+    task, instance = _lock_task(session, task_id, user)
+    if task.assignee_id != user.id:
+        raise Forbidden("only the assignee can give a task back")
+    if not user.has_role(task.role):
+        raise Forbidden("you do not hold this task's role, so nobody could take it back")
+    now = rt.clock.now()
+    task.assignee_id, task.state, task.claimed_at = None, "ready", None
+    flag_modified(instance, "state")
+    record(session, "task_unclaimed", at=now, actor=user, task=task)
+    return task
+
+
+def complete_task(session: Session, rt: Runtime, task_id: int, user: User,
+                  data: dict[str, Any]) -> HumanTask:
+    """Validate `data` against the task's form, complete it and run to the next wait state."""
+    task, instance = _lock_task(session, task_id, user)
+    if _taken_by_other(task, user):
+        raise Conflict(f"task {task_id} is claimed by someone else",
+                       {"task_id": task_id, "assignee_id": task.assignee_id})
+    compiled, workflow = restore(rt, instance)
+    schema = compiled.forms.get(task.form_key) if task.form_key else None
+    submitted = validate_submission(schema, data)
+    spiff_task = workflow.get_task_from_id(UUID(task.spiff_task_id))
+    if spiff_task is None:
+        raise Conflict(f"task {task_id} no longer exists in its workflow")
+    now = rt.clock.now()
+    task.state, task.completed_at, task.completed_by_id = "completed", now, user.id
+    if task.assignee_id is None:
+        task.assignee_id, task.claimed_at = user.id, now
+    record(session, "task_completed", at=now, actor=user, task=task, data={"data": submitted})
+
+    def step() -> None:
+        spiff_task.data.update(submitted)
+        spiff_task.run()
+
+    run_engine_steps(session, rt, instance, workflow, now=now, actor=user, step=step)
+    return task

@@ -1,0 +1,93 @@
+"""The engine's front door: one object, given its collaborators, exposing every command.
+
+Every method takes a SQLAlchemy Session and leaves committing to the caller (a web
+request or a Celery task), so each command is one transaction (design.md invariant 1).
+Concurrent changes surface as `Conflict`, never as a half-written state.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any, TypeVar
+
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from engine.clock import Clock, SystemClock
+from engine.deployment import Bundle, DeployedProcess, SpecCache, deploy
+from engine.errors import Conflict
+from engine.models import HumanTask, ProcessInstance, User
+from engine.runtime import instances, tasks, timers
+from engine.runtime.context import Runtime
+
+T = TypeVar("T")
+
+
+class WorkflowEngine:
+    """Deploys bundles and runs instances; see each method for its transaction's effects."""
+
+    def __init__(self, clock: Clock | None = None, specs: SpecCache | None = None,
+                 script_time_limit: float = 2.0) -> None:
+        self.runtime = Runtime(clock=clock or SystemClock(), specs=specs or SpecCache(),
+                               script_time_limit=script_time_limit)
+
+    @property
+    def clock(self) -> Clock:
+        """The clock every command reads."""
+        return self.runtime.clock
+
+    def _guarded(self, session: Session, command: Callable[[], T]) -> T:
+        """Turn lost races into Conflict; the caller's rollback then discards everything."""
+        try:
+            result = command()
+            session.flush()
+            return result
+        except StaleDataError as err:
+            raise Conflict("someone else changed this instance first; reload and retry") from err
+        except OperationalError as err:
+            if "locked" in str(err.orig).lower():
+                raise Conflict("the database is busy with another change; retry") from err
+            raise
+
+    def deploy(self, session: Session, bundle: Bundle, user: User | None = None
+               ) -> list[DeployedProcess]:
+        """Validate and store `bundle`; raises DeploymentInvalid listing every problem."""
+        return deploy(session, bundle, deployed_by=user, clock=self.clock, cache=self.runtime.specs)
+
+    def start_instance(self, session: Session, key: str, user: User, *,
+                       data: dict[str, Any] | None = None, business_key: str | None = None,
+                       customer_name: str | None = None) -> ProcessInstance:
+        """Start the latest version of process `key` as `user`."""
+        return self._guarded(session, lambda: instances.start_instance(
+            session, self.runtime, key, user, data=data, business_key=business_key,
+            customer_name=customer_name))
+
+    def claim_task(self, session: Session, task_id: int, user: User) -> HumanTask:
+        """Claim an offered task (409 if someone else holds it)."""
+        return self._guarded(session,
+                             lambda: tasks.claim_task(session, self.runtime, task_id, user))
+
+    def unclaim_task(self, session: Session, task_id: int, user: User) -> HumanTask:
+        """Give a claimed task back to its role."""
+        return self._guarded(session,
+                             lambda: tasks.unclaim_task(session, self.runtime, task_id, user))
+
+    def complete_task(self, session: Session, task_id: int, user: User,
+                      data: dict[str, Any]) -> HumanTask:
+        """Complete a task with form data (422 on invalid data, 409 if already done)."""
+        return self._guarded(session, lambda: tasks.complete_task(
+            session, self.runtime, task_id, user, data))
+
+    def cancel_instance(self, session: Session, instance_id: int, user: User,
+                        reason: str = "") -> ProcessInstance:
+        """Cancel an instance and its open tasks."""
+        return self._guarded(session, lambda: instances.cancel_instance(
+            session, self.runtime, instance_id, user, reason))
+
+    def fire_due_timers(self, session: Session, now: datetime | None = None,
+                        limit: int = 200) -> int:
+        """Fire the timers due at `now`; returns the number of instances advanced."""
+        return self._guarded(session, lambda: timers.fire_due_timers(
+            session, self.runtime, now, limit))
