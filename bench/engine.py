@@ -1,0 +1,140 @@
+"""Benchmark: keyflow's engine on PostgreSQL against bare SpiffWorkflow in memory.
+
+Drives N instances of the 5-user-task process tests/data/five_steps through
+WorkflowEngine (start, then complete every task as a user of its role, one transaction
+per command) and, in the same run, bare SpiffWorkflow doing the same work with a JSON
+serialize/deserialize round trip (SpiffWorkflow's own serializer, spec included) per step.
+Prints instances/s and completions/s of both and their ratio (keyflow / bare).
+
+    .venv/bin/python -m bench.engine [-n 200] [--url postgresql+psycopg://postgres@127.0.0.1/keyflow_bench]
+
+The database named in --url is created if missing and its tables are recreated.
+(Run it as a module: as a script its own name would shadow the `engine` package.)
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from pathlib import Path
+
+from SpiffWorkflow.bpmn import BpmnWorkflow
+from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
+from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
+from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
+from SpiffWorkflow.util.task import TaskState
+from sqlalchemy import create_engine, select, text
+from sqlalchemy.engine import make_url
+
+from engine.accounts import create_user, get_user
+from engine.clock import SystemClock
+from engine.db import make_db_engine, make_session_factory
+from engine.deployment import Bundle
+from engine.models import Base, HumanTask, ProcessDefinition
+from engine.roles import LANE_ROLES
+from engine.workflow_engine import WorkflowEngine
+
+BUNDLE = Path(__file__).parents[1] / "tests" / "data" / "five_steps"
+
+
+def ensure_database(url: str) -> None:
+    """Create the benchmark database on the server if it does not exist."""
+    parsed = make_url(url)
+    admin = create_engine(parsed.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        if not conn.scalar(text("select 1 from pg_database where datname=:d"),
+                           {"d": parsed.database}):
+            conn.execute(text(f'create database "{parsed.database}"'))
+    admin.dispose()
+
+
+def sample_data(schema: dict[str, object] | None) -> dict[str, object]:
+    """Valid data for a form: each property gets its first enum value or a value of its type."""
+    values = {"number": 1, "integer": 1, "string": "bench", "boolean": True}
+    props = (schema or {}).get("properties", {})
+    assert isinstance(props, dict)
+    return {name: prop.get("enum", [values[prop.get("type", "string")]])[0]
+            for name, prop in props.items()}
+
+
+def run_keyflow(url: str, n: int) -> tuple[float, int]:
+    """Drive n instances through WorkflowEngine; return (seconds, completions)."""
+    ensure_database(url)
+    db = make_db_engine(url)
+    Base.metadata.drop_all(db)
+    Base.metadata.create_all(db)
+    sessions = make_session_factory(db)
+    clock = SystemClock()
+    kf = WorkflowEngine(clock=clock)
+    with sessions() as s, s.begin():
+        for role in LANE_ROLES:
+            create_user(s, clock, role, [role])
+        deployed = kf.deploy(s, Bundle.from_folder(BUNDLE))
+    with sessions() as s:
+        users = {role: get_user(s, role) for role in LANE_ROLES}
+        definition = s.get(ProcessDefinition, deployed[0].definition_id)
+        forms = kf.runtime.specs.get(definition).forms
+    data = {key: sample_data(schema) for key, schema in forms.items()}
+    completions = 0
+    started = time.perf_counter()
+    for _ in range(n):
+        with sessions() as s, s.begin():
+            instance_id = kf.start_instance(s, "five_steps", users["senior_manager"]).id
+        while True:
+            with sessions() as s:
+                task = s.scalars(select(HumanTask).where(
+                    HumanTask.instance_id == instance_id,
+                    HumanTask.state.in_(["ready", "claimed"]))).first()
+            if task is None:
+                break
+            with sessions() as s, s.begin():
+                kf.complete_task(s, task.id, users[task.role], data.get(task.form_key or "", {}))
+            completions += 1
+    elapsed = time.perf_counter() - started
+    db.dispose()
+    return elapsed, completions
+
+
+def run_bare(n: int) -> tuple[float, int]:
+    """Drive n instances with bare SpiffWorkflow and a JSON round trip per step."""
+    parser = SpiffBpmnParser()
+    parser.add_bpmn_files([str(p) for p in BUNDLE.glob("*.bpmn")])
+    spec = parser.get_spec("five_steps")
+    serializer = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(SPIFF_CONFIG))
+    completions = 0
+    started = time.perf_counter()
+    for _ in range(n):
+        workflow = BpmnWorkflow(spec)
+        workflow.do_engine_steps()
+        state = serializer.serialize_json(workflow)
+        while True:
+            workflow = serializer.deserialize_json(state)
+            ready = workflow.get_tasks(state=TaskState.READY, manual=True)
+            if not ready:
+                break
+            ready[0].data.update({"amount": 12, "note": "bench"})
+            ready[0].run()
+            workflow.do_engine_steps()
+            state = serializer.serialize_json(workflow)
+            completions += 1
+    return time.perf_counter() - started, completions
+
+
+def main() -> None:
+    """Run both and print the figures."""
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("-n", type=int, default=200, help="instances per side")
+    ap.add_argument("--url", default="postgresql+psycopg://postgres@127.0.0.1:5432/keyflow_bench")
+    args = ap.parse_args()
+    kf_s, kf_c = run_keyflow(args.url, args.n)
+    bare_s, bare_c = run_bare(args.n)
+    print(f"instances: {args.n}, user tasks per instance: 5")
+    print(f"keyflow (PostgreSQL): {args.n / kf_s:8.1f} instances/s  {kf_c / kf_s:8.1f} "
+          f"completions/s  ({kf_s:.2f} s, {kf_c} completions)")
+    print(f"bare SpiffWorkflow  : {args.n / bare_s:8.1f} instances/s  {bare_c / bare_s:8.1f} "
+          f"completions/s  ({bare_s:.2f} s, {bare_c} completions)")
+    print(f"ratio keyflow/bare  : {bare_s / kf_s:.2f}")
+
+
+if __name__ == "__main__":
+    main()

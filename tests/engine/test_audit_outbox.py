@@ -1,0 +1,52 @@
+"""The audit log is append-only; the outbox writes each idempotency key once."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+from engine.audit import AuditLogIsAppendOnly, record
+from engine.models import AuditEvent, Notification
+from engine.outbox import queue_notification
+
+
+def test_audit_events_cannot_be_changed_or_deleted(session, clock, users):
+    event = record(session, "something", at=clock.now(), actor=users["clerk"], data={"a": 1})
+    session.commit()
+    event.action = "rewritten"
+    with pytest.raises(AuditLogIsAppendOnly):
+        session.flush()
+    session.rollback()
+    session.delete(session.get(AuditEvent, event.id))
+    with pytest.raises(AuditLogIsAppendOnly):
+        session.flush()
+    session.rollback()
+
+
+def test_same_key_is_queued_once(session, clock, users):
+    for _ in range(3):
+        queue_notification(session, key="task:1:overdue:1", recipient=users["clerk"],
+                           kind="overdue", subject="s", body="b", now=clock.now())
+        session.flush()
+    count = session.scalar(select(func.count()).select_from(Notification))
+    assert count == 1
+
+
+def test_recipient_without_email_gets_nothing(session, clock, users):
+    assert queue_notification(session, key="k", recipient=users["nobody"], kind="x",
+                              subject="s", body="b", now=clock.now()) is None
+
+
+def test_history_records_who_did_what_with_the_data(session, kf, users, deploy):
+    deploy("approval")
+    instance = kf.start_instance(session, "approval", users["senior_manager"])
+    task_id = session.scalars(select(AuditEvent.task_id).where(
+        AuditEvent.action == "task_created")).one()
+    kf.complete_task(session, task_id, users["senior_manager"],
+                     {"title": "t", "amount": 5, "costs": 1})
+    session.commit()
+    done = session.scalars(select(AuditEvent).where(AuditEvent.action == "task_completed")).one()
+    assert done.actor_id == users["senior_manager"].id
+    assert done.instance_id == instance.id and done.bpmn_id == "submit"
+    assert done.data == {"data": {"title": "t", "amount": 5, "costs": 1}}
+    assert done.at == kf.clock.now()

@@ -1,0 +1,64 @@
+"""The `keyflow` command end to end on a fresh SQLite file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from sqlalchemy import select
+
+from engine.accounts import user_for_token
+from engine.clock import SystemClock
+from engine.db import make_db_engine, make_session_factory
+from engine.models import ProcessDefinition, User
+from webui.cli import DEMO_USERS, main
+
+ROOT = Path(__file__).parents[2]
+
+
+@pytest.fixture
+def cli(tmp_path, monkeypatch):
+    url = f"sqlite:///{tmp_path / 'kf.db'}"
+    monkeypatch.setenv("KEYFLOW_DATABASE_URL", url)
+    runner = CliRunner()
+
+    def run(*args: str, ok: bool = True):
+        result = runner.invoke(main, list(args), catch_exceptions=False)
+        assert (result.exit_code == 0) == ok, result.output
+        return result
+
+    run.url = url  # type: ignore[attr-defined]
+    return run
+
+
+def sessions(url: str):
+    return make_session_factory(make_db_engine(url))
+
+
+def test_init_deploy_demo_token(cli):
+    cli("init-db")
+    cli("init-db")  # idempotent
+    out = cli("deploy", str(ROOT / "processes")).output
+    assert "deployed" in out
+    assert "unchanged" in cli("deploy", str(ROOT / "processes")).output
+    cli("demo")
+    cli("demo")  # keeps existing users
+    cli("user", "add", "li", "--role", "senior_manager", "--role", "clerk",
+        "--email", "li@example.test", "--password", "pw-123456")
+    token = cli("token", "create", "li").output.strip()
+    with sessions(cli.url)() as s:
+        assert {u.username for u in s.scalars(select(User))} >= {u for u, _, _ in DEMO_USERS}
+        assert s.scalars(select(ProcessDefinition)).first() is not None
+        user = user_for_token(s, SystemClock(), token)
+        assert user is not None and user.role_names == {"senior_manager", "clerk"}
+
+
+def test_errors_are_reported_not_raised(cli):
+    cli("init-db")
+    assert "janitor" in cli("deploy", str(ROOT / "tests/data/invalid/unknown_role"),
+                            ok=False).output
+    assert "unknown role" in cli("user", "add", "x", "--role", "boss", ok=False).output
+    assert "no user" in cli("token", "create", "ghost", ok=False).output
+    cli("user", "add", "x", "--role", "clerk")
+    assert "exists" in cli("user", "add", "x", "--role", "clerk", ok=False).output

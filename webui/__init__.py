@@ -1,0 +1,28 @@
+"""keyflow's web UI: the Flask application factory (pages and JSON API arrive per area)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+
+from engine.db import make_db_engine, make_session_factory
+from engine.settings import Settings
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    """Build the app: defaults, then KEYFLOW_* variables, then the test overrides."""
+    app = Flask(__name__)
+    settings = Settings.from_env()
+    app.config.from_mapping(DATABASE_URL=settings.database_url, SECRET_KEY=settings.secret_key)
+    app.config.from_prefixed_env("KEYFLOW")
+    if test_config:
+        app.config.update(test_config)
+
+    db_engine = make_db_engine(app.config["DATABASE_URL"])
+    app.extensions["keyflow.sessions"] = make_session_factory(db_engine)
+
+    from . import home
+
+    app.register_blueprint(home.bp)
+    return app

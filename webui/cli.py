@@ -1,0 +1,156 @@
+"""The `keyflow` command: set up the database, deploy, manage users, serve."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import click
+from sqlalchemy.orm import Session
+
+from engine.accounts import create_token, create_user, ensure_roles, get_user
+from engine.clock import SystemClock
+from engine.db import make_db_engine, make_session_factory
+from engine.deployment import Bundle
+from engine.errors import DeploymentInvalid, KeyflowError
+from engine.schema import upgrade
+from engine.settings import Settings
+from engine.workflow_engine import WorkflowEngine
+
+# One demo user per role; the README lists them. The customer has no login (one-time links).
+DEMO_USERS = (
+    ("director", "marketing_director", "营销总监 Director"),
+    ("head", "dept_head", "大客户服务部部长 Head"),
+    ("manager", "senior_manager", "高级业务经理 Manager"),
+    ("clerk", "clerk", "内勤 Clerk"),
+    ("finance", "finance", "财务 Finance"),
+    ("owner", "process_owner", "流程负责人 Process owner"),
+    ("admin", "admin", "管理员 Admin"),
+)
+DEMO_PASSWORD = "keyflow-demo"
+
+
+@contextmanager
+def transaction() -> Iterator[Session]:
+    """One session, committed on success, rolled back on any error."""
+    settings = Settings.from_env()
+    engine = make_db_engine(settings.database_url)
+    try:
+        with make_session_factory(engine)() as session, session.begin():
+            yield session
+    finally:
+        engine.dispose()
+
+
+def _fail(err: KeyflowError) -> None:
+    click.echo(f"error: {err.message}", err=True)
+    if isinstance(err, DeploymentInvalid):
+        for problem in err.problems:
+            click.echo(f"  {problem.file or '-'}  {problem.element_id or '-'}  {problem.reason}",
+                       err=True)
+    sys.exit(1)
+
+
+@click.group()
+def main() -> None:
+    """keyflow — key account workflows (configuration: KEYFLOW_* variables)."""
+
+
+@main.command("init-db")
+def init_db() -> None:
+    """Create or upgrade the database schema and the fixed roles."""
+    settings = Settings.from_env()
+    engine = make_db_engine(settings.database_url)
+    upgrade(engine)
+    engine.dispose()
+    with transaction() as session:
+        ensure_roles(session)
+    click.echo(f"database ready: {settings.database_url}")
+
+
+@main.command()
+@click.argument("path", required=False, type=click.Path(path_type=Path))
+@click.option("--as-user", "username", help="record this user as the deployer")
+def deploy(path: Path | None, username: str | None) -> None:
+    """Deploy the bundle in PATH (default: processes/)."""
+    folder = path or Path(Settings.from_env().processes_dir)
+    try:
+        with transaction() as session:
+            user = get_user(session, username) if username else None
+            results = WorkflowEngine().deploy(session, Bundle.from_folder(folder), user)
+    except KeyflowError as err:
+        _fail(err)
+        return
+    for r in results:
+        click.echo(f"{r.key} v{r.version} {'deployed' if r.created else 'unchanged'}")
+
+
+@main.group()
+def user() -> None:
+    """Manage users."""
+
+
+@user.command("add")
+@click.argument("name")
+@click.option("--role", "roles", multiple=True, required=True, help="repeat for several roles")
+@click.option("--email")
+@click.option("--password")
+@click.option("--language", type=click.Choice(["zh", "en"]), default="zh")
+def user_add(name: str, roles: tuple[str, ...], email: str | None, password: str | None,
+             language: str) -> None:
+    """Create user NAME with its roles."""
+    try:
+        with transaction() as session:
+            create_user(session, SystemClock(), name, roles, email=email, password=password,
+                        language=language)
+    except KeyflowError as err:
+        _fail(err)
+    click.echo(f"user {name} created with role(s) {', '.join(roles)}")
+
+
+@main.group()
+def token() -> None:
+    """Manage API tokens."""
+
+
+@token.command("create")
+@click.argument("name")
+@click.option("--label", default="cli", help="what the token is for")
+def token_create(name: str, label: str) -> None:
+    """Print a new bearer token for user NAME (shown once)."""
+    try:
+        with transaction() as session:
+            secret = create_token(session, SystemClock(), get_user(session, name), label)
+    except KeyflowError as err:
+        _fail(err)
+        return
+    click.echo(secret)
+
+
+@main.command()
+def demo() -> None:
+    """Create one demo user per role (password in the README); existing ones are kept."""
+    with transaction() as session:
+        for username, role, display in DEMO_USERS:
+            try:
+                get_user(session, username)
+                continue
+            except KeyflowError:
+                pass
+            create_user(session, SystemClock(), username, [role], password=DEMO_PASSWORD,
+                        email=f"{username}@keyflow.local", display_name=display,
+                        language="zh")
+    click.echo("demo users: " + ", ".join(u for u, _, _ in DEMO_USERS)
+               + f" (password {DEMO_PASSWORD})")
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+def serve(host: str, port: int) -> None:
+    """Run the web UI (embedded mode: one process, threads)."""
+    from webui import create_app
+
+    create_app().run(host=host, port=port, threaded=True)
