@@ -29,7 +29,7 @@ class ProcessDefinition(Base):
     name: Mapped[str] = mapped_column(String(200), default="")
     content_hash: Mapped[str] = mapped_column(String(64))
     # filename -> text of every file this process needs (its BPMN, called processes, DMN, forms)
-    files: Mapped[dict[str, Any]]
+    files: Mapped[dict[str, Any]] = mapped_column(deferred=True)  # only read on a cache miss
     # role names of the lanes holding user tasks, in diagram order
     lanes: Mapped[list[Any]]
     deployed_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
@@ -61,7 +61,7 @@ class ProcessInstance(Base):
     error: Mapped[dict[str, Any] | None]
 
     definition: Mapped[ProcessDefinition] = relationship(lazy="joined")
-    started_by: Mapped[User | None] = relationship(lazy="joined")
+    started_by: Mapped[User | None] = relationship(lazy="select")  # only for sticky tasks
 
     # Optimistic locking: every UPDATE checks and bumps the counter (design.md invariant 2).
     __mapper_args__ = {"version_id_col": version}

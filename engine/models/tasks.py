@@ -44,7 +44,7 @@ class HumanTask(Base):
     due_at: Mapped[datetime | None]
 
     instance: Mapped[ProcessInstance] = relationship(lazy="raise")
-    assignee: Mapped[User | None] = relationship(foreign_keys=[assignee_id], lazy="joined")
+    assignee: Mapped[User | None] = relationship(foreign_keys=[assignee_id], lazy="select")
 
     @property
     def is_open(self) -> bool:
