@@ -9,6 +9,7 @@ from typing import Any
 
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
+from SpiffWorkflow.bpmn.parser.util import BPMN_MODEL_NS
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.bpmn.specs.mixins.user_task import UserTask
 from SpiffWorkflow.exceptions import SpiffWorkflowException
@@ -28,6 +29,7 @@ class UserTaskInfo:
 
     bpmn_id: str
     name: str
+    name_en: str
     role: str
     form_key: str | None
     due_in: timedelta | None
@@ -40,6 +42,7 @@ class CompiledProcess:
 
     key: str
     name: str
+    name_en: str
     spec: Any
     subprocess_specs: dict[str, Any]
     files: dict[str, bytes]
@@ -98,6 +101,19 @@ def _parse_documents(bundle: Bundle, problems: list[Problem]) -> KeyflowParser:
     return parser
 
 
+def english_name(documentation: str | None) -> str:
+    """keyflow's convention: an element's English name is the first line of its documentation."""
+    if not documentation:
+        return ""
+    return documentation.strip().splitlines()[0].strip()[:200]
+
+
+def _process_documentation(parser: KeyflowParser, key: str) -> str | None:
+    node = parser.get_process_parser(key).node
+    found = node.xpath("./bpmn:documentation", namespaces={"bpmn": BPMN_MODEL_NS})
+    return str(found[0].text) if found and found[0].text else None
+
+
 def user_task_info(task_spec: Any) -> UserTaskInfo:
     """Read role, form key and due time off a user task spec (already validated)."""
     props: dict[str, str] = dict((task_spec.extensions or {}).get("properties", {}))
@@ -105,6 +121,8 @@ def user_task_info(task_spec: Any) -> UserTaskInfo:
     return UserTaskInfo(
         bpmn_id=task_spec.bpmn_id,
         name=task_spec.bpmn_name or task_spec.bpmn_id,
+        name_en=english_name(getattr(task_spec, "documentation", None))
+        or task_spec.bpmn_name or task_spec.bpmn_id,
         role=task_spec.lane or "",
         form_key=props.get("formKey") or None,
         due_in=parse_duration(due) if due else None,
@@ -150,6 +168,7 @@ def compile_bundle(bundle: Bundle) -> tuple[dict[str, CompiledProcess], list[Pro
         compiled[key] = CompiledProcess(
             key=key,
             name=spec.description or key,
+            name_en=english_name(_process_documentation(parser, key)) or spec.description or key,
             spec=spec,
             subprocess_specs=subprocess_specs,
             files={n: bundle.files[n] for n in sorted(needed)},

@@ -59,6 +59,7 @@ def deploy(
             key=key,
             version=(latest or 0) + 1,
             name=process.name,
+            name_en=process.name_en,
             content_hash=digest,
             files={name: data.decode("utf-8") for name, data in process.files.items()},
             lanes=process.lanes,

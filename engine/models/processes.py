@@ -27,6 +27,7 @@ class ProcessDefinition(Base):
     key: Mapped[str] = mapped_column(String(120), index=True)
     version: Mapped[int]
     name: Mapped[str] = mapped_column(String(200), default="")
+    name_en: Mapped[str] = mapped_column(String(200), default="")
     content_hash: Mapped[str] = mapped_column(String(64))
     # filename -> text of every file this process needs (its BPMN, called processes, DMN, forms)
     files: Mapped[dict[str, Any]] = mapped_column(deferred=True)  # only read on a cache miss

@@ -33,6 +33,7 @@ class HumanTask(Base):
     customer_name: Mapped[str | None] = mapped_column(String(200))
     bpmn_id: Mapped[str] = mapped_column(String(120))
     name: Mapped[str] = mapped_column(String(200), default="")
+    name_en: Mapped[str] = mapped_column(String(200), default="")
     role: Mapped[str] = mapped_column(String(40))
     assignee_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
     state: Mapped[str] = mapped_column(String(16), default="ready")

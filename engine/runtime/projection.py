@@ -63,6 +63,7 @@ def _open_task(session: Session, instance: ProcessInstance, spiff_id: str, task:
         customer_name=instance.customer_name,
         bpmn_id=info.bpmn_id,
         name=info.name,
+        name_en=info.name_en,
         role=info.role,
         assignee_id=assignee.id if assignee else None,
         state="claimed" if assignee else "ready",

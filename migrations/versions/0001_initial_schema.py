@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: (none)
-Create Date: 2026-11-27 10:46:17.228868
+Create Date: 2026-11-27 11:18:41.776188
 """
 
 from collections.abc import Sequence
@@ -67,6 +67,7 @@ def upgrade() -> None:
         sa.Column("key", sa.String(length=120), nullable=False),
         sa.Column("version", sa.Integer(), nullable=False),
         sa.Column("name", sa.String(length=200), nullable=False),
+        sa.Column("name_en", sa.String(length=200), nullable=False),
         sa.Column("content_hash", sa.String(length=64), nullable=False),
         sa.Column(
             "files",
@@ -165,6 +166,7 @@ def upgrade() -> None:
         sa.Column("customer_name", sa.String(length=200), nullable=True),
         sa.Column("bpmn_id", sa.String(length=120), nullable=False),
         sa.Column("name", sa.String(length=200), nullable=False),
+        sa.Column("name_en", sa.String(length=200), nullable=False),
         sa.Column("role", sa.String(length=40), nullable=False),
         sa.Column("assignee_id", sa.Integer(), nullable=True),
         sa.Column("state", sa.String(length=16), nullable=False),
