@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test setup lint
+.PHONY: run test setup chromium
 
 run: setup
 	$(BIN)/keyflow init-db
@@ -12,15 +12,25 @@ run: setup
 	$(BIN)/keyflow demo
 	$(BIN)/keyflow serve --host $${KEYFLOW_HOST:-127.0.0.1} --port $${KEYFLOW_PORT:-5000}
 
-test: setup
+test: setup chromium
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 	$(BIN)/pytest
 
-setup: $(STAMP)
+setup: $(STAMP) node_modules/.package-lock.json
+
 
 $(STAMP): pyproject.toml
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e ".[dev]"
 	touch $(STAMP)
+
+# Browser assets (bpmn-js, dmn-js) come from npm, pinned by package-lock.json; no CDN.
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+
+# Browser tests drive Debian's Chromium (Playwright cannot download browsers here).
+chromium:
+	@command -v chromium >/dev/null || { apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
