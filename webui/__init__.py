@@ -6,8 +6,10 @@ from typing import Any
 
 from flask import Flask
 
+from engine.clock import SystemClock
 from engine.db import make_db_engine, make_session_factory
 from engine.settings import Settings
+from engine.workflow_engine import WorkflowEngine
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
@@ -21,8 +23,14 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     db_engine = make_db_engine(app.config["DATABASE_URL"])
     app.extensions["keyflow.sessions"] = make_session_factory(db_engine)
+    app.extensions["keyflow.engine"] = WorkflowEngine(
+        clock=app.config.get("CLOCK") or SystemClock(),
+        script_time_limit=settings.script_time_limit,
+    )
 
-    from . import home
+    from . import context, home
+
+    context.init_app(app)
 
     app.register_blueprint(home.bp)
     return app
