@@ -11,12 +11,14 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
     CycleTimerEventDefinition,
     TimerEventDefinition,
 )
+from SpiffWorkflow.bpmn.specs.mixins.service_task import ServiceTask
 from SpiffWorkflow.bpmn.specs.mixins.user_task import UserTask
 
 from engine.durations import parse_duration
 from engine.errors import Problem
 from engine.roles import LANE_ROLES
 from engine.sandbox import ScriptRejected, check_source
+from engine.services import SERVICES
 
 Mode = Literal["exec", "eval"]
 
@@ -38,6 +40,8 @@ def check_process(
 def _check_task(ts: Any, forms: dict[str, dict[str, Any]]) -> Iterator[tuple[str, str]]:
     if isinstance(ts, UserTask):
         yield from _check_user_task(ts, forms)
+    if isinstance(ts, ServiceTask):
+        yield from _check_service_task(ts)
     for label, source, mode in _code_of(ts):
         try:
             check_source(source, mode)
@@ -65,6 +69,18 @@ def _check_user_task(ts: Any, forms: dict[str, dict[str, Any]]) -> Iterator[tupl
             yield ts.bpmn_id, f"dueIn: {err}"
 
 
+def _check_service_task(ts: Any) -> Iterator[tuple[str, str]]:
+    """The service must be one keyflow has, given the parameters it needs."""
+    name = getattr(ts, "operation_name", None)
+    service = SERVICES.get(name) if isinstance(name, str) else None
+    if service is None:
+        known = ", ".join(sorted(SERVICES.names()))
+        yield ts.bpmn_id, f"unknown service {name!r}; keyflow's services are {known}"
+        return
+    for problem in service.parameter_problems(getattr(ts, "operation_params", None) or {}):
+        yield ts.bpmn_id, problem
+
+
 def _code_of(ts: Any) -> Iterator[tuple[str, str, Mode]]:
     """(label, source, mode) of every piece of code attached to a task spec."""
     if getattr(ts, "script", None):
@@ -72,6 +88,9 @@ def _code_of(ts: Any) -> Iterator[tuple[str, str, Mode]]:
     for attr in ("prescript", "postscript"):
         if getattr(ts, attr, None):
             yield attr, getattr(ts, attr), "exec"
+    for name, param in (getattr(ts, "operation_params", None) or {}).items():
+        # Service task parameters are expressions, evaluated in the sandbox before the call.
+        yield f"service parameter {name!r}", str(param.get("value", "")), "eval"
     for condition, _target in getattr(ts, "cond_task_specs", None) or ():
         # SpiffWorkflow wraps each sequence-flow condition in an operator holding the text.
         source = getattr(condition, "args", [None])[0] if condition is not None else None

@@ -1,4 +1,4 @@
-"""What every command needs: the clock, the spec cache, the serializer, the script sandbox."""
+"""What every command needs: clock, spec cache, serializer, script sandbox and services."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from engine.bpmn.serializer import StateSerializer
 from engine.clock import Clock, SystemClock
 from engine.deployment import SpecCache
 from engine.sandbox import SandboxedScriptEngine
+from engine.services import SERVICES, BoundServices, ServiceRegistry
 
 
 class FixedClock:
@@ -30,7 +31,14 @@ class Runtime:
     specs: SpecCache = field(default_factory=SpecCache)
     serializer: StateSerializer = field(default_factory=StateSerializer)
     script_time_limit: float = 2.0
+    services: ServiceRegistry = field(default_factory=lambda: SERVICES)
 
-    def script_engine(self, clock: Clock | None = None) -> SandboxedScriptEngine:
-        """A sandboxed script engine whose timers read `clock` (default: the engine's)."""
-        return SandboxedScriptEngine(clock=clock or self.clock, time_limit=self.script_time_limit)
+    def script_engine(self, clock: Clock | None = None,
+                      services: BoundServices | None = None) -> SandboxedScriptEngine:
+        """A sandboxed script engine whose timers read `clock` (default: the engine's).
+
+        Service tasks can only run once a command has bound `services` to its own session
+        (engine.runtime.state.run_engine_steps does that); without them they fail.
+        """
+        return SandboxedScriptEngine(clock=clock or self.clock, time_limit=self.script_time_limit,
+                                     services=services)

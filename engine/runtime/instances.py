@@ -37,16 +37,26 @@ def may_start(user: User, definition: ProcessDefinition) -> bool:
 def start_instance(session: Session, rt: Runtime, key: str, user: User, *,
                    data: dict[str, Any] | None = None, business_key: str | None = None,
                    customer_name: str | None = None) -> ProcessInstance:
-    """Start the latest version of `key` and run it to its first wait state."""
+    """Start the latest version of `key` and run it to its first wait state.
+
+    The customer, when known at the start, is both the instance's `customer_name` column and
+    its `customer_name` process variable: either one given fills in the other (the keyword
+    wins if they differ). Processes that learn the name later set it with the
+    `keyflow.set_customer` service (engine.services.customers).
+    """
     definition = latest_definition(session, key)
     if not may_start(user, definition):
         raise Forbidden(f"you may not start {key!r}")
     compiled = rt.specs.get(definition)
     now = rt.clock.now()
+    data = dict(data or {})
+    customer_name = _customer_name(customer_name, data)
+    if customer_name is not None:
+        data["customer_name"] = customer_name
     workflow = BpmnWorkflow(compiled.spec, compiled.subprocess_specs,
                             script_engine=rt.script_engine())
     for task in workflow.get_tasks(state=TaskState.READY):
-        task.data.update(data or {})
+        task.data.update(data)
     instance = ProcessInstance(
         definition=definition, definition_id=definition.id, business_key=business_key,
         customer_name=customer_name, status="running", started_by=user,
@@ -55,10 +65,18 @@ def start_instance(session: Session, rt: Runtime, key: str, user: User, *,
     session.add(instance)
     session.flush()
     record(session, "instance_started", at=now, actor=user, instance=instance,
-           data={"version": definition.version, "data": data or {},
+           data={"version": definition.version, "data": data,
                  "business_key": business_key})
     run_engine_steps(session, rt, instance, workflow, now=now, actor=user)
     return instance
+
+
+def _customer_name(given: str | None, data: dict[str, Any]) -> str | None:
+    """The start's customer name: the keyword, else a text `customer_name` in the data."""
+    name = given if given is not None else data.get("customer_name")
+    if not isinstance(name, str) or not name.strip():
+        return None
+    return name.strip()[:200]
 
 
 def cancel_instance(session: Session, rt: Runtime, instance_id: int, user: User,

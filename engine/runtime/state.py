@@ -17,6 +17,7 @@ from engine.db import is_postgres
 from engine.deployment import CompiledProcess
 from engine.errors import Conflict, NotFound
 from engine.models import ProcessInstance, User
+from engine.services import ServiceContext
 
 from .context import Runtime
 
@@ -53,9 +54,14 @@ def run_engine_steps(session: Session, rt: Runtime, instance: ProcessInstance,
                      step: Any = None) -> None:
     """Run `step` (if any) then SpiffWorkflow to its next wait state.
 
-    A failing script, condition or decision does not escape: the instance goes to
-    `error` with the reason, and the state reached so far is saved with it.
+    Service tasks reached on the way write through this command's `session` (their context
+    is bound for the run only, so no session outlives its command). A failing script,
+    condition, decision or service does not escape: the instance goes to `error` with the
+    reason, and the state reached so far is saved with it.
     """
+    engine = workflow.script_engine
+    engine.services = rt.services.bind(
+        ServiceContext(session=session, instance=instance, now=now, actor=actor))
     try:
         if step is not None:
             step()
@@ -71,6 +77,8 @@ def run_engine_steps(session: Session, rt: Runtime, instance: ProcessInstance,
         instance.status = "error"
         instance.error = details
         record(session, "instance_error", at=now, actor=actor, instance=instance, data=details)
+    finally:
+        engine.services = None
     save(rt, instance, workflow, now=now, actor=actor, session=session)
 
 

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import builtins
 import decimal
+import json
 import time
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from functools import partial
 from types import CodeType
-from typing import Any
+from typing import Any, Protocol
 
 from RestrictedPython.Guards import guarded_iter_unpack_sequence, guarded_unpack_sequence
 from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
@@ -198,15 +199,29 @@ def _task_error(task: Any, prefix: str, exc: Exception, source: str) -> Workflow
     return error
 
 
+class ServiceFailed(Exception):
+    """A service task's handler refused its data; the instance goes to error with the reason."""
+
+
+class ServiceCaller(Protocol):
+    """What service tasks call (engine.services.BoundServices): one command's services."""
+
+    def call(self, name: str, params: dict[str, Any], data: Any, *,
+             element_id: str | None = None, task_id: str | None = None) -> Any:
+        """Run service `name` and return its JSON-like result."""
+
+
 class SandboxedScriptEngine(PythonScriptEngine):
     """PythonScriptEngine whose expressions and scripts all run inside the keyflow sandbox."""
 
-    def __init__(self, clock: Clock, time_limit: float = 2.0) -> None:
+    def __init__(self, clock: Clock, time_limit: float = 2.0,
+                 services: ServiceCaller | None = None) -> None:
         if time_limit <= 0:
             raise ValueError("time_limit must be positive")
         super().__init__(environment=SandboxedEnvironment(clock, time_limit))
         self.clock = clock
         self.time_limit = time_limit
+        self.services = services  # bound per command by engine.runtime.state
 
     def validate(self, expression: str) -> None:
         """Check an expression without running it; syntax errors stay SyntaxError (DMN needs it)."""
@@ -233,3 +248,31 @@ class SandboxedScriptEngine(PythonScriptEngine):
         except Exception as exc:
             error = _task_error(task, "", exc, script)
             raise error from error.exception
+
+    def call_service(self, task: Any, operation_name: str = "",
+                     operation_params: dict[str, Any] | None = None, **_: Any) -> str:
+        """Run a service task's operation through the bound services; return its result as JSON.
+
+        SpiffWorkflow's own call_service names an undefined variable when it fails, and would
+        run the operation in the script environment; keyflow's services are Python handlers
+        that write through the command's session. Only `ServiceFailed` (a handler refusing its
+        data) becomes the instance's error; anything else (a lost database race) propagates,
+        so the command fails as a whole and its caller rolls back.
+        """
+        params = {name: param.get("value") for name, param in (operation_params or {}).items()}
+        try:
+            if self.services is None:
+                raise ServiceFailed("no services are available to this script engine")
+            result = self.services.call(operation_name, params, task.data,
+                                        element_id=getattr(task.task_spec, "bpmn_id", None),
+                                        task_id=str(task.id))
+            try:
+                # SpiffWorkflow json.loads() the answer into the task's result variable.
+                return json.dumps(result, allow_nan=False)
+            except (TypeError, ValueError) as exc:
+                raise ServiceFailed(f"its result is not JSON data ({exc})") from exc
+        except ServiceFailed as exc:
+            error = WorkflowTaskException(f"service {operation_name!r} failed: {exc}",
+                                          task=task, exception=exc)
+            error.exception = exc  # SpiffWorkflow keeps only the class name; keep the object
+            raise error from exc
