@@ -22,6 +22,16 @@ class Settings:
     secret_key: str | None = None
     script_time_limit: float = 2.0
     timezone: str = "Asia/Shanghai"
+    # Workers (issue 5): the tick's period, where links point, the sender, the test clock.
+    tick_seconds: float = 30.0
+    base_url: str = "http://127.0.0.1:5000"
+    mail_from: str = "keyflow <keyflow@localhost>"
+    digest_at: str = "08:30"
+    link_ttl_days: float = 7.0
+    relay_batch: int = 200
+    relay_max_attempts: int = 10
+    # Only for tests: a file holding an ISO time that every process reads as "now".
+    clock_file: str | None = None
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -32,10 +42,24 @@ class Settings:
             raw = env.get(PREFIX + f.name.upper())
             if raw is None or raw == "":
                 continue
-            values[f.name] = float(raw) if f.name == "script_time_limit" else raw
+            values[f.name] = _convert(str(f.type), raw)
         return cls(**values)  # type: ignore[arg-type]
+
+    @property
+    def is_embedded(self) -> bool:
+        """Whether the worker and beat run inside the web process (no broker configured)."""
+        return not self.broker_url
 
     @property
     def mail_dir(self) -> Path:
         """Where mail goes when no SMTP server is configured."""
         return Path(self.var_dir) / "mail"
+
+
+def _convert(type_name: str, raw: str) -> object:
+    """Environment text to the field's type (annotations are strings here)."""
+    if type_name.startswith("float"):
+        return float(raw)
+    if type_name.startswith("int"):
+        return int(raw)
+    return raw

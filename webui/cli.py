@@ -150,7 +150,56 @@ def demo() -> None:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
 def serve(host: str, port: int) -> None:
-    """Run the web UI (embedded mode: one process, threads)."""
+    """Run the web UI; without KEYFLOW_BROKER_URL the worker and beat run inside it too."""
     from webui import create_app
 
-    create_app().run(host=host, port=port, threaded=True)
+    settings = Settings.from_env()
+    beat = None
+    if settings.is_embedded:
+        from workers.celery_app import app as celery_app
+        from workers.embedded import EmbeddedBeat
+
+        beat = EmbeddedBeat(celery_app)
+        beat.start()
+        click.echo(f"embedded worker: tick every {settings.tick_seconds:g}s, "
+                   f"mail to {settings.smtp_url and 'SMTP' or settings.mail_dir}")
+    try:
+        create_app().run(host=host, port=port, threaded=True)
+    finally:
+        if beat is not None:
+            beat.stop()
+
+
+def _broker_or_exit() -> None:
+    if Settings.from_env().is_embedded:
+        click.echo("error: KEYFLOW_BROKER_URL is not set; embedded mode runs the worker and "
+                   "beat inside `keyflow serve`", err=True)
+        sys.exit(1)
+
+
+@main.command()
+@click.option("--concurrency", "-c", default=2, show_default=True, type=int)
+@click.option("--pool", default="prefork", show_default=True,
+              type=click.Choice(["prefork", "solo", "threads"]))
+@click.option("--loglevel", default="INFO", show_default=True)
+def worker(concurrency: int, pool: str, loglevel: str) -> None:
+    """Run a Celery worker (department mode; as many as needed)."""
+    _broker_or_exit()
+    from workers.celery_app import app as celery_app
+
+    celery_app.worker_main(["worker", f"--loglevel={loglevel}", f"--pool={pool}",
+                            f"--concurrency={concurrency}"])
+
+
+@main.command()
+@click.option("--schedule-file", default=None, help="default: <var_dir>/celerybeat-schedule")
+@click.option("--loglevel", default="INFO", show_default=True)
+def beat(schedule_file: str | None, loglevel: str) -> None:
+    """Run the Celery beat that sends the tick (one per deployment; a second one is harmless)."""
+    _broker_or_exit()
+    from workers.celery_app import app as celery_app
+
+    settings = Settings.from_env()
+    path = Path(schedule_file or Path(settings.var_dir) / "celerybeat-schedule")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    celery_app.start(["beat", f"--loglevel={loglevel}", f"--schedule={path}"])

@@ -2,16 +2,21 @@
 
 from .audit import AuditEvent
 from .base import Base
+from .customers import CUSTOMER_STATUSES, Customer
+from .links import CustomerLink
 from .outbox import Notification
 from .processes import ProcessDefinition, ProcessInstance
 from .tasks import OPEN_TASK_STATES, HumanTask
 from .users import ApiToken, Role, User, user_role
 
 __all__ = [
+    "CUSTOMER_STATUSES",
     "OPEN_TASK_STATES",
     "ApiToken",
     "AuditEvent",
     "Base",
+    "Customer",
+    "CustomerLink",
     "HumanTask",
     "Notification",
     "ProcessDefinition",

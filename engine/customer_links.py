@@ -1,0 +1,251 @@
+"""The customer's one-time signed links: issue, check, and complete a customer-lane task.
+
+A token is `<link id>.<expiry>.<nonce>.<signature>`; the HMAC signs the task id, the purpose,
+the expiry, the link id and the nonce, so a link cannot be stretched, re-aimed at another
+task or forged. Only its SHA-256 is stored (`customer_link.token_hash`), and `used_at`
+makes it work once. Completing through a link is the one path that skips the role check,
+and only for the task the link was made for.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import os
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from engine.audit import record
+from engine.db import is_postgres
+from engine.errors import Conflict, KeyflowError
+from engine.forms import validate_submission
+from engine.models import CustomerLink, HumanTask, ProcessInstance
+from engine.roles import EXTERNAL_ROLE
+from engine.runtime.context import Runtime
+from engine.runtime.state import lock_instance, restore, run_engine_steps
+from engine.settings import Settings
+
+PURPOSE = "confirm"
+# The only task data the customer's page shows (the first date found is "the date").
+SHOWN_FIELDS = ("appointment_date", "visit_date", "reception_date", "customer_name")
+
+
+class LinkRefused(KeyflowError):
+    """The link cannot be used; `reason` is invalid, expired, used or closed."""
+
+    code = "link_refused"
+
+    def __init__(self, reason: str, language: str | None = None) -> None:
+        super().__init__(f"customer link refused: {reason}", {"reason": reason})
+        self.reason = reason
+        self.language = language
+
+
+def link_key(settings: Settings) -> bytes:
+    """The HMAC key: derived from KEYFLOW_SECRET_KEY, else a secret kept in var/ (embedded)."""
+    if settings.secret_key:
+        return hashlib.sha256(b"keyflow customer link\0" + settings.secret_key.encode()).digest()
+    path = Path(settings.var_dir) / "link-secret"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_bytes().strip()
+    with os.fdopen(fd, "wb") as out:
+        secret = secrets.token_hex(32).encode()
+        out.write(secret)
+    return secret
+
+
+def token_hash(token: str) -> str:
+    """What the table stores instead of the token."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class LinkSigner:
+    """Makes and checks tokens with one key."""
+
+    def __init__(self, key: bytes) -> None:
+        self._key = key
+
+    def _signature(self, task_id: int, purpose: str, expires: int, link_id: int,
+                   nonce: str) -> str:
+        message = f"{task_id}|{purpose}|{expires}|{link_id}|{nonce}".encode()
+        digest = hmac.new(self._key, message, hashlib.sha256).digest()
+        return base64.urlsafe_b64encode(digest).decode().rstrip("=")
+
+    def make(self, link_id: int, task_id: int, purpose: str, expires_at: datetime) -> str:
+        """A new token for one link."""
+        expires = int(expires_at.timestamp())
+        nonce = secrets.token_urlsafe(12)
+        signature = self._signature(task_id, purpose, expires, link_id, nonce)
+        return f"{link_id}.{expires}.{nonce}.{signature}"
+
+    def check(self, token: str, task_id: int, purpose: str) -> tuple[int, datetime]:
+        """(link id, expiry) of a genuine token for this task and purpose; LinkRefused if not."""
+        parts = token.split(".")
+        if len(parts) != 4 or not parts[0].isdigit() or not parts[1].isdigit():
+            raise LinkRefused("invalid")
+        link_id, expires, nonce, signature = int(parts[0]), int(parts[1]), parts[2], parts[3]
+        expected = self._signature(task_id, purpose, expires, link_id, nonce)
+        if not hmac.compare_digest(expected, signature):
+            raise LinkRefused("invalid")
+        return link_id, datetime.fromtimestamp(expires, UTC)
+
+
+def issue_link(session: Session, signer: LinkSigner, task: HumanTask, *, email: str | None,
+               language: str, now: datetime, ttl: timedelta) -> tuple[CustomerLink, str]:
+    """Store a link for `task` and return it with its token (the token is not stored)."""
+    link = CustomerLink(task_id=task.id, instance_id=task.instance_id, purpose=PURPOSE,
+                        email=email, language=language if language in ("zh", "en") else "zh",
+                        created_at=now, expires_at=(now + ttl).replace(microsecond=0))
+    session.add(link)
+    session.flush()
+    token = signer.make(link.id, task.id, PURPOSE, link.expires_at)
+    link.token_hash = token_hash(token)
+    return link, token
+
+
+def open_link(session: Session, signer: LinkSigner, task_id: int, token: str, now: datetime,
+              *, lock: bool = False) -> tuple[CustomerLink, HumanTask]:
+    """The link and its task if the token may act now; LinkRefused saying why not."""
+    link_id, expires_at = signer.check(token, task_id, PURPOSE)
+    query = select(CustomerLink).where(CustomerLink.id == link_id,
+                                       CustomerLink.token_hash == token_hash(token))
+    if lock and is_postgres(session):
+        query = query.with_for_update()
+    link = session.scalars(query.execution_options(populate_existing=True)).first()
+    if link is None or link.task_id != task_id:
+        raise LinkRefused("invalid")
+    if link.used_at is not None:
+        raise LinkRefused("used", link.language)
+    if expires_at <= now or link.expires_at <= now:
+        raise LinkRefused("expired", link.language)
+    task = session.scalars(select(HumanTask).where(HumanTask.id == task_id)
+                           .execution_options(populate_existing=True)).first()
+    if task is None or not task.is_open or task.role != EXTERNAL_ROLE:
+        raise LinkRefused("closed", link.language)
+    return link, task
+
+
+@dataclass
+class LinkPage:
+    """What the customer's page shows."""
+
+    link: CustomerLink
+    task: HumanTask
+    data: dict[str, Any]
+
+    @property
+    def date(self) -> str | None:
+        """The date the customer is asked about, if the task data names one."""
+        found = [str(v) for k, v in self.data.items() if k.endswith("_date")]
+        return found[0] if found else None
+
+
+def link_page(session: Session, rt: Runtime, signer: LinkSigner, task_id: int,
+              token: str) -> LinkPage:
+    """The task behind a valid link, with the task data the page may show."""
+    link, task = open_link(session, signer, task_id, token, rt.clock.now())
+    instance = session.get(ProcessInstance, task.instance_id)
+    if instance is None:
+        raise LinkRefused("closed", link.language)
+    _, workflow = restore(rt, instance)
+    spiff = workflow.get_task_from_id(UUID(task.spiff_task_id))
+    data = dict(spiff.data) if spiff is not None else {}
+    shown = {k: data[k] for k in SHOWN_FIELDS if data.get(k)}
+    return LinkPage(link, task, shown)
+
+
+@dataclass(frozen=True)
+class CustomerAnswer:
+    """What the customer's page sends: confirm, or propose another date, with a comment."""
+
+    action: str
+    proposed_date: str | None = None
+    comment: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.action not in ("confirm", "propose"):
+            raise LinkRefused("invalid")
+
+
+DATE_FIELDS = ("proposed_date", "alternative_date")
+COMMENT_FIELDS = ("customer_comment", "customer_message", "comment")
+PROPOSE_VALUES = ("propose", "reschedule")
+
+
+def answer_data(schema: dict[str, Any] | None, answer: CustomerAnswer) -> dict[str, Any]:
+    """The answer as the task's form wants it.
+
+    Forms name things their own way, so the fields are found by shape: a boolean
+    `confirmed`, and/or a choice whose enum holds `confirm` (and `reschedule` or `propose`);
+    the date is `proposed_date`, `alternative_date` or the first `format: date` field; the
+    comment is `customer_comment`, `customer_message` or `comment`.
+    """
+    props: dict[str, Any] = dict((schema or {}).get("properties") or {})
+    confirm = answer.action == "confirm"
+    data: dict[str, Any] = {}
+    if not props or props.get("confirmed", {}).get("type") == "boolean":
+        data["confirmed"] = confirm
+    for name, prop in props.items():
+        choices = prop.get("enum") or []
+        if "confirm" in choices:
+            data[name] = "confirm" if confirm else next(
+                (v for v in PROPOSE_VALUES if v in choices), "confirm")
+    if not confirm and answer.proposed_date:
+        dates = [n for n in DATE_FIELDS if n in props] or [
+            n for n, p in props.items() if p.get("format") == "date"]
+        data[dates[0] if dates else "proposed_date"] = answer.proposed_date
+    if answer.comment:
+        comments = [n for n in COMMENT_FIELDS if n in props]
+        data[comments[0] if comments else "customer_comment"] = answer.comment[:2000]
+    return data
+
+
+def complete_via_link(session: Session, rt: Runtime, signer: LinkSigner, task_id: int,
+                      token: str, answer: CustomerAnswer) -> CustomerLink:
+    """Complete the link's customer task with the answer, as the system; the caller commits.
+
+    Audited as `task_completed` with no actor and the link id. Whatever else happens, the
+    link is spent only when the task completes.
+    """
+    try:
+        instance_id = session.scalar(select(HumanTask.instance_id)
+                                     .where(HumanTask.id == task_id))
+        if instance_id is None:
+            raise LinkRefused("invalid")
+        instance = lock_instance(session, instance_id)
+        now = rt.clock.now()
+        link, task = open_link(session, signer, task_id, token, now, lock=True)
+        if instance.status != "running":
+            raise LinkRefused("closed", link.language)
+        compiled, workflow = restore(rt, instance)
+        schema = compiled.forms.get(task.form_key) if task.form_key else None
+        submitted = validate_submission(schema, answer_data(schema, answer))
+        spiff_task = workflow.get_task_from_id(UUID(task.spiff_task_id))
+        if spiff_task is None:
+            raise LinkRefused("closed", link.language)
+        task.state, task.completed_at = "completed", now
+        link.used_at, link.used_action = now, answer.action
+        record(session, "task_completed", at=now, task=task,
+               data={"data": submitted, "via": "customer_link", "link_id": link.id})
+
+        def step() -> None:
+            spiff_task.data.update(submitted)
+            spiff_task.run()
+
+        run_engine_steps(session, rt, instance, workflow, now=now, actor=None, step=step)
+        session.flush()
+        return link
+    except StaleDataError as err:
+        raise Conflict("the task changed while the link was used; open the link again") from err

@@ -1,0 +1,66 @@
+"""Mail the customer a one-time link when a task opens in the `customer` lane.
+
+The address comes from the task's data: `customer_email` (required) and `customer_language`
+(`zh` or `en`, default `zh`); `customer_name` greets them. A task without an address still
+gets its link row (so the tick does not look again) and a warning in the log.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from uuid import UUID
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from engine.customer_links import LinkSigner, issue_link
+from engine.models import OPEN_TASK_STATES, CustomerLink, HumanTask, ProcessInstance
+from engine.roles import EXTERNAL_ROLE
+from engine.runtime.context import Runtime
+from engine.runtime.state import restore
+
+from . import texts
+from .drafts import Draft
+
+log = logging.getLogger(__name__)
+
+
+def customer_task_url(base_url: str, task_id: int, token: str) -> str:
+    """Where the customer's link points (the `customer_link` blueprint)."""
+    return f"{base_url.rstrip('/')}/c/{task_id}/{token}"
+
+
+def invite_drafts(session: Session, rt: Runtime, signer: LinkSigner, now: datetime,
+                  tz: ZoneInfo, *, base_url: str, ttl: timedelta) -> Iterator[Draft]:
+    """Issue a link for every open customer task that has none, and draft its mail."""
+    tasks = session.scalars(
+        select(HumanTask).where(
+            HumanTask.role == EXTERNAL_ROLE, HumanTask.state.in_(OPEN_TASK_STATES),
+            ~select(CustomerLink.id).where(CustomerLink.task_id == HumanTask.id).exists())
+        .order_by(HumanTask.id)
+    ).all()
+    for task in tasks:
+        instance = session.get(ProcessInstance, task.instance_id)
+        if instance is None or instance.status != "running":
+            continue
+        _, workflow = restore(rt, instance)
+        spiff = workflow.get_task_from_id(UUID(task.spiff_task_id))
+        data = dict(spiff.data) if spiff is not None else {}
+        email = str(data.get("customer_email") or "").strip() or None
+        language = "en" if data.get("customer_language") == "en" else "zh"
+        link, token = issue_link(session, signer, task, email=email, language=language,
+                                 now=now, ttl=ttl)
+        if email is None:
+            log.warning("customer task %s has no customer_email: no link was sent", task.id)
+            continue
+        name = task.name_en if language == "en" else task.name
+        subject, body = texts.customer_invite(
+            language, task=name or task.name, customer=str(data.get("customer_name") or "")
+            or instance.customer_name, url=customer_task_url(base_url, task.id, token),
+            expires=texts.local(link.expires_at, tz))
+        yield Draft(key=f"customer_link:{link.id}", email=email, language=language,
+                    kind="customer_link", subject=subject, body=body,
+                    instance_id=task.instance_id, task_id=task.id)

@@ -1,0 +1,56 @@
+"""The daily digest: after the digest hour (company time) each user with open tasks hears once."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterator
+from datetime import datetime, time
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from engine.models import OPEN_TASK_STATES, HumanTask, Notification
+
+from . import texts
+from .drafts import Draft
+from .people import People
+
+
+def digest_drafts(session: Session, people: People, now: datetime, tz: ZoneInfo,
+                  at: time) -> Iterator[Draft]:
+    """One `digest:<user>:<date>` per user with open tasks, once the local time passes `at`."""
+    local = now.astimezone(tz)
+    if local.time() < at:
+        return
+    day = local.date()
+    suffix = f":{day.isoformat()}"
+    sent = set(session.scalars(select(Notification.idempotency_key).where(
+        Notification.idempotency_key.like(f"digest:%{suffix}"))))
+    waiting = [p for p in people if f"digest:{p.id}{suffix}" not in sent]
+    if not waiting:
+        return  # the common case after the first tick of the day: no task query at all
+    mine: dict[int, list[tuple[str, str, str]]] = defaultdict(list)
+    for row in session.execute(
+        select(HumanTask.assignee_id, HumanTask.name, HumanTask.name_en, HumanTask.due_at)
+        .where(HumanTask.state.in_(OPEN_TASK_STATES), HumanTask.assignee_id.in_(
+            [p.id for p in waiting]))
+        .order_by(HumanTask.due_at.is_(None), HumanTask.due_at, HumanTask.id)
+    ):
+        due = texts.local(row.due_at, tz) if row.due_at else ""
+        mine[row.assignee_id].append((row.name, row.name_en or row.name, due))
+    offered = dict(session.execute(
+        select(HumanTask.role, func.count()).where(
+            HumanTask.state.in_(OPEN_TASK_STATES), HumanTask.assignee_id.is_(None))
+        .group_by(HumanTask.role)).tuples().all())
+    for person in waiting:
+        own = mine.get(person.id, [])
+        in_roles = sum(offered.get(role, 0) for role in people.roles_of(person.id))
+        if not own and not in_roles:
+            continue
+        english = person.language == "en"
+        listed = [(en if english else zh, due) for zh, en, due in own]
+        subject, body = texts.digest(person.language, day, listed, in_roles)
+        yield Draft(key=f"digest:{person.id}{suffix}", email=person.email,
+                    language=person.language, kind="digest", subject=subject, body=body,
+                    recipient_id=person.id)

@@ -1,0 +1,63 @@
+"""Who can receive mail: active users with an address, by id and by role (one query a tick)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from engine.models import User, user_role
+
+
+@dataclass(frozen=True)
+class Person:
+    """A reachable user."""
+
+    id: int
+    email: str
+    language: str
+    name: str
+
+
+class People:
+    """The tick's directory of reachable users."""
+
+    def __init__(self, people: dict[int, Person], holders: dict[str, list[Person]]) -> None:
+        self._people = people
+        self._holders = holders
+
+    @classmethod
+    def load(cls, session: Session) -> People:
+        """Every active user with an e-mail address, and the roles they hold."""
+        rows = session.execute(
+            select(User.id, User.email, User.language, User.display_name, User.username)
+            .where(User.active.is_(True), User.email.is_not(None), User.email != "")
+        ).all()
+        people = {r.id: Person(r.id, str(r.email), r.language or "zh",
+                               r.display_name or r.username) for r in rows}
+        holders: dict[str, list[Person]] = defaultdict(list)
+        for user_id, role in session.execute(select(user_role.c.user_id, user_role.c.role_name)):
+            if user_id in people:
+                holders[role].append(people[user_id])
+        return cls(people, dict(holders))
+
+    def get(self, user_id: int | None) -> Person | None:
+        """The user if reachable."""
+        return self._people.get(user_id) if user_id is not None else None
+
+    def holders(self, *roles: str) -> list[Person]:
+        """Reachable holders of any of `roles`, each once, in id order."""
+        found = {p.id: p for role in roles for p in self._holders.get(role, [])}
+        return [found[i] for i in sorted(found)]
+
+    def roles_of(self, user_id: int) -> set[str]:
+        """The roles a reachable user holds."""
+        return {role for role, people in self._holders.items()
+                if any(p.id == user_id for p in people)}
+
+    def __iter__(self) -> Iterator[Person]:
+        """Every reachable user."""
+        return iter(self._people.values())

@@ -1,0 +1,82 @@
+"""Due-soon, overdue and escalation notices of open user tasks, read off `human_task` only."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Row, select
+from sqlalchemy.orm import Session
+
+from engine.models import OPEN_TASK_STATES, HumanTask, ProcessInstance
+from engine.roles import EXTERNAL_ROLE
+
+from . import texts
+from .book import PolicyBook
+from .drafts import Draft
+from .people import People, Person
+from .policy import ReminderPolicy
+
+
+def stages(policy: ReminderPolicy, due_at: datetime, now: datetime,
+           created_at: datetime | None = None) -> list[tuple[str, str, int]]:
+    """(kind, key part, n) of every notice due for a task at `now` under `policy`.
+
+    A task born inside its own reminder lead (due in 1 day, reminded 24 h before) is
+    reminded half-way to its due time instead of at the moment it was assigned.
+    """
+    if now < due_at:
+        lead = policy.remind_before
+        if not lead:
+            return []
+        remind_at = due_at - lead
+        if created_at is not None and created_at >= remind_at:
+            remind_at = created_at + (due_at - created_at) / 2
+        return [("due_soon", "due_soon", 1)] if now >= remind_at else []
+    every = policy.overdue_every
+    nth = int((now - due_at) / every) + 1 if every else 1
+    found = [("overdue", f"overdue:{nth}", nth)]
+    if policy.escalate_after is not None and now >= due_at + policy.escalate_after:
+        found.append(("escalation", "escalation", 1))
+    return found
+
+
+def task_drafts(session: Session, book: PolicyBook, people: People, now: datetime,
+                tz: ZoneInfo) -> Iterator[Draft]:
+    """Every notice that open tasks call for at `now` (the writer drops known keys)."""
+    horizon = now + book.longest_lead
+    rows = session.execute(
+        select(HumanTask.id, HumanTask.instance_id, HumanTask.bpmn_id, HumanTask.name,
+               HumanTask.name_en, HumanTask.role, HumanTask.assignee_id, HumanTask.due_at,
+               HumanTask.process_key, HumanTask.customer_name, HumanTask.created_at,
+               ProcessInstance.definition_id)
+        .join(ProcessInstance, ProcessInstance.id == HumanTask.instance_id)
+        .where(HumanTask.state.in_(OPEN_TASK_STATES), HumanTask.due_at.is_not(None),
+               HumanTask.due_at <= horizon, HumanTask.role != EXTERNAL_ROLE)
+    ).all()
+    for row in rows:
+        policy = book.for_task(row.definition_id, row.bpmn_id)
+        for kind, part, nth in stages(policy, row.due_at, now, row.created_at):
+            if kind == "escalation":
+                recipients = people.holders(*policy.escalation_roles(row.role))
+            else:
+                assignee = people.get(row.assignee_id)
+                recipients = [assignee] if assignee else (
+                    [] if row.assignee_id else people.holders(row.role))
+            for person in recipients:
+                yield _draft(row, person, kind, part, nth, people, tz)
+
+
+def _draft(row: Row[Any], person: Person, kind: str, part: str, nth: int, people: People,
+           tz: ZoneInfo) -> Draft:
+    assignee = people.get(row.assignee_id)
+    name = (row.name_en or row.name) if person.language == "en" else (row.name or row.name_en)
+    subject, body = texts.task_notice(
+        kind, person.language, task=name, process_key=row.process_key,
+        customer=row.customer_name, due=texts.local(row.due_at, tz), nth=nth,
+        assignee=assignee.name if assignee else None)
+    return Draft(key=f"task:{row.id}:{part}:{person.id}", email=person.email,
+                 language=person.language, kind=f"task_{kind}", subject=subject, body=body,
+                 recipient_id=person.id, instance_id=row.instance_id, task_id=row.id)

@@ -1,0 +1,73 @@
+"""Embedded mode: no broker; the beat schedule runs in a thread, mail goes to var/mail."""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from engine.accounts import create_user
+from engine.db import make_db_engine, make_session_factory
+from engine.deployment import Bundle
+from engine.models import Base, HumanTask, Notification
+from engine.workflow_engine import WorkflowEngine
+from workers.celery_app import TICK_TASKS, app, beat_schedule
+from workers.clock import FileClock
+from workers.context import use_context
+from workers.embedded import EmbeddedBeat
+
+T0 = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def embedded(tmp_path, monkeypatch):
+    """KEYFLOW_* of an embedded install in tmp_path, a fast schedule, a fresh worker context."""
+    url = f"sqlite:///{tmp_path / 'keyflow.db'}"
+    clock = FileClock(tmp_path / "clock.txt")
+    clock.set(T0)
+    for name, value in {"DATABASE_URL": url, "VAR_DIR": str(tmp_path / "var"),
+                        "CLOCK_FILE": str(clock.path), "DIGEST_AT": "off"}.items():
+        monkeypatch.setenv(f"KEYFLOW_{name}", value)
+    for name in ("BROKER_URL", "SMTP_URL", "SECRET_KEY"):
+        monkeypatch.delenv(f"KEYFLOW_{name}", raising=False)
+    monkeypatch.setitem(app.conf, "beat_schedule", beat_schedule(0.2))
+    db = make_db_engine(url)
+    Base.metadata.create_all(db)
+    use_context(None)
+    yield make_session_factory(db), clock, tmp_path / "var" / "mail"
+    use_context(None)
+    db.dispose()
+
+
+def test_the_beat_thread_runs_the_worker_tasks(embedded):
+    sessions, clock, mail = embedded
+    assert set(app.conf.beat_schedule) == set(TICK_TASKS)
+    kf = WorkflowEngine(clock=clock)
+    with sessions.begin() as s:
+        manager = create_user(s, clock, "manager", ["senior_manager"], email="m@example.test",
+                              language="en")
+        create_user(s, clock, "head", ["dept_head"], email="h@example.test")
+        kf.deploy(s, Bundle.from_folder(Path(__file__).parents[1] / "data" / "timer_wait"))
+        instance = kf.start_instance(s, "timer_wait", manager).id
+    with sessions.begin() as s:
+        task = s.scalars(select(HumanTask).where(HumanTask.instance_id == instance)).one()
+        kf.complete_task(s, task.id, s.merge(manager), {})
+    beat = EmbeddedBeat(app)
+    beat.start()
+    try:
+        clock.set(T0 + timedelta(hours=2, minutes=1))  # the timer fires inside the web process
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and len(list(mail.glob("*.eml"))) < 2:
+            time.sleep(0.1)
+    finally:
+        beat.stop()
+        beat.join(timeout=10)
+    assert not beat.is_alive()
+    with sessions() as s:
+        assert set(s.scalars(select(Notification.status))) == {"sent"}
+        assert len(s.scalars(select(Notification)).all()) == 2
+    texts = sorted(p.read_text() for p in mail.glob("*.eml"))
+    assert len(texts) == 2 and all("X-Keyflow-Key: task:" in t for t in texts)

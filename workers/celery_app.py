@@ -1,0 +1,48 @@
+"""The one Celery app, configured from the same KEYFLOW_* settings as the web app.
+
+Time lives in the database (design.md invariant 5): beat only says "tick" every
+`KEYFLOW_TICK_SECONDS`; no task is ever scheduled with a countdown or an ETA.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from celery import Celery
+
+from engine.settings import Settings
+
+TICK_TASKS = ("keyflow.fire_timers", "keyflow.remind", "keyflow.relay")
+
+
+def beat_schedule(tick_seconds: float) -> dict[str, dict[str, Any]]:
+    """Every tick task every `tick_seconds`; a tick nobody ran in time is dropped, not hoarded."""
+    return {
+        name: {"task": name, "schedule": tick_seconds,
+               "options": {"expires": max(tick_seconds * 4, 60.0)}}
+        for name in TICK_TASKS
+    }
+
+
+def create_celery(settings: Settings) -> Celery:
+    """The Celery app; without a broker it uses an in-memory one (embedded mode runs eagerly)."""
+    app = Celery("keyflow", broker=settings.broker_url or "memory://",
+                 include=["workers.tasks"])
+    app.conf.update(
+        task_acks_late=True,
+        task_reject_on_worker_lost=True,
+        worker_prefetch_multiplier=1,
+        task_ignore_result=True,
+        task_default_queue="keyflow",
+        broker_connection_retry_on_startup=True,
+        # A task that outlives its worker comes back this long after; every task is
+        # idempotent and short, and beat sends a fresh tick long before that anyway.
+        broker_transport_options={"visibility_timeout": 600},
+        timezone="UTC",
+        enable_utc=True,
+        beat_schedule=beat_schedule(settings.tick_seconds),
+    )
+    return app
+
+
+app = create_celery(Settings.from_env())

@@ -1,0 +1,74 @@
+"""The Celery tasks: thin shells that run one engine call inside one transaction.
+
+All are `acks_late` with `reject_on_worker_lost` (a task killed mid-way runs again) and
+idempotent (a second run finds nothing left to do), so redelivery is always safe.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from engine.errors import Conflict
+from engine.mail import mailer_for, relay_one
+from engine.reminders import write_reminders
+
+from .celery_app import app
+from .context import worker_context
+
+log = logging.getLogger(__name__)
+TASK_OPTIONS = {"acks_late": True, "reject_on_worker_lost": True, "ignore_result": True}
+
+
+@app.task(name="keyflow.fire_timers", **TASK_OPTIONS)
+def fire_timers() -> int:
+    """Fire the BPMN timers that are due (instances' `next_wakeup_at`)."""
+    ctx = worker_context()
+    try:
+        with ctx.transaction() as session:
+            return ctx.engine.fire_due_timers(session, ctx.engine.clock.now())
+    except Conflict as err:
+        # A user changed one of the instances meanwhile; the next tick fires it.
+        log.info("timer batch rolled back, retried next tick: %s", err.message)
+        return 0
+
+
+@app.task(name="keyflow.remind", **TASK_OPTIONS)
+def remind() -> int:
+    """Write the due reminders, digests, birthday notes and customer links into the outbox."""
+    ctx = worker_context()
+    with ctx.transaction() as session:
+        result = write_reminders(session, ctx.engine.runtime, ctx.book, ctx.signer, ctx.config)
+    if result.total:
+        log.info("reminders written: %s", result.written)
+    return result.total
+
+
+@app.task(name="keyflow.relay", **TASK_OPTIONS)
+def relay() -> int:
+    """Send due outbox rows, one transaction per mail (the only duplicate window is one mail)."""
+    ctx = worker_context()
+    settings = ctx.settings
+    mailer = mailer_for(settings)
+    sent = 0
+    try:
+        for _ in range(settings.relay_batch):
+            with ctx.sessions() as session:
+                session.begin()
+                result = relay_one(session, mailer, ctx.composer, ctx.engine.clock.now(),
+                                   settings.relay_max_attempts)
+                if result is None:
+                    break
+                try:
+                    session.commit()
+                except Exception:
+                    if result.status == "sent":
+                        log.error("notification %s (%s) was accepted by the mail server but "
+                                  "not marked sent; it will be sent again", result.notification_id,
+                                  result.key)
+                    raise
+            sent += result.status == "sent"
+            if result.stop:
+                break
+    finally:
+        mailer.close()
+    return sent
