@@ -3,14 +3,22 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import select
+from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import Session
 
 from engine.errors import NotFound
-from engine.models import OPEN_TASK_STATES, AuditEvent, HumanTask, ProcessInstance, User
+from engine.models import (
+    OPEN_TASK_STATES,
+    AuditEvent,
+    HumanTask,
+    ProcessDefinition,
+    ProcessInstance,
+    User,
+)
 from engine.runtime.access import can_see_instance
 from engine.runtime.context import Runtime
 
@@ -73,3 +81,231 @@ def tasks_for(session: Session, user: User, scope: str = "mine") -> list[HumanTa
         raise ValueError(f"unknown scope {scope!r}")
     return list(session.scalars(query.order_by(HumanTask.due_at.is_(None), HumanTask.due_at,
                                                HumanTask.id)))
+
+
+# --- inboxes (human_task only: invariant 4) --------------------------------------------
+
+INBOX_SCOPES = ("mine", "role", "all")
+
+
+@dataclass
+class InboxRow:
+    """One open task with what its inbox row shows: process names and the customer."""
+
+    task: HumanTask
+    process_name: str
+    process_name_en: str
+    business_key: str | None
+
+
+def _visible(query: Any, user: User, scope: str) -> Any:
+    """Restrict a human_task query to `scope` for `user`."""
+    if scope == "mine":
+        return query.where(HumanTask.assignee_id == user.id)
+    if scope == "role":
+        return query.where(HumanTask.assignee_id.is_(None),
+                           HumanTask.role.in_(sorted(user.role_names)))
+    if scope == "all":
+        if user.has_role("admin"):
+            return query
+        return query.where((HumanTask.assignee_id == user.id)
+                           | HumanTask.role.in_(sorted(user.role_names)))
+    raise ValueError(f"unknown scope {scope!r}")
+
+
+def _like(text: str) -> str:
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped.lower()}%"
+
+
+def inbox(session: Session, user: User, now: datetime, *, scope: str = "mine",
+          process: str | None = None, overdue: bool = False, q: str | None = None,
+          limit: int = 500) -> list[InboxRow]:
+    """Open tasks in `scope`, overdue first, then by due time; filters by process, overdue, text."""
+    query = (
+        select(HumanTask, ProcessDefinition.name, ProcessDefinition.name_en,
+               ProcessInstance.business_key)
+        .join(ProcessInstance, ProcessInstance.id == HumanTask.instance_id)
+        .join(ProcessDefinition, ProcessDefinition.id == ProcessInstance.definition_id)
+        .where(HumanTask.state.in_(OPEN_TASK_STATES))
+    )
+    query = _visible(query, user, scope)
+    if process:
+        query = query.where(HumanTask.process_key == process)
+    if overdue:
+        query = query.where(HumanTask.due_at < now)
+    if q and q.strip():
+        pattern = _like(q.strip()[:100])
+        columns = (HumanTask.name, HumanTask.name_en, HumanTask.customer_name,
+                   HumanTask.process_key, ProcessDefinition.name, ProcessDefinition.name_en,
+                   ProcessInstance.business_key)
+        query = query.where(or_(*(func.lower(c).like(pattern, escape="\\") for c in columns)))
+    is_late = case((HumanTask.due_at < now, 0), else_=1)
+    query = query.order_by(is_late, HumanTask.due_at.is_(None), HumanTask.due_at,
+                           HumanTask.id).limit(limit)
+    rows = session.execute(query).tuples()
+    return [InboxRow(task, name, name_en, key) for task, name, name_en, key in rows]
+
+
+def inbox_counts(session: Session, user: User, now: datetime) -> dict[str, int]:
+    """How many open tasks are mine, offered to my roles, and overdue among those."""
+    counts: dict[str, int] = {}
+    for scope in ("mine", "role"):
+        base = _visible(select(func.count(HumanTask.id))
+                        .where(HumanTask.state.in_(OPEN_TASK_STATES)), user, scope)
+        counts[scope] = int(session.scalar(base) or 0)
+        counts[f"{scope}_overdue"] = int(session.scalar(base.where(HumanTask.due_at < now)) or 0)
+    return counts
+
+
+def inbox_processes(session: Session, user: User) -> list[str]:
+    """Process keys that have open tasks the user can see (for the inbox's filter)."""
+    query = _visible(select(HumanTask.process_key).distinct()
+                     .where(HumanTask.state.in_(OPEN_TASK_STATES)), user, "all")
+    return sorted(session.scalars(query))
+
+
+# --- the diagram's highlights ---------------------------------------------------------
+
+
+@dataclass
+class ElementStates:
+    """BPMN element ids an instance has passed through, where it waits, and the steps taken
+    as (from, to) element id pairs (a viewer marks the sequence flows between them)."""
+
+    completed: list[str]
+    active: list[str]
+    taken: list[tuple[str, str]]
+
+
+def _bpmn_ancestor(task: Any) -> str | None:
+    """The nearest ancestor task that is a diagram element (skipping engine-internal ones)."""
+    parent = task.parent
+    while parent is not None and not getattr(parent.task_spec, "bpmn_id", None):
+        parent = parent.parent
+    return getattr(parent.task_spec, "bpmn_id", None) if parent is not None else None
+
+
+def element_states(rt: Runtime, instance: ProcessInstance) -> ElementStates:
+    """Completed, active and traversed elements of the top-level process (restores the
+    workflow; for the instance page, never for inboxes)."""
+    compiled = rt.specs.get(instance.definition)
+    workflow = rt.serializer.loads(instance.state, compiled.spec, compiled.subprocess_specs)
+    completed: dict[str, None] = {}
+    active: dict[str, None] = {}
+    taken: dict[tuple[str, str], None] = {}
+    waiting = TaskState.READY | TaskState.WAITING | TaskState.STARTED | TaskState.ERROR
+    still_running = instance.status in ("running", "error")
+    for task in workflow.get_tasks():
+        bpmn_id = getattr(task.task_spec, "bpmn_id", None)
+        if not bpmn_id or task.workflow is not workflow:
+            continue
+        if task.state == TaskState.COMPLETED:
+            completed[bpmn_id] = None
+        elif task.state & waiting and still_running:
+            active[bpmn_id] = None
+        else:
+            continue
+        source = _bpmn_ancestor(task)
+        if source is not None:
+            taken[(source, bpmn_id)] = None
+    return ElementStates(list(completed), list(active), list(taken))
+
+
+# --- indicators (domain.md "Performance indicators"), from human_task and audit_event -----
+
+DECISION_FIELDS = ("decision",)
+
+
+def _hours(later: datetime | None, earlier: datetime | None) -> float | None:
+    if later is None or earlier is None:
+        return None
+    return (later - earlier).total_seconds() / 3600
+
+
+def _mean(values: list[float]) -> float | None:
+    return round(sum(values) / len(values), 2) if values else None
+
+
+def _is_decision_field(name: str) -> bool:
+    return name in DECISION_FIELDS or name.endswith("_decision")
+
+
+def kpis(session: Session, start: datetime, end: datetime, now: datetime,
+         by: str = "user") -> dict[str, Any]:
+    """Tasks completed, on-time rate, overdue now, wait/work time per step, instances and
+    approval outcomes in [start, end), grouped by user or role."""
+    if by not in ("user", "role"):
+        raise ValueError(f"unknown grouping {by!r}")
+    names = dict(session.execute(select(User.id, User.username)).tuples().all())
+    done = session.scalars(select(HumanTask).where(
+        HumanTask.state == "completed", HumanTask.completed_at >= start,
+        HumanTask.completed_at < end)).all()
+    late = session.scalars(select(HumanTask).where(
+        HumanTask.state.in_(OPEN_TASK_STATES), HumanTask.due_at < now)).all()
+
+    def key_of(task: HumanTask, user_id: int | None) -> str:
+        if by == "role":
+            return task.role
+        return names.get(user_id, "") if user_id is not None else "(unassigned)"
+
+    groups: dict[str, dict[str, Any]] = {}
+
+    def group(key: str) -> dict[str, Any]:
+        return groups.setdefault(key, {"key": key, "tasks_completed": 0, "with_due": 0,
+                                       "on_time": 0, "overdue_now": 0})
+
+    steps: dict[tuple[str, str], dict[str, Any]] = {}
+    for task in done:
+        g = group(key_of(task, task.completed_by_id))
+        g["tasks_completed"] += 1
+        if task.due_at is not None and task.completed_at is not None:
+            g["with_due"] += 1
+            g["on_time"] += int(task.completed_at <= task.due_at)
+        step = steps.setdefault((task.process_key, task.bpmn_id), {
+            "process": task.process_key, "step": task.bpmn_id, "name": task.name,
+            "name_en": task.name_en, "completed": 0, "_wait": [], "_work": []})
+        step["completed"] += 1
+        wait = _hours(task.claimed_at, task.created_at)
+        work = _hours(task.completed_at, task.claimed_at or task.created_at)
+        if wait is not None:
+            step["_wait"].append(wait)
+        if work is not None:
+            step["_work"].append(work)
+    for task in late:
+        group(key_of(task, task.assignee_id))["overdue_now"] += 1
+    for g in groups.values():
+        g["on_time_rate"] = round(g["on_time"] / g["with_due"], 4) if g["with_due"] else None
+    step_list = []
+    for step in steps.values():
+        step["mean_wait_hours"] = _mean(step.pop("_wait"))
+        step["mean_work_hours"] = _mean(step.pop("_work"))
+        step_list.append(step)
+
+    events = session.execute(select(AuditEvent.action, AuditEvent.process_key,
+                                    AuditEvent.bpmn_id, AuditEvent.data).where(
+        AuditEvent.at >= start, AuditEvent.at < end,
+        AuditEvent.action.in_(("instance_started", "instance_completed",
+                               "instance_cancelled", "task_completed")))).all()
+    processes: dict[str, dict[str, Any]] = {}
+    outcomes: dict[tuple[str, str, str], dict[str, int]] = {}
+    for action, process_key, bpmn_id, data in events:
+        if action == "task_completed":
+            submitted = (data or {}).get("data") or {}
+            for field, value in submitted.items():
+                if _is_decision_field(field) and isinstance(value, str):
+                    counts = outcomes.setdefault((process_key or "", bpmn_id or "", field), {})
+                    counts[value] = counts.get(value, 0) + 1
+            continue
+        row = processes.setdefault(process_key or "", {
+            "process": process_key, "started": 0, "completed": 0, "cancelled": 0})
+        row[action.removeprefix("instance_")] += 1
+    return {
+        "from": start.isoformat(), "to": end.isoformat(), "by": by,
+        "groups": sorted(groups.values(), key=lambda g: g["key"]),
+        "overdue_now": len(late),
+        "steps": sorted(step_list, key=lambda s: (s["process"], s["step"])),
+        "processes": sorted(processes.values(), key=lambda p: p["process"] or ""),
+        "approvals": [{"process": p, "step": s, "field": f, "outcomes": dict(sorted(c.items()))}
+                      for (p, s, f), c in sorted(outcomes.items())],
+    }

@@ -1,7 +1,10 @@
-"""keyflow's web UI: the Flask application factory (pages and JSON API arrive per area)."""
+"""keyflow's web UI: the Flask application factory; one blueprint package per area."""
 
 from __future__ import annotations
 
+import importlib.util
+from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 from flask import Flask
@@ -11,26 +14,82 @@ from engine.db import make_db_engine, make_session_factory
 from engine.settings import Settings
 from engine.workflow_engine import WorkflowEngine
 
+# Packages registered when present: customers needs engine.models.customers (another
+# engineer's), mail and customer_link are the workers engineer's blueprints.
+OPTIONAL_BLUEPRINTS = ("customers", "mail", "customer_link")
+
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Build the app: defaults, then KEYFLOW_* variables, then the test overrides."""
     app = Flask(__name__)
     settings = Settings.from_env()
-    app.config.from_mapping(DATABASE_URL=settings.database_url, SECRET_KEY=settings.secret_key)
+    app.config.from_mapping(
+        DATABASE_URL=settings.database_url,
+        SECRET_KEY=settings.secret_key,
+        VAR_DIR=settings.var_dir,
+        TIMEZONE=settings.timezone,
+        # A bundle may be 20 MB (engine.deployment.bundle); everything else is far smaller.
+        MAX_CONTENT_LENGTH=21 * 1024 * 1024,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=12),
+        LOGIN_MAX_FAILURES=5,
+        LOGIN_WINDOW_SECONDS=300,
+        NODE_MODULES=str(Path(app.root_path).parent / "node_modules"),
+        JSON_SORT_KEYS=False,
+    )
     app.config.from_prefixed_env("KEYFLOW")
     if test_config:
         app.config.update(test_config)
+    if not app.config.get("SECRET_KEY"):
+        from .secret_key import load_or_create_secret_key
+
+        app.config["SECRET_KEY"] = load_or_create_secret_key(app.config["VAR_DIR"])
 
     db_engine = make_db_engine(app.config["DATABASE_URL"])
+    app.extensions["keyflow.db_engine"] = db_engine
     app.extensions["keyflow.sessions"] = make_session_factory(db_engine)
     app.extensions["keyflow.engine"] = WorkflowEngine(
         clock=app.config.get("CLOCK") or SystemClock(),
         script_time_limit=settings.script_time_limit,
     )
 
-    from . import context, home
+    from .auth.ratelimit import LoginRateLimiter
+
+    app.extensions["keyflow.login_limiter"] = LoginRateLimiter(
+        int(app.config["LOGIN_MAX_FAILURES"]), float(app.config["LOGIN_WINDOW_SECONDS"]))
+
+    from . import (
+        admin,
+        api,
+        assets,
+        auth,
+        context,
+        display,
+        errors,
+        headers,
+        i18n,
+        inbox,
+        instances,
+        navigation,
+        processes,
+        tasks,
+    )
+    from .auth import csrf
 
     context.init_app(app)
-
-    app.register_blueprint(home.bp)
+    i18n.init_app(app)
+    display.init_app(app)
+    headers.init_app(app)
+    csrf.init_app(app)
+    navigation.init_app(app)
+    for blueprint in (errors.bp, auth.bp, inbox.bp, tasks.bp, processes.bp, instances.bp,
+                      admin.bp, assets.bp):
+        app.register_blueprint(blueprint)
+    app.register_blueprint(api.bp, url_prefix="/api")
+    for name in OPTIONAL_BLUEPRINTS:
+        spec = importlib.util.find_spec(f"webui.{name}")
+        if spec is not None and spec.origin is not None:  # a package, not a bare folder
+            module = importlib.import_module(f"webui.{name}")
+            app.register_blueprint(module.bp)
     return app

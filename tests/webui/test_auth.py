@@ -1,0 +1,160 @@
+"""Sign-in, sign-out, rate limiting, CSRF, bearer tokens, the profile's tokens, SECRET_KEY."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from sqlalchemy import select
+from webui_env import PASSWORD, make_app
+
+from engine.accounts import create_token
+from engine.models import ApiToken, User
+from webui.auth.ratelimit import LoginRateLimiter
+
+
+def login_form(client):
+    page = client.get("/login")
+    assert page.status_code == 200
+    return re.search(rb'name="csrf_token" value="([^"]+)"', page.data).group(1).decode()
+
+
+def sign_in(client, username, password=PASSWORD, **extra):
+    token = login_form(client)
+    return client.post("/login", data={"csrf_token": token, "username": username,
+                                       "password": password, **extra})
+
+
+def test_sign_in_sets_a_hardened_session_cookie_and_goes_to_next(app):
+    http = app.test_client()
+    response = sign_in(http, "dept_head", next="/processes")
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/processes"
+    cookie = response.headers.get("Set-Cookie")
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+    assert http.get("/").status_code == 200
+
+
+def test_next_never_leaves_the_site(app):
+    response = sign_in(app.test_client(), "clerk", next="//evil.example/x")
+    assert response.headers["Location"] == "/"
+
+
+@pytest.mark.parametrize("username,password", [("dept_head", "wrong"), ("ghost", PASSWORD)])
+def test_wrong_credentials_are_refused_alike(app, username, password):
+    response = sign_in(app.test_client(), username, password)
+    assert response.status_code == 401
+    assert "用户名或密码错误" in response.get_data(as_text=True)
+
+
+def test_deactivated_user_cannot_sign_in_and_loses_the_session(app, env, client_for):
+    client = client_for("clerk")
+    assert client.get("/").status_code == 200
+    with env.session() as s:
+        s.scalars(select(User).where(User.username == "clerk")).one().active = False
+        s.commit()
+    assert client.get("/").status_code == 302  # back to the sign-in page
+    assert sign_in(app.test_client(), "clerk").status_code == 401
+
+
+def test_failed_sign_ins_are_rate_limited_per_user_and_address(app):
+    http = app.test_client()
+    for _ in range(5):
+        assert sign_in(http, "head2", "nope").status_code == 401
+    limited = sign_in(http, "head2", PASSWORD)
+    assert limited.status_code == 429
+    assert int(limited.headers["Retry-After"]) > 0
+    assert "尝试次数过多" in limited.get_data(as_text=True)
+    assert sign_in(http, "dept_head").status_code == 302  # another user is not affected
+
+
+def test_rate_limiter_forgets_after_the_window():
+    now = [0.0]
+    limiter = LoginRateLimiter(max_failures=2, window=60, now=lambda: now[0])
+    limiter.failed("a", "1.2.3.4")
+    limiter.failed("A", "1.2.3.4")
+    assert limiter.retry_after("a", "1.2.3.4") > 0
+    assert limiter.retry_after("a", "5.6.7.8") == 0
+    now[0] = 61
+    assert limiter.retry_after("a", "1.2.3.4") == 0
+
+
+def test_logout_needs_csrf_and_ends_the_session(client_for):
+    client = client_for("clerk")
+    assert client.http.post("/logout").status_code == 400
+    assert client.post("/logout").status_code == 302
+    assert client.get("/").status_code == 302
+
+
+def test_pages_redirect_to_sign_in_and_api_answers_401(app):
+    http = app.test_client()
+    page = http.get("/tasks/1")
+    assert page.status_code == 302 and page.headers["Location"].startswith("/login?next=")
+    api = http.get("/api/tasks")
+    assert api.status_code == 401
+    assert api.get_json()["error"] == "unauthorized"
+    assert api.headers["WWW-Authenticate"].startswith("Bearer")
+
+
+def test_form_posts_without_the_csrf_token_are_refused(client_for, env):
+    _, task_id = env.to_head_review()
+    client = client_for("dept_head")
+    response = client.http.post(f"/tasks/{task_id}/claim", data={})
+    assert response.status_code == 400
+    assert "表单已过期" in response.get_data(as_text=True)
+    wrong = client.http.post(f"/tasks/{task_id}/claim", data={"csrf_token": "forged"})
+    assert wrong.status_code == 400
+    assert client.post(f"/tasks/{task_id}/claim").status_code == 302
+
+
+def test_fetch_calls_need_the_csrf_header(client_for, env):
+    _, task_id = env.to_head_review()
+    client = client_for("dept_head")
+    refused = client.http.post(f"/api/tasks/{task_id}/claim", json={})
+    assert refused.status_code == 400
+    assert refused.get_json()["error"] == "csrf_failed"
+    assert client.post_json(f"/api/tasks/{task_id}/claim", {}).status_code == 200
+
+
+def _token(env, username, name="t"):
+    return env.run(lambda s, kf, u: create_token(s, kf.clock, u(username), name))
+
+
+def test_bearer_tokens_authenticate_the_api_without_csrf(app, env):
+    _, task_id = env.to_head_review()
+    secret = _token(env, "dept_head")
+    http = app.test_client()
+    headers = {"Authorization": f"Bearer {secret}"}
+    assert http.get("/api/tasks?scope=role", headers=headers).status_code == 200
+    assert http.post(f"/api/tasks/{task_id}/claim", headers=headers).status_code == 200
+    for bad in ("Bearer kf_wrong", "Bearer nonsense", "Basic abc"):
+        assert http.get("/api/tasks", headers={"Authorization": bad}).status_code == 401
+
+
+def test_profile_creates_shows_once_and_revokes_own_tokens(app, client_for, env):
+    client = client_for("clerk")
+    created = client.post("/profile/tokens", {"name": "laptop"})
+    assert created.status_code == 201
+    secret = re.search(r'id="new-token">(kf_[^<]+)<', created.get_data(as_text=True)).group(1)
+    http = app.test_client()
+    assert http.get("/api/tasks", headers={"Authorization": f"Bearer {secret}"}).status_code == 200
+    assert secret not in client.get("/profile").get_data(as_text=True)
+    with env.session() as s:
+        token_id = s.scalar(select(ApiToken.id).where(ApiToken.name == "laptop"))
+    other = _token(env, "finance")
+    with env.session() as s:
+        other_id = s.scalar(select(ApiToken.id).where(ApiToken.prefix == other[:10]))
+    assert client.post(f"/profile/tokens/{other_id}/revoke").status_code == 404
+    assert client.post(f"/profile/tokens/{token_id}/revoke").status_code == 302
+    assert http.get("/api/tasks", headers={"Authorization": f"Bearer {secret}"}).status_code == 401
+
+
+def test_secret_key_is_generated_once_and_kept(prepared_db, tmp_path, clock):
+    made = []
+    for _ in range(2):
+        application = make_app(f"sqlite:///{prepared_db}", clock, tmp_path / "var",
+                               SECRET_KEY=None)
+        made.append(application.config["SECRET_KEY"])
+        application.extensions["keyflow.db_engine"].dispose()
+    assert made[0] == made[1] and len(made[0]) == 64
+    assert (tmp_path / "var" / "secret_key").stat().st_mode & 0o077 == 0

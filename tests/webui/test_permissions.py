@@ -1,0 +1,105 @@
+"""Each role × each action: who gets through, who gets 403, who cannot even see (404)."""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from webui_env import DATA, USERS
+
+LANE_STARTERS = {"senior_manager", "sm2", "dept_head", "head2", "marketing_director", "clerk",
+                 "admin"}
+KPI_READERS = {"dept_head", "head2", "marketing_director", "process_owner", "admin"}
+# engine.runtime.access.can_see_instance: the starter, heads, directors, admins, and those who
+# held or did one of its tasks — not sm2, who only shares the account owner's role.
+INSTANCE_READERS = frozenset({"senior_manager", "dept_head", "head2",
+                              "marketing_director", "admin"})
+
+
+@dataclass(frozen=True)
+class Action:
+    """One request and the status each user gets (default for everyone else)."""
+
+    name: str
+    method: str
+    url: str  # {instance} and {task} are the head's review of an instance started by senior_manager
+    allowed: frozenset[str]
+    ok: int
+    denied: int = 404
+    denied_overrides: tuple[tuple[str, int], ...] = ()
+    json: bool = False
+
+    def expected(self, user: str) -> int:
+        """The status `user` should get."""
+        if user in self.allowed:
+            return self.ok
+        return dict(self.denied_overrides).get(user, self.denied)
+
+
+ACTIONS = [
+    Action("inbox", "GET", "/", frozenset(USERS), 200),
+    Action("start page", "GET", "/processes", frozenset(USERS), 200),
+    Action("start", "POST", "/processes/webui_flow/start", frozenset(LANE_STARTERS), 302,
+           denied=403),
+    Action("see head's task", "GET", "/tasks/{task}", frozenset({"dept_head", "head2", "admin"}),
+           200),
+    Action("claim head's task", "POST", "/tasks/{task}/claim", frozenset({"dept_head", "head2"}),
+           302),
+    Action("see instance", "GET", "/instances/{instance}", INSTANCE_READERS, 200),
+    Action("diagram", "GET", "/instances/{instance}/diagram.bpmn", INSTANCE_READERS, 200),
+    Action("cancel", "POST", "/instances/{instance}/cancel",
+           frozenset({"senior_manager", "dept_head", "head2", "admin"}), 302,
+           denied_overrides=(("marketing_director", 403),)),
+    Action("admin users", "GET", "/admin/users", frozenset({"admin"}), 200, denied=403),
+    Action("admin create user", "POST", "/admin/users", frozenset({"admin"}), 302, denied=403),
+    Action("admin tokens", "GET", "/admin/tokens", frozenset({"admin"}), 200, denied=403),
+    Action("api task", "GET", "/api/tasks/{task}", frozenset({"dept_head", "head2", "admin"}),
+           200, json=True),
+    Action("api claim", "POST", "/api/tasks/{task}/claim", frozenset({"dept_head", "head2"}),
+           200, json=True),
+    Action("api complete", "POST", "/api/tasks/{task}/complete",
+           frozenset({"dept_head", "head2"}), 200, json=True),
+    Action("api instance", "GET", "/api/instances/{instance}", INSTANCE_READERS, 200, json=True),
+    Action("api start", "POST", "/api/processes/webui_flow/instances",
+           frozenset(LANE_STARTERS), 201, denied=403, json=True),
+    Action("api deploy", "POST", "/api/deployments", frozenset({"process_owner"}), 201,
+           denied=403),
+    Action("api kpis", "GET", "/api/kpis", frozenset(KPI_READERS), 200, denied=403, json=True),
+]
+
+
+def _body(action: Action) -> dict[str, Any]:
+    if action.name == "admin create user":
+        return {"data": {"username": "newcomer", "password": "long-enough-1",
+                         "roles": "clerk"}}
+    if action.name == "api deploy":
+        folder = DATA / "approval"
+        files = [(io.BytesIO(p.read_bytes()), p.name) for p in
+                 [folder / "approval.bpmn", *sorted((folder / "forms").glob("*.json"))]]
+        return {"data": {"files": files}, "content_type": "multipart/form-data"}
+    if action.name == "api complete":
+        return {"json": {"data": {"decision": "approve"}}}
+    if action.json:
+        return {"json": {}}
+    return {"data": {}}
+
+
+@pytest.mark.parametrize("user", USERS)
+@pytest.mark.parametrize("action", ACTIONS, ids=lambda a: a.name)
+def test_permission_matrix(client_for, env, user, action):
+    instance_id, task_id = env.to_head_review()
+    url = action.url.format(instance=instance_id, task=task_id)
+    client = client_for(user)
+    if action.method == "GET":
+        response = client.get(url)
+    else:
+        kwargs = _body(action)
+        headers = {"X-CSRF-Token": client.csrf}
+        if "data" in kwargs and isinstance(kwargs["data"], dict):
+            kwargs["data"] = {"csrf_token": client.csrf, **kwargs["data"]}
+        response = client.http.post(url, headers=headers, **kwargs)
+    assert response.status_code == action.expected(user), response.get_data(as_text=True)[:500]
+    if response.status_code in (403, 404) and (action.json or url.startswith("/api/")):
+        assert response.get_json()["error"] in ("forbidden", "not_found")

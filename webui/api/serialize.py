@@ -1,0 +1,68 @@
+"""Engine objects as JSON: the shapes the OpenAPI document describes."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from flask import request
+from werkzeug.exceptions import BadRequest
+
+from engine.errors import InvalidData
+from engine.models import AuditEvent, HumanTask, ProcessDefinition, ProcessInstance
+
+
+def iso(value: datetime | None) -> str | None:
+    """An aware datetime as ISO 8601, or None."""
+    return value.isoformat() if value is not None else None
+
+
+def json_body() -> dict[str, Any]:
+    """The request's JSON object ({} when empty); 400 if not JSON, 422 if not an object."""
+    if not request.get_data(cache=True):
+        return {}
+    try:
+        body = request.get_json(force=True)
+    except BadRequest as err:
+        raise BadRequest("the body is not valid JSON") from err
+    if not isinstance(body, dict):
+        raise InvalidData("the body must be a JSON object", {"": "must be an object"})
+    return body
+
+
+def definition_json(d: ProcessDefinition) -> dict[str, Any]:
+    """A deployed process version."""
+    return {"key": d.key, "version": d.version, "name": d.name, "name_en": d.name_en,
+            "lanes": list(d.lanes), "deployed_at": iso(d.deployed_at)}
+
+
+def task_json(t: HumanTask, now: datetime, usernames: dict[int, str] | None = None
+              ) -> dict[str, Any]:
+    """A task as the inbox knows it (from human_task only)."""
+    names = usernames or {}
+    assignee = None
+    if t.assignee_id is not None:
+        assignee = names.get(t.assignee_id) or (t.assignee.username if t.assignee else None)
+    return {
+        "id": t.id, "instance_id": t.instance_id, "process": t.process_key,
+        "bpmn_id": t.bpmn_id, "name": t.name, "name_en": t.name_en, "role": t.role,
+        "state": t.state, "assignee": assignee, "customer_name": t.customer_name,
+        "form_key": t.form_key, "created_at": iso(t.created_at), "due_at": iso(t.due_at),
+        "overdue": bool(t.is_open and t.due_at is not None and t.due_at < now),
+        "completed_at": iso(t.completed_at),
+    }
+
+
+def event_json(e: AuditEvent, usernames: dict[int, str]) -> dict[str, Any]:
+    """One history entry."""
+    return {"at": iso(e.at), "action": e.action,
+            "actor": usernames.get(e.actor_id) if e.actor_id is not None else None,
+            "task_id": e.task_id, "bpmn_id": e.bpmn_id, "data": e.data or {}}
+
+
+def instance_json(i: ProcessInstance) -> dict[str, Any]:
+    """An instance's header fields."""
+    return {"id": i.id, "process": i.definition.key, "version": i.definition.version,
+            "name": i.definition.name, "name_en": i.definition.name_en, "status": i.status,
+            "business_key": i.business_key, "customer_name": i.customer_name,
+            "started_at": iso(i.started_at), "ended_at": iso(i.ended_at), "error": i.error}

@@ -1,0 +1,92 @@
+"""Task list, one task with its form, and the claim / unclaim / complete commands."""
+
+from __future__ import annotations
+
+from flask import Response, jsonify, request
+
+from engine.errors import InvalidData
+from engine.models import ProcessInstance
+from engine.queries import INBOX_SCOPES, inbox, instance_data
+from engine.runtime.access import load_task
+
+from ..auth import current_user, login_required
+from ..context import db, workflow_engine
+from ..inbox.views import truthy
+from . import bp
+from .serialize import json_body, task_json
+
+
+@bp.get("/tasks")
+@login_required
+def tasks() -> Response:
+    """Open tasks visible to the caller: scope mine|role|all, filters process, overdue, q."""
+    user = current_user()
+    assert user is not None
+    scope = request.args.get("scope", "mine")
+    if scope not in INBOX_SCOPES:
+        raise InvalidData(f"scope must be one of {', '.join(INBOX_SCOPES)}",
+                          {"scope": "invalid"})
+    now = workflow_engine().clock.now()
+    rows = inbox(db(), user, now, scope=scope, process=request.args.get("process") or None,
+                 overdue=truthy(request.args.get("overdue")),
+                 q=(request.args.get("q") or "")[:100])
+    return jsonify({"tasks": [dict(task_json(r.task, now), process_name=r.process_name,
+                                   process_name_en=r.process_name_en) for r in rows]})
+
+
+@bp.get("/tasks/<int:task_id>")
+@login_required
+def task(task_id: int) -> Response:
+    """One task with its form (JSON Schema) and the instance's current data."""
+    user = current_user()
+    assert user is not None
+    found = load_task(db(), task_id, user, for_action=False)
+    instance = db().get(ProcessInstance, found.instance_id)
+    assert instance is not None
+    rt = workflow_engine().runtime
+    compiled = rt.specs.get(instance.definition)
+    form = compiled.forms.get(found.form_key) if found.form_key else None
+    return jsonify(dict(task_json(found, rt.clock.now()), form=form,
+                        data=instance_data(rt, instance)))
+
+
+def _after(task_id: int) -> Response:
+    db().commit()
+    user = current_user()
+    assert user is not None
+    found = load_task(db(), task_id, user, for_action=False)
+    return jsonify(task_json(found, workflow_engine().clock.now()))
+
+
+@bp.post("/tasks/<int:task_id>/claim")
+@login_required
+def claim(task_id: int) -> Response:
+    """Claim an offered task; 409 if someone else holds it."""
+    user = current_user()
+    assert user is not None
+    workflow_engine().claim_task(db(), task_id, user)
+    return _after(task_id)
+
+
+@bp.post("/tasks/<int:task_id>/unclaim")
+@login_required
+def unclaim(task_id: int) -> Response:
+    """Give a claimed task back to its role."""
+    user = current_user()
+    assert user is not None
+    workflow_engine().unclaim_task(db(), task_id, user)
+    return _after(task_id)
+
+
+@bp.post("/tasks/<int:task_id>/complete")
+@login_required
+def complete(task_id: int) -> Response:
+    """Complete with `{"data": {…}}`; 422 with field messages, 409 if already done."""
+    user = current_user()
+    assert user is not None
+    body = json_body()
+    data = body.get("data", {})
+    if not isinstance(data, dict):
+        raise InvalidData("data must be an object", {"data": "must be an object"})
+    workflow_engine().complete_task(db(), task_id, user, data)
+    return _after(task_id)

@@ -1,0 +1,91 @@
+"""Processes, deployments and instances."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Response, jsonify, request, url_for
+from sqlalchemy import select
+
+from engine.deployment import Bundle
+from engine.errors import InvalidData
+from engine.models import User
+from engine.queries import get_instance
+from engine.runtime.access import can_cancel
+from engine.runtime.instances import may_start
+
+from ..auth import current_user, login_required, roles_required
+from ..context import db, workflow_engine
+from ..processes.catalog import latest_definitions
+from . import bp
+from .serialize import definition_json, event_json, instance_json, json_body, task_json
+
+
+@bp.get("/processes")
+@login_required
+def processes() -> Response:
+    """The newest version of every deployed process, and whether the caller may start it."""
+    user = current_user()
+    assert user is not None
+    return jsonify({"processes": [dict(definition_json(d), may_start=may_start(user, d))
+                                  for d in latest_definitions(db())]})
+
+
+@bp.post("/deployments")
+@roles_required("process_owner")
+def deployments() -> tuple[Response, int]:
+    """Deploy the uploaded files as one bundle; 422 lists every problem."""
+    user = current_user()
+    uploads = [(f.filename or "", f.read()) for name in request.files
+               for f in request.files.getlist(name)]
+    bundle = Bundle.from_items(uploads)
+    results = workflow_engine().deploy(db(), bundle, user)
+    db().commit()
+    return jsonify({"processes": [{"key": r.key, "version": r.version, "created": r.created}
+                                  for r in results]}), 201
+
+
+def _text(body: dict[str, Any], name: str, limit: int) -> str | None:
+    value = body.get(name)
+    if value is None:
+        return None
+    if not isinstance(value, str) or len(value) > limit:
+        raise InvalidData(f"{name} must be a string of at most {limit} characters",
+                          {name: "invalid"})
+    return value or None
+
+
+@bp.post("/processes/<key>/instances")
+@login_required
+def start(key: str) -> tuple[Response, int, dict[str, str]]:
+    """Start the newest version of `key`; 201 with the new instance's id."""
+    user = current_user()
+    assert user is not None
+    body = json_body()
+    data = body.get("data", {})
+    if not isinstance(data, dict):
+        raise InvalidData("data must be an object", {"data": "must be an object"})
+    instance = workflow_engine().start_instance(
+        db(), key[:120], user, data=data, business_key=_text(body, "business_key", 120),
+        customer_name=_text(body, "customer_name", 200))
+    db().commit()
+    location = url_for("api.instance", instance_id=instance.id)
+    return jsonify({"id": instance.id, "status": instance.status}), 201, {"Location": location}
+
+
+@bp.get("/instances/<int:instance_id>")
+@login_required
+def instance(instance_id: int) -> Response:
+    """Status, version, data, open tasks and history of an instance the caller may see."""
+    user = current_user()
+    assert user is not None
+    view = get_instance(db(), workflow_engine().runtime, instance_id, user)
+    ids = {e.actor_id for e in view.history if e.actor_id} | {
+        t.assignee_id for t in view.open_tasks if t.assignee_id}
+    names = dict(db().execute(select(User.id, User.username).where(User.id.in_(ids)))
+                 .tuples().all()) if ids else {}
+    now = workflow_engine().clock.now()
+    return jsonify(dict(instance_json(view.instance), data=view.data,
+                        tasks=[task_json(t, now, names) for t in view.open_tasks],
+                        history=[event_json(e, names) for e in view.history],
+                        may_cancel=can_cancel(user, view.instance)))

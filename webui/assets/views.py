@@ -1,0 +1,38 @@
+"""Serve bpmn-js's distributed files from node_modules; answer the liveness probe."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Response, current_app, send_from_directory
+from sqlalchemy import select
+from werkzeug.exceptions import NotFound
+
+from ..context import db
+from . import bp
+
+# Only the viewer bundles and their stylesheets and font; nothing else of node_modules.
+BPMN_JS_FILES = {
+    "bpmn-navigated-viewer.production.min.js",
+    "bpmn-navigated-viewer.development.js",
+    "bpmn-viewer.production.min.js",
+    "assets/diagram-js.css",
+    "assets/bpmn-js.css",
+}
+
+
+@bp.get("/vendor/bpmn-js/<path:filename>")
+def bpmn_js(filename: str) -> Response:
+    """One file of node_modules/bpmn-js/dist (allow-listed), cached for a day."""
+    allowed = filename in BPMN_JS_FILES or filename.startswith("assets/bpmn-font/")
+    if not allowed or ".." in filename:
+        raise NotFound()
+    root = Path(current_app.config["NODE_MODULES"]) / "bpmn-js" / "dist"
+    return send_from_directory(root, filename, max_age=86400)
+
+
+@bp.get("/healthz")
+def healthz() -> dict[str, str]:
+    """Liveness probe: the database answers."""
+    db().execute(select(1))
+    return {"status": "ok"}

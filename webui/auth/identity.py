@@ -1,0 +1,101 @@
+"""Who is asking: a session cookie for people, a bearer token for programs."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar, cast
+
+from flask import g, redirect, request, session, url_for
+
+from engine.accounts import TOKEN_PREFIX, user_for_token
+from engine.models import User
+
+from ..context import db, workflow_engine
+
+F = TypeVar("F", bound=Callable[..., Any])
+SESSION_USER = "uid"
+
+
+class Unauthenticated(Exception):
+    """Nobody is signed in (API: 401; pages: redirect to the sign-in page)."""
+
+
+class RoleMissing(Exception):
+    """Signed in, but without any of the roles a page needs (403)."""
+
+
+def bearer_secret() -> str | None:
+    """The token of an `Authorization: Bearer kf_…` header, if the request carries one."""
+    header = request.headers.get("Authorization", "")
+    scheme, _, secret = header.partition(" ")
+    if scheme.lower() != "bearer" or not secret.strip():
+        return None
+    return secret.strip()
+
+
+def _load_user() -> User | None:
+    secret = bearer_secret()
+    if secret is not None:
+        g.auth_method = "token"
+        if not secret.startswith(TOKEN_PREFIX):
+            return None
+        return user_for_token(db(), workflow_engine().clock, secret)
+    g.auth_method = "session"
+    user_id = session.get(SESSION_USER)
+    if not isinstance(user_id, int):
+        return None
+    user = db().get(User, user_id)
+    # A deactivated user's cookie stops working on the next request.
+    return user if user is not None and user.active else None
+
+
+def current_user() -> User | None:
+    """The signed-in user (session cookie or bearer token), or None."""
+    if "current_user" not in g:
+        g.current_user = _load_user()
+    user: User | None = g.current_user
+    return user
+
+
+def authenticated_by_token() -> bool:
+    """Whether this request authenticated with a bearer token (no cookie, no CSRF)."""
+    current_user()
+    return bool(g.get("auth_method") == "token")
+
+
+def wants_redirect_to_login() -> bool:
+    """Pages send people to the sign-in page; the API and JSON clients get a 401."""
+    from ..errors.negotiation import wants_json
+
+    return not wants_json()
+
+
+def login_required(view: F) -> F:
+    """Let the view run only for a signed-in user."""
+
+    @wraps(view)
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        if current_user() is None:
+            if wants_redirect_to_login():
+                return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+            raise Unauthenticated()
+        return view(*args, **kwargs)
+
+    return cast(F, wrapped)
+
+
+def roles_required(*roles: str) -> Callable[[F], F]:
+    """Let the view run only for a signed-in user holding one of `roles` (else 403)."""
+
+    def decorate(view: F) -> F:
+        @wraps(view)
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            user = current_user()
+            if user is not None and not (user.role_names & set(roles)):
+                raise RoleMissing()
+            return view(*args, **kwargs)
+
+        return login_required(cast(F, wrapped))
+
+    return decorate

@@ -1,0 +1,137 @@
+"""Sign-in and sign-out, the language switch, and a user's own API tokens."""
+
+from __future__ import annotations
+
+from flask import (
+    Response,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from sqlalchemy import select
+from werkzeug.exceptions import TooManyRequests
+
+from engine.accounts import check_password, create_token
+from engine.errors import NotFound
+from engine.models import ApiToken, User
+
+from ..context import db, workflow_engine
+from ..i18n import LANG_COOKIE, LANGUAGES, _
+from . import bp
+from .csrf import csrf_token
+from .identity import SESSION_USER, current_user, login_required
+from .ratelimit import LoginRateLimiter
+
+
+def safe_next(target: str | None, default: str = "/") -> str:
+    """A local path to go back to; anything pointing off-site becomes `default`."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return default
+    return target
+
+
+def _limiter() -> LoginRateLimiter:
+    limiter: LoginRateLimiter = current_app.extensions["keyflow.login_limiter"]
+    return limiter
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login() -> Response | str | tuple[str, int]:
+    """The sign-in form; on success a fresh session (no fixation) and back to `next`."""
+    next_url = safe_next(request.values.get("next"))
+    if request.method == "GET":
+        if current_user() is not None:
+            return redirect(next_url)
+        csrf_token()
+        return render_template("auth/login.html", next=next_url, username="")
+    username = request.form.get("username", "").strip()[:80]
+    password = request.form.get("password", "")[:1024]
+    address = request.remote_addr or "-"
+    wait = _limiter().retry_after(username, address)
+    if wait:
+        raise TooManyRequests(retry_after=wait)
+    user = db().scalars(select(User).where(User.username == username)).first()
+    if user is None or not check_password(user, password):
+        _limiter().failed(username, address)
+        flash(_("Wrong user name or password."), "error")
+        return render_template("auth/login.html", next=next_url, username=username), 401
+    _limiter().succeeded(username, address)
+    session.clear()
+    session[SESSION_USER] = user.id
+    session.permanent = True
+    csrf_token()
+    response = redirect(next_url)
+    if LANG_COOKIE not in request.cookies and user.language in LANGUAGES:
+        response.set_cookie(LANG_COOKIE, user.language, max_age=365 * 86400, samesite="Lax",
+                            httponly=True)
+    return response
+
+
+@bp.post("/logout")
+def logout() -> Response:
+    """Forget the session."""
+    session.clear()
+    flash(_("You are signed out."), "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.post("/lang")
+def switch_language() -> Response:
+    """Remember the chosen language in a cookie and go back."""
+    lang = request.form.get("lang", "")
+    response = make_response(redirect(safe_next(request.form.get("next"))))
+    if lang in LANGUAGES:
+        response.set_cookie(LANG_COOKIE, lang, max_age=365 * 86400, samesite="Lax",
+                            httponly=True)
+        user = current_user()
+        if user is not None and user.language != lang:
+            user.language = lang  # mail in the same language as the screen
+            db().commit()
+    return response
+
+
+@bp.get("/profile")
+@login_required
+def profile() -> str:
+    """The user's roles and API tokens."""
+    user = current_user()
+    assert user is not None
+    tokens = db().scalars(select(ApiToken).where(ApiToken.user_id == user.id)
+                          .order_by(ApiToken.id.desc())).all()
+    return render_template("auth/profile.html", user=user, tokens=tokens, new_secret=None)
+
+
+@bp.post("/profile/tokens")
+@login_required
+def create_own_token() -> tuple[str, int]:
+    """Make a token; its secret is shown on this response only."""
+    user = current_user()
+    assert user is not None
+    name = request.form.get("name", "").strip()[:80] or "web"
+    secret = create_token(db(), workflow_engine().clock, user, name)
+    db().commit()
+    tokens = db().scalars(select(ApiToken).where(ApiToken.user_id == user.id)
+                          .order_by(ApiToken.id.desc())).all()
+    return render_template("auth/profile.html", user=user, tokens=tokens,
+                           new_secret=secret), 201
+
+
+@bp.post("/profile/tokens/<int:token_id>/revoke")
+@login_required
+def revoke_own_token(token_id: int) -> Response:
+    """Revoke one of the user's own tokens (another user's token id: 404)."""
+    user = current_user()
+    assert user is not None
+    token = db().get(ApiToken, token_id)
+    if token is None or token.user_id != user.id:
+        raise NotFound(f"token {token_id} not found")
+    if token.revoked_at is None:
+        token.revoked_at = workflow_engine().clock.now()
+        db().commit()
+    flash(_("The token is revoked."), "info")
+    return redirect(url_for("auth.profile"))

@@ -1,0 +1,116 @@
+"""Translate engine errors and HTTP errors to a status and a body in the user's language."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Response, g, jsonify, render_template, request
+from werkzeug.exceptions import HTTPException
+
+from engine.errors import (
+    Conflict,
+    DeploymentInvalid,
+    Forbidden,
+    InvalidData,
+    KeyflowError,
+    NotFound,
+)
+
+from ..auth.csrf import CsrfFailure
+from ..auth.identity import RoleMissing, Unauthenticated
+from ..i18n import _
+from . import bp
+from .negotiation import wants_json
+
+log = logging.getLogger(__name__)
+
+STATUS_OF: dict[type[KeyflowError], int] = {
+    NotFound: 404, Forbidden: 403, Conflict: 409, InvalidData: 422, DeploymentInvalid: 422,
+}
+CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
+         405: "method_not_allowed", 409: "conflict", 413: "too_large", 415: "unsupported",
+         422: "invalid_data", 429: "too_many_requests", 500: "internal_error"}
+HEADLINES = {
+    400: "The request could not be understood.",
+    401: "Please sign in.",
+    403: "You may not do this.",
+    404: "Not found, or not yours to see.",
+    405: "This action is not available here.",
+    409: "Someone else got there first.",
+    413: "What you sent is too large.",
+    415: "This kind of content is not accepted.",
+    422: "Some of the data is not valid.",
+    429: "Too many attempts. Please wait a moment and try again.",
+    500: "Something went wrong on our side. Nothing was saved.",
+}
+EXPLANATIONS = {
+    409: "Another person completed, claimed or changed this item while you were working on "
+         "it. Nothing you entered was saved. Reload the page to see its current state.",
+    404: "The item does not exist, or it belongs to a role you do not hold.",
+    403: "Your roles do not allow this action.",
+}
+
+
+def _rollback() -> None:
+    session = g.get("db_session")
+    if session is not None:
+        session.rollback()
+
+
+def error_response(status: int, code: str, message: str, details: Any = None,
+                   headers: dict[str, str] | None = None) -> Response:
+    """The one shape of an error, as JSON or as a page."""
+    _rollback()
+    g.error_page = True
+    headline = _(HEADLINES.get(status, HEADLINES[500]))
+    if wants_json():
+        text = headline if not message or message == headline else f"{headline} {message}"
+        response = jsonify({"error": code, "message": text, "details": details})
+    else:
+        body = render_template("errors/error.html", status=status, code=code,
+                               headline=headline, explanation=_(EXPLANATIONS.get(status, "")),
+                               message=message, details=details)
+        response = Response(body, mimetype="text/html")
+    response.status_code = status
+    for name, value in (headers or {}).items():
+        response.headers[name] = value
+    return response
+
+
+@bp.app_errorhandler(KeyflowError)
+def engine_error(err: KeyflowError) -> Response:
+    """NotFound 404, Forbidden 403, Conflict 409, InvalidData/DeploymentInvalid 422."""
+    status = next((s for cls, s in STATUS_OF.items() if isinstance(err, cls)), 400)
+    return error_response(status, err.code, err.message, err.details)
+
+
+@bp.app_errorhandler(Unauthenticated)
+def unauthenticated(_err: Unauthenticated) -> Response:
+    """401 with a hint how to authenticate."""
+    return error_response(401, "unauthorized", _("Send a session cookie or a bearer token."),
+                          headers={"WWW-Authenticate": 'Bearer realm="keyflow"'})
+
+
+@bp.app_errorhandler(RoleMissing)
+def role_missing(_err: RoleMissing) -> Response:
+    """403: signed in, but not in a role this page needs."""
+    return error_response(403, "forbidden", "")
+
+
+@bp.app_errorhandler(HTTPException)
+def http_error(err: HTTPException) -> Response:
+    """Werkzeug's errors (404 routes, 405, 413 size limit, 429 rate limit, bad JSON)."""
+    status = err.code or 500
+    if isinstance(err, CsrfFailure):
+        return error_response(400, "csrf_failed",
+                              _("The form has expired. Go back, reload the page and try again."))
+    headers = {k: v for k, v in err.get_headers() if k.lower() == "retry-after"}
+    return error_response(status, CODES.get(status, "error"), "", headers=headers)
+
+
+@bp.app_errorhandler(Exception)
+def unexpected(err: Exception) -> Response:
+    """A bug: log it with the request, tell the user in words, never show a traceback."""
+    log.exception("unhandled error on %s %s", request.method, request.path, exc_info=err)
+    return error_response(500, "internal_error", "")

@@ -1,0 +1,36 @@
+"""Inbox pages and the claim button."""
+
+from __future__ import annotations
+
+from flask import render_template, request
+
+from engine.queries import inbox, inbox_processes
+
+from ..auth import current_user, login_required
+from ..context import db, workflow_engine
+from . import bp
+
+
+def truthy(value: str | None) -> bool:
+    """A query-string flag: 1/true/yes/on."""
+    return (value or "").strip().lower() in ("1", "true", "yes", "on")
+
+
+@bp.get("/")
+@login_required
+def index() -> str:
+    """My tasks (`scope=mine`) or my roles' unclaimed tasks (`scope=role`)."""
+    user = current_user()
+    assert user is not None
+    scope = request.args.get("scope", "mine")
+    if scope not in ("mine", "role"):
+        scope = "mine"
+    process = request.args.get("process") or None
+    overdue = truthy(request.args.get("overdue"))
+    q = (request.args.get("q") or "").strip()[:100]
+    now = workflow_engine().clock.now()
+    rows = inbox(db(), user, now, scope=scope, process=process, overdue=overdue, q=q)
+    return render_template("inbox/index.html", rows=rows, scope=scope, process=process,
+                           overdue=overdue, q=q, now=now,
+                           processes=inbox_processes(db(), user))
+

@@ -1,0 +1,29 @@
+"""What every page's header needs: the user, inbox counts, the language switch."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, current_app, g, request
+
+from engine.queries import inbox_counts
+
+from .auth.identity import current_user
+from .context import db, workflow_engine
+
+
+def navigation() -> dict[str, Any]:
+    """Template values for the header; error pages avoid new database work."""
+    if g.get("error_page"):
+        user = g.get("current_user")
+        counts = None
+    else:
+        user = current_user()
+        counts = inbox_counts(db(), user, workflow_engine().clock.now()) if user else None
+    return {"nav_user": user, "nav_counts": counts, "here": request.full_path.rstrip("?"),
+            "has_customers": "customers.index" in current_app.view_functions}
+
+
+def init_app(app: Flask) -> None:
+    """Register the context processor."""
+    app.context_processor(navigation)

@@ -1,0 +1,59 @@
+// keyflow's page behaviour: CSRF on fetch calls, add/remove rows in list fields, confirmations.
+// Loaded as a file (the Content-Security-Policy allows no inline scripts).
+(function () {
+  "use strict";
+
+  function csrfToken() {
+    var meta = document.querySelector('meta[name="csrf-token"]');
+    return meta ? meta.getAttribute("content") : "";
+  }
+
+  // fetch() that carries the session's CSRF token; for the editor and other scripted calls.
+  window.keyflowFetch = function (url, options) {
+    options = options || {};
+    options.credentials = "same-origin";
+    options.headers = new Headers(options.headers || {});
+    options.headers.set("X-CSRF-Token", csrfToken());
+    if (!options.headers.has("Accept")) { options.headers.set("Accept", "application/json"); }
+    return fetch(url, options);
+  };
+
+  function nextIndex(container) {
+    var max = -1;
+    container.querySelectorAll(".row-item").forEach(function (row) {
+      var i = parseInt(row.getAttribute("data-index"), 10);
+      if (!isNaN(i) && i > max) { max = i; }
+    });
+    return max + 1;
+  }
+
+  document.addEventListener("click", function (event) {
+    var add = event.target.closest("[data-add-row]");
+    if (add) {
+      event.preventDefault();
+      var name = add.getAttribute("data-add-row");
+      var container = document.getElementById("rows-" + name);
+      var template = document.getElementById("tpl-" + name);
+      if (!container || !template) { return; }
+      var html = template.innerHTML.split("__i__").join(String(nextIndex(container)));
+      var holder = document.createElement("div");
+      holder.innerHTML = html.trim();
+      var row = holder.firstElementChild;
+      container.appendChild(row);
+      var first = row.querySelector("input, select, textarea");
+      if (first) { first.focus(); }
+      return;
+    }
+    var remove = event.target.closest("[data-remove-row]");
+    if (remove) {
+      event.preventDefault();
+      var item = remove.closest(".row-item");
+      if (item) { item.remove(); }
+    }
+  });
+
+  document.addEventListener("submit", function (event) {
+    var message = event.target.getAttribute("data-confirm");
+    if (message && !window.confirm(message)) { event.preventDefault(); }
+  });
+})();

@@ -1,0 +1,80 @@
+"""Validation messages in the user's language, next to the engine's field paths."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import ValidationError
+
+from ..i18n import _
+
+FORMAT_MESSAGES = {
+    "date": "Enter a valid date.",
+    "date-time": "Enter a valid date and time.",
+    "email": "Enter a valid e-mail address.",
+}
+
+
+def _path(error: ValidationError) -> str:
+    path = "/".join(str(p) for p in error.path)
+    if error.validator == "required":
+        missing = error.message.split("'")[1] if "'" in error.message else ""
+        path = f"{path}/{missing}".strip("/")
+    return path
+
+
+def message_for(error: ValidationError) -> str:
+    """One schema error as a sentence a user understands."""
+    kind, limit = error.validator, error.validator_value
+    if kind == "required":
+        return _("This field is required.")
+    if kind == "type":
+        expected = limit if isinstance(limit, str) else "value"
+        if expected == "integer":
+            return _("Enter a whole number.")
+        if expected == "number":
+            return _("Enter a number.")
+        return _("This value has the wrong type.")
+    if kind == "minimum":
+        return _("Must be at least {limit}.", limit=limit)
+    if kind == "maximum":
+        return _("Must be at most {limit}.", limit=limit)
+    if kind == "exclusiveMinimum":
+        return _("Must be more than {limit}.", limit=limit)
+    if kind == "exclusiveMaximum":
+        return _("Must be less than {limit}.", limit=limit)
+    if kind == "minLength":
+        if limit == 1:
+            return _("This field is required.")
+        return _("Enter at least {limit} characters.", limit=limit)
+    if kind == "maxLength":
+        return _("Enter at most {limit} characters.", limit=limit)
+    if kind == "enum":
+        return _("Choose one of the options.")
+    if kind == "format":
+        return _(FORMAT_MESSAGES.get(str(limit), "The value has the wrong format."))
+    if kind == "pattern":
+        return _("The value has the wrong format.")
+    if kind == "minItems":
+        return _("Add at least {limit} rows.", limit=limit)
+    if kind == "maxItems":
+        return _("Add at most {limit} rows.", limit=limit)
+    if kind == "additionalProperties":
+        return _("Unknown field.")
+    return error.message
+
+
+def localized_errors(schema: Mapping[str, Any] | None, data: Any,
+                     engine_details: Mapping[str, str] | None) -> dict[str, str]:
+    """Field path -> message: ours where we can phrase it, else the engine's."""
+    found: dict[str, str] = {}
+    if schema:
+        validator = Draft202012Validator(schema,
+                                         format_checker=Draft202012Validator.FORMAT_CHECKER)
+        for error in validator.iter_errors(data):
+            found.setdefault(_path(error), message_for(error))
+    for key, text in (engine_details or {}).items():
+        found.setdefault(str(key), str(text))
+    return found

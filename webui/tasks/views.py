@@ -1,0 +1,83 @@
+"""Task pages: show, claim, unclaim, complete (validation errors next to their fields)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Response, current_app, flash, redirect, render_template, request, url_for
+
+from engine.errors import InvalidData
+
+from ..auth import current_user, login_required
+from ..context import db, workflow_engine
+from ..i18n import _, pick
+from . import bp
+from .loading import load_task_context
+from .messages import localized_errors
+from .schema_form import build_fields, parse_form
+
+
+def _render(task_id: int, values: dict[str, Any] | None = None,
+            errors: dict[str, str] | None = None, status: int = 200) -> tuple[str, int]:
+    user = current_user()
+    assert user is not None
+    ctx = load_task_context(task_id, user)
+    if values is None:
+        props = ctx.schema.get("properties") or {}
+        # Returned for revision: start from what the instance already holds.
+        values = {k: v for k, v in ctx.data.items() if k in props}
+    fields = build_fields(ctx.schema, values, errors)
+    return render_template("tasks/task.html", ctx=ctx, fields=fields, errors=errors or {},
+                           now=workflow_engine().clock.now()), status
+
+
+@bp.get("/tasks/<int:task_id>")
+@login_required
+def show(task_id: int) -> tuple[str, int]:
+    """The task with its form (when it is the user's to do) and the instance's data."""
+    return _render(task_id)
+
+
+@bp.post("/tasks/<int:task_id>/claim")
+@login_required
+def claim(task_id: int) -> Response:
+    """Take an offered task."""
+    user = current_user()
+    assert user is not None
+    workflow_engine().claim_task(db(), task_id, user)
+    db().commit()
+    flash(_("The task is yours now."), "info")
+    return redirect(url_for("tasks.show", task_id=task_id))
+
+
+@bp.post("/tasks/<int:task_id>/unclaim")
+@login_required
+def unclaim(task_id: int) -> Response:
+    """Give the task back to its role."""
+    user = current_user()
+    assert user is not None
+    workflow_engine().unclaim_task(db(), task_id, user)
+    db().commit()
+    flash(_("The task is back in its role's inbox."), "info")
+    return redirect(url_for("inbox.index", scope="role"))
+
+
+@bp.post("/tasks/<int:task_id>/complete")
+@login_required
+def complete(task_id: int) -> Response | tuple[str, int]:
+    """Submit the form; invalid data comes back with messages and the input kept (422)."""
+    user = current_user()
+    assert user is not None
+    ctx = load_task_context(task_id, user)
+    data = parse_form(ctx.schema, request.form, current_app.config["TIMEZONE"])
+    try:
+        workflow_engine().complete_task(db(), task_id, user, data)
+    except InvalidData as err:
+        db().rollback()
+        details = err.details if isinstance(err.details, dict) else {}
+        errors = localized_errors(ctx.schema, data, details)
+        flash(_("Please correct the marked fields."), "error")
+        return _render(task_id, data, errors, 422)
+    db().commit()
+    flash(_("Done: {task}.", task=pick(ctx.task.name, ctx.task.name_en)), "info")
+    return redirect(url_for("inbox.index"))
