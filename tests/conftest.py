@@ -48,6 +48,23 @@ def pg_engine() -> Iterator[Engine]:
     engine.dispose()
 
 
+def empty_postgres(engine: Engine) -> None:
+    """Remove every row (tests that really commit clean up before and after themselves)."""
+    tables = ", ".join(t.name for t in Base.metadata.sorted_tables)
+    with engine.begin() as conn:
+        conn.execute(text("SET LOCAL lock_timeout = '10s'"))
+        conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+
+
+@pytest.fixture
+def committed_pg(pg_engine: Engine) -> Iterator[sessionmaker[Session]]:
+    """Sessions on PostgreSQL that really commit (threads and processes must see each other's
+    work); the database is emptied before and after, since other tests share it."""
+    empty_postgres(pg_engine)
+    yield sessionmaker(pg_engine, expire_on_commit=False)
+    empty_postgres(pg_engine)
+
+
 @pytest.fixture(scope="session")
 def sqlite_engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
     """A file SQLite database in WAL mode, as in embedded keyflow."""

@@ -6,7 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.errors import NotFound
-from engine.models import HumanTask, ProcessInstance, User
+from engine.models import OPEN_TASK_STATES, HumanTask, ProcessInstance, User
 
 
 def can_act_on(user: User, task: HumanTask) -> bool:
@@ -33,17 +33,21 @@ def load_task(session: Session, task_id: int, user: User, *, for_action: bool) -
 
 
 def can_see_instance(session: Session, user: User, instance: ProcessInstance) -> bool:
-    """Admins, the starter, department heads and directors, and anyone who had a task in it."""
+    """Admins, the starter, department heads and directors, anyone who held or did one of its
+    tasks, and holders of the role of a task that waits unclaimed (they may take it).
+
+    Another senior manager does not see an account owner's instance just by sharing the role.
+    """
     if instance.started_by_id == user.id:
         return True
     if user.role_names & {"admin", "dept_head", "marketing_director"}:
         return True
-    roles = list(user.role_names)
+    offered = (HumanTask.role.in_(sorted(user.role_names)) & HumanTask.assignee_id.is_(None)
+               & HumanTask.state.in_(OPEN_TASK_STATES))
     found = session.scalar(
         select(HumanTask.id).where(
             HumanTask.instance_id == instance.id,
-            (HumanTask.role.in_(roles)) | (HumanTask.assignee_id == user.id)
-            | (HumanTask.completed_by_id == user.id),
+            offered | (HumanTask.assignee_id == user.id) | (HumanTask.completed_by_id == user.id),
         ).limit(1)
     )
     return found is not None

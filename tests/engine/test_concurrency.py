@@ -3,19 +3,19 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, select, text
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from engine.accounts import create_user
 from engine.clock import MovableClock
 from engine.deployment import Bundle
 from engine.errors import Conflict
-from engine.models import Base, HumanTask, ProcessInstance
+from engine.models import HumanTask, ProcessInstance
 from engine.workflow_engine import WorkflowEngine
 
 DATA = Path(__file__).parents[1] / "data"
@@ -24,12 +24,9 @@ pytestmark = pytest.mark.postgres
 
 
 @pytest.fixture
-def committed(pg_engine: Engine) -> Iterator[sessionmaker[Session]]:
-    """Sessions that really commit (threads need to see each other); tables emptied after."""
-    yield sessionmaker(pg_engine, expire_on_commit=False)
-    names = ", ".join(t.name for t in Base.metadata.sorted_tables)
-    with pg_engine.begin() as conn:
-        conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+def committed(committed_pg: sessionmaker[Session]) -> sessionmaker[Session]:
+    """Sessions that really commit (threads need to see each other)."""
+    return committed_pg
 
 
 def race(workers: list[Callable[[], Any]]) -> list[Any]:
