@@ -12,11 +12,9 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import os
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 from uuid import UUID
 
@@ -32,6 +30,7 @@ from engine.models import CustomerLink, HumanTask, ProcessInstance
 from engine.roles import EXTERNAL_ROLE
 from engine.runtime.context import Runtime
 from engine.runtime.state import lock_instance, restore, run_engine_steps
+from engine.secret_key import load_or_create_secret_key
 from engine.settings import Settings
 
 PURPOSE = "confirm"
@@ -51,19 +50,9 @@ class LinkRefused(KeyflowError):
 
 
 def link_key(settings: Settings) -> bytes:
-    """The HMAC key: derived from KEYFLOW_SECRET_KEY, else a secret kept in var/ (embedded)."""
-    if settings.secret_key:
-        return hashlib.sha256(b"keyflow customer link\0" + settings.secret_key.encode()).digest()
-    path = Path(settings.var_dir) / "link-secret"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        return path.read_bytes().strip()
-    with os.fdopen(fd, "wb") as out:
-        secret = secrets.token_hex(32).encode()
-        out.write(secret)
-    return secret
+    """The HMAC key, derived from the deployment's secret (configured, or kept in var/)."""
+    secret = settings.secret_key or load_or_create_secret_key(settings.var_dir)
+    return hashlib.sha256(b"keyflow customer link\0" + secret.encode()).digest()
 
 
 def token_hash(token: str) -> str:

@@ -11,6 +11,7 @@ from flask import Flask
 
 from engine.clock import SystemClock
 from engine.db import make_db_engine, make_session_factory
+from engine.secret_key import load_or_create_secret_key
 from engine.settings import Settings
 from engine.workflow_engine import WorkflowEngine
 
@@ -42,8 +43,6 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     if test_config:
         app.config.update(test_config)
     if not app.config.get("SECRET_KEY"):
-        from .secret_key import load_or_create_secret_key
-
         app.config["SECRET_KEY"] = load_or_create_secret_key(app.config["VAR_DIR"])
 
     db_engine = make_db_engine(app.config["DATABASE_URL"])

@@ -1,4 +1,8 @@
-"""The session-signing key: configured, or generated once and kept under var/."""
+"""The deployment's secret: configured (KEYFLOW_SECRET_KEY), or generated once under var/.
+
+The web app signs sessions with it and the workers derive the customer-link key from it, so
+in embedded mode both read the same file and in a department both read the same variable.
+"""
 
 from __future__ import annotations
 
