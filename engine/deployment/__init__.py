@@ -3,7 +3,9 @@
 from .bundle import Bundle
 from .compile import CompiledProcess, UserTaskInfo, compile_bundle, user_task_info
 from .deploy import DeployedProcess, deploy
+from .diff import VersionDiff, diff_versions
 from .spec_cache import SpecCache
+from .validate import validate_bundle, validate_files
 
 __all__ = [
     "Bundle",
@@ -11,7 +13,11 @@ __all__ = [
     "DeployedProcess",
     "SpecCache",
     "UserTaskInfo",
+    "VersionDiff",
     "compile_bundle",
     "deploy",
+    "diff_versions",
     "user_task_info",
+    "validate_bundle",
+    "validate_files",
 ]

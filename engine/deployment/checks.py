@@ -20,6 +20,8 @@ from engine.roles import LANE_ROLES
 from engine.sandbox import ScriptRejected, check_source
 from engine.services import SERVICES
 
+from .reminder_checks import check_reminder_properties
+
 Mode = Literal["exec", "eval"]
 
 
@@ -49,6 +51,7 @@ def _check_task(ts: Any, forms: dict[str, dict[str, Any]]) -> Iterator[tuple[str
             line = f" (line {err.lineno})" if err.lineno else ""
             yield ts.bpmn_id, f"{label} is not allowed{line}: {err.reason}"
     yield from _check_timers(ts)
+    yield from check_reminder_properties(ts)
 
 
 def _check_user_task(ts: Any, forms: dict[str, dict[str, Any]]) -> Iterator[tuple[str, str]]:

@@ -15,11 +15,11 @@ from SpiffWorkflow.bpmn.specs.mixins.user_task import UserTask
 from engine.bpmn.safe_xml import UnsafeXml, parse_xml
 from engine.deployment import CompiledProcess
 from engine.deployment.compile import english_name
+from engine.deployment.reminder_checks import SWITCHED_OFF as OFF
 from engine.durations import parse_duration
 
 log = logging.getLogger(__name__)
 SPIFF_NS = "http://spiffworkflow.org/bpmn/schema/1.0/core"
-OFF = frozenset({"none", "off", "never", "no", "0"})
 # Who hears of an overdue task by default: the head; of the head's own task: the director.
 DEFAULT_ESCALATION = {"dept_head": ("marketing_director",), "marketing_director": ()}
 

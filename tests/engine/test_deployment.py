@@ -27,6 +27,7 @@ INVALID = {
     "xxe_file": (None, "DOCTYPE"),
     "xxe_param": (None, "DOCTYPE"),
     "billion_laughs": (None, "DOCTYPE"),
+    "bad_reminder": ("review", "remindBefore"),
 }
 
 
@@ -129,3 +130,11 @@ def test_oversize_file_is_refused():
     with pytest.raises(DeploymentInvalid) as caught:
         Bundle.from_items([("big.bpmn", big)])
     assert "too large" in caught.value.problems[0].reason
+
+
+def test_bad_reminder_properties_are_each_reported(session, kf):
+    with pytest.raises(DeploymentInvalid) as caught:
+        kf.deploy(session, Bundle.from_folder(DATA / "invalid" / "bad_reminder"))
+    reasons = [p.reason for p in caught.value.problems if p.element_id == "review"]
+    assert any("remindBefore" in r and "ISO 8601" in r for r in reasons), reasons
+    assert any("escalateTo" in r and "janitor" in r for r in reasons), reasons
