@@ -2,7 +2,8 @@
 
 The address comes from the task's data: `customer_email` (required) and `customer_language`
 (`zh` or `en`, default `zh`); `customer_name` greets them. A task without an address still
-gets its link row (so the tick does not look again) and a warning in the log.
+gets its link row (so the tick does not look again), and the account owner (the instance's
+starter) is told that the customer must be reached another way.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from engine.runtime.state import restore
 
 from . import texts
 from .drafts import Draft
+from .people import People
 
 log = logging.getLogger(__name__)
 
@@ -33,8 +35,9 @@ def customer_task_url(base_url: str, task_id: int, token: str) -> str:
     return f"{base_url.rstrip('/')}/c/{task_id}/{token}"
 
 
-def invite_drafts(session: Session, rt: Runtime, signer: LinkSigner, now: datetime,
-                  tz: ZoneInfo, *, base_url: str, ttl: timedelta) -> Iterator[Draft]:
+def invite_drafts(session: Session, rt: Runtime, signer: LinkSigner, people: People,
+                  now: datetime, tz: ZoneInfo, *, base_url: str, ttl: timedelta
+                  ) -> Iterator[Draft]:
     """Issue a link for every open customer task that has none, and draft its mail."""
     tasks = session.scalars(
         select(HumanTask).where(
@@ -55,6 +58,7 @@ def invite_drafts(session: Session, rt: Runtime, signer: LinkSigner, now: dateti
                                  now=now, ttl=ttl)
         if email is None:
             log.warning("customer task %s has no customer_email: no link was sent", task.id)
+            yield from _owner_told(people, instance, task, link.id)
             continue
         name = task.name_en if language == "en" else task.name
         subject, body = texts.customer_invite(
@@ -64,3 +68,18 @@ def invite_drafts(session: Session, rt: Runtime, signer: LinkSigner, now: dateti
         yield Draft(key=f"customer_link:{link.id}", email=email, language=language,
                     kind="customer_link", subject=subject, body=body,
                     instance_id=task.instance_id, task_id=task.id)
+
+
+def _owner_told(people: People, instance: ProcessInstance, task: HumanTask,
+                link_id: int) -> Iterator[Draft]:
+    owner = people.get(instance.started_by_id)
+    if owner is None:
+        return
+    name = task.name_en if owner.language == "en" else task.name
+    subject, body = texts.customer_unreachable(
+        owner.language, task=name or task.name, customer=instance.customer_name,
+        process_key=instance.definition.key)
+    yield Draft(key=f"customer_link:{link_id}:unreachable", email=owner.email,
+                language=owner.language, kind="customer_unreachable", subject=subject,
+                body=body, recipient_id=owner.id, instance_id=task.instance_id)
+    # No task_id: the customer's task is not the owner's to open; the mail links the inbox.

@@ -88,3 +88,17 @@ def customer_invite(lang: str, *, task: str, customer: str | None, url: str,
     return (f"请确认：{task}",
             f"{hello}\n\n请通过以下链接确认，或提出其他日期：\n\n{url}"
             f"\n\n此链接仅可使用一次，将于 {expires} 失效。")
+
+
+def customer_unreachable(lang: str, *, task: str, customer: str | None,
+                         process_key: str) -> tuple[str, str]:
+    """To the account owner: the customer could not be sent a link (no e-mail in the data)."""
+    about = _about(lang, process_key, customer)
+    if lang == "en":
+        return (f"No e-mail for the customer: {task}",
+                f"The customer could not be sent a link for \"{task}\": the process data has no "
+                f"customer e-mail. Please reach the customer another way; if nobody answers, "
+                f"the follow-up task comes to you when the wait runs out.\n\n{about}.")
+    return (f"客户无邮箱：{task}",
+            f"无法向客户发送“{task}”的链接：流程数据中没有客户邮箱。请通过其他方式联系客户；"
+            f"如无人答复，等待期满后跟进任务会交给您。\n\n{about}。")

@@ -79,7 +79,7 @@ def write_reminders(session: Session, rt: Runtime, book: PolicyBook, signer: Lin
         "tasks": write_drafts(session, task_drafts(session, book, people, when, tz), when),
         "timers": write_drafts(session, timer_drafts(session, rt, book, people, when, tz), when),
         "customer_links": write_drafts(session, invite_drafts(
-            session, rt, signer, when, tz, base_url=config.base_url, ttl=config.link_ttl),
+            session, rt, signer, people, when, tz, base_url=config.base_url, ttl=config.link_ttl),
             when),
         "birthdays": write_drafts(session, birthday_drafts(
             session, people, when, tz, config.birthday_days), when),

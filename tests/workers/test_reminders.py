@@ -216,3 +216,19 @@ def test_customer_answer_fits_the_forms_own_field_names():
     assert answer_data(theirs, CustomerAnswer("propose", "2026-03-09", "pm")) == {
         "appointment_answer": "reschedule", "alternative_date": "2026-03-09",
         "customer_message": "pm"}
+
+
+def test_customer_without_email_is_reported_to_the_owner(session, kf, people, deployed, tick,
+                                                        outbox):
+    deployed("visit_reminders")
+    instance = kf.start_instance(session, "visit_reminders", people["manager"],
+                                 data={"visit_at": (T0 + timedelta(days=5)).isoformat()},
+                                 customer_name="中铁")
+    kf.complete_task(session, open_task(session, instance, "plan").id, people["manager"], {})
+    session.commit()
+    tick()
+    tick()  # once only
+    assert outbox("customer_link") == []
+    told = outbox("customer_unreachable")
+    assert sent_to(told) == [("customer_unreachable", "manager@example.test", "en")]
+    assert "No e-mail for the customer" in told[0].subject
