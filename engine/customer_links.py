@@ -24,7 +24,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from engine.audit import record
 from engine.db import is_postgres
-from engine.errors import Conflict, KeyflowError
+from engine.errors import Conflict, InvalidData, KeyflowError
 from engine.forms import validate_submission
 from engine.models import CustomerLink, HumanTask, ProcessInstance
 from engine.roles import EXTERNAL_ROLE
@@ -133,6 +133,7 @@ class LinkPage:
     link: CustomerLink
     task: HumanTask
     data: dict[str, Any]
+    can_decline: bool = False  # the task's form has a `decline` choice
 
     @property
     def date(self) -> str | None:
@@ -152,25 +153,39 @@ def link_page(session: Session, rt: Runtime, signer: LinkSigner, task_id: int,
     spiff = workflow.get_task_from_id(UUID(task.spiff_task_id))
     data = dict(spiff.data) if spiff is not None else {}
     shown = {k: data[k] for k in SHOWN_FIELDS if data.get(k)}
-    return LinkPage(link, task, shown)
+    compiled = rt.specs.get(instance.definition)
+    schema = compiled.forms.get(task.form_key or "")
+    return LinkPage(link, task, shown, can_decline=_decline_value(schema) is not None)
 
 
 @dataclass(frozen=True)
 class CustomerAnswer:
-    """What the customer's page sends: confirm, or propose another date, with a comment."""
+    """What the customer's page sends: confirm, propose another date, or decline."""
 
     action: str
     proposed_date: str | None = None
     comment: str | None = None
 
     def __post_init__(self) -> None:
-        if self.action not in ("confirm", "propose"):
+        if self.action not in ("confirm", "propose", "decline"):
             raise LinkRefused("invalid")
 
 
 DATE_FIELDS = ("proposed_date", "alternative_date")
 COMMENT_FIELDS = ("customer_comment", "customer_message", "comment")
 PROPOSE_VALUES = ("propose", "reschedule")
+DECLINE_VALUES = ("decline", "declined", "refuse")
+
+
+def _decline_value(schema: dict[str, Any] | None) -> tuple[str, str] | None:
+    """(field, value) that means "no" in the form's confirm choice, if it has one."""
+    for name, prop in ((schema or {}).get("properties") or {}).items():
+        choices = prop.get("enum") or []
+        if "confirm" in choices:
+            found = next((v for v in DECLINE_VALUES if v in choices), None)
+            if found is not None:
+                return name, found
+    return None
 
 
 def answer_data(schema: dict[str, Any] | None, answer: CustomerAnswer) -> dict[str, Any]:
@@ -184,6 +199,15 @@ def answer_data(schema: dict[str, Any] | None, answer: CustomerAnswer) -> dict[s
     props: dict[str, Any] = dict((schema or {}).get("properties") or {})
     confirm = answer.action == "confirm"
     data: dict[str, Any] = {}
+    if answer.action == "decline":
+        declined = _decline_value(schema)
+        if declined is None:
+            raise InvalidData("this request cannot be declined here", {"": "not offered"})
+        data[declined[0]] = declined[1]
+        if answer.comment:
+            comments = [n for n in COMMENT_FIELDS if n in props]
+            data[comments[0] if comments else "customer_comment"] = answer.comment[:2000]
+        return data
     if not props or props.get("confirmed", {}).get("type") == "boolean":
         data["confirmed"] = confirm
     for name, prop in props.items():

@@ -115,3 +115,13 @@ def test_expired_tampered_and_other_task_refused(env, client_for, invite, clock)
         assert s.scalars(select(HumanTask.state).where(
             HumanTask.instance_id == other_instance, HumanTask.role == "customer")).one() \
             == "ready"
+
+
+def test_decline_is_only_offered_where_the_form_has_it(env, client_for, invite):
+    _, path = invite("en")
+    client = client_for(None)
+    assert 'id="decline"' not in client.get(path).get_data(as_text=True)  # boolean form
+    refused = client.http.post(path, data={"action": "decline"})
+    assert refused.status_code == 422
+    assert "Please check what you entered" in refused.get_data(as_text=True)
+    assert client.get(path).status_code == 200  # the link is not spent by a refused answer

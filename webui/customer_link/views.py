@@ -62,7 +62,7 @@ def answer(task_id: int, token: str) -> Response:
                 link = complete_via_link(session, runtime, signer(), task_id, token, answer)
                 session.commit()
                 words = WORDS[link.language]
-                done = words["done_confirm" if answer.action == "confirm" else "done_propose"]
+                done = words[f"done_{answer.action}"]
                 return _private(make_response(render_template(
                     "customer_link/done.html", w=words, lang=link.language, message=done)))
             except InvalidData as err:
