@@ -3,6 +3,7 @@
 from .audit import AuditEvent
 from .base import Base
 from .customers import CUSTOMER_STATUSES, Customer
+from .drafts import ProcessDraft
 from .links import CustomerLink
 from .outbox import Notification
 from .processes import ProcessDefinition, ProcessInstance
@@ -20,6 +21,7 @@ __all__ = [
     "HumanTask",
     "Notification",
     "ProcessDefinition",
+    "ProcessDraft",
     "ProcessInstance",
     "Role",
     "User",
