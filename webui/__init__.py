@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -14,10 +13,6 @@ from engine.db import make_db_engine, make_session_factory
 from engine.secret_key import load_or_create_secret_key
 from engine.settings import Settings
 from engine.workflow_engine import WorkflowEngine
-
-# Packages registered when present: customers needs engine.models.customers (another
-# engineer's), mail and customer_link are the workers engineer's blueprints.
-OPTIONAL_BLUEPRINTS = ("customers", "mail", "customer_link")
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
@@ -64,12 +59,17 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         assets,
         auth,
         context,
+        customer_link,
+        customers,
         display,
+        editor,
         errors,
         headers,
         i18n,
         inbox,
         instances,
+        library,
+        mail,
         navigation,
         processes,
         tasks,
@@ -83,12 +83,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     csrf.init_app(app)
     navigation.init_app(app)
     for blueprint in (errors.bp, auth.bp, inbox.bp, tasks.bp, processes.bp, instances.bp,
-                      admin.bp, assets.bp):
+                      admin.bp, assets.bp, library.bp, editor.bp, customers.bp, mail.bp,
+                      customer_link.bp):
         app.register_blueprint(blueprint)
     app.register_blueprint(api.bp, url_prefix="/api")
-    for name in OPTIONAL_BLUEPRINTS:
-        spec = importlib.util.find_spec(f"webui.{name}")
-        if spec is not None and spec.origin is not None:  # a package, not a bare folder
-            module = importlib.import_module(f"webui.{name}")
-            app.register_blueprint(module.bp)
     return app

@@ -1,0 +1,109 @@
+"""The editor page and its calls: save a draft, validate, deploy, preview a form."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Response, jsonify, render_template
+
+from engine.deployment import Bundle, diff_versions, validate_files
+from engine.drafts import discard_draft, get_draft, save_draft
+from engine.errors import InvalidData
+from engine.models import User
+from engine.roles import LANE_ROLES
+
+from ..api.serialize import json_body
+from ..auth import current_user, roles_required
+from ..context import db, workflow_engine
+from ..library.catalog import get_version, previous_version
+from ..tasks.schema_form import build_fields
+from . import bp
+
+
+def _owner() -> User:
+    user = current_user()
+    assert user is not None  # roles_required has signed the caller in
+    return user
+
+
+def _files(body: dict[str, Any]) -> dict[str, str]:
+    """The edited bundle from a request body: {"files": {name: text}}."""
+    files = body.get("files")
+    if not isinstance(files, dict) or not all(
+            isinstance(k, str) and isinstance(v, str) for k, v in files.items()):
+        raise InvalidData("files must map file names to text", {"files": "name -> text"})
+    return files
+
+
+@bp.get("/editor/<key>")
+@roles_required("process_owner")
+def edit(key: str) -> str:
+    """The editors on the user's draft of `key`, or on its newest version."""
+    latest = get_version(db(), key)
+    draft = get_draft(db(), _owner(), key)
+    files = draft.files if draft is not None else latest.files
+    bundle = {"key": key, "version": latest.version, "files": files,
+              "draft": draft is not None, "roles": list(LANE_ROLES)}
+    return render_template("editor/edit.html", latest=latest, bundle=bundle,
+                           draft=draft)
+
+
+@bp.post("/editor/<key>/draft")
+@roles_required("process_owner")
+def save(key: str) -> Response:
+    """Store the edited files as the user's draft of `key` (nothing runs from a draft)."""
+    latest = get_version(db(), key)
+    draft = save_draft(db(), _owner(), key, _files(json_body()), clock=workflow_engine().clock,
+                       based_on=latest)
+    db().commit()
+    return jsonify({"saved": True, "updated_at": draft.updated_at.isoformat()})
+
+
+@bp.post("/editor/<key>/draft/discard")
+@roles_required("process_owner")
+def discard(key: str) -> Response:
+    """Throw the user's draft of `key` away."""
+    found = discard_draft(db(), _owner(), key)
+    db().commit()
+    return jsonify({"discarded": found})
+
+
+@bp.post("/editor/<key>/validate")
+@roles_required("process_owner")
+def validate(key: str) -> Response:
+    """Every problem of the edited files, with element ids; nothing is stored."""
+    problems = validate_files(_files(json_body()))
+    return jsonify({"problems": [p.as_dict() for p in problems]})
+
+
+@bp.post("/editor/<key>/deploy")
+@roles_required("process_owner")
+def deploy(key: str) -> tuple[Response, int]:
+    """Deploy the edited files (422 with every problem, nothing stored); 201 with the diff."""
+    files = _files(json_body())
+    bundle = Bundle.from_items((n, t.encode("utf-8")) for n, t in files.items())
+    results = workflow_engine().deploy(db(), bundle, _owner())
+    mine = next((r for r in results if r.key == key), None)
+    diff: dict[str, Any] | None = None
+    if mine is not None and mine.created:
+        before = previous_version(db(), key, mine.version)
+        new = get_version(db(), key, mine.version)
+        diff = diff_versions(before.files if before else {}, new.files).as_dict()
+        discard_draft(db(), _owner(), key)
+    db().commit()
+    return jsonify({
+        "processes": [{"key": r.key, "version": r.version, "created": r.created}
+                      for r in results],
+        "version": mine.version if mine else None,
+        "diff": diff,
+    }), 201
+
+
+@bp.post("/editor/preview")
+@roles_required("process_owner")
+def preview() -> str:
+    """The form a JSON Schema gives, rendered exactly as on a task page."""
+    schema = json_body().get("schema")
+    if not isinstance(schema, dict):
+        raise InvalidData("schema must be a JSON object", {"schema": "must be an object"})
+    return render_template("editor/_preview.html", fields=build_fields(schema, {}, {}))

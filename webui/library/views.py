@@ -1,0 +1,90 @@
+"""The library page, a version's zip download, and a bundle upload."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+
+from flask import Response, flash, redirect, render_template, request, send_file, url_for
+
+from engine.deployment import Bundle
+from engine.deployment.bundle import MAX_FILE_BYTES, MAX_FILES
+from engine.errors import DeploymentInvalid, Problem
+
+from ..auth import current_user, roles_required
+from ..context import db, workflow_engine
+from ..i18n import _
+from . import bp
+from .catalog import get_version, library
+
+# Zip members the upload reads (never nested zips); the bundle's own limits bound the rest.
+ZIP_SUFFIXES = (".bpmn", ".dmn", ".json")
+
+
+def _render(problems: list[Problem] | None = None, status: int = 200) -> tuple[str, int]:
+    return render_template("library/index.html", processes=library(db()),
+                           problems=problems or []), status
+
+
+@bp.get("/library")
+@roles_required("process_owner")
+def index() -> tuple[str, int]:
+    """Every process with its versions, who deployed them, and running instances."""
+    return _render()
+
+
+@bp.get("/library/<key>/v<int:version>.zip")
+@roles_required("process_owner")
+def download(key: str, version: int) -> Response:
+    """One version's files as a zip bundle (forms under forms/)."""
+    definition = get_version(db(), key, version)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, text in sorted(definition.files.items()):
+            archive.writestr(name, text)
+    buffer.seek(0)
+    return send_file(buffer, mimetype="application/zip", as_attachment=True,
+                     download_name=f"{key}-v{version}.zip")
+
+
+def _uploaded_items() -> list[tuple[str, bytes]]:
+    """The uploaded files; a .zip is opened and its bundle files taken."""
+    items: list[tuple[str, bytes]] = []
+    for storage in request.files.getlist("files"):
+        name, data = storage.filename or "", storage.read()
+        if not name.endswith(".zip"):
+            items.append((name, data))
+            continue
+        try:
+            with zipfile.ZipFile(io.BytesIO(data)) as archive:
+                members = [i for i in archive.infolist()
+                           if not i.is_dir() and i.filename.endswith(ZIP_SUFFIXES)]
+                # Check before decompressing anything, so a zip bomb costs no memory.
+                if len(members) > MAX_FILES:
+                    raise DeploymentInvalid([Problem(name, None, "too many files")])
+                for info in members:
+                    if info.file_size > MAX_FILE_BYTES:
+                        raise DeploymentInvalid([Problem(info.filename, None, "file too large")])
+                    items.append((info.filename, archive.read(info)))
+        except zipfile.BadZipFile as err:
+            raise DeploymentInvalid([Problem(name, None, "not a zip file")]) from err
+    return items
+
+
+@bp.post("/library/upload")
+@roles_required("process_owner")
+def upload() -> Response | tuple[str, int]:
+    """Deploy uploaded files (or a zip) as one bundle; every problem is shown, nothing stored."""
+    try:
+        bundle = Bundle.from_items(_uploaded_items())
+        results = workflow_engine().deploy(db(), bundle, current_user())
+    except DeploymentInvalid as err:
+        db().rollback()
+        return _render(err.problems, 422)
+    db().commit()
+    for r in results:
+        if r.created:
+            flash(_("Deployed {task} version {n}.", task=r.key, n=r.version), "info")
+        else:
+            flash(_("{task} is unchanged (version {n}).", task=r.key, n=r.version), "info")
+    return redirect(url_for("library.index"))
