@@ -21,14 +21,18 @@ BPMN_JS_FILES = {
 }
 
 
+def vendor_file(package: str, filename: str, allowed: set[str], font_dir: str) -> Response:
+    """One allow-listed file of node_modules/<package>/dist (or its font), cached for a day."""
+    if not (filename in allowed or filename.startswith(font_dir)) or ".." in filename:
+        raise NotFound()
+    root = Path(current_app.config["NODE_MODULES"]) / package / "dist"
+    return send_from_directory(root, filename, max_age=86400)
+
+
 @bp.get("/vendor/bpmn-js/<path:filename>")
 def bpmn_js(filename: str) -> Response:
     """One file of node_modules/bpmn-js/dist (allow-listed), cached for a day."""
-    allowed = filename in BPMN_JS_FILES or filename.startswith("assets/bpmn-font/")
-    if not allowed or ".." in filename:
-        raise NotFound()
-    root = Path(current_app.config["NODE_MODULES"]) / "bpmn-js" / "dist"
-    return send_from_directory(root, filename, max_age=86400)
+    return vendor_file("bpmn-js", filename, BPMN_JS_FILES, "assets/bpmn-font/")
 
 
 @bp.get("/healthz")

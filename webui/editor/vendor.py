@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from flask import Response, current_app, send_from_directory
-from werkzeug.exceptions import NotFound
 
+from ..assets.views import vendor_file
 from . import bp
 
 # The modeler bundle and the stylesheets it needs; nothing else of node_modules/dmn-js.
@@ -34,8 +34,4 @@ def bpmn_modeler() -> Response:
 @bp.get("/vendor/dmn-js/<path:filename>")
 def dmn_js(filename: str) -> Response:
     """One file of node_modules/dmn-js/dist (allow-listed), cached for a day."""
-    allowed = filename in DMN_JS_FILES or filename.startswith("assets/dmn-font/")
-    if not allowed or ".." in filename:
-        raise NotFound()
-    root = Path(current_app.config["NODE_MODULES"]) / "dmn-js" / "dist"
-    return send_from_directory(root, filename, max_age=86400)
+    return vendor_file("dmn-js", filename, DMN_JS_FILES, "assets/dmn-font/")
