@@ -68,6 +68,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         i18n,
         inbox,
         instances,
+        kpis,
         library,
         mail,
         navigation,
@@ -84,7 +85,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     navigation.init_app(app)
     for blueprint in (errors.bp, auth.bp, inbox.bp, tasks.bp, processes.bp, instances.bp,
                       admin.bp, assets.bp, library.bp, editor.bp, customers.bp, mail.bp,
-                      customer_link.bp):
+                      customer_link.bp, kpis.bp):
         app.register_blueprint(blueprint)
     app.register_blueprint(api.bp, url_prefix="/api")
     return app

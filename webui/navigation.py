@@ -8,6 +8,7 @@ from flask import Flask, current_app, g, request
 
 from engine.queries import inbox_counts
 
+from .api.kpis import KPI_ROLES
 from .auth.identity import current_user
 from .context import db, workflow_engine
 
@@ -21,7 +22,8 @@ def navigation() -> dict[str, Any]:
         user = current_user()
         counts = inbox_counts(db(), user, workflow_engine().clock.now()) if user else None
     return {"nav_user": user, "nav_counts": counts, "here": request.full_path.rstrip("?"),
-            "has_customers": "customers.index" in current_app.view_functions}
+            "has_customers": "customers.index" in current_app.view_functions,
+            "sees_kpis": bool(user and user.role_names & set(KPI_ROLES))}
 
 
 def init_app(app: Flask) -> None:

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 from flask import Response, current_app, jsonify, request
 
 from engine.errors import InvalidData
-from engine.queries import kpis as compute_kpis
+from engine.kpis import compute_kpis
 
 from ..auth import roles_required
 from ..context import db, workflow_engine
@@ -50,4 +50,4 @@ def kpis() -> Response:
     by = request.args.get("by", "user")
     if by not in ("user", "role"):
         raise InvalidData("by must be user or role", {"by": "invalid"})
-    return jsonify(compute_kpis(db(), start, end, now, by))
+    return jsonify(compute_kpis(db(), start, end, now, by, current_app.config["TIMEZONE"]))

@@ -7,6 +7,7 @@ from typing import Any
 from flask import Response, jsonify
 
 from . import bp
+from .kpi_schema import KPI_AREAS
 
 
 def _ref(name: str) -> dict[str, str]:
@@ -92,7 +93,8 @@ SCHEMAS: dict[str, Any] = {
         "approvals": {"type": "array", "items": {"type": "object", "properties": {
             "process": {"type": "string"}, "step": {"type": "string"},
             "field": {"type": "string"},
-            "outcomes": {"type": "object", "additionalProperties": {"type": "integer"}}}}}}},
+            "outcomes": {"type": "object", "additionalProperties": {"type": "integer"}}}}},
+        **KPI_AREAS}},
 }
 
 

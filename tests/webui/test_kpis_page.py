@@ -1,0 +1,111 @@
+"""The indicators page and its Excel export: who may see them, the period, the grouping and
+both languages."""
+
+from __future__ import annotations
+
+from io import BytesIO
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+from webui_env import USERS
+
+from engine.deployment import Bundle
+
+PROCESSES = Path(__file__).parents[2] / "processes"
+READERS = {"dept_head", "head2", "marketing_director", "process_owner", "admin"}
+PROSPECT = {"customer_name": "中铁十局", "industry": "road_bridge", "source_channel": "referral",
+            "existing_customer": False, "key_contact_name": "王工",
+            "key_contact_phone": "138 0000 0000"}
+
+
+@pytest.fixture
+def registered(env):
+    """One prospect registered by the senior manager on 2026-03-02 through the real process."""
+    env.run(lambda s, kf, u: kf.deploy(s, Bundle.from_folder(PROCESSES)))
+    instance_id = env.start("key_account_development", customer=None)
+    env.complete(env.open_task(instance_id).id, "senior_manager", PROSPECT)
+    return instance_id
+
+
+def zh(client, url):
+    return client.get(url, headers={"Accept-Language": "zh"})
+
+
+def development_section(client, url):
+    """The English page's development area."""
+    page = client.get(url, headers={"Accept-Language": "en"}).get_data(as_text=True)
+    return page.split('id="kpi-development"')[1].split('id="kpi-visits"')[0], page
+
+
+@pytest.mark.parametrize("user", USERS)
+@pytest.mark.parametrize("url", ["/kpis", "/kpis.xlsx"])
+def test_only_the_departments_leaders_and_admins_see_the_indicators(client_for, user, url):
+    response = client_for(user).get(url)
+    assert response.status_code == (200 if user in READERS else 403)
+
+
+@pytest.mark.parametrize("url", ["/kpis", "/kpis.xlsx"])
+def test_anonymous_is_sent_to_sign_in(client_for, url):
+    assert client_for(None).get(url).status_code in (302, 401)
+
+
+def test_navigation_links_the_page_for_readers_only(client_for):
+    assert 'id="nav-kpis"' in zh(client_for("dept_head"), "/").get_data(as_text=True)
+    assert 'id="nav-kpis"' not in zh(client_for("senior_manager"), "/").get_data(as_text=True)
+
+
+def test_default_period_is_this_month_in_china(client_for):
+    page = zh(client_for("dept_head"), "/kpis").get_data(as_text=True)
+    assert 'name="from" value="2026-03-01"' in page and 'name="to" value="2026-03-31"' in page
+    assert "绩效指标" in page and "登记潜在客户" in page
+
+
+def test_figures_by_person_then_by_role_in_english(client_for, registered):
+    head = client_for("dept_head")
+    section, _ = development_section(head, "/kpis?from=2026-03-01&to=2026-03-31")
+    assert "Prospects registered" in section
+    assert "<tr><td>senior_manager</td><td>1</td>" in section
+    section, page = development_section(head, "/kpis?from=2026-03-02&to=2026-03-02&by=role")
+    assert '<option value="role" selected>' in page
+    assert "<tr><td>senior_manager</td><td>1</td>" in section  # the role, here
+    assert "<tr><td>Total</td><td>1</td>" in section
+    section, _ = development_section(head, "/kpis?from=2026-04-01&to=2026-04-30")
+    assert "<tr><td>Total</td><td>0</td>" in section
+
+
+@pytest.mark.parametrize("query", ["from=2026-13-01", "to=yesterday", "by=team",
+                                   "from=2026-03-10&to=2026-03-01"])
+def test_a_bad_period_or_grouping_is_refused(client_for, query):
+    assert client_for("dept_head").get("/kpis?" + query).status_code == 422
+
+
+@pytest.mark.parametrize(("lang", "sheet", "header", "total"), [
+    ("zh", "客户开发", "登记潜在客户", "合计"),
+    ("en", "Development", "Prospects registered", "Total"),
+])
+def test_excel_export_has_a_sheet_per_area(client_for, registered, lang, sheet, header, total):
+    response = client_for("marketing_director").get(
+        "/kpis.xlsx?from=2026-03-01&to=2026-03-31&by=user", headers={"Accept-Language": lang})
+    assert response.status_code == 200
+    assert response.mimetype.endswith("spreadsheetml.sheet")
+    assert "kpis-2026-03-01-2026-03-31.xlsx" in response.headers["Content-Disposition"]
+    book = load_workbook(BytesIO(response.data))
+    assert len(book.sheetnames) == 5 and sheet in book.sheetnames
+    rows = [list(r) for r in book[sheet].iter_rows(values_only=True)]
+    assert "2026-03-01" in rows[0][0]
+    header_row = next(r for r in rows if r[1] == header)
+    at = rows.index(header_row)
+    assert rows[at + 1][:2] == ["senior_manager", 1]
+    assert rows[at + 2][:2] == [total, 1]
+
+
+def test_api_kpis_carries_the_new_areas_as_documented(client_for, registered):
+    from jsonschema import validate
+
+    from webui.api.openapi import document
+
+    body = client_for("dept_head").get("/api/kpis?from=2026-03-01&to=2026-03-31").get_json()
+    validate(body, document()["components"]["schemas"]["Kpis"])
+    assert body["development"]["totals"]["prospects_registered"] == 1
+    assert {"groups", "steps", "processes", "approvals", "overdue_now"} <= set(body)

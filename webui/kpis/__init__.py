@@ -1,0 +1,7 @@
+"""Performance indicators: the dashboard for the department's leaders and its Excel export."""
+
+from flask import Blueprint
+
+bp = Blueprint("kpis", __name__, template_folder="templates")
+
+from . import views  # noqa: E402,F401  (registers the routes on bp)

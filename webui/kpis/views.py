@@ -1,0 +1,90 @@
+"""The indicators page and its Excel export, for the department's leaders."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from flask import Response, current_app, render_template, request
+
+from engine.errors import InvalidData
+from engine.kpis import compute_kpis
+
+from ..api.kpis import KPI_ROLES
+from ..auth import roles_required
+from ..context import db, workflow_engine
+from ..i18n import _
+from . import bp
+from .tables import kpi_areas
+from .workbook import workbook_bytes
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@dataclass(frozen=True)
+class Period:
+    """The chosen days (both included) and grouping."""
+
+    first: date
+    last: date
+    by: str
+
+    def bounds(self, zone: ZoneInfo) -> tuple[datetime, datetime]:
+        """[start, end) in department time: `last` counts as a whole day."""
+        return (datetime.combine(self.first, time(), tzinfo=zone),
+                datetime.combine(self.last + timedelta(days=1), time(), tzinfo=zone))
+
+
+def _day(name: str, default: date) -> date:
+    raw = request.args.get(name) or ""
+    if not raw:
+        return default
+    try:
+        return date.fromisoformat(raw)
+    except ValueError as err:
+        raise InvalidData(f"{name} must be a date (YYYY-MM-DD)", {name: "invalid date"}) from err
+
+
+def _period(zone: ZoneInfo) -> Period:
+    """From the query string; by default this month, in department time."""
+    today = workflow_engine().clock.now().astimezone(zone).date()
+    month_start = today.replace(day=1)
+    next_month = (month_start + timedelta(days=32)).replace(day=1)
+    first = _day("from", month_start)
+    last = _day("to", next_month - timedelta(days=1))
+    if first > last:
+        raise InvalidData("from must not be after to", {"from": "after to"})
+    by = request.args.get("by") or "user"
+    if by not in ("user", "role"):
+        raise InvalidData("by must be user or role", {"by": "invalid"})
+    return Period(first, last, by)
+
+
+def _computed() -> tuple[Period, dict[str, object]]:
+    zone_name = current_app.config["TIMEZONE"]
+    zone = ZoneInfo(zone_name)
+    period = _period(zone)
+    start, end = period.bounds(zone)
+    now = workflow_engine().clock.now()
+    return period, compute_kpis(db(), start, end, now, period.by, zone_name)
+
+
+@bp.get("/kpis")
+@roles_required(*KPI_ROLES)
+def index() -> str:
+    """The indicators of the chosen period as tables."""
+    period, kpis = _computed()
+    return render_template("kpis/index.html", period=period, areas=kpi_areas(kpis),
+                           overdue_now=kpis["overdue_now"])
+
+
+@bp.get("/kpis.xlsx")
+@roles_required(*KPI_ROLES)
+def export() -> Response:
+    """The same indicators as an Excel workbook, headers in the user's language."""
+    period, kpis = _computed()
+    label = _("Period") + f": {period.first.isoformat()} – {period.last.isoformat()}"
+    name = f"kpis-{period.first.isoformat()}-{period.last.isoformat()}.xlsx"
+    return Response(workbook_bytes(kpi_areas(kpis), label), mimetype=XLSX,
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
