@@ -23,10 +23,9 @@ from engine.workflow_engine import WorkflowEngine
 
 PROCESSES = Path(__file__).parents[2] / "processes"
 SPECS = SpecCache()
-# Valid data for every user task by BPMN id: a copy of tests/processes' SUBMISSIONS, kept as
-# data so the history does not depend on another suite's conftest.
+# Valid data for every user task by BPMN id, shared with tests/processes.
 SUBMISSIONS: dict[str, dict[str, Any]] = json.loads(
-    (Path(__file__).parent / "submissions.json").read_text(encoding="utf-8"))
+    (Path(__file__).parents[1] / "data" / "process_submissions.json").read_text(encoding="utf-8"))
 DEV = "key_account_development"
 VISIT = "key_account_visit"
 RECEPTION = "customer_reception"
