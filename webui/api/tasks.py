@@ -9,7 +9,7 @@ from engine.models import ProcessInstance
 from engine.queries import INBOX_SCOPES, inbox, instance_data
 from engine.runtime.access import load_task
 
-from ..auth import current_user, login_required
+from ..auth import login_required, signed_in_user
 from ..context import db, workflow_engine
 from ..inbox.views import truthy
 from . import bp
@@ -20,8 +20,7 @@ from .serialize import json_body, task_json
 @login_required
 def tasks() -> Response:
     """Open tasks visible to the caller: scope mine|role|all, filters process, overdue, q."""
-    user = current_user()
-    assert user is not None
+    user = signed_in_user()
     scope = request.args.get("scope", "mine")
     if scope not in INBOX_SCOPES:
         raise InvalidData(f"scope must be one of {', '.join(INBOX_SCOPES)}",
@@ -38,8 +37,7 @@ def tasks() -> Response:
 @login_required
 def task(task_id: int) -> Response:
     """One task with its form (JSON Schema) and the instance's current data."""
-    user = current_user()
-    assert user is not None
+    user = signed_in_user()
     found = load_task(db(), task_id, user, for_action=False)
     instance = db().get(ProcessInstance, found.instance_id)
     assert instance is not None
@@ -52,8 +50,7 @@ def task(task_id: int) -> Response:
 
 def _after(task_id: int) -> Response:
     db().commit()
-    user = current_user()
-    assert user is not None
+    user = signed_in_user()
     found = load_task(db(), task_id, user, for_action=False)
     return jsonify(task_json(found, workflow_engine().clock.now()))
 
@@ -62,8 +59,7 @@ def _after(task_id: int) -> Response:
 @login_required
 def claim(task_id: int) -> Response:
     """Claim an offered task; 409 if someone else holds it."""
-    user = current_user()
-    assert user is not None
+    user = signed_in_user()
     workflow_engine().claim_task(db(), task_id, user)
     return _after(task_id)
 
@@ -72,8 +68,7 @@ def claim(task_id: int) -> Response:
 @login_required
 def unclaim(task_id: int) -> Response:
     """Give a claimed task back to its role."""
-    user = current_user()
-    assert user is not None
+    user = signed_in_user()
     workflow_engine().unclaim_task(db(), task_id, user)
     return _after(task_id)
 
@@ -82,8 +77,7 @@ def unclaim(task_id: int) -> Response:
 @login_required
 def complete(task_id: int) -> Response:
     """Complete with `{"data": {…}}`; 422 with field messages, 409 if already done."""
-    user = current_user()
-    assert user is not None
+    user = signed_in_user()
     body = json_body()
     data = body.get("data", {})
     if not isinstance(data, dict):

@@ -14,7 +14,7 @@ from engine.queries import get_instance
 from engine.runtime.access import can_cancel
 from engine.runtime.instances import may_start
 
-from ..auth import current_user, login_required, roles_required
+from ..auth import current_user, login_required, roles_required, signed_in_user
 from ..context import db, workflow_engine
 from ..processes.catalog import latest_definitions
 from . import bp
@@ -25,8 +25,7 @@ from .serialize import definition_json, event_json, instance_json, json_body, ta
 @login_required
 def processes() -> Response:
     """The newest version of every deployed process, and whether the caller may start it."""
-    user = current_user()
-    assert user is not None
+    user = signed_in_user()
     return jsonify({"processes": [dict(definition_json(d), may_start=may_start(user, d))
                                   for d in latest_definitions(db())]})
 
@@ -59,8 +58,7 @@ def _text(body: dict[str, Any], name: str, limit: int) -> str | None:
 @login_required
 def start(key: str) -> tuple[Response, int, dict[str, str]]:
     """Start the newest version of `key`; 201 with the new instance's id."""
-    user = current_user()
-    assert user is not None
+    user = signed_in_user()
     body = json_body()
     data = body.get("data", {})
     if not isinstance(data, dict):
@@ -77,8 +75,7 @@ def start(key: str) -> tuple[Response, int, dict[str, str]]:
 @login_required
 def instance(instance_id: int) -> Response:
     """Status, version, data, open tasks and history of an instance the caller may see."""
-    user = current_user()
-    assert user is not None
+    user = signed_in_user()
     view = get_instance(db(), workflow_engine().runtime, instance_id, user)
     ids = {e.actor_id for e in view.history if e.actor_id} | {
         t.assignee_id for t in view.open_tasks if t.assignee_id}

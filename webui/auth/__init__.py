@@ -7,11 +7,11 @@ names the rest of the UI (and the mail and customer-link blueprints) code agains
 from flask import Blueprint
 
 from .csrf import csrf_exempt, csrf_token
-from .identity import current_user, login_required, roles_required
+from .identity import current_user, login_required, roles_required, signed_in_user
 
 bp = Blueprint("auth", __name__, template_folder="templates")
 
 from . import views  # noqa: E402,F401  (registers the routes on bp)
 
-__all__ = ["bp", "csrf_exempt", "csrf_token", "current_user", "login_required",
+__all__ = ["bp", "csrf_exempt", "csrf_token", "current_user", "login_required", "signed_in_user",
            "roles_required"]

@@ -7,6 +7,7 @@ from functools import wraps
 from typing import Any, TypeVar, cast
 
 from flask import g, redirect, request, session, url_for
+from werkzeug.exceptions import Unauthorized
 
 from engine.accounts import TOKEN_PREFIX, user_for_token
 from engine.models import User
@@ -55,6 +56,14 @@ def current_user() -> User | None:
     if "current_user" not in g:
         g.current_user = _load_user()
     user: User | None = g.current_user
+    return user
+
+
+def signed_in_user() -> User:
+    """The signed-in user, for views behind `login_required` (401 if there is none)."""
+    user = current_user()
+    if user is None:
+        raise Unauthorized()
     return user
 
 

@@ -24,7 +24,7 @@ from ..context import db, workflow_engine
 from ..i18n import LANG_COOKIE, LANGUAGES, _
 from . import bp
 from .csrf import csrf_token
-from .identity import SESSION_USER, current_user, login_required
+from .identity import SESSION_USER, current_user, login_required, signed_in_user
 from .ratelimit import LoginRateLimiter
 
 
@@ -99,8 +99,7 @@ def switch_language() -> Response:
 @login_required
 def profile() -> str:
     """The user's roles and API tokens."""
-    user = current_user()
-    assert user is not None
+    user = signed_in_user()
     tokens = db().scalars(select(ApiToken).where(ApiToken.user_id == user.id)
                           .order_by(ApiToken.id.desc())).all()
     return render_template("auth/profile.html", user=user, tokens=tokens, new_secret=None)
@@ -110,8 +109,7 @@ def profile() -> str:
 @login_required
 def create_own_token() -> tuple[str, int]:
     """Make a token; its secret is shown on this response only."""
-    user = current_user()
-    assert user is not None
+    user = signed_in_user()
     name = request.form.get("name", "").strip()[:80] or "web"
     secret = create_token(db(), workflow_engine().clock, user, name)
     db().commit()
@@ -125,8 +123,7 @@ def create_own_token() -> tuple[str, int]:
 @login_required
 def revoke_own_token(token_id: int) -> Response:
     """Revoke one of the user's own tokens (another user's token id: 404)."""
-    user = current_user()
-    assert user is not None
+    user = signed_in_user()
     token = db().get(ApiToken, token_id)
     if token is None or token.user_id != user.id:
         raise NotFound(f"token {token_id} not found")

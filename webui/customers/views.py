@@ -8,7 +8,7 @@ from sqlalchemy import ColumnElement, or_, select, true
 from engine.errors import NotFound
 from engine.models import Customer, ProcessInstance, User
 
-from ..auth import current_user, login_required
+from ..auth import login_required, signed_in_user
 from ..context import db
 from . import bp
 
@@ -31,8 +31,7 @@ def _visible(user: User) -> ColumnElement[bool]:
 @login_required
 def index() -> str:
     """Customers with classes, owner and volumes; filter by class, search by name."""
-    user = current_user()
-    assert user is not None
+    user = signed_in_user()
     query = select(Customer).where(_visible(user)).order_by(Customer.name)
     q = (request.args.get("q") or "").strip()[:100]
     if q:
@@ -48,8 +47,7 @@ def index() -> str:
 @login_required
 def show(customer_id: int) -> str:
     """One customer with its key contact and the processes run for it."""
-    user = current_user()
-    assert user is not None
+    user = signed_in_user()
     customer = db().scalars(select(Customer).where(Customer.id == customer_id,
                                                    _visible(user))).first()
     if customer is None:

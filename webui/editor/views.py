@@ -9,21 +9,14 @@ from flask import Response, jsonify, render_template
 from engine.deployment import Bundle, diff_versions, validate_files
 from engine.drafts import discard_draft, get_draft, save_draft
 from engine.errors import InvalidData
-from engine.models import User
 from engine.roles import LANE_ROLES
 
 from ..api.serialize import json_body
-from ..auth import current_user, roles_required
+from ..auth import roles_required, signed_in_user
 from ..context import db, workflow_engine
 from ..library.catalog import get_version, previous_version
 from ..tasks.schema_form import build_fields
 from . import bp
-
-
-def _owner() -> User:
-    user = current_user()
-    assert user is not None  # roles_required has signed the caller in
-    return user
 
 
 def _files(body: dict[str, Any]) -> dict[str, str]:
@@ -40,7 +33,7 @@ def _files(body: dict[str, Any]) -> dict[str, str]:
 def edit(key: str) -> str:
     """The editors on the user's draft of `key`, or on its newest version."""
     latest = get_version(db(), key)
-    draft = get_draft(db(), _owner(), key)
+    draft = get_draft(db(), signed_in_user(), key)
     files = draft.files if draft is not None else latest.files
     bundle = {"key": key, "version": latest.version, "files": files,
               "draft": draft is not None, "roles": list(LANE_ROLES)}
@@ -53,8 +46,8 @@ def edit(key: str) -> str:
 def save(key: str) -> Response:
     """Store the edited files as the user's draft of `key` (nothing runs from a draft)."""
     latest = get_version(db(), key)
-    draft = save_draft(db(), _owner(), key, _files(json_body()), clock=workflow_engine().clock,
-                       based_on=latest)
+    draft = save_draft(db(), signed_in_user(), key, _files(json_body()),
+                       clock=workflow_engine().clock, based_on=latest)
     db().commit()
     return jsonify({"saved": True, "updated_at": draft.updated_at.isoformat()})
 
@@ -63,7 +56,7 @@ def save(key: str) -> Response:
 @roles_required("process_owner")
 def discard(key: str) -> Response:
     """Throw the user's draft of `key` away."""
-    found = discard_draft(db(), _owner(), key)
+    found = discard_draft(db(), signed_in_user(), key)
     db().commit()
     return jsonify({"discarded": found})
 
@@ -82,14 +75,14 @@ def deploy(key: str) -> tuple[Response, int]:
     """Deploy the edited files (422 with every problem, nothing stored); 201 with the diff."""
     files = _files(json_body())
     bundle = Bundle.from_items((n, t.encode("utf-8")) for n, t in files.items())
-    results = workflow_engine().deploy(db(), bundle, _owner())
+    results = workflow_engine().deploy(db(), bundle, signed_in_user())
     mine = next((r for r in results if r.key == key), None)
     diff: dict[str, Any] | None = None
     if mine is not None and mine.created:
         before = previous_version(db(), key, mine.version)
         new = get_version(db(), key, mine.version)
         diff = diff_versions(before.files if before else {}, new.files).as_dict()
-        discard_draft(db(), _owner(), key)
+        discard_draft(db(), signed_in_user(), key)
     db().commit()
     return jsonify({
         "processes": [{"key": r.key, "version": r.version, "created": r.created}

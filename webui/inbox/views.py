@@ -6,7 +6,7 @@ from flask import render_template, request
 
 from engine.queries import inbox, inbox_processes
 
-from ..auth import current_user, login_required
+from ..auth import login_required, signed_in_user
 from ..context import db, workflow_engine
 from . import bp
 
@@ -20,8 +20,7 @@ def truthy(value: str | None) -> bool:
 @login_required
 def index() -> str:
     """My tasks (`scope=mine`) or my roles' unclaimed tasks (`scope=role`)."""
-    user = current_user()
-    assert user is not None
+    user = signed_in_user()
     scope = request.args.get("scope", "mine")
     if scope not in ("mine", "role"):
         scope = "mine"

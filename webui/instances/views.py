@@ -9,7 +9,7 @@ from engine.models import User
 from engine.queries import element_states, get_instance, load_instance
 from engine.runtime.access import can_cancel
 
-from ..auth import current_user, login_required
+from ..auth import login_required, signed_in_user
 from ..context import db, workflow_engine
 from ..i18n import _
 from ..tasks.loading import field_labels
@@ -20,8 +20,7 @@ from . import bp
 @login_required
 def show(instance_id: int) -> str:
     """Status, diagram, open tasks, data and history of an instance the user may see."""
-    user = current_user()
-    assert user is not None
+    user = signed_in_user()
     rt = workflow_engine().runtime
     view = get_instance(db(), rt, instance_id, user)
     states = element_states(rt, view.instance)
@@ -41,8 +40,7 @@ def show(instance_id: int) -> str:
 @login_required
 def diagram(instance_id: int) -> Response:
     """The BPMN XML of the instance's own version, for the viewer."""
-    user = current_user()
-    assert user is not None
+    user = signed_in_user()
     instance = load_instance(db(), instance_id, user)
     compiled = workflow_engine().runtime.specs.get(instance.definition)
     xml = compiled.files[compiled.spec.file]
@@ -53,8 +51,7 @@ def diagram(instance_id: int) -> Response:
 @login_required
 def cancel(instance_id: int) -> Response:
     """Cancel an instance (starter, department heads, admins)."""
-    user = current_user()
-    assert user is not None
+    user = signed_in_user()
     load_instance(db(), instance_id, user)  # 404 before 403: no hint the instance exists
     reason = request.form.get("reason", "").strip()[:500]
     workflow_engine().cancel_instance(db(), instance_id, user, reason)

@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from engine.models import HumanTask
 
-from ..auth import current_user, login_required
+from ..auth import login_required, signed_in_user
 from ..context import db, workflow_engine
 from ..i18n import _
 from . import bp
@@ -18,8 +18,7 @@ from .catalog import startable
 @login_required
 def index() -> str:
     """Processes the user may start."""
-    user = current_user()
-    assert user is not None
+    user = signed_in_user()
     return render_template("processes/index.html", definitions=startable(db(), user))
 
 
@@ -27,8 +26,7 @@ def index() -> str:
 @login_required
 def start(key: str) -> Response:
     """Start `key`, then open the new instance's first task if it is the user's."""
-    user = current_user()
-    assert user is not None
+    user = signed_in_user()
     customer = request.form.get("customer_name", "").strip()[:200] or None
     business_key = request.form.get("business_key", "").strip()[:120] or None
     data = {"customer_name": customer} if customer else {}

@@ -8,7 +8,7 @@ from flask import Response, current_app, flash, redirect, render_template, reque
 
 from engine.errors import InvalidData
 
-from ..auth import current_user, login_required
+from ..auth import login_required, signed_in_user
 from ..context import db, workflow_engine
 from ..i18n import _, pick
 from . import bp
@@ -19,8 +19,7 @@ from .schema_form import build_fields, parse_form
 
 def _render(task_id: int, values: dict[str, Any] | None = None,
             errors: dict[str, str] | None = None, status: int = 200) -> tuple[str, int]:
-    user = current_user()
-    assert user is not None
+    user = signed_in_user()
     ctx = load_task_context(task_id, user)
     if values is None:
         props = ctx.schema.get("properties") or {}
@@ -42,8 +41,7 @@ def show(task_id: int) -> tuple[str, int]:
 @login_required
 def claim(task_id: int) -> Response:
     """Take an offered task."""
-    user = current_user()
-    assert user is not None
+    user = signed_in_user()
     workflow_engine().claim_task(db(), task_id, user)
     db().commit()
     flash(_("The task is yours now."), "info")
@@ -54,8 +52,7 @@ def claim(task_id: int) -> Response:
 @login_required
 def unclaim(task_id: int) -> Response:
     """Give the task back to its role."""
-    user = current_user()
-    assert user is not None
+    user = signed_in_user()
     workflow_engine().unclaim_task(db(), task_id, user)
     db().commit()
     flash(_("The task is back in its role's inbox."), "info")
@@ -66,8 +63,7 @@ def unclaim(task_id: int) -> Response:
 @login_required
 def complete(task_id: int) -> Response | tuple[str, int]:
     """Submit the form; invalid data comes back with messages and the input kept (422)."""
-    user = current_user()
-    assert user is not None
+    user = signed_in_user()
     ctx = load_task_context(task_id, user)
     data = parse_form(ctx.schema, request.form, current_app.config["TIMEZONE"])
     try:
