@@ -7,6 +7,7 @@ from .drafts import ProcessDraft
 from .links import CustomerLink
 from .outbox import Notification
 from .processes import ProcessDefinition, ProcessInstance
+from .sign_in import SignInFailure
 from .tasks import OPEN_TASK_STATES, HumanTask
 from .users import ApiToken, Role, User, user_role
 
@@ -24,6 +25,7 @@ __all__ = [
     "ProcessDraft",
     "ProcessInstance",
     "Role",
+    "SignInFailure",
     "User",
     "user_role",
 ]

@@ -61,6 +61,7 @@ def login() -> Response | str | tuple[str, int]:
         flash(_("Wrong user name or password."), "error")
         return render_template("auth/login.html", next=next_url, username=username), 401
     _limiter().succeeded(username, address)
+    db().commit()
     session.clear()
     session[SESSION_USER] = user.id
     session.permanent = True
