@@ -30,12 +30,13 @@ def test_sqlite_from_empty(tmp_path):
 
 @pytest.mark.postgres
 def test_postgres_from_empty(pg_engine):
-    url = pg_engine.url.set(database="keyflow_migration_test")
+    name = f"{pg_engine.url.database}_migration"  # beside the test database, never shared
+    url = pg_engine.url.set(database=name)
     admin = create_engine(make_url(pg_engine.url).set(database="postgres"),
                           isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
-        conn.execute(text("DROP DATABASE IF EXISTS keyflow_migration_test WITH (FORCE)"))
-        conn.execute(text("CREATE DATABASE keyflow_migration_test"))
+        conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        conn.execute(text(f"CREATE DATABASE {name}"))
     engine = make_db_engine(url.render_as_string(hide_password=False))
     try:
         upgrade(engine)
@@ -43,5 +44,5 @@ def test_postgres_from_empty(pg_engine):
     finally:
         engine.dispose()
         with admin.connect() as conn:
-            conn.execute(text("DROP DATABASE IF EXISTS keyflow_migration_test WITH (FORCE)"))
+            conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
         admin.dispose()

@@ -1,8 +1,9 @@
 """Live fixtures: Celery worker and beat PROCESSES on real Redis, PostgreSQL and SMTP.
 
-Redis is the shared server's database 11 (only that one is flushed); a test that stops
-Redis starts its own `redis-server` on a free port. Worker processes read time from a
-KEYFLOW_CLOCK_FILE the test writes. Every process started here is killed at teardown.
+Redis is the shared server's database 11 (only that one is flushed; KEYFLOW_TEST_REDIS_URL
+chooses another); a test that stops Redis starts its own `redis-server` on a free port.
+Worker processes read time from a KEYFLOW_CLOCK_FILE the test writes. Every process
+started here is killed at teardown.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from workers.clock import FileClock
 
 ROOT = Path(__file__).parents[3]
-SHARED_REDIS = "redis://127.0.0.1:6379/11"
+SHARED_REDIS = os.environ.get("KEYFLOW_TEST_REDIS_URL", "redis://127.0.0.1:6379/11")
 T0 = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
 
 
