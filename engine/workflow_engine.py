@@ -17,9 +17,10 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from engine.clock import Clock, SystemClock
 from engine.deployment import Bundle, DeployedProcess, SpecCache, deploy
-from engine.errors import Conflict
+from engine.errors import Conflict, Forbidden
 from engine.models import HumanTask, ProcessInstance, User
-from engine.runtime import instances, tasks, timers
+from engine.runtime import instances, retry, tasks, timers, version_migration
+from engine.runtime.access import may_handle_incidents
 from engine.runtime.context import Runtime
 
 T = TypeVar("T")
@@ -82,9 +83,25 @@ class WorkflowEngine:
 
     def cancel_instance(self, session: Session, instance_id: int, user: User,
                         reason: str = "") -> ProcessInstance:
-        """Cancel an instance and its open tasks."""
+        """Cancel an instance and its open tasks (a failed one needs a reason, 422)."""
         return self._guarded(session, lambda: instances.cancel_instance(
             session, self.runtime, instance_id, user, reason))
+
+    def retry_instance(self, session: Session, instance_id: int, user: User, *,
+                       to_version: int | None = None) -> ProcessInstance:
+        """Re-run a failed instance from its failed step, optionally on a newer version first
+        (409 unless it is in `error`); it may end up in `error` again, with the new reason."""
+        return self._guarded(session, lambda: retry.retry_instance(
+            session, self.runtime, instance_id, user, to_version=to_version))
+
+    def migrate_instance(self, session: Session, instance_id: int, definition_id: int,
+                         user: User) -> ProcessInstance:
+        """Move a running or failed instance to a newer version of its process (process
+        owners and admins; 409 with the reasons when it cannot move)."""
+        if not may_handle_incidents(user):
+            raise Forbidden("only process owners and admins move instances between versions")
+        return self._guarded(session, lambda: version_migration.migrate_instance(
+            session, self.runtime, instance_id, definition_id, user))
 
     def fire_due_timers(self, session: Session, now: datetime | None = None,
                         limit: int = 200) -> int:

@@ -56,3 +56,8 @@ def can_see_instance(session: Session, user: User, instance: ProcessInstance) ->
 def can_cancel(user: User, instance: ProcessInstance) -> bool:
     """The starter, department heads and admins may cancel."""
     return instance.started_by_id == user.id or bool(user.role_names & {"admin", "dept_head"})
+
+
+def may_handle_incidents(user: User) -> bool:
+    """Process owners and admins see, retry, migrate and cancel failed instances of any process."""
+    return bool(user.role_names & {"process_owner", "admin"})

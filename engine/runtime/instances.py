@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
@@ -10,12 +11,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.audit import record
-from engine.errors import Forbidden, NotFound
-from engine.models import ProcessDefinition, ProcessInstance, User
+from engine.errors import Conflict, Forbidden, InvalidData, NotFound
+from engine.models import OPEN_TASK_STATES, HumanTask, ProcessDefinition, ProcessInstance, User
 
-from .access import can_cancel
+from .access import can_cancel, may_handle_incidents
 from .context import Runtime
-from .state import lock_instance, require_running, restore, run_engine_steps, save
+from .state import lock_instance, restore, run_engine_steps, save
 
 
 def latest_definition(session: Session, key: str) -> ProcessDefinition:
@@ -81,20 +82,47 @@ def _customer_name(given: str | None, data: dict[str, Any]) -> str | None:
 
 def cancel_instance(session: Session, rt: Runtime, instance_id: int, user: User,
                     reason: str = "") -> ProcessInstance:
-    """Cancel a running (or failed) instance; its open tasks are cancelled with it."""
+    """Cancel a running or failed instance; its open tasks are cancelled with it.
+
+    The starter, department heads and admins cancel; process owners cancel failed instances.
+    A failed instance needs a reason (InvalidData otherwise). When the saved state cannot be
+    loaded any more, the instance is still cancelled: its open task rows are withdrawn and
+    the damaged state is left as it is (the audit event says so).
+    """
     instance = lock_instance(session, instance_id)
-    if not can_cancel(user, instance):
+    if not (can_cancel(user, instance)
+            or (instance.status == "error" and may_handle_incidents(user))):
         raise Forbidden("you may not cancel this instance")
-    if instance.status == "error":
-        instance.status = "running"  # cancelling a failed instance is allowed
-    require_running(instance)
+    if instance.status not in ("running", "error"):
+        raise Conflict(f"instance {instance.id} is {instance.status}",
+                       {"instance_id": instance.id, "status": instance.status})
+    reason = reason.strip()
+    if instance.status == "error" and not reason:
+        raise InvalidData("say why the failed instance is cancelled",
+                          {"reason": "a reason is required"})
     now = rt.clock.now()
-    _, workflow = restore(rt, instance)
-    workflow.cancel()
+    details: dict[str, Any] = {"reason": reason}
+    workflow: BpmnWorkflow | None
+    try:
+        _, workflow = restore(rt, instance)
+        workflow.cancel()
+    except Exception as err:  # a damaged state must not keep an instance from ending
+        workflow = None
+        details["state_unreadable"] = f"{type(err).__name__}: {err}"[:500]
     instance.status = "cancelled"
     instance.ended_at = now
-    record(session, "instance_cancelled", at=now, actor=user, instance=instance,
-           data={"reason": reason})
-    save(rt, instance, workflow, now=now, actor=user, session=session)
+    record(session, "instance_cancelled", at=now, actor=user, instance=instance, data=details)
+    if workflow is not None:
+        save(rt, instance, workflow, now=now, actor=user, session=session)
+    else:
+        instance.next_wakeup_at = None
+        _withdraw_open_tasks(session, instance, now)
     return instance
 
+
+def _withdraw_open_tasks(session: Session, instance: ProcessInstance, now: datetime) -> None:
+    """Cancel the instance's open task rows without its workflow (see sync_tasks)."""
+    for row in session.scalars(select(HumanTask).where(
+            HumanTask.instance_id == instance.id, HumanTask.state.in_(OPEN_TASK_STATES))):
+        row.state = "cancelled"
+        record(session, "task_cancelled", at=now, instance=instance, task=row)

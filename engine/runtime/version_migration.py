@@ -1,4 +1,6 @@
-"""Move running instances of an older version onto a newer one, when their wait states survive."""
+"""Move running (or failed) instances of an older version onto a newer one, when their wait
+states survive. A failed instance keeps its `error` status: the process owner moves it to the
+fixed version, then retries it (engine.runtime.retry)."""
 
 from __future__ import annotations
 
@@ -20,14 +22,16 @@ from engine.errors import Conflict, NotFound
 from engine.models import ProcessDefinition, ProcessInstance, User
 
 from .context import Runtime
-from .state import lock_instance, require_running, restore, save
+from .state import lock_instance, restore, save
 
 WAITING = TaskState.READY | TaskState.WAITING | TaskState.STARTED
+# Failed instances move too, so that they can be retried on a fixed version.
+MOVABLE_STATUSES = ("running", "error")
 
 
 @dataclass(frozen=True)
 class MigrationCheck:
-    """Whether one running instance can move to the target version, and if not, why."""
+    """Whether one running or failed instance can move to the target version, and if not, why."""
 
     instance_id: int
     from_version: int
@@ -78,35 +82,46 @@ def _target(session: Session, definition_id: int) -> ProcessDefinition:
 
 
 def check_migrations(session: Session, rt: Runtime, definition_id: int) -> list[MigrationCheck]:
-    """Running instances of older versions of the same process, each with whether it can move."""
+    """Running and failed instances of older versions of the same process, each with whether
+    it can move."""
     target = _target(session, definition_id)
     compiled = rt.specs.get(target)
     instances = session.scalars(
         select(ProcessInstance).join(ProcessInstance.definition)
         .where(ProcessDefinition.key == target.key, ProcessDefinition.version < target.version,
-               ProcessInstance.status == "running")
+               ProcessInstance.status.in_(MOVABLE_STATUSES))
         .order_by(ProcessInstance.id)).all()
-    checks = []
-    for instance in instances:
+    return [check_instance(rt, instance, compiled) for instance in instances]
+
+
+def check_instance(rt: Runtime, instance: ProcessInstance, target: CompiledProcess
+                   ) -> MigrationCheck:
+    """Whether `instance` can move to the compiled `target` (restores its workflow)."""
+    try:
         _compiled, workflow = restore(rt, instance)
-        reasons = _reasons(workflow, compiled)
-        checks.append(MigrationCheck(instance.id, instance.definition.version,
-                                     instance.business_key, not reasons, reasons))
-    return checks
+    except Exception as err:  # a damaged state must not take the whole list down with it
+        reasons = [f"its saved state cannot be read ({type(err).__name__})"]
+    else:
+        reasons = _reasons(workflow, target)
+    return MigrationCheck(instance.id, instance.definition.version, instance.business_key,
+                          not reasons, reasons)
 
 
 def migrate_instance(session: Session, rt: Runtime, instance_id: int, definition_id: int,
                      actor: User | None) -> ProcessInstance:
-    """Move one running instance onto version `definition_id` of its process.
+    """Move one running or failed instance onto version `definition_id` of its process.
 
     Its task tree and data are kept; waiting tasks are re-attached to the new version's
-    elements (timers keep their deadlines). Raises Conflict, changing nothing, when the
-    instance is not running, is on another process, or a wait state has no counterpart.
+    elements (timers keep their deadlines); a failed task points at the new version's element
+    and runs it when the instance is retried. Raises Conflict, changing nothing, when the
+    instance has ended, is on another process, or a wait state has no counterpart.
     The caller commits.
     """
     now = rt.clock.now()
     instance = lock_instance(session, instance_id)
-    require_running(instance)
+    if instance.status not in MOVABLE_STATUSES:
+        raise Conflict(f"instance {instance.id} is {instance.status}",
+                       {"instance_id": instance.id, "status": instance.status})
     target = _target(session, definition_id)
     source = instance.definition
     if target.key != source.key or target.version <= source.version:
