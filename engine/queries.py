@@ -19,7 +19,7 @@ from engine.models import (
     ProcessInstance,
     User,
 )
-from engine.runtime.access import can_see_instance
+from engine.runtime.access import can_see_instance, may_handle_incidents
 from engine.runtime.context import Runtime
 
 
@@ -31,12 +31,14 @@ class InstanceView:
     data: dict[str, Any]
     open_tasks: list[HumanTask]
     history: list[AuditEvent]
+    state_readable: bool = True  # False: the saved state no longer loads (data is empty)
 
 
 def load_instance(session: Session, instance_id: int, user: User) -> ProcessInstance:
     """The instance if `user` may see it; NotFound otherwise (no IDOR)."""
     instance = session.get(ProcessInstance, instance_id)
-    if instance is None or not can_see_instance(session, user, instance):
+    if instance is None or not (can_see_instance(session, user, instance)
+                                or (instance.status == "error" and may_handle_incidents(user))):
         raise NotFound(f"instance {instance_id} not found")
     return instance
 
@@ -65,8 +67,12 @@ def get_instance(session: Session, rt: Runtime, instance_id: int, user: User) ->
         select(HumanTask).where(HumanTask.instance_id == instance.id,
                                 HumanTask.state.in_(OPEN_TASK_STATES)).order_by(HumanTask.id)
     ))
-    return InstanceView(instance, instance_data(rt, instance), open_tasks,
-                        instance_history(session, instance.id))
+    try:
+        data, readable = instance_data(rt, instance), True
+    except Exception:  # a damaged state: the page still shows the error, history and actions
+        data, readable = {}, False
+    return InstanceView(instance, data, open_tasks, instance_history(session, instance.id),
+                        readable)
 
 
 def tasks_for(session: Session, user: User, scope: str = "mine") -> list[HumanTask]:

@@ -67,6 +67,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         headers,
         i18n,
         inbox,
+        incidents,
         instances,
         kpis,
         library,
@@ -85,7 +86,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     navigation.init_app(app)
     for blueprint in (errors.bp, auth.bp, inbox.bp, tasks.bp, processes.bp, instances.bp,
                       admin.bp, assets.bp, library.bp, editor.bp, customers.bp, mail.bp,
-                      customer_link.bp, kpis.bp):
+                      customer_link.bp, kpis.bp, incidents.bp):
         app.register_blueprint(blueprint)
     app.register_blueprint(api.bp, url_prefix="/api")
     return app

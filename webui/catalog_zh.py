@@ -124,6 +124,30 @@ ZH: dict[str, str] = {
     "action:task_unclaimed": "退回任务", "action:task_completed": "完成任务",
     "action:task_cancelled": "任务取消", "action:timer_fired": "定时器触发",
     "action:process_deployed": "部署流程",
+    # incidents (webui/incidents)
+    "Incidents": "异常流程",
+    "Incident": "异常",
+    "Instances that stopped on an error. Retry runs the failed step again; if a newer version "
+    "fixes the process, move the instance there and retry.":
+        "因出错而停止的流程实例。“重试”会重新执行出错的步骤；如果新版本修复了流程，"
+        "可先将实例迁移到新版本再重试。",
+    "No instance is in error.": "没有出错的流程实例。",
+    "No reason was recorded.": "未记录原因。",
+    "Failing since": "出错时间",
+    "Started by": "发起人",
+    "Reference": "编号",
+    "Retry": "重试",
+    "Move to version {n} and retry": "迁移到第 {n} 版并重试",
+    "Version {n} exists, but this instance cannot move there:": "已有第 {n} 版，但此实例无法迁移：",
+    "The retry failed again: {reason}": "重试再次失败：{reason}",
+    "Instance #{id} runs again, on version {n}.": "实例 #{id} 已在第 {n} 版上恢复运行。",
+    "Instance #{id} runs again.": "实例 #{id} 已恢复运行。",
+    "Instance #{id} is cancelled.": "实例 #{id} 已取消。",
+    "{n} process instances are stopped on an error.": "{n} 个流程实例因出错而停止。",
+    "1 process instance is stopped on an error.": "1 个流程实例因出错而停止。",
+    "The saved state of this instance cannot be read; it can only be cancelled.":
+        "此实例保存的状态无法读取；只能取消。",
+    "action:instance_retried": "重试流程",
     # customers
     "Class": "客户类别",
     "All classes": "全部类别",
@@ -322,4 +346,5 @@ EN: dict[str, str] = {
     "action:task_cancelled": "Task withdrawn", "action:timer_fired": "Timer fired",
     "action:process_deployed": "Process deployed",
     "action:instance_migrated": "Instance moved to a new version",
+    "action:instance_retried": "Process retried",
 }

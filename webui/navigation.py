@@ -1,4 +1,4 @@
-"""What every page's header needs: the user, inbox counts, the language switch."""
+"""What every page's header needs: the user, inbox and incident counts, the language switch."""
 
 from __future__ import annotations
 
@@ -7,6 +7,8 @@ from typing import Any
 from flask import Flask, current_app, g, request
 
 from engine.queries import inbox_counts
+from engine.runtime.access import may_handle_incidents
+from engine.runtime.incidents import count_incidents
 
 from .api.kpis import KPI_ROLES
 from .auth.identity import current_user
@@ -17,11 +19,14 @@ def navigation() -> dict[str, Any]:
     """Template values for the header; error pages avoid new database work."""
     if g.get("error_page"):
         user = g.get("current_user")
-        counts = None
+        counts = incidents = None
     else:
         user = current_user()
         counts = inbox_counts(db(), user, workflow_engine().clock.now()) if user else None
-    return {"nav_user": user, "nav_counts": counts, "here": request.full_path.rstrip("?"),
+        # Failed instances are the process owners' and admins' to deal with (the header's count).
+        incidents = count_incidents(db()) if user and may_handle_incidents(user) else None
+    return {"nav_user": user, "nav_counts": counts, "nav_incidents": incidents,
+            "here": request.full_path.rstrip("?"),
             "has_customers": "customers.index" in current_app.view_functions,
             "sees_kpis": bool(user and user.role_names & set(KPI_ROLES))}
 

@@ -90,7 +90,7 @@ def test_every_message_has_a_chinese_translation():
     assert not missing
     for message in ZH:
         assert translate(message, "zh", n=1, limit=1, user="u", task="t", state="s",
-                         status="s")
+                         status="s", id=1, reason="r")
 
 
 def test_audit_actions_and_states_have_both_languages():

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from incident_env import deploy_quote, failed_quote
 from webui_env import DATA, USERS
 
 LANE_STARTERS = {"senior_manager", "sm2", "dept_head", "head2", "marketing_director", "clerk",
@@ -24,7 +25,8 @@ class Action:
 
     name: str
     method: str
-    url: str  # {instance} and {task} are the head's review of an instance started by senior_manager
+    # {instance}, {task}: the head's review of senior_manager's instance; {failed}: a failed one
+    url: str
     allowed: frozenset[str]
     ok: int
     denied: int = 404
@@ -70,7 +72,36 @@ ACTIONS = [
 ]
 
 
+# Incidents (a quote started by senior_manager that failed): process owners and admins act on
+# failed instances of every process; the starter and heads may still cancel (can_cancel).
+INCIDENT_HANDLERS = frozenset({"process_owner", "admin"})
+FAILED_READERS = INSTANCE_READERS | INCIDENT_HANDLERS
+CANCELLERS = frozenset({"senior_manager", "dept_head", "head2", "admin"})
+INCIDENT_ACTIONS = [
+    Action("incidents page", "GET", "/incidents", INCIDENT_HANDLERS, 200, denied=403),
+    Action("api incidents", "GET", "/api/incidents", INCIDENT_HANDLERS, 200, denied=403,
+           json=True),
+    Action("see failed instance", "GET", "/instances/{failed}", FAILED_READERS, 200),
+    Action("retry", "POST", "/incidents/{failed}/retry", INCIDENT_HANDLERS, 302,
+           denied_overrides=tuple((u, 403) for u in FAILED_READERS - INCIDENT_HANDLERS)),
+    Action("api retry", "POST", "/api/instances/{failed}/retry", INCIDENT_HANDLERS, 200,
+           denied_overrides=tuple((u, 403) for u in FAILED_READERS - INCIDENT_HANDLERS),
+           json=True),
+    Action("cancel incident", "POST", "/incidents/{failed}/cancel",
+           CANCELLERS | INCIDENT_HANDLERS, 302, denied_overrides=(("marketing_director", 403),)),
+    Action("api cancel incident", "POST", "/api/instances/{failed}/cancel",
+           CANCELLERS | INCIDENT_HANDLERS, 200, denied_overrides=(("marketing_director", 403),),
+           json=True),
+    # A running instance: process owners only cancel failed ones (403 once they see it).
+    Action("api cancel running", "POST", "/api/instances/{instance}/cancel", CANCELLERS, 200,
+           denied_overrides=tuple((u, 403) for u in INSTANCE_READERS - CANCELLERS), json=True),
+]
+
+
 def _body(action: Action) -> dict[str, Any]:
+    if action.name in ("cancel incident", "api cancel incident"):
+        reason = {"reason": "customer withdrew"}
+        return {"json": reason} if action.json else {"data": reason}
     if action.name == "admin create user":
         return {"data": {"username": "newcomer", "password": "long-enough-1",
                          "roles": "clerk"}}
@@ -90,7 +121,11 @@ def _body(action: Action) -> dict[str, Any]:
 @pytest.mark.parametrize("action", ACTIONS, ids=lambda a: a.name)
 def test_permission_matrix(client_for, env, user, action):
     instance_id, task_id = env.to_head_review()
-    url = action.url.format(instance=instance_id, task=task_id)
+    check(client_for, user, action, action.url.format(instance=instance_id, task=task_id))
+
+
+def check(client_for, user: str, action: Action, url: str) -> None:
+    """Send `action` to `url` as `user` and compare the status with the matrix."""
     client = client_for(user)
     if action.method == "GET":
         response = client.get(url)
@@ -103,3 +138,12 @@ def test_permission_matrix(client_for, env, user, action):
     assert response.status_code == action.expected(user), response.get_data(as_text=True)[:500]
     if response.status_code in (403, 404) and (action.json or url.startswith("/api/")):
         assert response.get_json()["error"] in ("forbidden", "not_found")
+
+
+@pytest.mark.parametrize("user", USERS)
+@pytest.mark.parametrize("action", INCIDENT_ACTIONS, ids=lambda a: a.name)
+def test_incident_permission_matrix(client_for, env, user, action):
+    deploy_quote(env, 1)
+    failed = failed_quote(env)
+    instance_id, _task = env.to_head_review()
+    check(client_for, user, action, action.url.format(instance=instance_id, failed=failed))

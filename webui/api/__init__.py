@@ -4,4 +4,5 @@ from flask import Blueprint
 
 bp = Blueprint("api", __name__)
 
-from . import kpis, openapi, tasks, views  # noqa: E402,F401  (registers the routes on bp)
+# Importing the modules registers their routes on bp.
+from . import incidents, kpis, openapi, tasks, views  # noqa: E402,F401

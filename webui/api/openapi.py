@@ -67,6 +67,25 @@ SCHEMAS: dict[str, Any] = {
         "tasks": {"type": "array", "items": _ref("Task")},
         "history": {"type": "array", "items": _ref("HistoryEvent")},
         "may_cancel": {"type": "boolean"}}},
+    "Incident": {"type": "object", "properties": {
+        "instance_id": {"type": "integer"}, "process": {"type": "string"},
+        "version": {"type": "integer"}, "name": {"type": "string"},
+        "name_en": {"type": "string"}, "reason": {"type": "string"},
+        "element_id": NULLABLE_STR, "element_name": NULLABLE_STR,
+        "element_name_en": NULLABLE_STR,
+        "since": {**NULLABLE_TIME, "description": "the latest failure"},
+        "started_by": NULLABLE_STR, "customer_name": NULLABLE_STR, "business_key": NULLABLE_STR,
+        "migration": {"type": ["object", "null"],
+                      "description": "the newest version, when newer, and whether the "
+                                     "instance can move there", "properties": {
+                          "version": {"type": "integer"}, "movable": {"type": "boolean"},
+                          "reasons": {"type": "array", "items": {"type": "string"}}}}}},
+    "RetryRequest": {"type": "object", "properties": {"version": {
+        "type": "integer", "minimum": 1,
+        "description": "move the instance to this (fixed) version of its process first"}}},
+    "CancelRequest": {"type": "object", "properties": {"reason": {
+        "type": "string", "maxLength": 500,
+        "description": "why; required for an instance in error"}}},
     "StartRequest": {"type": "object", "properties": {
         "data": {"type": "object"}, "business_key": NULLABLE_STR,
         "customer_name": NULLABLE_STR}},
@@ -143,6 +162,26 @@ def document() -> dict[str, Any]:
                 "parameters": [ID],
                 "responses": {"200": _json(_ref("Instance"), "the instance"),
                               **_errors(401, 404)}}},
+            "/api/incidents": {"get": {
+                "summary": "Instances in error, the latest failure first (process owners, admins)",
+                "responses": {"200": _json({"type": "object", "properties": {
+                    "count": {"type": "integer"},
+                    "incidents": {"type": "array", "items": _ref("Incident")}}}, "the incidents"),
+                    **_errors(401, 403)}}},
+            "/api/instances/{id}/retry": {"post": {
+                "summary": "Re-run a failed instance from its failed step, optionally on a newer "
+                           "version (process owners, admins); it may fail again",
+                "parameters": [ID],
+                "requestBody": {"content": {"application/json": {"schema": _ref("RetryRequest")}}},
+                "responses": {"200": _json(_ref("Instance"), "the instance: running, or error "
+                                                               "with the new reason"),
+                              **_errors(400, 401, 403, 404, 409, 422)}}},
+            "/api/instances/{id}/cancel": {"post": {
+                "summary": "Cancel an instance and its open tasks (a failed one needs a reason)",
+                "parameters": [ID],
+                "requestBody": {"content": {"application/json": {"schema": _ref("CancelRequest")}}},
+                "responses": {"200": _json(_ref("Instance"), "the cancelled instance"),
+                              **_errors(400, 401, 403, 404, 409, 422)}}},
             "/api/tasks": {"get": {
                 "summary": "Open tasks visible to the caller, overdue first",
                 "parameters": [

@@ -6,8 +6,9 @@ from flask import Response, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 
 from engine.models import User
-from engine.queries import element_states, get_instance, load_instance
-from engine.runtime.access import can_cancel
+from engine.queries import ElementStates, element_states, get_instance, load_instance
+from engine.runtime.access import can_cancel, may_handle_incidents
+from engine.runtime.incidents import incident_of
 
 from ..auth import login_required, signed_in_user
 from ..context import db, workflow_engine
@@ -23,14 +24,17 @@ def show(instance_id: int) -> str:
     user = signed_in_user()
     rt = workflow_engine().runtime
     view = get_instance(db(), rt, instance_id, user)
-    states = element_states(rt, view.instance)
+    states = element_states(rt, view.instance) if view.state_readable else ElementStates(
+        [], [], [])
+    # Process owners and admins get the incident's actions (retry, move and retry, cancel).
+    incident = incident_of(db(), rt, view.instance) if may_handle_incidents(user) else None
     actor_ids = {e.actor_id for e in view.history if e.actor_id is not None}
     actors = dict(db().execute(select(User.id, User.username).where(User.id.in_(actor_ids)))
                   .tuples().all()) if actor_ids else {}
     labels = field_labels(rt.specs.get(view.instance.definition).forms)
     tasks_by_id = {t.id: t for t in view.open_tasks}
     return render_template("instances/show.html", view=view, states=states, actors=actors,
-                           labels=labels, tasks_by_id=tasks_by_id,
+                           labels=labels, tasks_by_id=tasks_by_id, incident=incident,
                            may_cancel=can_cancel(user, view.instance)
                            and view.instance.status in ("running", "error"),
                            now=workflow_engine().clock.now())

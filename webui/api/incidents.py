@@ -1,0 +1,72 @@
+"""Incidents over JSON: the failed instances, and retrying or cancelling one."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Response, jsonify
+
+from engine.errors import InvalidData
+from engine.queries import load_instance
+from engine.runtime.incidents import Incident, count_incidents, list_incidents
+
+from ..auth import login_required, roles_required, signed_in_user
+from ..context import db, workflow_engine
+from . import bp
+from .serialize import instance_json, iso, json_body
+
+MAX_REASON = 500
+
+
+def incident_json(i: Incident) -> dict[str, Any]:
+    """One failed instance, as GET /api/incidents lists it."""
+    migration = None
+    if i.migration is not None:
+        migration = {"version": i.migration.version, "movable": i.migration.movable,
+                     "reasons": list(i.migration.reasons)}
+    return {"instance_id": i.instance_id, "process": i.process_key, "version": i.version,
+            "name": i.process_name, "name_en": i.process_name_en, "reason": i.reason,
+            "element_id": i.element_id, "element_name": i.element_name,
+            "element_name_en": i.element_name_en, "since": iso(i.since),
+            "started_by": i.started_by, "customer_name": i.customer_name,
+            "business_key": i.business_key, "migration": migration}
+
+
+@bp.get("/incidents")
+@roles_required("process_owner", "admin")
+def incidents() -> Response:
+    """Every instance in `error`, the most recent failure first."""
+    found = list_incidents(db(), workflow_engine().runtime)
+    return jsonify({"count": count_incidents(db()), "incidents": [incident_json(i) for i in found]})
+
+
+@bp.post("/instances/<int:instance_id>/retry")
+@login_required
+def retry(instance_id: int) -> Response:
+    """Re-run a failed instance from its failed step; `{"version": n}` moves it there first."""
+    user = signed_in_user()
+    load_instance(db(), instance_id, user)  # 404 before 403: no hint the instance exists
+    version = json_body().get("version")
+    if version is not None and (not isinstance(version, int) or isinstance(version, bool)
+                                or not 0 < version < 10**8):
+        raise InvalidData("version must be a positive whole number", {"version": "invalid"})
+    instance = workflow_engine().retry_instance(db(), instance_id, user, to_version=version)
+    db().commit()
+    return jsonify(instance_json(instance))
+
+
+@bp.post("/instances/<int:instance_id>/cancel")
+@login_required
+def cancel(instance_id: int) -> Response:
+    """Cancel an instance; a failed one needs `{"reason": …}` (422 without)."""
+    user = signed_in_user()
+    load_instance(db(), instance_id, user)
+    reason = json_body().get("reason", "")
+    if reason is None:
+        reason = ""
+    if not isinstance(reason, str) or len(reason) > MAX_REASON:
+        raise InvalidData(f"reason must be text of at most {MAX_REASON} characters",
+                          {"reason": "invalid"})
+    instance = workflow_engine().cancel_instance(db(), instance_id, user, reason)
+    db().commit()
+    return jsonify(instance_json(instance))
