@@ -178,6 +178,9 @@ def test_only_process_owners_and_admins_retry_and_only_failed_instances(session,
         with pytest.raises(Forbidden):
             kf.retry_instance(session, instance.id, users[who])
         session.rollback()
+        with pytest.raises(Forbidden):
+            kf.migrate_instance(session, instance.id, instance.definition_id, users[who])
+        session.rollback()
     kf.cancel_instance(session, instance.id, users["process_owner"], "wrong customer")
     session.commit()
     with pytest.raises(Conflict):
