@@ -40,6 +40,9 @@ def remind() -> int:
         result = write_reminders(session, ctx.engine.runtime, ctx.book, ctx.signer, ctx.config)
     if result.total:
         log.info("reminders written: %s", result.written)
+    if result.failed:
+        log.warning("reminder tick: %d record(s) failed, see the outbox's reminder_failed rows",
+                    result.failed)
     return result.total
 
 
