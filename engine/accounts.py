@@ -11,6 +11,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from engine.addresses import optional_address
 from engine.clock import Clock
 from engine.errors import Conflict, InvalidData, NotFound
 from engine.models import ApiToken, Role, User
@@ -38,8 +39,9 @@ def get_user(session: Session, username: str) -> User:
 def create_user(session: Session, clock: Clock, username: str, roles: Iterable[str], *,
                 email: str | None = None, password: str | None = None,
                 display_name: str = "", language: str = "zh") -> User:
-    """Create a user holding `roles`; unknown roles and taken names are refused."""
+    """Create a user holding `roles`; unknown roles, taken names and bad addresses are refused."""
     roles = list(dict.fromkeys(roles))
+    email = optional_address(email)
     unknown = [r for r in roles if r not in ALL_ROLES]
     if unknown:
         raise InvalidData(f"unknown role(s): {', '.join(unknown)}", {"roles": unknown})

@@ -4,9 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from jsonschema import Draft202012Validator
+from jsonschema import Draft202012Validator, FormatChecker
 
+from engine.addresses import AddressInvalid, is_address
 from engine.errors import InvalidData
+
+# jsonschema's own `email` check only looks for an "@": forms use keyflow's address check,
+# so an address a form accepts is one the mail relay will send to.
+FORMATS = FormatChecker(formats=())
+FORMATS.checkers.update(Draft202012Validator.FORMAT_CHECKER.checkers)
+for _name in ("email", "idn-email"):
+    FORMATS.checks(_name, raises=AddressInvalid)(is_address)
 
 # Forms are small and reused constantly; validators are cached by schema identity.
 _validators: dict[int, tuple[dict[str, Any], Draft202012Validator]] = {}
@@ -16,7 +24,7 @@ def _validator(schema: dict[str, Any]) -> Draft202012Validator:
     cached = _validators.get(id(schema))
     if cached is not None and cached[0] is schema:
         return cached[1]
-    validator = Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
+    validator = Draft202012Validator(schema, format_checker=FORMATS)
     _validators[id(schema)] = (schema, validator)
     return validator
 

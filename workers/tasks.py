@@ -9,11 +9,11 @@ from __future__ import annotations
 import logging
 
 from engine.errors import Conflict
-from engine.mail import mailer_for, relay_one
+from engine.mail import Mailer, RelayResult, RowNotRecorded, mailer_for, record_apart, relay_one
 from engine.reminders import write_reminders
 
 from .celery_app import app
-from .context import worker_context
+from .context import WorkerContext, worker_context
 
 log = logging.getLogger(__name__)
 TASK_OPTIONS = {"acks_late": True, "reject_on_worker_lost": True, "ignore_result": True}
@@ -40,6 +40,9 @@ def remind() -> int:
         result = write_reminders(session, ctx.engine.runtime, ctx.book, ctx.signer, ctx.config)
     if result.total:
         log.info("reminders written: %s", result.written)
+    if result.failed:
+        log.warning("reminder tick: %d record(s) failed, see the outbox's reminder_failed rows",
+                    result.failed)
     return result.total
 
 
@@ -47,28 +50,46 @@ def remind() -> int:
 def relay() -> int:
     """Send due outbox rows, one transaction per mail (the only duplicate window is one mail)."""
     ctx = worker_context()
-    settings = ctx.settings
-    mailer = mailer_for(settings)
+    mailer = mailer_for(ctx.settings)
     sent = 0
     try:
-        for _ in range(settings.relay_batch):
-            with ctx.sessions() as session:
-                session.begin()
-                result = relay_one(session, mailer, ctx.composer, ctx.engine.clock.now(),
-                                   settings.relay_max_attempts)
-                if result is None:
-                    break
-                try:
-                    session.commit()
-                except Exception:
-                    if result.status == "sent":
-                        log.error("notification %s (%s) was accepted by the mail server but "
-                                  "not marked sent; it will be sent again", result.notification_id,
-                                  result.key)
-                    raise
+        for _ in range(ctx.settings.relay_batch):
+            result = _relay_next(ctx, mailer)
+            if result is None:
+                break
             sent += result.status == "sent"
             if result.stop:
                 break
     finally:
         mailer.close()
     return sent
+
+
+def _relay_next(ctx: WorkerContext, mailer: Mailer) -> RelayResult | None:
+    """One row in its own transaction; if its outcome cannot be written, roll back and write
+    it in a fresh transaction, so one row never ends the batch."""
+    now = ctx.engine.clock.now()
+    max_attempts = ctx.settings.relay_max_attempts
+    with ctx.sessions() as session:
+        session.begin()
+        try:
+            result = relay_one(session, mailer, ctx.composer, now, max_attempts)
+            if result is None:
+                return None
+            try:
+                session.commit()
+            except Exception as err:
+                raise RowNotRecorded(result.notification_id, result.key,
+                                     sent=result.status == "sent", cause=err) from err
+            return result
+        except RowNotRecorded as failure:
+            session.rollback()
+            unrecorded = failure
+    if unrecorded.sent:
+        log.error("notification %s (%s) was accepted by the mail server but not marked sent: "
+                  "%s", unrecorded.notification_id, unrecorded.key, unrecorded.reason)
+    else:
+        log.warning("notification %s (%s): outcome not recorded, recording it apart: %s",
+                    unrecorded.notification_id, unrecorded.key, unrecorded.reason)
+    with ctx.transaction() as session:
+        return record_apart(session, unrecorded, now, max_attempts)

@@ -1,7 +1,7 @@
 """Sending the outbox: mailers (SMTP, or a folder in embedded mode), rendering, the relay."""
 
 from .mailer import FolderMailer, Mailer, PermanentFailure, SmtpMailer, TemporaryFailure, mailer_for
-from .relay import RelayResult, relay_one
+from .relay import RelayResult, RowNotRecorded, record_apart, relay_one
 from .render import MailComposer
 
 __all__ = [
@@ -10,8 +10,10 @@ __all__ = [
     "Mailer",
     "PermanentFailure",
     "RelayResult",
+    "RowNotRecorded",
     "SmtpMailer",
     "TemporaryFailure",
     "mailer_for",
+    "record_apart",
     "relay_one",
 ]

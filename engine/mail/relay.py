@@ -3,6 +3,13 @@
 Committing after every message keeps the duplicate window (design.md invariant 6) to a
 single mail: the row stays locked while SMTP runs, a killed worker's lock dies with its
 connection and the row is simply pending again.
+
+One row never holds up the others (issue 9): whatever goes wrong with a row is written on
+that row. A mail that can never go (no or a malformed address, a message that cannot be
+composed, a 5xx) is `failed` with `last_error`; one that may go later (4xx, connection
+trouble, a mailer error nobody classified) is retried with backoff, and `failed` after
+`max_attempts`. When even writing the outcome fails, `RowNotRecorded` tells the caller to
+roll back and call `record_apart` in a fresh transaction.
 """
 
 from __future__ import annotations
@@ -10,13 +17,16 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from email.message import EmailMessage
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from engine.addresses import AddressInvalid
 from engine.db import is_postgres
 from engine.models import Notification
 
+from .headers import safe_reason
 from .mailer import Mailer, PermanentFailure, TemporaryFailure
 from .render import MailComposer
 
@@ -33,6 +43,16 @@ class RelayResult:
     key: str
     status: str
     stop: bool = False
+
+
+class RowNotRecorded(Exception):
+    """The outcome of one row could not be written (the database refused it); `sent` says
+    whether the mail server had already accepted the message."""
+
+    def __init__(self, notification_id: int, key: str, *, sent: bool, cause: BaseException):
+        super().__init__(f"notification {notification_id} ({key}): {safe_reason(cause)}")
+        self.notification_id, self.key, self.sent = notification_id, key, sent
+        self.reason = safe_reason(cause, with_type=True)
 
 
 def backoff(attempts: int) -> timedelta:
@@ -54,34 +74,94 @@ def claim_next(session: Session, now: datetime) -> Notification | None:
     return session.scalars(query.execution_options(populate_existing=True)).first()
 
 
+def compose(note: Notification, composer: MailComposer) -> EmailMessage:
+    """The message of `note`, or PermanentFailure: what cannot be composed now never can."""
+    if not note.recipient_email:
+        raise PermanentFailure("no recipient address")
+    try:
+        return composer.compose(note)
+    except AddressInvalid as err:
+        raise PermanentFailure(f"recipient {err}") from err
+    except Exception as err:
+        raise PermanentFailure("the message could not be composed: "
+                               + safe_reason(err, with_type=True)) from err
+
+
 def relay_one(session: Session, mailer: Mailer, composer: MailComposer, now: datetime,
               max_attempts: int = 10) -> RelayResult | None:
-    """Send the next due notification and record the outcome; None when nothing is due."""
+    """Send the next due notification and record the outcome; None when nothing is due.
+
+    Raises RowNotRecorded (and nothing else, once a row is claimed) when the outcome cannot
+    be flushed: the caller rolls back and calls `record_apart`.
+    """
     note = claim_next(session, now)
     if note is None:
         return None
+    ident, key = note.id, note.idempotency_key
     note.attempts += 1
     stop = False
     try:
-        if not note.recipient_email:
-            raise PermanentFailure("no recipient address")
-        mailer.send(composer.compose(note))
+        mailer.send(compose(note, composer))
     except PermanentFailure as err:
-        note.status, note.last_error, note.next_attempt_at = "failed", str(err)[:2000], None
-        log.warning("notification %s (%s) failed for good: %s", note.id,
-                    note.idempotency_key, err)
+        note.status, note.last_error, note.next_attempt_at = "failed", safe_reason(err), None
+        log.warning("notification %s (%s) failed for good: %s", ident, key, note.last_error)
     except TemporaryFailure as err:
         stop = err.stop_batch
-        note.last_error = str(err)[:2000]
-        if note.attempts >= max_attempts:
-            note.status, note.next_attempt_at = "failed", None
-            log.warning("notification %s (%s) gave up after %d attempts: %s", note.id,
-                        note.idempotency_key, note.attempts, err)
-        else:
-            note.next_attempt_at = now + backoff(note.attempts)
-            log.info("notification %s (%s) will be retried at %s: %s", note.id,
-                     note.idempotency_key, note.next_attempt_at.isoformat(), err)
+        _retry_later(note, now, safe_reason(err), max_attempts)
+    except Exception as err:
+        # A mailer failing in a way it does not classify: this row may pass later, and the
+        # attempts limit ends it if it never does.
+        log.exception("notification %s (%s): unexpected mailer error", ident, key)
+        _retry_later(note, now, safe_reason(err, with_type=True), max_attempts)
     else:
         note.status, note.sent_at, note.last_error = "sent", now, None
+    status = note.status
+    try:
+        session.flush()
+    except Exception as err:
+        raise RowNotRecorded(ident, key, sent=status == "sent", cause=err) from err
+    return RelayResult(ident, key, status, stop)
+
+
+def _retry_later(note: Notification, now: datetime, reason: str, max_attempts: int) -> None:
+    note.last_error = reason
+    if note.attempts >= max_attempts:
+        note.status, note.next_attempt_at = "failed", None
+        log.warning("notification %s (%s) gave up after %d attempts: %s", note.id,
+                    note.idempotency_key, note.attempts, reason)
+    else:
+        note.next_attempt_at = now + backoff(note.attempts)
+        log.info("notification %s (%s) will be retried at %s: %s", note.id,
+                 note.idempotency_key, note.next_attempt_at.isoformat(), reason)
+
+
+def record_apart(session: Session, failure: RowNotRecorded, now: datetime,
+                 max_attempts: int = 10) -> RelayResult:
+    """In a fresh transaction, after `relay_one` raised: record what happened to that row.
+
+    A mail the server accepted is marked sent — or, if the database refuses that too,
+    `failed` with the reason, so that it is never sent a second time (invariant 6). Any other
+    row counts one more attempt and is retried with backoff.
+    """
+    query = select(Notification).where(Notification.id == failure.notification_id,
+                                       Notification.status == "pending")
+    if is_postgres(session):
+        query = query.with_for_update(skip_locked=True)
+    note = session.scalars(query.execution_options(populate_existing=True)).first()
+    if note is None:  # another relay holds it or has finished it
+        return RelayResult(failure.notification_id, failure.key, "pending")
+    if failure.sent:
+        try:
+            with session.begin_nested():
+                note.status, note.sent_at, note.last_error = "sent", now, None
+        except Exception as err:
+            note.status, note.next_attempt_at = "failed", None
+            note.last_error = ("accepted by the mail server but could not be marked sent: "
+                               + safe_reason(err, with_type=True))
+            log.error("notification %s (%s) %s; it will not be sent again", note.id,
+                      note.idempotency_key, note.last_error)
+    else:
+        note.attempts += 1
+        _retry_later(note, now, "could not record the outcome: " + failure.reason, max_attempts)
     session.flush()
-    return RelayResult(note.id, note.idempotency_key, note.status, stop)
+    return RelayResult(note.id, note.idempotency_key, note.status)

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import hashlib
+from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime
 from html import escape
 
+from engine.addresses import sendable_address, sender_address
 from engine.models import Notification
+
+from .headers import one_line
 
 _OPEN = {"zh": "打开任务", "en": "Open the task"}
 _INBOX = {"zh": "打开我的任务", "en": "Open my tasks"}
@@ -20,11 +24,17 @@ _OWN_LINK_KINDS = frozenset({"customer_link"})
 
 
 class MailComposer:
-    """Builds the message of one notification; links point under `base_url`."""
+    """Builds the message of one notification; links point under `base_url`.
+
+    No header is built from unchecked text: the sender is checked here (a bad
+    KEYFLOW_MAIL_FROM stops the worker at start, with the reason), the recipient before each
+    message (AddressInvalid), and subjects and keys are flattened to one line.
+    """
 
     def __init__(self, base_url: str, mail_from: str) -> None:
         self.base_url = base_url.rstrip("/")
-        self.mail_from = mail_from
+        name, address = sender_address(mail_from)
+        self.sender = Address(display_name=one_line(name, 120), addr_spec=address)
 
     def link_for(self, note: Notification) -> tuple[str, str] | None:
         """(label, URL) of the deep link the mail carries, if any."""
@@ -40,15 +50,15 @@ class MailComposer:
         lang = note.language if note.language in _FOOTER else "zh"
         link = self.link_for(note)
         message = EmailMessage()
-        message["From"] = self.mail_from
-        message["To"] = note.recipient_email or ""
-        message["Subject"] = note.subject
+        message["From"] = self.sender
+        message["To"] = sendable_address(note.recipient_email)  # raises AddressInvalid
+        message["Subject"] = one_line(note.subject)
         message["Date"] = format_datetime(note.created_at)
         # The same key always gives the same Message-ID, so a mail resent after a crash in
         # the duplicate window can be recognised (and folded) by the receiving side.
         digest = hashlib.sha256(note.idempotency_key.encode()).hexdigest()[:24]
         message["Message-ID"] = f"<{note.id}.{digest}@keyflow>"
-        message["X-Keyflow-Key"] = note.idempotency_key
+        message["X-Keyflow-Key"] = one_line(note.idempotency_key)
         message["X-Keyflow-Queued"] = note.created_at.strftime("%Y%m%d%H%M%S")
         text = note.body
         if link:

@@ -11,6 +11,7 @@ import importlib
 import logging
 from collections.abc import Iterator
 from datetime import date, datetime, timedelta
+from functools import partial
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -19,7 +20,8 @@ from sqlalchemy.orm import Session
 
 from . import texts
 from .drafts import Draft
-from .people import People
+from .isolation import RecordGuard
+from .people import People, Person
 
 log = logging.getLogger(__name__)
 COLUMNS = ("id", "name", "owner_id", "key_contact_name", "key_contact_birthday")
@@ -54,7 +56,7 @@ def next_birthday(born: date, today: date) -> date:
 
 
 def birthday_drafts(session: Session, people: People, now: datetime, tz: ZoneInfo,
-                    days_before: int = 3) -> Iterator[Draft]:
+                    guard: RecordGuard, days_before: int = 3) -> Iterator[Draft]:
     """`birthday:<customer>:<year>` to the owner when the birthday is `days_before` days away
     or nearer."""
     model = customer_model()
@@ -72,12 +74,18 @@ def birthday_drafts(session: Session, people: People, now: datetime, tz: ZoneInf
         .where(col.is_not(None), model.owner_id.is_not(None), or_(*matches))
     ).all()
     for customer_id, name, owner_id, contact, born in rows:
-        owner = people.get(owner_id)
-        day = next_birthday(born, today)
-        if owner is None or (day - today).days > days_before:
-            continue
-        subject, body = texts.birthday(owner.language, contact=contact or "-",
-                                       customer=name, day=day)
-        yield Draft(key=f"birthday:{customer_id}:{day.year}", email=owner.email,
-                    language=owner.language, kind="birthday", subject=subject, body=body,
-                    recipient_id=owner.id)
+        yield from guard.drafts(f"customer {customer_id}", partial(
+            _birthday, customer_id, name, people.get(owner_id), contact, born, today,
+            days_before), recipient_id=owner_id)
+
+
+def _birthday(customer_id: int, name: str, owner: Person | None, contact: str | None,
+              born: date, today: date, days_before: int) -> Iterator[Draft]:
+    day = next_birthday(born, today)
+    if owner is None or (day - today).days > days_before:
+        return
+    subject, body = texts.birthday(owner.language, contact=contact or "-", customer=name,
+                                   day=day)
+    yield Draft(key=f"birthday:{customer_id}:{day.year}", email=owner.email,
+                language=owner.language, kind="birthday", subject=subject, body=body,
+                recipient_id=owner.id)

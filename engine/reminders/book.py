@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from engine.deployment import SpecCache
 from engine.errors import KeyflowError
+from engine.mail.headers import safe_reason
 from engine.models import ProcessDefinition
 
 from .policy import DefinitionPolicies, ReminderPolicy, definition_policies
@@ -29,30 +30,45 @@ class PolicyBook:
         self.specs = specs
         self.base = base or ReminderPolicy()
         self._entries: dict[int, DefinitionPolicies] = {}
+        self._problems: list[tuple[int, str]] = []
         self._lock = threading.Lock()
 
-    def refresh(self, session: Session) -> None:
-        """Resolve the definitions deployed since the last call (the table is small)."""
+    def refresh(self, session: Session) -> list[tuple[int, str]]:
+        """Resolve the definitions deployed since the last call (the table is small); return
+        (definition id, reason) of those whose rules fell back to the defaults."""
         known = set(self._entries)
         missing = [i for i in session.scalars(select(ProcessDefinition.id)) if i not in known]
         for definition_id in missing:
             self.get(session, definition_id)
+        with self._lock:
+            problems, self._problems = self._problems, []
+        return problems
 
     def get(self, session: Session, definition_id: int) -> DefinitionPolicies:
         """The policies of one definition (the defaults if its spec cannot be compiled)."""
         found = self._entries.get(definition_id)
         if found is not None:
             return found
-        definition = session.get(ProcessDefinition, definition_id)
+        problem = None
         try:
-            if definition is None:
-                raise KeyflowError(f"definition {definition_id} is gone")
-            policies = definition_policies(self.specs.get(definition), self.base)
+            with session.begin_nested():  # reading a damaged row must not end the transaction
+                definition = session.get(ProcessDefinition, definition_id)
+                if definition is None:
+                    raise KeyflowError(f"definition {definition_id} is gone")
+                policies = definition_policies(self.specs.get(definition), self.base)
         except KeyflowError as err:
             log.warning("reminders for definition %s use the defaults: %s", definition_id, err)
             policies = DefinitionPolicies(self.base)
+        except Exception as err:
+            # Stored files that no longer parse at all: one process must not stop the tick.
+            problem = safe_reason(err, with_type=True)
+            log.warning("reminders for definition %s use the defaults: %s", definition_id,
+                        problem)
+            policies = DefinitionPolicies(self.base)
         with self._lock:
             self._entries[definition_id] = policies
+            if problem is not None:
+                self._problems.append((definition_id, problem))
         return policies
 
     def for_task(self, definition_id: int, bpmn_id: str) -> ReminderPolicy:

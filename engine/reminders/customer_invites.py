@@ -1,9 +1,11 @@
 """Mail the customer a one-time link when a task opens in the `customer` lane.
 
-The address comes from the task's data: `customer_email` (required) and `customer_language`
-(`zh` or `en`, default `zh`); `customer_name` greets them. A task without an address still
-gets its link row (so the tick does not look again), and the account owner (the instance's
-starter) is told that the customer must be reached another way.
+The address comes from the task's data: `customer_email` (required, checked by
+engine/addresses.py) and `customer_language` (`zh` or `en`, default `zh`); `customer_name`
+greets them. A task without a valid address still gets its link row (so the tick does not
+look again), and the account owner (the instance's starter) is told that the customer must
+be reached another way. Each task is handled in a savepoint of its own: one whose instance
+cannot be restored gets no link (the next tick tries again) and is left to the guard.
 """
 
 from __future__ import annotations
@@ -11,13 +13,16 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 from datetime import datetime, timedelta
+from functools import partial
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from engine.addresses import AddressInvalid, normalized_address
 from engine.customer_links import LinkSigner, issue_link
+from engine.mail.headers import one_line
 from engine.models import OPEN_TASK_STATES, CustomerLink, HumanTask, ProcessInstance
 from engine.roles import EXTERNAL_ROLE
 from engine.runtime.context import Runtime
@@ -25,6 +30,7 @@ from engine.runtime.state import restore
 
 from . import texts
 from .drafts import Draft
+from .isolation import RecordGuard
 from .people import People
 
 log = logging.getLogger(__name__)
@@ -36,8 +42,8 @@ def customer_task_url(base_url: str, task_id: int, token: str) -> str:
 
 
 def invite_drafts(session: Session, rt: Runtime, signer: LinkSigner, people: People,
-                  now: datetime, tz: ZoneInfo, *, base_url: str, ttl: timedelta
-                  ) -> Iterator[Draft]:
+                  now: datetime, tz: ZoneInfo, guard: RecordGuard, *, base_url: str,
+                  ttl: timedelta) -> Iterator[Draft]:
     """Issue a link for every open customer task that has none, and draft its mail."""
     tasks = session.scalars(
         select(HumanTask).where(
@@ -45,40 +51,63 @@ def invite_drafts(session: Session, rt: Runtime, signer: LinkSigner, people: Peo
             ~select(CustomerLink.id).where(CustomerLink.task_id == HumanTask.id).exists())
         .order_by(HumanTask.id)
     ).all()
+    invite = partial(_invite, session, rt, signer, people, now=now, tz=tz, base_url=base_url,
+                     ttl=ttl)
     for task in tasks:
-        instance = session.get(ProcessInstance, task.instance_id)
-        if instance is None or instance.status != "running":
-            continue
-        _, workflow = restore(rt, instance)
-        spiff = workflow.get_task_from_id(UUID(task.spiff_task_id))
-        data = dict(spiff.data) if spiff is not None else {}
-        email = str(data.get("customer_email") or "").strip() or None
-        language = "en" if data.get("customer_language") == "en" else "zh"
-        link, token = issue_link(session, signer, task, email=email, language=language,
-                                 now=now, ttl=ttl)
-        if email is None:
-            log.warning("customer task %s has no customer_email: no link was sent", task.id)
-            yield from _owner_told(people, instance, task, link.id)
-            continue
-        name = task.name_en if language == "en" else task.name
-        subject, body = texts.customer_invite(
-            language, task=name or task.name, customer=str(data.get("customer_name") or "")
-            or instance.customer_name, url=customer_task_url(base_url, task.id, token),
-            expires=texts.local(link.expires_at, tz))
-        yield Draft(key=f"customer_link:{link.id}", email=email, language=language,
-                    kind="customer_link", subject=subject, body=body,
-                    instance_id=task.instance_id, task_id=task.id)
+        yield from guard.drafts(f"task {task.id}", partial(invite, task), savepoint=True,
+                                instance_id=task.instance_id, task_id=task.id)
+
+
+def customer_address(data: dict[str, object]) -> tuple[str | None, str | None]:
+    """(address, None) when the data holds a valid `customer_email`; (None, the refused
+    value flattened to one short line) when it holds another; (None, None) without one."""
+    raw = data.get("customer_email")
+    if raw is None or (isinstance(raw, str) and not raw.strip()):
+        return None, None
+    try:
+        return normalized_address(raw.strip() if isinstance(raw, str) else raw), None
+    except AddressInvalid:
+        return None, one_line(raw, 80) or "?"
+
+
+def _invite(session: Session, rt: Runtime, signer: LinkSigner, people: People,
+            task: HumanTask, *, now: datetime, tz: ZoneInfo, base_url: str,
+            ttl: timedelta) -> Iterator[Draft]:
+    instance = session.get(ProcessInstance, task.instance_id)
+    if instance is None or instance.status != "running":
+        return
+    _, workflow = restore(rt, instance)
+    spiff = workflow.get_task_from_id(UUID(task.spiff_task_id))
+    data = dict(spiff.data) if spiff is not None else {}
+    email, invalid = customer_address(data)
+    language = "en" if data.get("customer_language") == "en" else "zh"
+    link, token = issue_link(session, signer, task, email=email, language=language,
+                             now=now, ttl=ttl)
+    if email is None:
+        log.warning("customer task %s: %s; no link was sent", task.id,
+                    f"customer_email {invalid!r} is not valid" if invalid
+                    else "no customer_email")
+        yield from _owner_told(people, instance, task, link.id, invalid)
+        return
+    name = task.name_en if language == "en" else task.name
+    subject, body = texts.customer_invite(
+        language, task=name or task.name, customer=str(data.get("customer_name") or "")
+        or instance.customer_name, url=customer_task_url(base_url, task.id, token),
+        expires=texts.local(link.expires_at, tz))
+    yield Draft(key=f"customer_link:{link.id}", email=email, language=language,
+                kind="customer_link", subject=subject, body=body,
+                instance_id=task.instance_id, task_id=task.id)
 
 
 def _owner_told(people: People, instance: ProcessInstance, task: HumanTask,
-                link_id: int) -> Iterator[Draft]:
+                link_id: int, invalid: str | None) -> Iterator[Draft]:
     owner = people.get(instance.started_by_id)
     if owner is None:
         return
     name = task.name_en if owner.language == "en" else task.name
     subject, body = texts.customer_unreachable(
         owner.language, task=name or task.name, customer=instance.customer_name,
-        process_key=instance.definition.key)
+        process_key=instance.definition.key, invalid=invalid)
     yield Draft(key=f"customer_link:{link_id}:unreachable", email=owner.email,
                 language=owner.language, kind="customer_unreachable", subject=subject,
                 body=body, recipient_id=owner.id, instance_id=task.instance_id)

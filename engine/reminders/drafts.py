@@ -1,17 +1,21 @@
-"""Writing many notifications at once, race-safe: an existing key is never written twice."""
+"""Writing many notifications at once, race-safe: an existing key is never written twice,
+and a row the database refuses is set apart instead of undoing the others."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from engine.models import Notification
+
+if TYPE_CHECKING:
+    from .isolation import RecordGuard
 
 CHUNK = 2000
 
@@ -49,29 +53,58 @@ def existing_keys(session: Session, keys: list[str]) -> set[str]:
     return found
 
 
-def write_drafts(session: Session, drafts: Iterable[Draft], now: datetime) -> int:
+def insert_rows(session: Session, rows: list[dict[str, Any]]) -> set[str]:
+    """Insert outbox rows, skipping keys that exist; return the keys written.
+
+    ON CONFLICT DO NOTHING keeps two ticks racing (two beats) from writing a key twice or
+    failing the transaction.
+    """
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        stmt: Any = postgresql.insert(Notification).on_conflict_do_nothing(
+            index_elements=["idempotency_key"])
+    elif dialect == "sqlite":
+        stmt = sqlite.insert(Notification).on_conflict_do_nothing(
+            index_elements=["idempotency_key"])
+    else:
+        stmt = insert(Notification)
+    if not rows:
+        return set()
+    return set(session.scalars(stmt.returning(Notification.idempotency_key), rows))
+
+
+def write_drafts(session: Session, drafts: Iterable[Draft], now: datetime,
+                 guard: RecordGuard | None = None) -> int:
     """Insert the drafts whose key is new; return how many rows were written.
 
-    The existence check keeps the steady-state tick cheap; ON CONFLICT DO NOTHING keeps two
-    ticks racing (two beats) from writing a key twice or failing the transaction.
+    The existence check keeps the steady-state tick cheap. Each chunk is written in a
+    savepoint; if the database refuses one of its rows, the chunk is written row by row and
+    the refused draft goes to `guard` as a failure of its own.
     """
     unique = {d.key: d for d in drafts}
     if not unique:
         return 0
     have = existing_keys(session, list(unique))
-    rows = [d.row(now) for k, d in unique.items() if k not in have]
+    new = [d for k, d in unique.items() if k not in have]
     written = 0
-    dialect = session.get_bind().dialect.name
-    for start in range(0, len(rows), CHUNK):
-        chunk = rows[start:start + CHUNK]
-        if dialect == "postgresql":
-            stmt: Any = postgresql.insert(Notification).on_conflict_do_nothing(
-                index_elements=["idempotency_key"])
-        elif dialect == "sqlite":
-            stmt = sqlite.insert(Notification).on_conflict_do_nothing(
-                index_elements=["idempotency_key"])
-        else:
-            stmt = insert(Notification)
-        result = session.execute(stmt.returning(Notification.id), chunk)
-        written += len(result.all())
+    for start in range(0, len(new), CHUNK):
+        chunk = new[start:start + CHUNK]
+        try:
+            with session.begin_nested():
+                written += len(insert_rows(session, [d.row(now) for d in chunk]))
+        except Exception:
+            if guard is None:
+                raise
+            for draft in chunk:
+                written += len(_insert_one(session, draft, now, guard))
     return written
+
+
+def _insert_one(session: Session, draft: Draft, now: datetime, guard: RecordGuard) -> set[str]:
+    try:
+        with session.begin_nested():
+            return insert_rows(session, [draft.row(now)])
+    except Exception as err:
+        guard.fail(f"notice {draft.key}", err, instance_id=draft.instance_id,
+                   task_id=draft.task_id, recipient_id=draft.recipient_id)
+        return set()

@@ -1,4 +1,6 @@
-"""Who can receive mail: active users with an address, by id and by role (one query a tick)."""
+"""Who can receive mail: active users with a valid address, by id and by role (one query a
+tick). An address stored before addresses were checked, and refused now, leaves its user out
+of the directory and in `refused`, which the tick records as a failure."""
 
 from __future__ import annotations
 
@@ -9,6 +11,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from engine.addresses import AddressInvalid, normalized_address
 from engine.models import User, user_role
 
 
@@ -25,9 +28,11 @@ class Person:
 class People:
     """The tick's directory of reachable users."""
 
-    def __init__(self, people: dict[int, Person], holders: dict[str, list[Person]]) -> None:
+    def __init__(self, people: dict[int, Person], holders: dict[str, list[Person]],
+                 refused: dict[int, str] | None = None) -> None:
         self._people = people
         self._holders = holders
+        self.refused = refused or {}  # user id -> why the address cannot be used
 
     @classmethod
     def load(cls, session: Session) -> People:
@@ -36,13 +41,20 @@ class People:
             select(User.id, User.email, User.language, User.display_name, User.username)
             .where(User.active.is_(True), User.email.is_not(None), User.email != "")
         ).all()
-        people = {r.id: Person(r.id, str(r.email), r.language or "zh",
-                               r.display_name or r.username) for r in rows}
+        people: dict[int, Person] = {}
+        refused: dict[int, str] = {}
+        for r in rows:
+            try:
+                email = normalized_address(r.email)
+            except AddressInvalid as err:
+                refused[r.id] = f"user {r.username}: {err}"
+                continue
+            people[r.id] = Person(r.id, email, r.language or "zh", r.display_name or r.username)
         holders: dict[str, list[Person]] = defaultdict(list)
         for user_id, role in session.execute(select(user_role.c.user_id, user_role.c.role_name)):
             if user_id in people:
                 holders[role].append(people[user_id])
-        return cls(people, dict(holders))
+        return cls(people, dict(holders), refused)
 
     def get(self, user_id: int | None) -> Person | None:
         """The user if reachable."""

@@ -20,6 +20,8 @@ from engine.durations import parse_duration
 
 log = logging.getLogger(__name__)
 SPIFF_NS = "http://spiffworkflow.org/bpmn/schema/1.0/core"
+# Longer than this is a typo, not a rule (and near datetime's limits it would overflow).
+LONGEST = timedelta(days=3650)
 # Who hears of an overdue task by default: the head; of the head's own task: the director.
 DEFAULT_ESCALATION = {"dept_head": ("marketing_director",), "marketing_director": ()}
 
@@ -82,8 +84,11 @@ def _duration_or_off(text: str, where: str, fallback: timedelta | None) -> timed
     if text.strip().lower() in OFF:
         return None
     try:
-        return parse_duration(text)
-    except ValueError as err:
+        value = parse_duration(text)
+        if value > LONGEST:
+            raise ValueError(f"{text!r} is longer than ten years")
+        return value
+    except (ValueError, OverflowError) as err:
         # A bad value must not stop every other reminder: keep the default, say so.
         log.warning("%s: %s; keeping %s", where, err, fallback)
         return fallback

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import datetime
+from functools import partial
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -16,6 +17,7 @@ from engine.roles import EXTERNAL_ROLE
 from . import texts
 from .book import PolicyBook
 from .drafts import Draft
+from .isolation import RecordGuard
 from .people import People, Person
 from .policy import ReminderPolicy
 
@@ -44,8 +46,11 @@ def stages(policy: ReminderPolicy, due_at: datetime, now: datetime,
 
 
 def task_drafts(session: Session, book: PolicyBook, people: People, now: datetime,
-                tz: ZoneInfo) -> Iterator[Draft]:
-    """Every notice that open tasks call for at `now` (the writer drops known keys)."""
+                tz: ZoneInfo, guard: RecordGuard) -> Iterator[Draft]:
+    """Every notice that open tasks call for at `now` (the writer drops known keys).
+
+    Each task is worked out on its own: one that fails is left to `guard`.
+    """
     horizon = now + book.longest_lead
     rows = session.execute(
         select(HumanTask.id, HumanTask.instance_id, HumanTask.bpmn_id, HumanTask.name,
@@ -57,16 +62,22 @@ def task_drafts(session: Session, book: PolicyBook, people: People, now: datetim
                HumanTask.due_at <= horizon, HumanTask.role != EXTERNAL_ROLE)
     ).all()
     for row in rows:
-        policy = book.for_task(row.definition_id, row.bpmn_id)
-        for kind, part, nth in stages(policy, row.due_at, now, row.created_at):
-            if kind == "escalation":
-                recipients = people.holders(*policy.escalation_roles(row.role))
-            else:
-                assignee = people.get(row.assignee_id)
-                recipients = [assignee] if assignee else (
-                    [] if row.assignee_id else people.holders(row.role))
-            for person in recipients:
-                yield _draft(row, person, kind, part, nth, people, tz)
+        yield from guard.drafts(f"task {row.id}", partial(_notices, row, book, people, now, tz),
+                                instance_id=row.instance_id, task_id=row.id)
+
+
+def _notices(row: Row[Any], book: PolicyBook, people: People, now: datetime,
+             tz: ZoneInfo) -> Iterator[Draft]:
+    policy = book.for_task(row.definition_id, row.bpmn_id)
+    for kind, part, nth in stages(policy, row.due_at, now, row.created_at):
+        if kind == "escalation":
+            recipients = people.holders(*policy.escalation_roles(row.role))
+        else:
+            assignee = people.get(row.assignee_id)
+            recipients = [assignee] if assignee else (
+                [] if row.assignee_id else people.holders(row.role))
+        for person in recipients:
+            yield _draft(row, person, kind, part, nth, people, tz)
 
 
 def _draft(row: Row[Any], person: Person, kind: str, part: str, nth: int, people: People,

@@ -90,15 +90,19 @@ def customer_invite(lang: str, *, task: str, customer: str | None, url: str,
             f"\n\n此链接仅可使用一次，将于 {expires} 失效。")
 
 
-def customer_unreachable(lang: str, *, task: str, customer: str | None,
-                         process_key: str) -> tuple[str, str]:
-    """To the account owner: the customer could not be sent a link (no e-mail in the data)."""
+def customer_unreachable(lang: str, *, task: str, customer: str | None, process_key: str,
+                         invalid: str | None = None) -> tuple[str, str]:
+    """To the account owner: the customer could not be sent a link (no e-mail in the data, or
+    `invalid`, an address that is not one)."""
     about = _about(lang, process_key, customer)
     if lang == "en":
+        why = (f"the customer e-mail in the process data (\"{invalid}\") is not a valid e-mail "
+               f"address" if invalid else "the process data has no customer e-mail")
         return (f"No e-mail for the customer: {task}",
-                f"The customer could not be sent a link for \"{task}\": the process data has no "
-                f"customer e-mail. Please reach the customer another way; if nobody answers, "
-                f"the follow-up task comes to you when the wait runs out.\n\n{about}.")
+                f"The customer could not be sent a link for \"{task}\": {why}. Please reach the "
+                f"customer another way; if nobody answers, the follow-up task comes to you when "
+                f"the wait runs out.\n\n{about}.")
+    why = f"流程数据中的客户邮箱（{invalid}）无效" if invalid else "流程数据中没有客户邮箱"
     return (f"客户无邮箱：{task}",
-            f"无法向客户发送“{task}”的链接：流程数据中没有客户邮箱。请通过其他方式联系客户；"
+            f"无法向客户发送“{task}”的链接：{why}。请通过其他方式联系客户；"
             f"如无人答复，等待期满后跟进任务会交给您。\n\n{about}。")

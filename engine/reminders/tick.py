@@ -1,8 +1,15 @@
-"""One reminder tick: every rule writes its notices into the outbox in one transaction."""
+"""One reminder tick: every rule writes its notices into the outbox in one transaction.
+
+Inside it, each rule runs in a savepoint and each of its records on its own
+(engine/reminders/isolation.py): a record that fails is written down as a `failed`
+`reminder_failed` outbox row and the tick goes on with the next one. The idempotency keys
+keep a second tick (or a second beat) from writing anything twice.
+"""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -19,7 +26,8 @@ from .birthdays import birthday_drafts
 from .book import PolicyBook
 from .customer_invites import invite_drafts
 from .digest import digest_drafts
-from .drafts import write_drafts
+from .drafts import Draft, write_drafts
+from .isolation import RecordGuard, write_failures
 from .people import People
 from .task_notices import task_drafts
 from .timer_notices import timer_drafts
@@ -50,9 +58,11 @@ class ReminderConfig:
 
 @dataclass(frozen=True)
 class TickResult:
-    """How many outbox rows each rule wrote (None: another tick holds the lock)."""
+    """How many outbox rows each rule wrote (None: another tick holds the lock), and how many
+    records failed (each kept as a `reminder_failed` row, once a day)."""
 
     written: dict[str, int] | None
+    failed: int = 0
 
     @property
     def total(self) -> int:
@@ -72,20 +82,38 @@ def write_reminders(session: Session, rt: Runtime, book: PolicyBook, signer: Lin
             text("SELECT pg_try_advisory_xact_lock(:key)"), {"key": TICK_LOCK}):
         log.info("another reminder tick is running; skipping this one")
         return TickResult(None)
-    book.refresh(session)
+    policies, people_guard = RecordGuard(session, "policies"), RecordGuard(session, "people")
+    for definition_id, reason in book.refresh(session):
+        policies.fail(f"definition {definition_id}", reason)
     people = People.load(session)
+    for user_id, reason in people.refused.items():
+        people_guard.fail(f"user {user_id}", reason, recipient_id=user_id)
     tz = config.timezone
+    guards = [policies, people_guard]
+
+    def run(rule: str, drafts_of: Callable[[RecordGuard], Iterable[Draft]]) -> int:
+        guard = RecordGuard(session, rule)
+        guards.append(guard)
+        try:
+            with session.begin_nested():
+                return write_drafts(session, drafts_of(guard), when, guard)
+        except Exception as err:  # the rule's own query: its records wait for the next tick
+            guard.fail(f"rule {rule}", err)
+            return 0
+
     written = {
-        "tasks": write_drafts(session, task_drafts(session, book, people, when, tz), when),
-        "timers": write_drafts(session, timer_drafts(session, rt, book, people, when, tz), when),
-        "customer_links": write_drafts(session, invite_drafts(
-            session, rt, signer, people, when, tz, base_url=config.base_url, ttl=config.link_ttl),
-            when),
-        "birthdays": write_drafts(session, birthday_drafts(
-            session, people, when, tz, config.birthday_days), when),
-        "digests": write_drafts(session, digest_drafts(session, people, when, tz,
-                                                       config.digest_at), when)
-        if config.digest_at else 0,
+        "tasks": run("tasks", lambda g: task_drafts(session, book, people, when, tz, g)),
+        "timers": run("timers", lambda g: timer_drafts(session, rt, book, people, when, tz, g)),
+        "customer_links": run("customer_links", lambda g: invite_drafts(
+            session, rt, signer, people, when, tz, g, base_url=config.base_url,
+            ttl=config.link_ttl)),
+        "birthdays": run("birthdays", lambda g: birthday_drafts(
+            session, people, when, tz, g, config.birthday_days)),
     }
+    digest_at = config.digest_at
+    written["digests"] = run("digests", lambda g: digest_drafts(
+        session, people, when, tz, digest_at, g)) if digest_at else 0
+    failures = [f for guard in guards for f in guard.failures]
+    write_failures(session, failures, when, tz)
     session.flush()
-    return TickResult(written)
+    return TickResult(written, len(failures))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import datetime
+from functools import partial
 from zoneinfo import ZoneInfo
 
 from SpiffWorkflow.util.task import TaskState
@@ -22,12 +23,18 @@ from engine.runtime.state import restore
 from . import texts
 from .book import PolicyBook
 from .drafts import Draft
+from .isolation import RecordGuard
 from .people import People
+from .policy import TimerReminder
 
 
 def timer_drafts(session: Session, rt: Runtime, book: PolicyBook, people: People,
-                 now: datetime, tz: ZoneInfo) -> Iterator[Draft]:
-    """A reminder to the account owner (and `remindRoles`) for each timer about to fire."""
+                 now: datetime, tz: ZoneInfo, guard: RecordGuard) -> Iterator[Draft]:
+    """A reminder to the account owner (and `remindRoles`) for each timer about to fire.
+
+    Each instance is restored in a savepoint of its own: one whose state cannot be loaded is
+    left to `guard`, and the others are reminded.
+    """
     definitions = book.timer_definitions()
     if not definitions:
         return
@@ -42,24 +49,32 @@ def timer_drafts(session: Session, rt: Runtime, book: PolicyBook, people: People
     ).all()
     for instance in candidates:
         timers = definitions[instance.definition_id].timers
-        _, workflow = restore(rt, instance)
-        for task in workflow.get_tasks(state=TaskState.WAITING):
-            reminder = timers.get(getattr(task.task_spec, "bpmn_id", None) or "")
-            if reminder is None:
-                continue
-            due = due_time(task._get_internal_data("event_value"))
-            if due is None or not due - reminder.before <= now < due:
-                continue
-            owner = people.get(instance.started_by_id)
-            recipients = {p.id: p for p in ([owner] if owner else [])}
-            recipients |= {p.id: p for p in people.holders(*reminder.roles)}
-            for person in recipients.values():
-                event = reminder.name_en if person.language == "en" else reminder.name
-                subject, body = texts.timer_reminder(
-                    person.language, event=event, customer=instance.customer_name,
-                    process_key=instance.definition.key, when=texts.local(due, tz))
-                yield Draft(key=f"timer:{instance.id}:{reminder.bpmn_id}:"
-                                f"{due.strftime('%Y%m%dT%H%M')}:{person.id}",
-                            email=person.email, language=person.language,
-                            kind="timer_reminder", subject=subject, body=body,
-                            recipient_id=person.id, instance_id=instance.id)
+        yield from guard.drafts(
+            f"instance {instance.id}",
+            partial(_reminders, rt, instance, timers, people, now, tz),
+            savepoint=True, instance_id=instance.id)
+
+
+def _reminders(rt: Runtime, instance: ProcessInstance, timers: dict[str, TimerReminder],
+               people: People, now: datetime, tz: ZoneInfo) -> Iterator[Draft]:
+    _, workflow = restore(rt, instance)
+    for task in workflow.get_tasks(state=TaskState.WAITING):
+        reminder = timers.get(getattr(task.task_spec, "bpmn_id", None) or "")
+        if reminder is None:
+            continue
+        due = due_time(task._get_internal_data("event_value"))
+        if due is None or not due - reminder.before <= now < due:
+            continue
+        owner = people.get(instance.started_by_id)
+        recipients = {p.id: p for p in ([owner] if owner else [])}
+        recipients |= {p.id: p for p in people.holders(*reminder.roles)}
+        for person in recipients.values():
+            event = reminder.name_en if person.language == "en" else reminder.name
+            subject, body = texts.timer_reminder(
+                person.language, event=event, customer=instance.customer_name,
+                process_key=instance.definition.key, when=texts.local(due, tz))
+            yield Draft(key=f"timer:{instance.id}:{reminder.bpmn_id}:"
+                            f"{due.strftime('%Y%m%dT%H%M')}:{person.id}",
+                        email=person.email, language=person.language,
+                        kind="timer_reminder", subject=subject, body=body,
+                        recipient_id=person.id, instance_id=instance.id)

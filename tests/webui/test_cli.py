@@ -56,6 +56,8 @@ def test_init_deploy_demo_token(cli):
 
 def test_errors_are_reported_not_raised(cli):
     cli("init-db")
+    assert "not a valid e-mail address" in cli("user", "add", "wu", "--role", "clerk",
+                                               "--email", "wu@", ok=False).output
     assert "janitor" in cli("deploy", str(ROOT / "tests/data/invalid/unknown_role"),
                             ok=False).output
     assert "unknown role" in cli("user", "add", "x", "--role", "boss", ok=False).output

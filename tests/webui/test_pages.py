@@ -89,6 +89,27 @@ def test_admin_creates_edits_and_deactivates_users(client_for, env):
     assert "流程负责人" in admin.get("/admin/roles").get_data(as_text=True)
 
 
+def test_admin_pages_refuse_malformed_addresses(client_for, env):
+    admin = client_for("admin")
+    refused = admin.post("/admin/users", {"username": "wu", "password": "long-enough-1",
+                                          "roles": ["clerk"], "email": "wu@"})
+    assert refused.status_code == 422 and "wu@" in refused.get_data(as_text=True)
+    assert admin.post("/admin/users", {"username": "wu", "password": "long-enough-1",
+                                       "roles": ["clerk"], "email": "Wu@Keyflow.LOCAL"}
+                      ).status_code == 302
+    wu = env.user_id("wu")
+    with env.session() as s:
+        assert s.get(User, wu).email == "Wu@keyflow.local"
+    admin.post(f"/admin/users/{wu}", {"roles": ["clerk"], "active": "on",
+                                      "email": "wu@example.test\r\nBcc: x@evil.test"})
+    with env.session() as s:
+        assert s.get(User, wu).email == "Wu@keyflow.local"  # unchanged
+    admin.post(f"/admin/users/{wu}", {"roles": ["clerk"], "active": "on",
+                                      "email": "wu@example.test"})
+    with env.session() as s:
+        assert s.get(User, wu).email == "wu@example.test"
+
+
 def test_healthz(client_for):
     assert client_for(None).get("/healthz").get_json() == {"status": "ok"}
 

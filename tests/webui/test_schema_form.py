@@ -81,3 +81,13 @@ def test_localized_errors_fall_back_to_the_engine_message(app):
     assert errors["volume"] == "Must be at least 0."
     assert errors["customer"] == "This field is required."
     assert errors["weird"] == "engine says"
+
+
+def test_a_malformed_address_gets_the_e_mail_message(app):
+    schema = {"type": "object", "properties": {"mail": {"type": "string", "format": "email"}}}
+    with app.test_request_context(headers={"Accept-Language": "en"}):
+        assert localized_errors(schema, {"mail": "wang@"}, {}) == {
+            "mail": "Enter a valid e-mail address."}
+        assert localized_errors(schema, {"mail": "wang@keyflow.local"}, {}) == {}
+    with app.test_request_context(headers={"Accept-Language": "zh"}):
+        assert localized_errors(schema, {"mail": "wang@"}, {}) == {"mail": "请输入有效的电子邮箱。"}

@@ -6,6 +6,7 @@ from flask import Response, flash, redirect, render_template, request, url_for
 from sqlalchemy import func, select
 
 from engine.accounts import create_user, set_password
+from engine.addresses import optional_address
 from engine.errors import Conflict, InvalidData, NotFound
 from engine.models import ApiToken, Role, User, user_role
 from engine.roles import ALL_ROLES
@@ -23,6 +24,13 @@ def _user(user_id: int) -> User:
     if user is None:
         raise NotFound(f"user {user_id} not found")
     return user
+
+
+def _shown_error(err: InvalidData | Conflict) -> str:
+    """The error to show: the translated address message when the address was refused."""
+    if isinstance(err, InvalidData) and "email" in (err.details or {}):
+        return _("Enter a valid e-mail address.") + f" ({request.form.get('email', '')[:80]})"
+    return err.message
 
 
 def _roles_from_form() -> list[str]:
@@ -55,7 +63,7 @@ def create() -> Response | tuple[str, int]:
                     language=language or "zh")
     except (InvalidData, Conflict) as err:
         db().rollback()
-        flash(err.message, "error")
+        flash(_shown_error(err), "error")
         rows = db().scalars(select(User).order_by(User.username)).all()
         status = 409 if isinstance(err, Conflict) else 422
         return render_template("admin/users.html", users=rows, roles=ALL_ROLES,
@@ -78,6 +86,11 @@ def update(user_id: int) -> Response:
     """Change roles, activate or deactivate, set a new password."""
     user = _user(user_id)
     me = current_user()
+    try:
+        email = optional_address(request.form.get("email"))
+    except InvalidData as err:
+        flash(_shown_error(err), "error")
+        return redirect(url_for("admin.edit", user_id=user_id))
     roles = _roles_from_form()
     active = request.form.get("active") == "on"
     if me is not None and user.id == me.id and ("admin" not in roles or not active):
@@ -86,7 +99,7 @@ def update(user_id: int) -> Response:
     user.roles = list(db().scalars(select(Role).where(Role.name.in_(roles))))
     user.active = active
     user.display_name = request.form.get("display_name", user.display_name).strip()[:120]
-    user.email = request.form.get("email", "").strip() or None
+    user.email = email
     password = request.form.get("password", "")
     if password:
         if len(password) < MIN_PASSWORD:

@@ -8,6 +8,8 @@ from typing import Any
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
+from engine.forms import FORMATS
+
 from ..i18n import _
 
 FORMAT_MESSAGES = {
@@ -71,8 +73,7 @@ def localized_errors(schema: Mapping[str, Any] | None, data: Any,
     """Field path -> message: ours where we can phrase it, else the engine's."""
     found: dict[str, str] = {}
     if schema:
-        validator = Draft202012Validator(schema,
-                                         format_checker=Draft202012Validator.FORMAT_CHECKER)
+        validator = Draft202012Validator(schema, format_checker=FORMATS)  # the engine's checks
         for error in validator.iter_errors(data):
             found.setdefault(_path(error), message_for(error))
     for key, text in (engine_details or {}).items():
