@@ -71,3 +71,17 @@ def test_deeply_nested_task_data_is_invalid_not_a_crash(client_for, env):
     assert response.status_code == 422, response.get_data(as_text=True)[:300]
     assert "nested too deeply" in json.dumps(response.get_json()["details"])
     assert env.open_task(instance_id).id == task_id  # still open
+
+
+def test_the_editor_validates_with_the_same_rules(client_for):
+    files = {"approval.bpmn": (DATA / "approval" / "approval.bpmn").read_text()}
+    for path in (DATA / "approval" / "forms").iterdir():
+        files[f"forms/{path.name}"] = path.read_text()
+    files["approval.bpmn"] = files["approval.bpmn"].replace('value="P1D"', 'value="P99999999D"', 1)
+    files["forms/remote.json"] = json.dumps({"$ref": "http://127.0.0.1:9/x.json"})
+    owner = client_for("process_owner")
+    problems = owner.post_json("/editor/approval/validate", {"files": files}).get_json()[
+        "problems"]
+    found = {(p["file"], p["element_id"]) for p in problems}
+    assert ("forms/remote.json", "#/$ref") in found, problems
+    assert any(p["element_id"] == "submit" and "10-year limit" in p["reason"] for p in problems)
