@@ -31,9 +31,7 @@ class PatternUnusable(ValueError):
     """A pattern RE2 cannot compile (a backreference, a look-around, too large)."""
 
 
-@lru_cache(maxsize=512)
-def compile_pattern(pattern: str) -> Any:
-    """The pattern compiled by RE2, or PatternUnusable saying why it cannot be."""
+def _compile(pattern: str) -> Any:
     if len(pattern) > MAX_PATTERN_LENGTH:
         raise PatternUnusable(f"longer than {MAX_PATTERN_LENGTH} characters")
     options = re2.Options()
@@ -44,6 +42,12 @@ def compile_pattern(pattern: str) -> Any:
         reason = err.args[0].decode() if err.args and isinstance(err.args[0], bytes) else err
         raise PatternUnusable(f"not a pattern keyflow can check ({reason}); keyflow uses "
                               "RE2, which has no backreferences or look-arounds") from err
+
+
+@lru_cache(maxsize=256)
+def compile_pattern(pattern: str) -> Any:
+    """A form's pattern compiled by RE2 (cached: forms are few), or PatternUnusable."""
+    return _compile(pattern)
 
 
 def pattern_matches(pattern: str, text: str) -> bool:
@@ -131,7 +135,7 @@ def form_format_checker() -> FormatChecker:
     @checker.checks("regex", raises=PatternUnusable)
     def _is_regex(instance: object) -> bool:
         if isinstance(instance, str):
-            compile_pattern(instance)
+            _compile(instance)  # submitted text: compiled once, never cached
         return True
 
     return checker
