@@ -153,7 +153,7 @@ def _event_definitions(ts: Any) -> list[Any]:
 def _check_timers(ts: Any) -> Iterator[tuple[str, str]]:
     """A literal timer expression ("P3D") must be a valid ISO value within keyflow's limits;
     computed ones are held to the same limits when they run."""
-    now = datetime.now(UTC)
+    now = datetime.now(UTC)  # the wall clock: a ten-year horizon needs no engine clock
     for definition in _event_definitions(ts):
         if not isinstance(definition, TimerEventDefinition):
             continue
