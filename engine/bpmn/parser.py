@@ -1,4 +1,9 @@
-"""keyflow's BPMN/DMN parser: SpiffWorkflow's Spiff dialect with clock-aware timers."""
+"""keyflow's BPMN/DMN parser: SpiffWorkflow's Spiff dialect with clock-aware timers.
+
+Plain tasks (`bpmn:task`) run through as no-ops: SpiffWorkflow makes them manual, waiting
+for someone to complete them, but a plain task names nobody who could (a manual task must
+sit in a role lane instead, engine/deployment/checks.py).
+"""
 
 from __future__ import annotations
 
@@ -11,6 +16,8 @@ from SpiffWorkflow.spiff.parser.event_parsers import (
     SpiffStartEventParser,
 )
 from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
+from SpiffWorkflow.spiff.parser.task_spec import SpiffTaskParser
+from SpiffWorkflow.spiff.specs.defaults import NoneTask
 
 from .timers import CLOCK_TIMERS
 
@@ -39,6 +46,14 @@ class BoundaryEventParser(_ClockTimerParsing, SpiffBoundaryEventParser):
     """Boundary events with clock-aware timers."""
 
 
+class PlainTask(NoneTask):
+    """A `bpmn:task`: documents a step in the diagram and runs through without waiting."""
+
+    def __init__(self, wf_spec: Any, bpmn_id: str, **kwargs: Any) -> None:
+        super().__init__(wf_spec, bpmn_id, **kwargs)
+        self.manual = False
+
+
 def _override(tag: str, parser_class: type) -> tuple[str, tuple[type, type]]:
     _, spec_class = SpiffBpmnParser.OVERRIDE_PARSER_CLASSES[full_tag(tag)]
     return full_tag(tag), (parser_class, spec_class)
@@ -54,6 +69,7 @@ class KeyflowParser(SpiffBpmnParser):
                 _override("startEvent", StartEventParser),
                 _override("intermediateCatchEvent", IntermediateCatchEventParser),
                 _override("boundaryEvent", BoundaryEventParser),
+                (full_tag("task"), (SpiffTaskParser, PlainTask)),
             ]
         ),
     )

@@ -3,13 +3,20 @@
 SpiffWorkflow's own timers call `datetime.now()`; keyflow's clock is injected through the
 script engine (`workflow.script_engine.clock`), so tests move time and the timer poller
 fires exactly what is due at the time it was asked about.
+
+A value computed from data is held to the limits of engine/bpmn/timer_limits.py when it is
+first evaluated; breaking one raises a WorkflowTaskException naming the value and the limit,
+which puts the instance into `error` at that timer.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
     CycleTimerEventDefinition,
     DurationTimerEventDefinition,
@@ -18,6 +25,8 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
 )
 
 from engine.clock import SystemClock
+
+from .timer_limits import TimerOutOfBounds, cycle_from, date_from, duration_from
 
 _SYSTEM_CLOCK = SystemClock()
 
@@ -39,6 +48,8 @@ class ClockTimeDateTimer(TimeDateEventDefinition):
             event_value = my_task.workflow.script_engine.evaluate(my_task, self.expression)
             if isinstance(event_value, datetime):
                 event_value = event_value.isoformat()
+            with _limits(my_task):
+                date_from(event_value, clock_now(my_task))
             my_task._set_internal_data(event_value=event_value)
         if TimerEventDefinition.parse_time_or_duration(event_value) <= clock_now(my_task):
             my_task._set_internal_data(event_fired=True)
@@ -54,8 +65,8 @@ class ClockDurationTimer(DurationTimerEventDefinition):
         now = clock_now(my_task)
         if event_value is None:
             expression = my_task.workflow.script_engine.evaluate(my_task, self.expression)
-            parsed = TimerEventDefinition.parse_iso_duration(expression)
-            due = now + TimerEventDefinition.get_timedelta_from_start(parsed, now)
+            with _limits(my_task):
+                due = now + duration_from(expression, now)
             event_value = due.isoformat()
             my_task._set_internal_data(event_value=event_value)
         if TimerEventDefinition.get_datetime(event_value) <= now:
@@ -72,7 +83,8 @@ class ClockCycleTimer(CycleTimerEventDefinition):
         event_value = my_task._get_internal_data("event_value")
         if event_value is None:
             expression = my_task.workflow.script_engine.evaluate(my_task, self.expression)
-            cycles, start, duration = _recurring_interval(expression, now)
+            with _limits(my_task):
+                cycles, start, duration = cycle_from(expression, now)
             event_value = {"cycles": cycles, "next": start.isoformat(),
                            "duration": duration.total_seconds()}
         ready = False
@@ -90,16 +102,13 @@ class ClockCycleTimer(CycleTimerEventDefinition):
         return ready
 
 
-def _recurring_interval(expression: str, now: datetime) -> tuple[int, datetime, timedelta]:
-    """Parse R<n>/<start or duration>[/<end or duration>] relative to the clock's now."""
-    parts = expression.upper().replace("--", "/").strip("R").split("/")
-    cycles = int(parts[0]) if parts[0] else -1
-    if len(parts) == 2 and parts[1].startswith("P"):
-        duration = TimerEventDefinition.get_timedelta_from_start(
-            TimerEventDefinition.parse_iso_duration(parts[1]), now
-        )
-        return cycles, now + duration, duration
-    return TimerEventDefinition.parse_iso_recurring_interval(expression)
+@contextmanager
+def _limits(my_task: Any) -> Iterator[None]:
+    """Turn a timer value out of bounds into an error SpiffWorkflow reports at this task."""
+    try:
+        yield
+    except TimerOutOfBounds as err:
+        raise WorkflowTaskException(str(err), task=my_task) from err
 
 
 CLOCK_TIMERS: dict[type, type] = {

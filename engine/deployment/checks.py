@@ -1,19 +1,24 @@
-"""Static checks of a parsed process: lanes are roles, forms exist, code is sandbox-safe."""
+"""Static checks of a parsed process: lanes are roles, forms exist, code is sandbox-safe,
+literal timers keep to keyflow's limits (engine/bpmn/timer_limits.py)."""
 
 from __future__ import annotations
 
 import ast
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from typing import Any, Literal
 
 from SpiffWorkflow.bpmn.specs.event_definitions.multiple import MultipleEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
     CycleTimerEventDefinition,
+    DurationTimerEventDefinition,
     TimerEventDefinition,
 )
+from SpiffWorkflow.bpmn.specs.mixins.manual_task import ManualTask
 from SpiffWorkflow.bpmn.specs.mixins.service_task import ServiceTask
 from SpiffWorkflow.bpmn.specs.mixins.user_task import UserTask
 
+from engine.bpmn.timer_limits import TimerOutOfBounds, cycle_from, date_from, duration_from
 from engine.durations import parse_duration
 from engine.errors import Problem
 from engine.roles import LANE_ROLES
@@ -40,8 +45,8 @@ def check_process(
 
 
 def _check_task(ts: Any, forms: dict[str, dict[str, Any]]) -> Iterator[tuple[str, str]]:
-    if isinstance(ts, UserTask):
-        yield from _check_user_task(ts, forms)
+    if isinstance(ts, UserTask | ManualTask):
+        yield from _check_human_task(ts, forms)
     if isinstance(ts, ServiceTask):
         yield from _check_service_task(ts)
     for label, source, mode in _code_of(ts):
@@ -54,9 +59,11 @@ def _check_task(ts: Any, forms: dict[str, dict[str, Any]]) -> Iterator[tuple[str
     yield from check_reminder_properties(ts)
 
 
-def _check_user_task(ts: Any, forms: dict[str, dict[str, Any]]) -> Iterator[tuple[str, str]]:
+def _check_human_task(ts: Any, forms: dict[str, dict[str, Any]]) -> Iterator[tuple[str, str]]:
+    """A user or manual task waits for a person, so it needs the lane of a role."""
+    kind = "user task" if isinstance(ts, UserTask) else "manual task"
     if not ts.lane:
-        yield ts.bpmn_id, "user task is not in a lane; put it in the lane of the role that does it"
+        yield ts.bpmn_id, f"{kind} is not in a lane; put it in the lane of the role that does it"
     elif ts.lane not in LANE_ROLES:
         yield ts.bpmn_id, (f"lane {ts.lane!r} is not a known role; "
                            f"use one of {', '.join(LANE_ROLES)}")
@@ -144,7 +151,9 @@ def _event_definitions(ts: Any) -> list[Any]:
 
 
 def _check_timers(ts: Any) -> Iterator[tuple[str, str]]:
-    """A literal timer expression ("P3D") must be a valid ISO value; computed ones run later."""
+    """A literal timer expression ("P3D") must be a valid ISO value within keyflow's limits;
+    computed ones are held to the same limits when they run."""
+    now = datetime.now(UTC)  # the wall clock: a ten-year horizon needs no engine clock
     for definition in _event_definitions(ts):
         if not isinstance(definition, TimerEventDefinition):
             continue
@@ -152,13 +161,12 @@ def _check_timers(ts: Any) -> Iterator[tuple[str, str]]:
             value = ast.literal_eval(definition.expression.strip())
         except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
             continue  # not a literal: check_source has judged it
-        if not isinstance(value, str):
-            yield ts.bpmn_id, "timer expression must give an ISO 8601 text such as \"P3D\""
-            continue
         try:
             if isinstance(definition, CycleTimerEventDefinition):
-                TimerEventDefinition.parse_iso_recurring_interval(value)
+                cycle_from(value, now)
+            elif isinstance(definition, DurationTimerEventDefinition):
+                duration_from(value, now)
             else:
-                TimerEventDefinition.parse_time_or_duration(value)
-        except Exception as err:  # SpiffWorkflow raises bare Exception for bad durations
-            yield ts.bpmn_id, f"timer expression {value!r} is not a valid ISO 8601 value ({err})"
+                date_from(value, now)
+        except TimerOutOfBounds as err:
+            yield ts.bpmn_id, str(err)

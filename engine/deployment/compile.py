@@ -11,6 +11,7 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
 from SpiffWorkflow.bpmn.parser.util import BPMN_MODEL_NS
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
+from SpiffWorkflow.bpmn.specs.mixins.manual_task import ManualTask
 from SpiffWorkflow.bpmn.specs.mixins.user_task import UserTask
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 
@@ -18,14 +19,16 @@ from engine.bpmn.parser import KeyflowParser
 from engine.bpmn.safe_xml import UnsafeXml, parse_xml
 from engine.durations import parse_duration
 from engine.errors import Problem
+from engine.form_rules import MAX_FORM_DEPTH, form_problems, nesting_depth
 
 from .bundle import Bundle, content_hash
+from .call_cycles import call_cycle_problems
 from .checks import check_process
 
 
 @dataclass(frozen=True)
 class UserTaskInfo:
-    """What keyflow reads off a user task's spec: its lane's role, form and due time."""
+    """What keyflow reads off a user (or manual) task's spec: its lane's role, form, due time."""
 
     bpmn_id: str
     name: str
@@ -47,7 +50,7 @@ class CompiledProcess:
     subprocess_specs: dict[str, Any]
     files: dict[str, bytes]
     forms: dict[str, dict[str, Any]] = field(default_factory=dict)
-    user_tasks: dict[str, UserTaskInfo] = field(default_factory=dict)
+    user_tasks: dict[str, UserTaskInfo] = field(default_factory=dict)  # manual tasks too
 
     @property
     def content_hash(self) -> str:
@@ -67,22 +70,41 @@ def _problem_from(err: SpiffWorkflowException, default_file: str | None) -> Prob
     return Problem(file, element_id or None, str(err))
 
 
-def load_forms(bundle: Bundle, problems: list[Problem]) -> dict[str, dict[str, Any]]:
-    """Parse and check every form; add a problem for each one that is not a JSON Schema."""
+def load_forms(bundle: Bundle, problems: list[Problem], *, checked: bool = True
+               ) -> dict[str, dict[str, Any]]:
+    """Parse every form; when `checked`, add a problem for each rule it breaks (with the JSON
+    pointer as element id) and for each one that is not a JSON Schema."""
     forms: dict[str, dict[str, Any]] = {}
     for name in bundle.form_names:
         key = name.removeprefix("forms/").removesuffix(".json")
         try:
             schema = json.loads(bundle.files[name])
-            if not isinstance(schema, dict):
-                raise SchemaError("a form must be a JSON object")
-            Draft202012Validator.check_schema(schema)
-        except (ValueError, SchemaError) as err:
-            message = err.message if isinstance(err, SchemaError) else str(err)
-            problems.append(Problem(name, None, f"not a valid JSON Schema: {message}"))
+        except ValueError as err:
+            problems.append(Problem(name, None, f"not a valid JSON Schema: {err}"))
             continue
-        forms[key] = schema
+        except RecursionError:
+            problems.append(Problem(name, None, "not a valid JSON Schema: nested too deeply"))
+            continue
+        if not isinstance(schema, dict):
+            problems.append(Problem(name, None, "not a valid JSON Schema: a form must be a "
+                                                "JSON object"))
+            continue
+        if checked:
+            found = [Problem(name, where, reason) for where, reason in form_problems(schema)]
+            problems += found
+            if nesting_depth(schema)[0] <= MAX_FORM_DEPTH:  # else recursion would fail anyway
+                _check_json_schema(name, schema, problems)
+        forms[key] = schema  # kept even when refused: its tasks should not say "not found"
     return forms
+
+
+def _check_json_schema(name: str, schema: dict[str, Any], problems: list[Problem]) -> None:
+    try:
+        Draft202012Validator.check_schema(schema)
+    except SchemaError as err:
+        problems.append(Problem(name, None, f"not a valid JSON Schema: {err.message}"))
+    except RecursionError:  # the depth is bounded; this is the last guard
+        problems.append(Problem(name, None, "not a valid JSON Schema: nested too deeply"))
 
 
 def _parse_documents(bundle: Bundle, problems: list[Problem]) -> KeyflowParser:
@@ -117,7 +139,6 @@ def _process_documentation(parser: KeyflowParser, key: str) -> str | None:
 def user_task_info(task_spec: Any) -> UserTaskInfo:
     """Read role, form key and due time off a user task spec (already validated)."""
     props: dict[str, str] = dict((task_spec.extensions or {}).get("properties", {}))
-    due = props.get("dueIn")
     return UserTaskInfo(
         bpmn_id=task_spec.bpmn_id,
         name=task_spec.bpmn_name or task_spec.bpmn_id,
@@ -125,18 +146,33 @@ def user_task_info(task_spec: Any) -> UserTaskInfo:
         or task_spec.bpmn_name or task_spec.bpmn_id,
         role=task_spec.lane or "",
         form_key=props.get("formKey") or None,
-        due_in=parse_duration(due) if due else None,
+        due_in=_due_in(props.get("dueIn")),
         properties=props,
     )
 
 
-def compile_bundle(bundle: Bundle) -> tuple[dict[str, CompiledProcess], list[Problem]]:
-    """Parse and validate every process of `bundle`; return them with every problem found."""
+def _due_in(text: str | None) -> timedelta | None:
+    """A task's `dueIn`; deployment refuses bad ones, older versions run without one."""
+    try:
+        return parse_duration(text) if text else None
+    except ValueError:
+        return None
+
+
+def compile_bundle(bundle: Bundle, *, checked: bool = True
+                   ) -> tuple[dict[str, CompiledProcess], list[Problem]]:
+    """Parse and validate every process of `bundle`; return them with every problem found.
+
+    `checked=False` only parses: for files that passed the checks when they were deployed
+    (the spec cache reloading a stored version).
+    """
     problems: list[Problem] = []
-    forms = load_forms(bundle, problems)
+    forms = load_forms(bundle, problems, checked=checked)
     parser = _parse_documents(bundle, problems)
     compiled: dict[str, CompiledProcess] = {}
-    for key in parser.get_process_ids():
+    every_spec: dict[str, Any] = {}
+    top_level = parser.get_process_ids()  # asked first: parsing adds embedded subprocesses
+    for key in top_level:
         process_file = parser.get_process_parser(key).filename
         try:
             spec = parser.get_spec(key)
@@ -147,7 +183,9 @@ def compile_bundle(bundle: Bundle) -> tuple[dict[str, CompiledProcess], list[Pro
         except SpiffWorkflowException as err:
             problems.append(_problem_from(err, process_file))
             continue
-        found = check_process(spec, subprocess_specs, forms)
+        every_spec.update(subprocess_specs)
+        every_spec[key] = spec
+        found = check_process(spec, subprocess_specs, forms) if checked else []
         problems += found
         if found:
             continue
@@ -156,7 +194,7 @@ def compile_bundle(bundle: Bundle) -> tuple[dict[str, CompiledProcess], list[Pro
             ts.bpmn_id: user_task_info(ts)
             for s in specs
             for ts in s.task_specs.values()
-            if isinstance(ts, UserTask)
+            if isinstance(ts, UserTask | ManualTask)
         }
         needed = {s.file for s in specs}
         if any(_is_rule_task(ts) for s in specs for ts in s.task_specs.values()):
@@ -175,6 +213,8 @@ def compile_bundle(bundle: Bundle) -> tuple[dict[str, CompiledProcess], list[Pro
             forms={k: forms[k] for k in used_forms},
             user_tasks=user_tasks,
         )
+    if checked:
+        problems += call_cycle_problems(every_spec, set(top_level))
     if not compiled and not problems:
         problems.append(Problem(None, None, "the bundle defines no process"))
     return compiled, problems

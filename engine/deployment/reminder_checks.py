@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from engine.bpmn.timer_limits import MIN_CYCLE
 from engine.durations import parse_duration
 from engine.roles import ALL_ROLES
 
@@ -25,9 +26,13 @@ def check_reminder_properties(ts: Any) -> Iterator[tuple[str, str]]:
         if value is None or value.strip().lower() in SWITCHED_OFF:
             continue
         try:
-            parse_duration(value)
+            duration = parse_duration(value)
         except ValueError as err:
             yield ts.bpmn_id, f"{name}: {err}, or 'none' to switch it off"
+            continue
+        if name == "overdueEvery" and duration < MIN_CYCLE:
+            # It repeats: shorter than a minute means a mail on every tick.
+            yield ts.bpmn_id, f"{name}: {value} repeats more often than once a minute"
     for name in ROLE_PROPERTIES:
         unknown = [r.strip() for r in props.get(name, "").split(",")
                    if r.strip() and r.strip() not in ALL_ROLES]

@@ -5,10 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
-from engine.forms import FORMATS
+from engine.forms import validation_errors
 
 from ..i18n import _
 
@@ -73,8 +72,7 @@ def localized_errors(schema: Mapping[str, Any] | None, data: Any,
     """Field path -> message: ours where we can phrase it, else the engine's."""
     found: dict[str, str] = {}
     if schema:
-        validator = Draft202012Validator(schema, format_checker=FORMATS)  # the engine's checks
-        for error in validator.iter_errors(data):
+        for error in validation_errors(schema, data):  # the engine's own, safe checks
             found.setdefault(_path(error), message_for(error))
     for key, text in (engine_details or {}).items():
         found.setdefault(str(key), str(text))
