@@ -72,7 +72,7 @@ def invite_drafts(session: Session, rt: Runtime, signer: LinkSigner, people: Peo
 
 def _owner_told(people: People, instance: ProcessInstance, task: HumanTask,
                 link_id: int) -> Iterator[Draft]:
-    owner = people.get(instance.started_by_id)
+    owner = people.get(instance.owner_id or instance.started_by_id)
     if owner is None:
         return
     name = task.name_en if owner.language == "en" else task.name
