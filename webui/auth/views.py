@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from flask import (
     Response,
     current_app,
@@ -27,12 +29,25 @@ from .csrf import csrf_token
 from .identity import SESSION_USER, current_user, login_required, signed_in_user
 from .ratelimit import LoginRateLimiter
 
+# What browsers drop from a URL before parsing it (WHATWG URL standard): tab and newlines
+# anywhere, C0 controls and spaces at either end. "/\t/evil" is "//evil" to a browser.
+_DROPPED_INSIDE = str.maketrans("", "", "\t\n\r")
+_TRIMMED = "".join(chr(c) for c in range(0x21))
+
 
 def safe_next(target: str | None, default: str = "/") -> str:
-    """A local path to go back to; anything pointing off-site becomes `default`."""
-    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+    """A same-site path to go back to, read the way a browser would read it; anything that
+    could leave the site (another host, a scheme, "//", a backslash) becomes `default`."""
+    if not target:
         return default
-    return target
+    cleaned = target.translate(_DROPPED_INSIDE).strip(_TRIMMED)
+    if (not cleaned.startswith("/") or cleaned.startswith("//") or "\\" in cleaned
+            or any(ord(c) < 0x20 or ord(c) == 0x7F for c in cleaned)):
+        return default
+    parts = urlsplit(cleaned)
+    if parts.scheme or parts.netloc:
+        return default
+    return cleaned
 
 
 def _limiter() -> LoginRateLimiter:
