@@ -8,7 +8,7 @@ from collections.abc import Iterable
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from engine.clock import Clock
@@ -58,8 +58,23 @@ def create_user(session: Session, clock: Clock, username: str, roles: Iterable[s
 
 
 def set_password(user: User, password: str) -> None:
-    """Store an argon2id hash of `password`."""
+    """Store an argon2id hash of `password`; every session of the user ends."""
     user.password_hash = _hasher.hash(password)
+    end_sessions(user)
+
+
+def end_sessions(user: User) -> None:
+    """Sign the user out everywhere: the generation their session cookies carry is stale now."""
+    user.session_generation = (user.session_generation or 0) + 1
+
+
+def deactivate_user(session: Session, clock: Clock, user: User) -> None:
+    """Lock the user out: no sign-in, every session ended, every API token revoked."""
+    user.active = False
+    end_sessions(user)
+    session.execute(update(ApiToken).where(ApiToken.user_id == user.id,
+                                           ApiToken.revoked_at.is_(None))
+                    .values(revoked_at=clock.now()))
 
 
 def check_password(user: User, password: str) -> bool:
