@@ -77,12 +77,24 @@ def deactivate_user(session: Session, clock: Clock, user: User) -> None:
                     .values(revoked_at=clock.now()))
 
 
-def check_password(user: User, password: str) -> bool:
-    """Whether `password` is the user's; inactive users never pass."""
-    if not user.active or not user.password_hash:
-        return False
+_dummy: tuple[PasswordHasher, str] | None = None
+
+
+def _dummy_hash() -> str:
+    """A hash of nobody's password made with the current hasher's costs, so that checking
+    an unknown or inactive user takes as long as checking a real one (no user-name oracle)."""
+    global _dummy
+    if _dummy is None or _dummy[0] is not _hasher:
+        _dummy = (_hasher, _hasher.hash(secrets.token_urlsafe(16)))
+    return _dummy[1]
+
+
+def check_password(user: User | None, password: str) -> bool:
+    """Whether `password` is the user's; unknown and inactive users never pass, after the
+    same argon2 verification a real user costs."""
+    stored = user.password_hash if user is not None and user.active else None
     try:
-        return bool(_hasher.verify(user.password_hash, password))
+        return bool(_hasher.verify(stored or _dummy_hash(), password)) and bool(stored)
     except (VerificationError, InvalidHashError):
         return False
 

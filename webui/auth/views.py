@@ -76,12 +76,13 @@ def login() -> Response | str | tuple[str, int]:
     username = request.form.get("username", "").strip()[:80]
     password = request.form.get("password", "")[:1024]
     address = request.remote_addr or "-"
-    wait = _limiter().retry_after(username, address)
+    # The attempt is counted before the password is checked, atomically: parallel guesses
+    # cannot all pass a check made before any of them was counted.
+    wait = _limiter().admit(username, address)
     if wait:
         raise TooManyRequests(retry_after=wait)
     user = db().scalars(select(User).where(User.username == username)).first()
-    if user is None or not check_password(user, password):
-        _limiter().failed(username, address)
+    if not check_password(user, password) or user is None:
         flash(_("Wrong user name or password."), "error")
         return render_template("auth/login.html", next=next_url, username=username), 401
     _limiter().succeeded(username, address)
