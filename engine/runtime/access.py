@@ -99,15 +99,18 @@ def tasks_visible(sight: Sight) -> ColumnElement[bool]:
     )
 
 
-def can_see_instance(session: Session, user: User, instance: ProcessInstance) -> bool:
-    """Whether `user` sees `instance` (the rule in this module's docstring)."""
-    sight = sight_of(session, user)
+def _sees_instance(session: Session, sight: Sight, instance: ProcessInstance) -> bool:
     if sight.sees_all or instance.owner_id in sight.user_ids \
             or instance.started_by_id in sight.user_ids:
         return True
     found = session.scalar(select(HumanTask.id).where(
         HumanTask.instance_id == instance.id, _task_ties(HumanTask, sight)).limit(1))
     return found is not None
+
+
+def can_see_instance(session: Session, user: User, instance: ProcessInstance) -> bool:
+    """Whether `user` sees `instance` (the rule in this module's docstring)."""
+    return _sees_instance(session, sight_of(session, user), instance)
 
 
 def can_see_task(session: Session, user: User, task: HumanTask) -> bool:
@@ -117,7 +120,7 @@ def can_see_task(session: Session, user: User, task: HumanTask) -> bool:
             or task.completed_by_id in sight.user_ids:
         return True
     instance = session.get(ProcessInstance, task.instance_id)
-    return instance is not None and can_see_instance(session, user, instance)
+    return instance is not None and _sees_instance(session, sight, instance)
 
 
 def can_act_on(user: User, task: HumanTask) -> bool:
