@@ -8,7 +8,7 @@ from collections.abc import Iterable
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from engine.addresses import optional_address
@@ -60,16 +60,43 @@ def create_user(session: Session, clock: Clock, username: str, roles: Iterable[s
 
 
 def set_password(user: User, password: str) -> None:
-    """Store an argon2id hash of `password`."""
+    """Store an argon2id hash of `password`; every session of the user ends."""
     user.password_hash = _hasher.hash(password)
+    end_sessions(user)
 
 
-def check_password(user: User, password: str) -> bool:
-    """Whether `password` is the user's; inactive users never pass."""
-    if not user.active or not user.password_hash:
-        return False
+def end_sessions(user: User) -> None:
+    """Sign the user out everywhere: the generation their session cookies carry is stale now."""
+    user.session_generation = (user.session_generation or 0) + 1
+
+
+def deactivate_user(session: Session, clock: Clock, user: User) -> None:
+    """Lock the user out: no sign-in, every session ended, every API token revoked."""
+    user.active = False
+    end_sessions(user)
+    session.execute(update(ApiToken).where(ApiToken.user_id == user.id,
+                                           ApiToken.revoked_at.is_(None))
+                    .values(revoked_at=clock.now()))
+
+
+_dummy: tuple[PasswordHasher, str] | None = None
+
+
+def _dummy_hash() -> str:
+    """A hash of nobody's password made with the current hasher's costs, so that checking
+    an unknown or inactive user takes as long as checking a real one (no user-name oracle)."""
+    global _dummy
+    if _dummy is None or _dummy[0] is not _hasher:
+        _dummy = (_hasher, _hasher.hash(secrets.token_urlsafe(16)))
+    return _dummy[1]
+
+
+def check_password(user: User | None, password: str) -> bool:
+    """Whether `password` is the user's; unknown and inactive users never pass, after the
+    same argon2 verification a real user costs."""
+    stored = user.password_hash if user is not None and user.active else None
     try:
-        return bool(_hasher.verify(user.password_hash, password))
+        return bool(_hasher.verify(stored or _dummy_hash(), password)) and bool(stored)
     except (VerificationError, InvalidHashError):
         return False
 

@@ -19,7 +19,7 @@ from engine.models import (
     ProcessInstance,
     User,
 )
-from engine.runtime.access import can_see_instance, may_handle_incidents
+from engine.runtime.access import can_see_instance, sight_of, tasks_visible
 from engine.runtime.context import Runtime
 
 
@@ -37,8 +37,7 @@ class InstanceView:
 def load_instance(session: Session, instance_id: int, user: User) -> ProcessInstance:
     """The instance if `user` may see it; NotFound otherwise (no IDOR)."""
     instance = session.get(ProcessInstance, instance_id)
-    if instance is None or not (can_see_instance(session, user, instance)
-                                or (instance.status == "error" and may_handle_incidents(user))):
+    if instance is None or not can_see_instance(session, user, instance):
         raise NotFound(f"instance {instance_id} not found")
     return instance
 
@@ -77,14 +76,10 @@ def get_instance(session: Session, rt: Runtime, instance_id: int, user: User) ->
 
 def tasks_for(session: Session, user: User, scope: str = "mine") -> list[HumanTask]:
     """Open tasks: `mine` (assigned to the user) or `role` (unclaimed, in the user's roles)."""
-    query = select(HumanTask).where(HumanTask.state.in_(OPEN_TASK_STATES))
-    if scope == "mine":
-        query = query.where(HumanTask.assignee_id == user.id)
-    elif scope == "role":
-        query = query.where(HumanTask.assignee_id.is_(None),
-                            HumanTask.role.in_(sorted(user.role_names)))
-    else:
+    if scope not in ("mine", "role"):
         raise ValueError(f"unknown scope {scope!r}")
+    query = _visible(select(HumanTask).where(HumanTask.state.in_(OPEN_TASK_STATES)),
+                     session, user, scope)
     return list(session.scalars(query.order_by(HumanTask.due_at.is_(None), HumanTask.due_at,
                                                HumanTask.id)))
 
@@ -104,19 +99,21 @@ class InboxRow:
     business_key: str | None
 
 
-def _visible(query: Any, user: User, scope: str) -> Any:
-    """Restrict a human_task query to `scope` for `user`."""
+def _visible(query: Any, session: Session, user: User, scope: str) -> Any:
+    """Restrict a human_task query to `scope` for `user`, always within what they may see.
+
+    `mine` and `role` lie inside the visibility rule by its own terms; the filter is applied
+    anyway so that no list can drift from the rule (it costs nothing there: the row's own
+    clause is tried first).
+    """
     if scope == "mine":
-        return query.where(HumanTask.assignee_id == user.id)
-    if scope == "role":
-        return query.where(HumanTask.assignee_id.is_(None),
-                           HumanTask.role.in_(sorted(user.role_names)))
-    if scope == "all":
-        if user.has_role("admin"):
-            return query
-        return query.where((HumanTask.assignee_id == user.id)
-                           | HumanTask.role.in_(sorted(user.role_names)))
-    raise ValueError(f"unknown scope {scope!r}")
+        query = query.where(HumanTask.assignee_id == user.id)
+    elif scope == "role":
+        query = query.where(HumanTask.assignee_id.is_(None),
+                            HumanTask.role.in_(sorted(user.role_names)))
+    elif scope != "all":
+        raise ValueError(f"unknown scope {scope!r}")
+    return query.where(tasks_visible(sight_of(session, user)))
 
 
 def _like(text: str) -> str:
@@ -135,7 +132,7 @@ def inbox(session: Session, user: User, now: datetime, *, scope: str = "mine",
         .join(ProcessDefinition, ProcessDefinition.id == ProcessInstance.definition_id)
         .where(HumanTask.state.in_(OPEN_TASK_STATES))
     )
-    query = _visible(query, user, scope)
+    query = _visible(query, session, user, scope)
     if process:
         query = query.where(HumanTask.process_key == process)
     if overdue:
@@ -158,7 +155,7 @@ def inbox_counts(session: Session, user: User, now: datetime) -> dict[str, int]:
     counts: dict[str, int] = {}
     for scope in ("mine", "role"):
         base = _visible(select(func.count(HumanTask.id))
-                        .where(HumanTask.state.in_(OPEN_TASK_STATES)), user, scope)
+                        .where(HumanTask.state.in_(OPEN_TASK_STATES)), session, user, scope)
         counts[scope] = int(session.scalar(base) or 0)
         counts[f"{scope}_overdue"] = int(session.scalar(base.where(HumanTask.due_at < now)) or 0)
     return counts
@@ -167,7 +164,7 @@ def inbox_counts(session: Session, user: User, now: datetime) -> dict[str, int]:
 def inbox_processes(session: Session, user: User) -> list[str]:
     """Process keys that have open tasks the user can see (for the inbox's filter)."""
     query = _visible(select(HumanTask.process_key).distinct()
-                     .where(HumanTask.state.in_(OPEN_TASK_STATES)), user, "all")
+                     .where(HumanTask.state.in_(OPEN_TASK_STATES)), session, user, "all")
     return sorted(session.scalars(query))
 
 

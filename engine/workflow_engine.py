@@ -59,11 +59,13 @@ class WorkflowEngine:
 
     def start_instance(self, session: Session, key: str, user: User, *,
                        data: dict[str, Any] | None = None, business_key: str | None = None,
-                       customer_name: str | None = None) -> ProcessInstance:
-        """Start the latest version of process `key` as `user`."""
+                       customer_name: str | None = None, owner: str | None = None
+                       ) -> ProcessInstance:
+        """Start the latest version of process `key` as `user` (for `owner`, a senior
+        manager's user name, when a leader starts it on their behalf)."""
         return self._guarded(session, lambda: instances.start_instance(
             session, self.runtime, key, user, data=data, business_key=business_key,
-            customer_name=customer_name))
+            customer_name=customer_name, owner=owner))
 
     def claim_task(self, session: Session, task_id: int, user: User) -> HumanTask:
         """Claim an offered task (409 if someone else holds it)."""

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -28,9 +31,10 @@ def test_sqlite_from_empty(tmp_path):
     engine.dispose()
 
 
-@pytest.mark.postgres
-def test_postgres_from_empty(pg_engine):
-    name = f"{pg_engine.url.database}_migration"  # beside the test database, never shared
+@contextmanager
+def fresh_postgres(pg_engine: Engine, suffix: str) -> Iterator[Engine]:
+    """An empty database beside the test database (never shared), dropped afterwards."""
+    name = f"{pg_engine.url.database}_{suffix}"
     url = pg_engine.url.set(database=name)
     admin = create_engine(make_url(pg_engine.url).set(database="postgres"),
                           isolation_level="AUTOCOMMIT")
@@ -39,10 +43,56 @@ def test_postgres_from_empty(pg_engine):
         conn.execute(text(f"CREATE DATABASE {name}"))
     engine = make_db_engine(url.render_as_string(hide_password=False))
     try:
-        upgrade(engine)
-        assert_matches_models(engine)
+        yield engine
     finally:
         engine.dispose()
         with admin.connect() as conn:
             conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
         admin.dispose()
+
+
+@pytest.mark.postgres
+def test_postgres_from_empty(pg_engine):
+    with fresh_postgres(pg_engine, "migration") as engine:
+        upgrade(engine)
+        assert_matches_models(engine)
+
+
+def _upgrade_0004_with_rows_to_head(engine: Engine) -> None:
+    """Users, roles and instances in a 0004 database (foreign keys pointing everywhere)."""
+    upgrade(engine, "0004")
+    at = "2026-03-02 01:00:00.000000"
+    with engine.begin() as conn:
+        conn.execute(text("INSERT INTO role (name) VALUES ('senior_manager'), ('dept_head')"))
+        for uid, name, role in ((1, "manager", "senior_manager"), (2, "head", "dept_head")):
+            conn.execute(text("INSERT INTO app_user (id, username, display_name, language, "
+                              "active, created_at) VALUES (:i, :n, :n, 'zh', true, :at)"),
+                         {"i": uid, "n": name, "at": at})
+            conn.execute(text("INSERT INTO user_role VALUES (:i, :r)"), {"i": uid, "r": role})
+        conn.execute(text("INSERT INTO process_definition (id, key, version, name, name_en, "
+                          "content_hash, files, lanes, deployed_at) VALUES "
+                          "(1, 'p', 1, 'p', 'p', 'h', '{}', '[]', :at)"), {"at": at})
+        for iid, starter in ((1, 1), (2, 2), (3, None)):
+            conn.execute(text("INSERT INTO process_instance (id, definition_id, status, "
+                              "started_by_id, started_at, state, version) VALUES "
+                              "(:i, 1, 'running', :s, :at, '{}', 1)"),
+                         {"i": iid, "s": starter, "at": at})
+    upgrade(engine)
+    with engine.connect() as conn:
+        owners = dict(conn.execute(text("SELECT id, owner_id FROM process_instance")).all())
+        generations = set(conn.execute(text("SELECT session_generation FROM app_user")).scalars())
+    assert owners == {1: 1, 2: None, 3: None}
+    assert generations == {0}
+    assert_matches_models(engine)
+
+
+def test_0005_makes_the_starting_senior_manager_the_owner_on_sqlite(tmp_path):
+    engine = make_db_engine(f"sqlite:///{tmp_path / 'm.db'}")
+    _upgrade_0004_with_rows_to_head(engine)
+    engine.dispose()
+
+
+@pytest.mark.postgres
+def test_0005_makes_the_starting_senior_manager_the_owner_on_postgres(pg_engine):
+    with fresh_postgres(pg_engine, "migration_0005") as engine:
+        _upgrade_0004_with_rows_to_head(engine)

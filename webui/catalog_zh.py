@@ -42,6 +42,13 @@ ZH: dict[str, str] = {
     "Password": "密码",
     "Wrong user name or password.": "用户名或密码错误。",
     "You are signed out.": "您已退出登录。",
+    "Change password": "修改密码",
+    "Current password": "当前密码",
+    "New password": "新密码",
+    "The current password is wrong.": "当前密码不正确。",
+    "Your password is changed; your other sessions are signed out.":
+        "密码已修改，其他设备上的登录已退出。",
+    "Changing it signs you out on every other device.": "修改后，其他设备上的登录将全部退出。",
     "Roles": "角色",
     "Role": "角色",
     "API tokens": "API 令牌",

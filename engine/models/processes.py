@@ -53,7 +53,10 @@ class ProcessInstance(Base):
     business_key: Mapped[str | None] = mapped_column(String(120), index=True)
     customer_name: Mapped[str | None] = mapped_column(String(200), index=True)
     status: Mapped[str] = mapped_column(String(16), default="running")
-    started_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    started_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"), index=True)
+    # The account owner: the senior manager who started it or was named at the start. They
+    # keep its senior-manager tasks and always see it (engine.runtime.access).
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"), index=True)
     started_at: Mapped[datetime]
     ended_at: Mapped[datetime | None]
     state: Mapped[str] = mapped_column(Text)
@@ -62,7 +65,8 @@ class ProcessInstance(Base):
     error: Mapped[dict[str, Any] | None]
 
     definition: Mapped[ProcessDefinition] = relationship(lazy="joined")
-    started_by: Mapped[User | None] = relationship(lazy="select")  # only for sticky tasks
+    started_by: Mapped[User | None] = relationship(foreign_keys=[started_by_id], lazy="select")
+    owner: Mapped[User | None] = relationship(foreign_keys=[owner_id], lazy="select")
 
     # Optimistic locking: every UPDATE checks and bumps the counter (design.md invariant 2).
     __mapper_args__ = {"version_id_col": version}

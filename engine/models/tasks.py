@@ -24,6 +24,8 @@ class HumanTask(Base):
         Index("ix_human_task_assignee_inbox", "assignee_id", "state", "due_at"),
         Index("ix_human_task_due", "state", "due_at"),
         Index("ix_human_task_instance_spiff", "instance_id", "spiff_task_id"),
+        # Visibility (engine.runtime.access): the instances a user completed a task of.
+        Index("ix_human_task_completed_by", "completed_by_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -37,6 +37,9 @@ class User(Base):
     password_hash: Mapped[str | None] = mapped_column(String(255))
     language: Mapped[str] = mapped_column(String(8), default="zh")
     active: Mapped[bool] = mapped_column(default=True)
+    # Stored in the session cookie at sign-in and compared on every request: bumping it
+    # (sign-out, new password, deactivation) ends every session of the user at once.
+    session_generation: Mapped[int] = mapped_column(default=0, server_default="0")
     created_at: Mapped[datetime]
 
     roles: Mapped[list[Role]] = relationship(secondary=user_role, lazy="selectin")

@@ -101,7 +101,7 @@ def _invite(session: Session, rt: Runtime, signer: LinkSigner, people: People,
 
 def _owner_told(people: People, instance: ProcessInstance, task: HumanTask,
                 link_id: int, invalid: str | None) -> Iterator[Draft]:
-    owner = people.get(instance.started_by_id)
+    owner = people.get(instance.owner_id or instance.started_by_id)
     if owner is None:
         return
     name = task.name_en if owner.language == "en" else task.name

@@ -65,7 +65,7 @@ def _reminders(rt: Runtime, instance: ProcessInstance, timers: dict[str, TimerRe
         due = due_time(task._get_internal_data("event_value"))
         if due is None or not due - reminder.before <= now < due:
             continue
-        owner = people.get(instance.started_by_id)
+        owner = people.get(instance.owner_id or instance.started_by_id)
         recipients = {p.id: p for p in ([owner] if owner else [])}
         recipients |= {p.id: p for p in people.holders(*reminder.roles)}
         for person in recipients.values():

@@ -1,56 +1,144 @@
-"""Who may see and act on what: one loader per resource does existence and permission."""
+"""Who may see and act on what: one visibility rule, as a per-object check and as SQL.
+
+Who sees an instance (and so its tasks, its data, history and diagram, and its place on a
+customer's page):
+
+- its owner (the senior manager who started it or was named at the start), its starter, and
+  everyone who holds or held one of its tasks (the assignee, or who completed it);
+- holders of the role of an open, unassigned task of it, while that task is open;
+- leaders (`dept_head`, `marketing_director`): every instance of the department;
+- `process_owner` and `admin`: every instance (incidents, version migration);
+- everyone else (`senior_manager`, `finance`, `clerk`) only through the ties above: another
+  senior manager's deal stays hidden although both hold the same role;
+- someone standing in for a colleague sees what that colleague sees (`shared_views`; today
+  it is only the user themself — substitutes come later and change that one function).
+
+The rule exists twice, kept side by side here: `can_see_instance` / `can_see_task` for one
+object, and `instances_visible` / `tasks_visible` as SQL filters, so lists never check row
+by row. The filters are uncorrelated `IN (SELECT …)` subqueries: each is computed once from
+an index (human_task's assignee, completed-by and role indexes, process_instance's owner and
+starter indexes) and then probed per row, which keeps the inbox cheap at 100k tasks.
+Invisible objects answer NotFound, never Forbidden: nobody learns that they exist.
+
+Seeing is not acting: a task is acted on by its assignee, or by holders of its role (a
+claimed task then answers Conflict to everyone but its assignee).
+"""
 
 from __future__ import annotations
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from dataclasses import dataclass
 
-from engine.errors import NotFound
+from sqlalchemy import ColumnElement, false, or_, select, true
+from sqlalchemy.orm import Session, aliased
+
+from engine.errors import Forbidden, NotFound
 from engine.models import OPEN_TASK_STATES, HumanTask, ProcessInstance, User
 
-
-def can_act_on(user: User, task: HumanTask) -> bool:
-    """Holders of the task's role and its assignee may act on it."""
-    return task.assignee_id == user.id or user.has_role(task.role)
-
-
-def can_see_task(user: User, task: HumanTask) -> bool:
-    """Those who may act on a task see it; admins see every task (read-only)."""
-    return can_act_on(user, task) or user.has_role("admin")
+# Roles that see every instance: leaders see the department's, process owners and admins
+# all of them (one department per installation, so the same set today).
+SEES_ALL_ROLES = frozenset({"dept_head", "marketing_director", "process_owner", "admin"})
 
 
-def load_task(session: Session, task_id: int, user: User, *, for_action: bool) -> HumanTask:
-    """The task `task_id` if `user` may see (or act on) it; NotFound otherwise (no IDOR)."""
-    task = session.scalars(
-        select(HumanTask).where(HumanTask.id == task_id).execution_options(populate_existing=True)
-    ).first()
-    if task is None:
-        raise NotFound(f"task {task_id} not found")
-    allowed = can_act_on(user, task) if for_action else can_see_task(user, task)
-    if not allowed:
-        raise NotFound(f"task {task_id} not found")
-    return task
+@dataclass(frozen=True)
+class Sight:
+    """Whose eyes a user looks through: the user ids and roles of everyone whose view they
+    share (themself, and later the colleagues they stand in for)."""
+
+    user_ids: frozenset[int]
+    roles: frozenset[str]
+
+    @property
+    def sees_all(self) -> bool:
+        """Whether one of the shared views is a leader's, a process owner's or an admin's."""
+        return bool(self.roles & SEES_ALL_ROLES)
+
+
+def shared_views(session: Session, user: User) -> list[User]:
+    """The users whose view `user` shares: only themself until substitutes exist."""
+    return [user]
+
+
+def sight_of(session: Session, user: User) -> Sight:
+    """The combined view of everyone in `shared_views` (for both checks and filters)."""
+    people = shared_views(session, user)
+    return Sight(frozenset(p.id for p in people),
+                 frozenset(role for p in people for role in p.role_names))
+
+
+def _task_ties(task: type[HumanTask], sight: Sight) -> ColumnElement[bool]:
+    """A task row that makes its instance visible: held, done, or offered to the sight."""
+    ids = sorted(sight.user_ids)
+    offered = (task.role.in_(sorted(sight.roles)) & task.assignee_id.is_(None)
+               & task.state.in_(OPEN_TASK_STATES)) if sight.roles else false()
+    return or_(task.assignee_id.in_(ids), task.completed_by_id.in_(ids), offered)
+
+
+def _instance_ties(sight: Sight) -> ColumnElement[bool]:
+    ids = sorted(sight.user_ids)
+    return or_(ProcessInstance.owner_id.in_(ids), ProcessInstance.started_by_id.in_(ids))
+
+
+def instances_visible(sight: Sight) -> ColumnElement[bool]:
+    """A WHERE clause for queries over process_instance: the instances `sight` sees."""
+    if sight.sees_all:
+        return true()
+    other = aliased(HumanTask)
+    return or_(_instance_ties(sight),
+               ProcessInstance.id.in_(select(other.instance_id).where(_task_ties(other, sight))))
+
+
+def tasks_visible(sight: Sight) -> ColumnElement[bool]:
+    """A WHERE clause for queries over human_task: tasks of the instances `sight` sees."""
+    if sight.sees_all:
+        return true()
+    other = aliased(HumanTask)
+    return or_(
+        _task_ties(HumanTask, sight),  # the row itself: cheapest, tried first
+        HumanTask.instance_id.in_(select(other.instance_id).where(_task_ties(other, sight))),
+        HumanTask.instance_id.in_(select(ProcessInstance.id).where(_instance_ties(sight))),
+    )
+
+
+def _sees_instance(session: Session, sight: Sight, instance: ProcessInstance) -> bool:
+    if sight.sees_all or instance.owner_id in sight.user_ids \
+            or instance.started_by_id in sight.user_ids:
+        return True
+    found = session.scalar(select(HumanTask.id).where(
+        HumanTask.instance_id == instance.id, _task_ties(HumanTask, sight)).limit(1))
+    return found is not None
 
 
 def can_see_instance(session: Session, user: User, instance: ProcessInstance) -> bool:
-    """Admins, the starter, department heads and directors, anyone who held or did one of its
-    tasks, and holders of the role of a task that waits unclaimed (they may take it).
+    """Whether `user` sees `instance` (the rule in this module's docstring)."""
+    return _sees_instance(session, sight_of(session, user), instance)
 
-    Another senior manager does not see an account owner's instance just by sharing the role.
-    """
-    if instance.started_by_id == user.id:
+
+def can_see_task(session: Session, user: User, task: HumanTask) -> bool:
+    """A task is seen by whoever sees its instance."""
+    sight = sight_of(session, user)
+    if sight.sees_all or task.assignee_id in sight.user_ids \
+            or task.completed_by_id in sight.user_ids:
         return True
-    if user.role_names & {"admin", "dept_head", "marketing_director"}:
-        return True
-    offered = (HumanTask.role.in_(sorted(user.role_names)) & HumanTask.assignee_id.is_(None)
-               & HumanTask.state.in_(OPEN_TASK_STATES))
-    found = session.scalar(
-        select(HumanTask.id).where(
-            HumanTask.instance_id == instance.id,
-            offered | (HumanTask.assignee_id == user.id) | (HumanTask.completed_by_id == user.id),
-        ).limit(1)
-    )
-    return found is not None
+    instance = session.get(ProcessInstance, task.instance_id)
+    return instance is not None and _sees_instance(session, sight, instance)
+
+
+def can_act_on(user: User, task: HumanTask) -> bool:
+    """Its assignee, and holders of its role (who get a Conflict if someone else holds it)."""
+    return task.assignee_id == user.id or user.has_role(task.role)
+
+
+def load_task(session: Session, task_id: int, user: User, *, for_action: bool) -> HumanTask:
+    """The task `task_id` if `user` may see it (NotFound otherwise: no IDOR); with
+    `for_action`, Forbidden when they see it but may not act on it."""
+    task = session.scalars(
+        select(HumanTask).where(HumanTask.id == task_id).execution_options(populate_existing=True)
+    ).first()
+    if task is None or not can_see_task(session, user, task):
+        raise NotFound(f"task {task_id} not found")
+    if for_action and not can_act_on(user, task):
+        raise Forbidden("this task is not yours or your role's to work on")
+    return task
 
 
 def can_cancel(user: User, instance: ProcessInstance) -> bool:

@@ -13,10 +13,14 @@ from sqlalchemy.orm import Session
 from engine.audit import record
 from engine.errors import Conflict, Forbidden, InvalidData, NotFound
 from engine.models import OPEN_TASK_STATES, HumanTask, ProcessDefinition, ProcessInstance, User
+from engine.roles import STICKY_ROLE
 
 from .access import can_cancel, may_handle_incidents
 from .context import Runtime
 from .state import lock_instance, restore, run_engine_steps, save
+
+# Who may start an instance on behalf of a senior manager (API start body "owner").
+NAMES_OWNERS = frozenset({"dept_head", "marketing_director", "admin"})
 
 
 def latest_definition(session: Session, key: str) -> ProcessDefinition:
@@ -37,8 +41,13 @@ def may_start(user: User, definition: ProcessDefinition) -> bool:
 
 def start_instance(session: Session, rt: Runtime, key: str, user: User, *,
                    data: dict[str, Any] | None = None, business_key: str | None = None,
-                   customer_name: str | None = None) -> ProcessInstance:
+                   customer_name: str | None = None, owner: str | None = None
+                   ) -> ProcessInstance:
     """Start the latest version of `key` and run it to its first wait state.
+
+    The instance's owner (who keeps its senior-manager tasks and always sees it) is the
+    starter when they are a senior manager, or the senior manager named by `owner` (a user
+    name; only leaders and admins may name one — see `instance_owner`).
 
     The customer, when known at the start, is both the instance's `customer_name` column and
     its `customer_name` process variable: either one given fills in the other (the keyword
@@ -48,6 +57,7 @@ def start_instance(session: Session, rt: Runtime, key: str, user: User, *,
     definition = latest_definition(session, key)
     if not may_start(user, definition):
         raise Forbidden(f"you may not start {key!r}")
+    owner_user = instance_owner(session, user, owner)
     compiled = rt.specs.get(definition)
     now = rt.clock.now()
     data = dict(data or {})
@@ -61,15 +71,32 @@ def start_instance(session: Session, rt: Runtime, key: str, user: User, *,
     instance = ProcessInstance(
         definition=definition, definition_id=definition.id, business_key=business_key,
         customer_name=customer_name, status="running", started_by=user,
-        started_by_id=user.id, started_at=now, state="{}",
+        started_by_id=user.id, owner=owner_user, owner_id=owner_user.id if owner_user else None,
+        started_at=now, state="{}",
     )
     session.add(instance)
     session.flush()
     record(session, "instance_started", at=now, actor=user, instance=instance,
            data={"version": definition.version, "data": data,
-                 "business_key": business_key})
+                 "business_key": business_key,
+                 "owner": owner_user.username if owner_user else None})
     run_engine_steps(session, rt, instance, workflow, now=now, actor=user)
     return instance
+
+
+def instance_owner(session: Session, starter: User, named: str | None) -> User | None:
+    """The owner of an instance `starter` starts: the active senior manager called `named`
+    (only leaders and admins may name someone else: Forbidden; anyone else named: InvalidData),
+    else the starter if they are a senior manager, else nobody."""
+    if named is None:
+        return starter if starter.has_role(STICKY_ROLE) else None
+    if named != starter.username and not starter.role_names & NAMES_OWNERS:
+        raise Forbidden("only leaders and admins may name another owner")
+    found = session.scalars(select(User).where(User.username == named)).first()
+    if found is None or not found.active or not found.has_role(STICKY_ROLE):
+        raise InvalidData(f"{named!r} is not an active senior manager",
+                          {"owner": "must be an active senior manager"})
+    return found
 
 
 def _customer_name(given: str | None, data: dict[str, Any]) -> str | None:

@@ -78,10 +78,10 @@ def _open_task(session: Session, instance: ProcessInstance, spiff_id: str, task:
 
 
 def _sticky_assignee(instance: ProcessInstance, role: str) -> User | None:
-    """The senior manager who started the instance keeps its senior-manager tasks."""
-    if role != STICKY_ROLE or instance.started_by_id is None:
+    """The instance's owner (its account's senior manager) keeps its senior-manager tasks."""
+    if role != STICKY_ROLE or instance.owner_id is None:
         return None
-    starter = instance.started_by
-    if starter is not None and starter.active and starter.has_role(role):
-        return starter
+    owner = instance.owner
+    if owner is not None and owner.active and owner.has_role(role):
+        return owner
     return None

@@ -149,7 +149,7 @@ def record_values(params: dict[str, Any], data: Mapping[str, Any]) -> dict[str, 
 
 
 def account_owner(ctx: ServiceContext) -> User | None:
-    """The senior manager who last worked the instance; else its starter if a senior manager."""
+    """The senior manager who last worked the instance; else the instance's owner."""
     owner_id = ctx.session.scalar(
         select(HumanTask.completed_by_id).where(
             HumanTask.instance_id == ctx.instance.id, HumanTask.role == STICKY_ROLE,
@@ -158,8 +158,7 @@ def account_owner(ctx: ServiceContext) -> User | None:
     )
     if owner_id is not None:
         return ctx.session.get(User, owner_id)
-    starter = ctx.instance.started_by
-    return starter if starter is not None and starter.has_role(STICKY_ROLE) else None
+    return ctx.instance.owner
 
 
 def file_customer(ctx: ServiceContext, params: dict[str, Any], data: Mapping[str, Any]) -> int:

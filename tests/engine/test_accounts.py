@@ -40,3 +40,21 @@ def test_tokens_are_stored_hashed_and_can_be_revoked(session, clock):
     assert user_for_token(session, clock, secret + "x") is None
     stored.revoked_at = clock.now()
     assert user_for_token(session, clock, secret) is None
+
+
+def test_new_passwords_and_deactivation_end_sessions_and_tokens(session, clock):
+    from engine.accounts import deactivate_user, end_sessions
+
+    user = create_user(session, clock, "qian", ["clerk"], password="first-pw-1")
+    other = create_user(session, clock, "sun", ["clerk"])
+    secrets = [create_token(session, clock, u, "t") for u in (user, user, other)]
+    session.flush()
+    generations = [user.session_generation]
+    end_sessions(user)
+    set_password(user, "second-pw-2")
+    generations.append(user.session_generation)
+    deactivate_user(session, clock, user)
+    session.flush()
+    generations.append(user.session_generation)
+    assert generations == [0, 2, 3] and not user.active
+    assert [user_for_token(session, clock, s) for s in secrets] == [None, None, other]

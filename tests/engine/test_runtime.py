@@ -114,10 +114,12 @@ def test_only_role_holders_see_and_act(session, kf, users, deploy):
     instance = start_approval(session, kf, users)
     submit(session, kf, users, instance)
     review = only_task(session, instance, "review")
-    for outsider in ("clerk", "finance", "nobody", "senior_manager"):
-        with pytest.raises(NotFound):
+    # The starter sees the head's review (seeing is not acting); the others do not even see it.
+    for outsider, refusal in (("clerk", NotFound), ("finance", NotFound), ("nobody", NotFound),
+                              ("senior_manager", Forbidden)):
+        with pytest.raises(refusal):
             kf.claim_task(session, review.id, users[outsider])
-        with pytest.raises(NotFound):
+        with pytest.raises(refusal):
             kf.complete_task(session, review.id, users[outsider], {"decision": "approve"})
         session.rollback()
         assert review not in tasks_for(session, users[outsider], "role")

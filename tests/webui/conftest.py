@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 from argon2 import PasswordHasher
 from flask import Flask
+from sqlalchemy import Engine
 from webui_env import START, Client, Env, make_app, populate
 
 import engine.accounts
@@ -77,3 +78,15 @@ def env(app: Flask) -> Env:
 def client_for(app: Flask) -> Callable[[str | None], Client]:
     """Make a client signed in as a user (None: anonymous)."""
     return lambda username: Client(app, username)
+
+
+@pytest.fixture
+def pg_app(pg_engine: Engine, committed_pg: Any, tmp_path: Path) -> Iterator[Flask]:
+    """An app on the PostgreSQL test database, emptied before and after, populated here."""
+    clock = MovableClock(START)
+    with make_session_factory(pg_engine)() as session:
+        populate(session, clock)
+        session.commit()
+    application = make_app(pg_engine.url.render_as_string(hide_password=False), clock, tmp_path)
+    yield application
+    application.extensions["keyflow.db_engine"].dispose()

@@ -2,29 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from sqlalchemy import Engine
-from webui_env import REGISTER_DATA, START, Client, Env, make_app, populate
-
-from engine.clock import MovableClock
-from engine.db import make_session_factory
+from webui_env import REGISTER_DATA, Client, Env
 
 pytestmark = pytest.mark.postgres
-
-
-@pytest.fixture
-def pg_app(pg_engine: Engine, committed_pg, tmp_path) -> Iterator:
-    """An app on the PostgreSQL test database, emptied before and after, populated here."""
-    clock = MovableClock(START)
-    with make_session_factory(pg_engine)() as session:
-        populate(session, clock)
-        session.commit()
-    app = make_app(pg_engine.url.render_as_string(hide_password=False), clock, tmp_path)
-    yield app
-    app.extensions["keyflow.db_engine"].dispose()
 
 
 def test_flow_and_history_on_postgres(pg_app):

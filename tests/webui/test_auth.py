@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from urllib.parse import urlsplit
 
 import pytest
 from sqlalchemy import select
@@ -34,9 +35,43 @@ def test_sign_in_sets_a_hardened_session_cookie_and_goes_to_next(app):
     assert http.get("/").status_code == 200
 
 
+HOSTILE_NEXT = [
+    "//evil.example/x", "///evil.example", "/\\evil.example", "\\\\evil.example",
+    "/\t/evil.example", "/\n/evil.example", "/\r\n/evil.example", "\t//evil.example",
+    " //evil.example", "\x00//evil.example", "/\x0b/evil.example", "/\t\\evil.example",
+    "https://evil.example", "HTTPS:evil.example", "javascript:alert(1)",
+    " JaVaScRiPt:alert(1)", "%2F%2Fevil.example", "/%2F%2Fevil.example", "/%09/evil.example",
+    "/tasks/1\r\nSet-Cookie: a=b", "http:/\\evil.example",
+]
+
+
+def assert_same_site(location: str) -> None:
+    """A Location a browser resolves on this site (it drops tabs and newlines first)."""
+    as_browser_reads = location.replace("\t", "").replace("\n", "").replace("\r", "").strip()
+    parts = urlsplit(as_browser_reads)
+    assert not parts.scheme and not parts.netloc, location
+    assert as_browser_reads.startswith("/") and not as_browser_reads.startswith("//"), location
+    assert "\\" not in as_browser_reads and location == as_browser_reads, location
+
+
 def test_next_never_leaves_the_site(app):
     response = sign_in(app.test_client(), "clerk", next="//evil.example/x")
     assert response.headers["Location"] == "/"
+
+
+@pytest.mark.parametrize("target", HOSTILE_NEXT)
+def test_hostile_next_stays_on_the_site_and_never_fails(app, client_for, target):
+    signed_in = sign_in(app.test_client(), "clerk", next=target)
+    already = client_for("clerk").get("/login", query_string={"next": target})
+    switched = client_for("clerk").post("/lang", {"lang": "en", "next": target})
+    for response in (signed_in, already, switched):
+        assert response.status_code == 302
+        assert_same_site(response.headers["Location"])
+
+
+def test_a_local_next_is_kept(app):
+    response = sign_in(app.test_client(), "clerk", next="/customers?q=%E5%8D%8E")
+    assert response.headers["Location"] == "/customers?q=%E5%8D%8E"
 
 
 @pytest.mark.parametrize("username,password", [("dept_head", "wrong"), ("ghost", PASSWORD)])

@@ -13,10 +13,14 @@ from webui_env import DATA, USERS
 LANE_STARTERS = {"senior_manager", "sm2", "dept_head", "head2", "marketing_director", "clerk",
                  "admin"}
 KPI_READERS = {"dept_head", "head2", "marketing_director", "process_owner", "admin"}
-# engine.runtime.access.can_see_instance: the starter, heads, directors, admins, and those who
-# held or did one of its tasks — not sm2, who only shares the account owner's role.
+# engine.runtime.access: the owner (senior_manager started it), leaders, process owners,
+# admins, and those who hold or held one of its tasks — not sm2, who only shares the account
+# owner's role. Its tasks follow it. (tests/webui/test_visibility.py has the full rule.)
 INSTANCE_READERS = frozenset({"senior_manager", "dept_head", "head2",
-                              "marketing_director", "admin"})
+                              "marketing_director", "process_owner", "admin"})
+# Those who see the head's review but may not act on it get 403, not 404.
+SEES_BUT_MAY_NOT_ACT = tuple((u, 403) for u in ("senior_manager", "marketing_director",
+                                                "process_owner", "admin"))
 
 
 @dataclass(frozen=True)
@@ -45,24 +49,23 @@ ACTIONS = [
     Action("start page", "GET", "/processes", frozenset(USERS), 200),
     Action("start", "POST", "/processes/webui_flow/start", frozenset(LANE_STARTERS), 302,
            denied=403),
-    Action("see head's task", "GET", "/tasks/{task}", frozenset({"dept_head", "head2", "admin"}),
-           200),
+    Action("see head's task", "GET", "/tasks/{task}", INSTANCE_READERS, 200),
     Action("claim head's task", "POST", "/tasks/{task}/claim", frozenset({"dept_head", "head2"}),
-           302),
+           302, denied_overrides=SEES_BUT_MAY_NOT_ACT),
     Action("see instance", "GET", "/instances/{instance}", INSTANCE_READERS, 200),
     Action("diagram", "GET", "/instances/{instance}/diagram.bpmn", INSTANCE_READERS, 200),
     Action("cancel", "POST", "/instances/{instance}/cancel",
            frozenset({"senior_manager", "dept_head", "head2", "admin"}), 302,
-           denied_overrides=(("marketing_director", 403),)),
+           denied_overrides=(("marketing_director", 403), ("process_owner", 403))),
     Action("admin users", "GET", "/admin/users", frozenset({"admin"}), 200, denied=403),
     Action("admin create user", "POST", "/admin/users", frozenset({"admin"}), 302, denied=403),
     Action("admin tokens", "GET", "/admin/tokens", frozenset({"admin"}), 200, denied=403),
-    Action("api task", "GET", "/api/tasks/{task}", frozenset({"dept_head", "head2", "admin"}),
-           200, json=True),
+    Action("api task", "GET", "/api/tasks/{task}", INSTANCE_READERS, 200, json=True),
     Action("api claim", "POST", "/api/tasks/{task}/claim", frozenset({"dept_head", "head2"}),
-           200, json=True),
+           200, denied_overrides=SEES_BUT_MAY_NOT_ACT, json=True),
     Action("api complete", "POST", "/api/tasks/{task}/complete",
-           frozenset({"dept_head", "head2"}), 200, json=True),
+           frozenset({"dept_head", "head2"}), 200, denied_overrides=SEES_BUT_MAY_NOT_ACT,
+           json=True),
     Action("api instance", "GET", "/api/instances/{instance}", INSTANCE_READERS, 200, json=True),
     Action("api start", "POST", "/api/processes/webui_flow/instances",
            frozenset(LANE_STARTERS), 201, denied=403, json=True),

@@ -126,9 +126,11 @@ class Client:
     def sign_in_directly(self, username: str) -> None:
         """Put the user into the session (the sign-in form has its own tests)."""
         with self.app.extensions["keyflow.sessions"]() as s:
-            user_id = s.scalar(select(User.id).where(User.username == username))
+            user_id, generation = s.execute(select(User.id, User.session_generation)
+                                            .where(User.username == username)).one()
         with self.http.session_transaction() as session:
             session["uid"] = user_id
+            session["gen"] = generation
             session["csrf"] = self.csrf = f"csrf-{username}"
 
     def get(self, url: str, **kwargs: Any) -> Any:

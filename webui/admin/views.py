@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Response, flash, redirect, render_template, request, url_for
 from sqlalchemy import func, select
 
-from engine.accounts import create_user, set_password
+from engine.accounts import create_user, deactivate_user, set_password
 from engine.addresses import optional_address
 from engine.errors import Conflict, InvalidData, NotFound
 from engine.models import ApiToken, Role, User, user_role
@@ -97,6 +97,8 @@ def update(user_id: int) -> Response:
         flash(_("You cannot remove your own admin role or deactivate yourself."), "error")
         return redirect(url_for("admin.edit", user_id=user_id))
     user.roles = list(db().scalars(select(Role).where(Role.name.in_(roles))))
+    if user.active and not active:
+        deactivate_user(db(), workflow_engine().clock, user)  # sessions and tokens end too
     user.active = active
     user.display_name = request.form.get("display_name", user.display_name).strip()[:120]
     user.email = email
@@ -105,7 +107,7 @@ def update(user_id: int) -> Response:
         if len(password) < MIN_PASSWORD:
             flash(_("A password has at least {n} characters.", n=MIN_PASSWORD), "error")
             return redirect(url_for("admin.edit", user_id=user_id))
-        set_password(user, password)
+        set_password(user, password)  # ends the user's sessions everywhere
     db().commit()
     flash(_("Saved."), "info")
     return redirect(url_for("admin.users"))

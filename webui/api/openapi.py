@@ -63,6 +63,8 @@ SCHEMAS: dict[str, Any] = {
         "status": {"type": "string", "enum": ["running", "completed", "cancelled", "error"]},
         "business_key": NULLABLE_STR, "customer_name": NULLABLE_STR,
         "started_at": NULLABLE_TIME, "ended_at": NULLABLE_TIME,
+        "owner": {"type": ["string", "null"],
+                  "description": "user name of the account's senior manager"},
         "error": {"type": ["object", "null"]}, "data": {"type": "object"},
         "tasks": {"type": "array", "items": _ref("Task")},
         "history": {"type": "array", "items": _ref("HistoryEvent")},
@@ -88,7 +90,10 @@ SCHEMAS: dict[str, Any] = {
         "description": "why; required for an instance in error"}}},
     "StartRequest": {"type": "object", "properties": {
         "data": {"type": "object"}, "business_key": NULLABLE_STR,
-        "customer_name": NULLABLE_STR}},
+        "customer_name": NULLABLE_STR,
+        "owner": {"type": ["string", "null"], "description": "a senior manager's user name: "
+                  "leaders and admins start on their behalf (403 for others, 422 if not an "
+                  "active senior manager)"}}},
     "CompleteRequest": {"type": "object", "properties": {"data": {"type": "object"}}},
     "Kpis": {"type": "object", "properties": {
         "from": {"type": "string", "format": "date-time"},

@@ -65,7 +65,7 @@ def start(key: str) -> tuple[Response, int, dict[str, str]]:
         raise InvalidData("data must be an object", {"data": "must be an object"})
     instance = workflow_engine().start_instance(
         db(), key[:120], user, data=data, business_key=_text(body, "business_key", 120),
-        customer_name=_text(body, "customer_name", 200))
+        customer_name=_text(body, "customer_name", 200), owner=_text(body, "owner", 80))
     db().commit()
     location = url_for("api.instance", instance_id=instance.id)
     return jsonify({"id": instance.id, "status": instance.status}), 201, {"Location": location}

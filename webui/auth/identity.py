@@ -16,6 +16,7 @@ from ..context import db, workflow_engine
 
 F = TypeVar("F", bound=Callable[..., Any])
 SESSION_USER = "uid"
+SESSION_GENERATION = "gen"  # the user's session_generation at sign-in (see begin_session)
 
 
 class Unauthenticated(Exception):
@@ -47,8 +48,20 @@ def _load_user() -> User | None:
     if not isinstance(user_id, int):
         return None
     user = db().get(User, user_id)
-    # A deactivated user's cookie stops working on the next request.
-    return user if user is not None and user.active else None
+    # A deactivated user's cookie stops working on the next request; so does a cookie from
+    # before the user's last sign-out, password change or deactivation (a stale generation).
+    if user is None or not user.active \
+            or session.get(SESSION_GENERATION) != user.session_generation:
+        return None
+    return user
+
+
+def begin_session(user: User) -> None:
+    """A fresh session for `user` (no fixation), bound to their current generation."""
+    session.clear()
+    session[SESSION_USER] = user.id
+    session[SESSION_GENERATION] = user.session_generation
+    session.permanent = True
 
 
 def current_user() -> User | None:

@@ -15,15 +15,13 @@ class LoginRateLimiter:
     def __init__(self, max_failures: int = 5, window: float = 300.0) -> None:
         self.limits = SignInLimits(max_failures, timedelta(seconds=window))
 
-    def retry_after(self, username: str, address: str) -> int:
-        """Seconds until another attempt is allowed; 0 if allowed now."""
-        return self.limits.retry_after(db(), limit_key(username, address),
-                                       workflow_engine().clock.now())
-
-    def failed(self, username: str, address: str) -> None:
-        """Count one failed attempt (committed at once: the request answers 401)."""
-        self.limits.failed(db(), limit_key(username, address), workflow_engine().clock.now())
+    def admit(self, username: str, address: str) -> int:
+        """Count this attempt before the password is checked (committed at once, so parallel
+        requests see it); 0 if it may go ahead, else the seconds to wait."""
+        wait = self.limits.admit(db(), limit_key(username, address),
+                                 workflow_engine().clock.now())
         db().commit()
+        return wait
 
     def succeeded(self, username: str, address: str) -> None:
         """Forget the failures of a user who got in (committed with the sign-in)."""

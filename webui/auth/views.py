@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from flask import (
     Response,
     current_app,
@@ -16,7 +18,7 @@ from flask import (
 from sqlalchemy import select
 from werkzeug.exceptions import TooManyRequests
 
-from engine.accounts import check_password, create_token
+from engine.accounts import check_password, create_token, end_sessions, set_password
 from engine.errors import NotFound
 from engine.models import ApiToken, User
 
@@ -24,15 +26,37 @@ from ..context import db, workflow_engine
 from ..i18n import LANG_COOKIE, LANGUAGES, _
 from . import bp
 from .csrf import csrf_token
-from .identity import SESSION_USER, current_user, login_required, signed_in_user
+from .identity import (
+    authenticated_by_token,
+    begin_session,
+    current_user,
+    login_required,
+    signed_in_user,
+)
 from .ratelimit import LoginRateLimiter
+
+MIN_PASSWORD = 8  # as for passwords an admin sets (webui/admin)
+
+
+# What browsers drop from a URL before parsing it (WHATWG URL standard): tab and newlines
+# anywhere, C0 controls and spaces at either end. "/\t/evil" is "//evil" to a browser.
+_DROPPED_INSIDE = str.maketrans("", "", "\t\n\r")
+_TRIMMED = "".join(chr(c) for c in range(0x21))
 
 
 def safe_next(target: str | None, default: str = "/") -> str:
-    """A local path to go back to; anything pointing off-site becomes `default`."""
-    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+    """A same-site path to go back to, read the way a browser would read it; anything that
+    could leave the site (another host, a scheme, "//", a backslash) becomes `default`."""
+    if not target:
         return default
-    return target
+    cleaned = target.translate(_DROPPED_INSIDE).strip(_TRIMMED)
+    if (not cleaned.startswith("/") or cleaned.startswith("//") or "\\" in cleaned
+            or any(ord(c) < 0x20 or ord(c) == 0x7F for c in cleaned)):
+        return default
+    parts = urlsplit(cleaned)
+    if parts.scheme or parts.netloc:
+        return default
+    return cleaned
 
 
 def _limiter() -> LoginRateLimiter:
@@ -52,19 +76,18 @@ def login() -> Response | str | tuple[str, int]:
     username = request.form.get("username", "").strip()[:80]
     password = request.form.get("password", "")[:1024]
     address = request.remote_addr or "-"
-    wait = _limiter().retry_after(username, address)
+    # The attempt is counted before the password is checked, atomically: parallel guesses
+    # cannot all pass a check made before any of them was counted.
+    wait = _limiter().admit(username, address)
     if wait:
         raise TooManyRequests(retry_after=wait)
     user = db().scalars(select(User).where(User.username == username)).first()
-    if user is None or not check_password(user, password):
-        _limiter().failed(username, address)
+    if not check_password(user, password) or user is None:
         flash(_("Wrong user name or password."), "error")
         return render_template("auth/login.html", next=next_url, username=username), 401
     _limiter().succeeded(username, address)
     db().commit()
-    session.clear()
-    session[SESSION_USER] = user.id
-    session.permanent = True
+    begin_session(user)
     csrf_token()
     response = redirect(next_url)
     if LANG_COOKIE not in request.cookies and user.language in LANGUAGES:
@@ -75,7 +98,11 @@ def login() -> Response | str | tuple[str, int]:
 
 @bp.post("/logout")
 def logout() -> Response:
-    """Forget the session."""
+    """End every session of the user (on every device), then forget this one."""
+    user = current_user()
+    if user is not None and not authenticated_by_token():
+        end_sessions(user)
+        db().commit()
     session.clear()
     flash(_("You are signed out."), "info")
     return redirect(url_for("auth.login"))
@@ -100,10 +127,36 @@ def switch_language() -> Response:
 @login_required
 def profile() -> str:
     """The user's roles and API tokens."""
-    user = signed_in_user()
+    return _profile_page(signed_in_user(), None)
+
+
+def _profile_page(user: User, new_secret: str | None) -> str:
     tokens = db().scalars(select(ApiToken).where(ApiToken.user_id == user.id)
                           .order_by(ApiToken.id.desc())).all()
-    return render_template("auth/profile.html", user=user, tokens=tokens, new_secret=None)
+    return render_template("auth/profile.html", user=user, tokens=tokens,
+                           new_secret=new_secret, min_password=MIN_PASSWORD)
+
+
+@bp.post("/profile/password")
+@login_required
+def change_own_password() -> Response | tuple[str, int]:
+    """Change one's password: every other session ends, this one carries on."""
+    user = signed_in_user()
+    new = request.form.get("new_password", "")[:1024]
+    error = None
+    if not check_password(user, request.form.get("current_password", "")[:1024]):
+        error = _("The current password is wrong.")
+    elif len(new) < MIN_PASSWORD:
+        error = _("A password has at least {n} characters.", n=MIN_PASSWORD)
+    if error is not None:
+        flash(error, "error")
+        return _profile_page(user, None), 422
+    set_password(user, new)
+    db().commit()
+    begin_session(user)  # the new generation: other devices are signed out, not this one
+    csrf_token()
+    flash(_("Your password is changed; your other sessions are signed out."), "info")
+    return redirect(url_for("auth.profile"))
 
 
 @bp.post("/profile/tokens")
@@ -114,10 +167,7 @@ def create_own_token() -> tuple[str, int]:
     name = request.form.get("name", "").strip()[:80] or "web"
     secret = create_token(db(), workflow_engine().clock, user, name)
     db().commit()
-    tokens = db().scalars(select(ApiToken).where(ApiToken.user_id == user.id)
-                          .order_by(ApiToken.id.desc())).all()
-    return render_template("auth/profile.html", user=user, tokens=tokens,
-                           new_secret=secret), 201
+    return _profile_page(user, secret), 201
 
 
 @bp.post("/profile/tokens/<int:token_id>/revoke")

@@ -7,6 +7,7 @@ from sqlalchemy import ColumnElement, or_, select, true
 
 from engine.errors import NotFound
 from engine.models import Customer, ProcessInstance, User
+from engine.runtime.access import instances_visible, sight_of
 
 from ..auth import login_required, signed_in_user
 from ..context import db
@@ -52,8 +53,10 @@ def show(customer_id: int) -> str:
                                                    _visible(user))).first()
     if customer is None:
         raise NotFound(f"customer {customer_id} not found")
+    # Another manager's deal for a customer of the same name stays theirs (the access rule).
     instances = db().scalars(select(ProcessInstance).where(or_(
         ProcessInstance.customer_name == customer.name,
-        ProcessInstance.id == customer.instance_id)).order_by(ProcessInstance.id.desc())).all()
+        ProcessInstance.id == customer.instance_id),
+        instances_visible(sight_of(db(), user))).order_by(ProcessInstance.id.desc())).all()
     return render_template("customers/show.html", customer=customer, instances=instances,
                            class_names=CLASS_NAMES)
