@@ -42,10 +42,11 @@ All of them live in the code's `__builtins__`, never among the variables.
 Data in, data out (script_engine.py): scripts read and write task data as variables; after a
 script, functions are dropped and the remaining variables must be JSON-like data (plus
 datetime, date and Decimal) of bounded total size, with no dict over 5,000 keys; that check
-walks each distinct container once (aliases are counted in full, not walked again). Every failure inside `evaluate`/`execute`
-reaches SpiffWorkflow as a `WorkflowTaskException` whose `__cause__` (and `.exception`) is the
-`ScriptFailed` or `ScriptRejected`. (SpiffWorkflow calls `script_engine.environment.evaluate`
-directly for a few process-level expressions; those see the unwrapped exceptions.)
+walks each distinct container once (aliases are counted in full, not walked again). Every
+failure inside `evaluate`/`execute` reaches SpiffWorkflow as a `WorkflowTaskException` whose
+`__cause__` (and `.exception`) is the `ScriptFailed` or `ScriptRejected`. (SpiffWorkflow calls
+`script_engine.environment.evaluate` directly for a few process-level expressions; those see
+the unwrapped exceptions.)
 
 What is bounded only approximately: one C-level operation on values inside the limits still
 runs to its end (sorting a long list from the data, dividing 100,000-bit ints, building a set
