@@ -67,3 +67,10 @@ class DeploymentInvalid(KeyflowError):
         )
         super().__init__(f"the bundle has {len(self.problems)} problem(s): {lines}",
                          [p.as_dict() for p in self.problems])
+
+
+@dataclass
+class BundleTooLarge(DeploymentInvalid):
+    """An upload (a zip bundle) is, or unpacks to, more than the limits allow (HTTP 413)."""
+
+    code = "bundle_too_large"

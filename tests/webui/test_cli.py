@@ -62,3 +62,18 @@ def test_errors_are_reported_not_raised(cli):
     assert "no user" in cli("token", "create", "ghost", ok=False).output
     cli("user", "add", "x", "--role", "clerk")
     assert "exists" in cli("user", "add", "x", "--role", "clerk", ok=False).output
+
+
+def test_deploy_reads_a_zip_with_the_uploads_limits(cli, tmp_path):
+    import zipfile
+
+    cli("init-db")
+    bundle, bomb = tmp_path / "approval.zip", tmp_path / "bomb.zip"
+    with zipfile.ZipFile(bundle, "w", zipfile.ZIP_DEFLATED) as archive:
+        for path in (ROOT / "tests/data/approval").rglob("*"):
+            if path.is_file():
+                archive.write(path, path.relative_to(ROOT / "tests/data/approval").as_posix())
+    with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("bomb.bpmn", b"\0" * (2 * 1024 * 1024 - 1))
+    assert "approval v1 deployed" in cli("deploy", str(bundle)).output
+    assert "zip bomb" in cli("deploy", str(bomb), ok=False).output

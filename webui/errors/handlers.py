@@ -9,6 +9,7 @@ from flask import Response, g, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from engine.errors import (
+    BundleTooLarge,
     Conflict,
     DeploymentInvalid,
     Forbidden,
@@ -25,8 +26,9 @@ from .negotiation import wants_json
 
 log = logging.getLogger(__name__)
 
-STATUS_OF: dict[type[KeyflowError], int] = {
-    NotFound: 404, Forbidden: 403, Conflict: 409, InvalidData: 422, DeploymentInvalid: 422,
+STATUS_OF: dict[type[KeyflowError], int] = {  # subclasses before their bases
+    NotFound: 404, Forbidden: 403, Conflict: 409, InvalidData: 422, BundleTooLarge: 413,
+    DeploymentInvalid: 422,
 }
 CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
          405: "method_not_allowed", 409: "conflict", 413: "too_large", 415: "unsupported",
