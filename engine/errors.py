@@ -35,6 +35,12 @@ class Conflict(KeyflowError):
     code = "conflict"
 
 
+class MalformedRequest(KeyflowError):
+    """The request itself cannot be read, e.g. JSON nested too deeply (HTTP 400)."""
+
+    code = "bad_request"
+
+
 class InvalidData(KeyflowError):
     """Submitted data breaks the form's schema; details map field paths to messages (HTTP 422)."""
 

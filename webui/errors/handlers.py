@@ -15,6 +15,7 @@ from engine.errors import (
     Forbidden,
     InvalidData,
     KeyflowError,
+    MalformedRequest,
     NotFound,
 )
 
@@ -28,7 +29,7 @@ log = logging.getLogger(__name__)
 
 STATUS_OF: dict[type[KeyflowError], int] = {  # subclasses before their bases
     NotFound: 404, Forbidden: 403, Conflict: 409, InvalidData: 422, BundleTooLarge: 413,
-    DeploymentInvalid: 422,
+    DeploymentInvalid: 422, MalformedRequest: 400,
 }
 CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
          405: "method_not_allowed", 409: "conflict", 413: "too_large", 415: "unsupported",
@@ -82,7 +83,8 @@ def error_response(status: int, code: str, message: str, details: Any = None,
 
 @bp.app_errorhandler(KeyflowError)
 def engine_error(err: KeyflowError) -> Response:
-    """NotFound 404, Forbidden 403, Conflict 409, InvalidData/DeploymentInvalid 422."""
+    """NotFound 404, Forbidden 403, Conflict 409, InvalidData/DeploymentInvalid 422,
+    BundleTooLarge 413, MalformedRequest 400."""
     status = next((s for cls, s in STATUS_OF.items() if isinstance(err, cls)), 400)
     return error_response(status, err.code, err.message, err.details)
 
