@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -10,6 +11,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from engine.errors import InvalidData
+from engine.private_files import make_private, open_private, private_folder
 
 
 def make_db_engine(url: str, **kwargs: Any) -> Engine:
@@ -18,8 +20,9 @@ def make_db_engine(url: str, **kwargs: Any) -> Engine:
     if parsed.get_backend_name() != "sqlite":
         return create_engine(url, pool_pre_ping=True, **kwargs)
 
-    if parsed.database and parsed.database != ":memory:":
-        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+    if parsed.database and parsed.database != ":memory:" and not parsed.database.startswith(
+            "file:"):
+        _private_database_file(Path(parsed.database))
     engine = create_engine(url, connect_args={"check_same_thread": False}, **kwargs)
 
     @event.listens_for(engine, "connect")
@@ -41,6 +44,18 @@ def make_db_engine(url: str, **kwargs: Any) -> Engine:
         conn.exec_driver_sql("BEGIN IMMEDIATE")
 
     return engine
+
+
+def _private_database_file(path: Path) -> None:
+    """Create the SQLite file 0600 in a 0700 folder before SQLite opens it; SQLite gives its
+    -wal and -shm files the database file's mode. Files of older versions are narrowed."""
+    private_folder(path.parent)
+    try:
+        os.close(open_private(path, os.O_RDWR | os.O_EXCL))
+    except FileExistsError:
+        for companion in (path, path.with_name(path.name + "-wal"),
+                          path.with_name(path.name + "-shm")):
+            make_private(companion)
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
