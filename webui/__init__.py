@@ -70,6 +70,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         instances,
         kpis,
         library,
+        log_redaction,
         mail,
         navigation,
         processes,
@@ -79,6 +80,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from .auth import csrf
 
     request_input.init_app(app)
+    log_redaction.init_app(app)
     context.init_app(app)
     i18n.init_app(app)
     display.init_app(app)

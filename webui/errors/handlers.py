@@ -22,6 +22,7 @@ from engine.errors import (
 from ..auth.csrf import CsrfFailure
 from ..auth.identity import RoleMissing, Unauthenticated
 from ..i18n import _
+from ..log_redaction import redact
 from . import bp
 from .negotiation import wants_json
 
@@ -116,5 +117,6 @@ def http_error(err: HTTPException) -> Response:
 @bp.app_errorhandler(Exception)
 def unexpected(err: Exception) -> Response:
     """A bug: log it with the request, tell the user in words, never show a traceback."""
-    log.exception("unhandled error on %s %s", request.method, request.path, exc_info=err)
+    log.exception("unhandled error on %s %s", request.method, redact(request.path),
+                  exc_info=err)
     return error_response(500, "internal_error", "")
