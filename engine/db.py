@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, inspect
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
+
+from engine.errors import InvalidData
+from engine.private_files import make_private, open_private, private_folder
 
 
 def make_db_engine(url: str, **kwargs: Any) -> Engine:
@@ -16,8 +20,9 @@ def make_db_engine(url: str, **kwargs: Any) -> Engine:
     if parsed.get_backend_name() != "sqlite":
         return create_engine(url, pool_pre_ping=True, **kwargs)
 
-    if parsed.database and parsed.database != ":memory:":
-        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+    if parsed.database and parsed.database != ":memory:" and not parsed.database.startswith(
+            "file:"):
+        _private_database_file(Path(parsed.database))
     engine = create_engine(url, connect_args={"check_same_thread": False}, **kwargs)
 
     @event.listens_for(engine, "connect")
@@ -41,6 +46,18 @@ def make_db_engine(url: str, **kwargs: Any) -> Engine:
     return engine
 
 
+def _private_database_file(path: Path) -> None:
+    """Create the SQLite file 0600 in a 0700 folder before SQLite opens it; SQLite gives its
+    -wal and -shm files the database file's mode. Files of older versions are narrowed."""
+    private_folder(path.parent)
+    try:
+        os.close(open_private(path, os.O_RDWR | os.O_EXCL))
+    except FileExistsError:
+        for companion in (path, path.with_name(path.name + "-wal"),
+                          path.with_name(path.name + "-shm")):
+            make_private(companion)
+
+
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
     """A session factory; callers own each session's transaction."""
     return sessionmaker(engine, expire_on_commit=False)
@@ -49,3 +66,45 @@ def make_session_factory(engine: Engine) -> sessionmaker[Session]:
 def is_postgres(session: Session) -> bool:
     """Whether the session talks to PostgreSQL (row locks, SKIP LOCKED)."""
     return session.get_bind().dialect.name == "postgresql"
+
+
+def _nul_path(value: Any) -> str | None:
+    """Where a NUL character hides in a text or JSON value ("" at the top), else None."""
+    stack: list[tuple[Any, str]] = [(value, "")]
+    while stack:
+        node, path = stack.pop()
+        if isinstance(node, str):
+            if "\x00" in node:
+                return path
+        elif isinstance(node, dict):
+            for key, child in node.items():
+                where = f"{path}.{key}" if path else str(key)
+                if isinstance(key, str) and "\x00" in key:
+                    return where.replace("\x00", "\\0")
+                stack.append((child, where))
+        elif isinstance(node, list | tuple):
+            stack.extend((child, f"{path}[{n}]") for n, child in enumerate(node))
+    return None
+
+
+@event.listens_for(Session, "before_flush")
+def refuse_nul_characters(session: Session, _context: Any, _instances: Any) -> None:
+    """Refuse to write text or JSON holding a NUL character, on every backend alike.
+
+    PostgreSQL cannot store NUL in text (nor `\\u0000` in JSONB) and fails the statement;
+    SQLite stores it. One rule everywhere, checked on what each command is about to write,
+    so the caller gets InvalidData (422) rather than a database error. The web edge refuses
+    such input before it reaches a command (webui/request_input.py).
+    """
+    for obj in [*session.new, *session.dirty]:
+        state = inspect(obj)
+        for attr in state.mapper.column_attrs:
+            if attr.key not in state.dict:
+                continue  # not loaded, so not being written
+            if obj not in session.new and not state.attrs[attr.key].history.has_changes():
+                continue
+            path = _nul_path(state.dict[attr.key])
+            if path is not None:
+                field = f"{attr.key}.{path}" if path else attr.key
+                raise InvalidData(f"{field} must not contain NUL characters",
+                                  {field: "contains a NUL character"})

@@ -35,6 +35,12 @@ class Conflict(KeyflowError):
     code = "conflict"
 
 
+class MalformedRequest(KeyflowError):
+    """The request itself cannot be read, e.g. JSON nested too deeply (HTTP 400)."""
+
+    code = "bad_request"
+
+
 class InvalidData(KeyflowError):
     """Submitted data breaks the form's schema; details map field paths to messages (HTTP 422)."""
 
@@ -67,3 +73,10 @@ class DeploymentInvalid(KeyflowError):
         )
         super().__init__(f"the bundle has {len(self.problems)} problem(s): {lines}",
                          [p.as_dict() for p in self.problems])
+
+
+@dataclass
+class BundleTooLarge(DeploymentInvalid):
+    """An upload (a zip bundle) is, or unpacks to, more than the limits allow (HTTP 413)."""
+
+    code = "bundle_too_large"

@@ -10,19 +10,22 @@ import os
 import secrets
 from pathlib import Path
 
+from engine.private_files import open_private, private_folder
+
 
 def load_or_create_secret_key(var_dir: str | Path) -> str:
-    """Read `var/secret_key`, creating it (mode 0600) on first start so embedded mode just works."""
+    """Read `var/secret_key`, creating it (0600, in a 0700 folder) on first start so embedded
+    mode just works."""
     path = Path(var_dir) / "secret_key"
     if path.exists():
         key = path.read_text(encoding="ascii").strip()
         if key:
             return key
-    path.parent.mkdir(parents=True, exist_ok=True)
+    private_folder(path.parent)
     key = secrets.token_hex(32)
     # O_EXCL: if two processes start at once, the second reads what the first wrote.
     try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        fd = open_private(path, os.O_WRONLY | os.O_EXCL)
     except FileExistsError:
         return path.read_text(encoding="ascii").strip()
     with os.fdopen(fd, "w", encoding="ascii") as f:

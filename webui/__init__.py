@@ -71,13 +71,17 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         instances,
         kpis,
         library,
+        log_redaction,
         mail,
         navigation,
         processes,
+        request_input,
         tasks,
     )
     from .auth import csrf
 
+    request_input.init_app(app)
+    log_redaction.init_app(app)
     context.init_app(app)
     i18n.init_app(app)
     display.init_app(app)

@@ -294,6 +294,7 @@ ZH: dict[str, str] = {
     "Declined": "谢绝",
     "Development": "客户开发",
     "Export to Excel": "导出 Excel",
+    "Export as CSV": "导出 CSV",
     "First contact to visit (days)": "初次接触至拜访（天）",
     "Forecast against actual volume": "预测与实际签约量",
     "Forecast volume (方)": "预测签约量（方）",

@@ -14,6 +14,7 @@ from engine.accounts import create_token, create_user, ensure_roles, get_user
 from engine.clock import SystemClock
 from engine.db import make_db_engine, make_session_factory
 from engine.deployment import Bundle
+from engine.deployment.archive import read_zip
 from engine.errors import DeploymentInvalid, KeyflowError
 from engine.schema import upgrade
 from engine.settings import Settings
@@ -74,12 +75,16 @@ def init_db() -> None:
 @click.argument("path", required=False, type=click.Path(path_type=Path))
 @click.option("--as-user", "username", help="record this user as the deployer")
 def deploy(path: Path | None, username: str | None) -> None:
-    """Deploy the bundle in PATH (default: processes/)."""
+    """Deploy the bundle in PATH, a folder or a .zip (default: processes/)."""
     folder = path or Path(Settings.from_env().processes_dir)
     try:
+        if folder.suffix.lower() == ".zip" and folder.is_file():
+            bundle = Bundle.from_items(read_zip(folder.name, folder.read_bytes()))
+        else:
+            bundle = Bundle.from_folder(folder)
         with transaction() as session:
             user = get_user(session, username) if username else None
-            results = WorkflowEngine().deploy(session, Bundle.from_folder(folder), user)
+            results = WorkflowEngine().deploy(session, bundle, user)
     except KeyflowError as err:
         _fail(err)
         return

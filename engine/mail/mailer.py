@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Protocol
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from engine.private_files import private_folder, write_private
 from engine.settings import Settings
 
 
@@ -41,13 +42,14 @@ class FolderMailer:
         self.folder = folder
 
     def send(self, message: EmailMessage) -> None:
-        """Write the message atomically (a reader never sees half a file)."""
-        self.folder.mkdir(parents=True, exist_ok=True)
+        """Write the message atomically (a reader never sees half a file), readable by keyflow's
+        own user only: mail carries customers' one-time links."""
+        private_folder(self.folder)
         ident = re.sub(r"[^A-Za-z0-9]+", "-", str(message["Message-ID"] or "mail")).strip("-")
         stamp = re.sub(r"[^0-9]", "", str(message["X-Keyflow-Queued"] or ""))[:14]
         final = self.folder / f"{stamp or '0'}-{ident}.eml"
         partial = final.with_suffix(".part")
-        partial.write_bytes(message.as_bytes())
+        write_private(partial, message.as_bytes())
         os.replace(partial, final)
 
     def close(self) -> None:

@@ -19,9 +19,15 @@ At run time (guards.py; failures raise `ScriptFailed`):
     (`sorted(key=f)`, generator chains) ends as a failure, never as a stack overflow;
   * a budget failure is sticky, so a script that catches it still stops;
   * every binary operator goes through a guard: `+ * ** << %` are checked before computing
-    (1,000,000 characters/items per value, 100,000 bits per int, %-format widths), and what
+    (1,000,000 characters per string, 100,000 bits per int, %-format widths), and what
     displays, comprehensions, item stores and method calls build is charged against a
     64 MB allowance per run;
+  * the container limit (containers.py): no list, tuple, dict or set a script builds holds
+    more than 5,000 items — comprehensions and `*`/`**` displays are built item by item,
+    literals are bounded when compiled, item stores, growing methods, set/dict operators,
+    list()/dict()/sorted() and unpacking count first. Hash-colliding keys make one C-level
+    insert cost O(n), so this keeps any single C call small, and a script that builds too much
+    is stopped by a count, not by how fast the machine is;
   * comparisons, sorting, str() and formatting first measure container operands (aliases
     counted), and tuples stay small and shallow, so no C-level walk can hang or crash;
   * attribute access is an allow-list per type (helpers.py, `guarded_getattr`), with checked
@@ -35,14 +41,17 @@ All of them live in the code's `__builtins__`, never among the variables.
 
 Data in, data out (script_engine.py): scripts read and write task data as variables; after a
 script, functions are dropped and the remaining variables must be JSON-like data (plus
-datetime, date and Decimal) of bounded total size. Every failure inside `evaluate`/`execute`
-reaches SpiffWorkflow as a `WorkflowTaskException` whose `__cause__` (and `.exception`) is the
-`ScriptFailed` or `ScriptRejected`. (SpiffWorkflow calls `script_engine.environment.evaluate`
-directly for a few process-level expressions; those see the unwrapped exceptions.)
+datetime, date and Decimal) of bounded total size, with no dict over 5,000 keys; that check
+walks each distinct container once (aliases are counted in full, not walked again). Every
+failure inside `evaluate`/`execute` reaches SpiffWorkflow as a `WorkflowTaskException` whose
+`__cause__` (and `.exception`) is the `ScriptFailed` or `ScriptRejected`. (SpiffWorkflow calls
+`script_engine.environment.evaluate` directly for a few process-level expressions; those see
+the unwrapped exceptions.)
 
 What is bounded only approximately: one C-level operation on values inside the limits still
-runs to its end (sorting a million items, dividing 100,000-bit ints), so a run can overshoot
-its deadline by a fraction of a second; memory is estimated per operation, not measured, so a
+runs to its end (sorting a long list from the data, dividing 100,000-bit ints, building a set
+of 5,000 colliding keys: about 0.3 s), so a run can overshoot its deadline by a fraction of a
+second; memory is estimated per operation, not measured, so a
 real peak can exceed the 64 MB allowance by a small factor; and the nesting cap is sized for
 thread stacks of 512 KB or more (Linux threads get 8 MB by default).
 """

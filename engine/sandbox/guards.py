@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import math
-import operator
 import time
 from collections.abc import Callable, Iterable, Iterator
 from contextvars import ContextVar
 from decimal import Decimal
+from itertools import chain
 from typing import Any, NoReturn
 
-from engine.sandbox.policy import percent_format_problem
+from engine.sandbox.policy import MAX_ITEMS
 
-MAX_SIZE = 1_000_000  # characters or items one operation may produce
+MAX_SIZE = 1_000_000  # characters one operation may produce (items: MAX_ITEMS)
 MAX_WEIGHT = 2 * MAX_SIZE  # nodes plus characters a comparison or str() may walk
 MAX_INT_BITS = 100_000  # size of any int built by *, ** or <<
 MAX_ALLOC = 64 * 1024 * 1024  # rough bytes one run may allocate through guarded operations
@@ -22,8 +21,9 @@ MAX_NESTING = 64  # so a run stays within 512 KB thread stacks, far below Python
 MAX_EXPONENT = 10_000  # keeps int(d) and f"{d:f}" small
 KEY_TYPES = (str, int, float, bool, type(None))  # what json.dumps accepts as dict keys
 Types = tuple[type, ...]
-_VIEWS: Types = (type({}.keys()), type({}.values()), type({}.items()))
-_NESTED = (list, tuple, set, dict, BaseException, *_VIEWS)  # what measure() descends into
+VIEWS: Types = (type({}.keys()), type({}.values()), type({}.items()))
+_NESTED = (list, tuple, set, dict, BaseException, *VIEWS)  # what measure() descends into
+_CONTAINERS = frozenset({list, tuple, dict, set})  # what the container limit applies to
 _PLAIN = frozenset({str, int, float, bool, type(None), Decimal})  # compared and formatted cheaply
 _DONE = object()
 
@@ -92,56 +92,104 @@ def too_large(size: int, unit: str) -> ScriptFailed:
     return ScriptFailed(f"result too large: {size} {unit}")
 
 
+def too_many(what: str) -> ScriptFailed:
+    """Build the container-limit failure (`what` is e.g. "a list")."""
+    return ScriptFailed(f"container limit: {what} would hold more than {MAX_ITEMS} items")
+
+
 def size_of(ob: Any) -> int:
     """Estimate the bytes a fresh value occupies (strings and containers only)."""
     return _SLOT_BYTES[type(ob)] * len(ob) if type(ob) in _SLOT_BYTES else 0
 
 
 def charged(result: Any) -> Any:
-    """Charge the size of a freshly built value and return it."""
-    if type(result) in _SLOT_BYTES:
+    """Charge the size of a freshly built value and hold it to the container limit."""
+    kind = type(result)
+    if kind in _SLOT_BYTES:
+        if kind in _CONTAINERS and len(result) > MAX_ITEMS:
+            raise too_many(f"a {kind.__name__}")
         current().charge(size_of(result))
     return result
 
 
 def measure(
     ob: object, limit: int = MAX_WEIGHT, what: str = "value",
-    allowed: Types = (), descend: Types = _NESTED,
+    allowed: Types = (), descend: Types = _NESTED, max_keys: int = 0,
 ) -> int:
-    """Count nodes and characters of a value, aliases included; fail past `limit` or MAX_DEPTH."""
-    # Iterative (values may nest deeper than the recursion limit); the stack holds containers
-    # already counted, so it never outgrows `limit`. `allowed` also checks types, for task data.
-    budget, total, visits = BUDGET.get(), 0, 0
-    stack: list[tuple[Iterable[Any], int]] = [((ob,), 0)]
-    while stack:
-        children, depth = stack.pop()
-        for child in children:
-            total += 1
+    """Count nodes and characters of a value, aliases included; fail past `limit`, MAX_DEPTH
+    or (given `max_keys`) at a dict or set with more keys."""
+    # Iterative (values may nest deeper than the recursion limit) and linear in the distinct
+    # containers: one met again adds the weight and height it was found to have, so aliased
+    # structures (`a = [a, a]` forty times) count in full without being walked in full.
+    # `allowed` also checks types, for task data.
+    if allowed and not isinstance(ob, allowed):
+        raise ScriptFailed(f"{what} holds a {type(ob).__name__}, which is not storable data")
+    if not isinstance(ob, descend):
+        return 1 + len(ob) if isinstance(ob, str) else 1
+    budget, total, pushed = BUDGET.get(), 1, 1
+    # id -> (weight, height, the container itself: held, so its id is not reused meanwhile)
+    known: dict[int, tuple[int, int, object]] = {}
+    # Frames: [container, its remaining children, their depth, total before it, its height].
+    frames: list[list[Any]] = [[ob, _children(ob, what, allowed, max_keys), 1, 0, 0]]
+    while frames:
+        frame = frames[-1]
+        depth = frame[2]
+        for child in frame[1]:  # a `break` descends; the iterator resumes here afterwards
             if allowed and not isinstance(child, allowed):
                 kind = type(child).__name__
                 raise ScriptFailed(f"{what} holds a {kind}, which is not storable data")
             if isinstance(child, str):
-                total += len(child)
+                total += 1 + len(child)
             elif isinstance(child, descend):
-                if depth >= MAX_DEPTH:
+                seen = known.get(id(child))
+                if seen is None:
+                    if depth >= MAX_DEPTH:
+                        raise ScriptFailed(f"{what} is nested too deeply (over {MAX_DEPTH} levels)")
+                    iterator = _children(child, what, allowed, max_keys)
+                    frames.append([child, iterator, depth + 1, total, 0])
+                    total += 1
+                    break
+                if depth + seen[1] > MAX_DEPTH:
                     raise ScriptFailed(f"{what} is nested too deeply (over {MAX_DEPTH} levels)")
-                if isinstance(child, dict):
-                    if allowed and not all(isinstance(k, KEY_TYPES) for k in child):
-                        raise ScriptFailed(f"{what} has a dict key that is not text or a number")
-                    stack.append((child.values(), depth + 1))
-                    child = child.keys()
-                stack.append((child.args if isinstance(child, BaseException) else child, depth + 1))
+                total += seen[0]
+                frame[4] = max(frame[4], seen[1])
+            else:
+                total += 1
             if total > limit:
-                raise ScriptFailed(f"{what} too large (more than {limit} items and characters)")
-        visits += 1
-        if budget is not None and visits & 0x3F == 0:
+                break
+        else:
+            frames.pop()
+            height = frame[4] + 1
+            known[id(frame[0])] = (total - frame[3], height, frame[0])
+            if frames:
+                frames[-1][4] = max(frames[-1][4], height)
+            continue
+        if total > limit:
+            raise ScriptFailed(f"{what} too large (more than {limit} items and characters)")
+        pushed += 1
+        if budget is not None and pushed & 0x3F == 0:
             budget.tick()
     return total
 
 
+def _children(ob: Any, what: str, allowed: Types, max_keys: int) -> Iterator[Any]:
+    if isinstance(ob, BaseException):
+        return iter(ob.args)
+    if max_keys and isinstance(ob, dict | set) and len(ob) > max_keys:
+        raise ScriptFailed(f"container limit: {what} holds a {type(ob).__name__} of more than "
+                           f"{max_keys} items")
+    if isinstance(ob, dict):
+        if allowed and not all(isinstance(k, KEY_TYPES) for k in ob):
+            raise ScriptFailed(f"{what} has a dict key that is not text or a number")
+        return chain(ob.keys(), ob.values())
+    return iter(ob)
+
+
 def check_tuple(value: tuple[Any, ...]) -> tuple[Any, ...]:
     """Keep every tuple small and shallow, so hashing it is bounded and cannot crash C."""
-    if any(type(x) is tuple for x in value) or len(value) > MAX_SIZE:
+    if len(value) > MAX_ITEMS:
+        raise too_many("a tuple")
+    if any(type(x) is tuple for x in value):
         measure(value, MAX_SIZE, "tuple", descend=(tuple,))  # only tuples are hashed deeply
     return value
 
@@ -153,68 +201,6 @@ def check_formattable(value: object) -> None:
     for part in (value, *parts):
         if isinstance(part, Decimal) and part.is_finite() and abs(part.adjusted()) > MAX_EXPONENT:
             raise ScriptFailed(f"decimal exponent out of range (limit {MAX_EXPONENT})")
-
-
-def _sized(size: int, seq: object) -> None:
-    if size > MAX_SIZE:
-        raise too_large(size, "characters" if isinstance(seq, str) else "items")
-
-
-def _int_bits(bits: int) -> None:
-    if bits > MAX_INT_BITS:
-        raise ScriptFailed(f"result too large: about {bits} bits")
-
-
-def check_arithmetic(op: str, a: object, b: object) -> None:
-    """Refuse +, *, **, << or % whose result would pass the size limits, before computing it."""
-    if op == "+" and isinstance(a, str | list | tuple) and isinstance(b, str | list | tuple):
-        _sized(len(a) + len(b), a)
-    elif op == "*" and isinstance(a, int) and isinstance(b, int):
-        _int_bits(a.bit_length() + b.bit_length())
-    elif op == "*":
-        seq, count = (a, b) if isinstance(b, int) else (b, a)
-        if isinstance(seq, str | list | tuple) and isinstance(count, int):
-            _sized(len(seq) * max(count, 0), seq)
-    elif op == "**" and isinstance(a, int) and isinstance(b, int) and b > 0 and abs(a) > 1:
-        _int_bits(int(math.log2(abs(a)) * b) + 1)
-    elif op == "<<" and isinstance(a, int) and isinstance(b, int) and a and b > 0:
-        _int_bits(a.bit_length() + b)
-    elif op == "%" and isinstance(a, str):
-        problem = percent_format_problem(a)
-        if problem:
-            raise ScriptFailed(problem)
-        check_formattable(b)
-
-
-_OPERATORS = {
-    **{"+": "add", "*": "mul", "**": "pow", "<<": "lshift", "%": "mod", "-": "sub"},
-    **{"/": "truediv", "//": "floordiv", ">>": "rshift", "|": "or_", "^": "xor", "&": "and_"},
-    "@": "matmul",
-}
-_BINARY = {sym: getattr(operator, name) for sym, name in _OPERATORS.items()}
-_INPLACE = {sym + "=": getattr(operator, "i" + op.rstrip("_")) for sym, op in _OPERATORS.items()}
-
-
-def _finish(a: Any, result: Any, before: int) -> Any:
-    if isinstance(result, tuple):
-        check_tuple(result)
-    if result is a and before >= 0:
-        current().charge(16 * max(len(a) - before, 0))  # in-place growth: charge what was added
-        return result
-    return charged(result)
-
-
-def guarded_binop(op: str, a: Any, b: Any) -> Any:
-    """`_binop_`: every binary operator; +, *, **, << and % are size-checked first."""
-    check_arithmetic(op, a, b)
-    return _finish(a, _BINARY[op](a, b), -1)
-
-
-def guarded_inplacevar(op: str, a: Any, b: Any) -> Any:
-    """`_inplacevar_`: augmented assignment (`x += y`), checked like the binary operator."""
-    check_arithmetic(op[:-1], a, b)
-    before = len(a) if isinstance(a, list) else -1
-    return _finish(a, _INPLACE[op](a, b), before)
 
 
 def tick() -> None:
@@ -257,14 +243,6 @@ def guarded_getitem(ob: Any, index: Any) -> Any:
     return charged(result) if isinstance(index, slice) else result
 
 
-def guarded_write(ob: Any) -> Any:
-    """`_write_`: only lists and dicts may be changed in place, and each store is charged."""
-    if not isinstance(ob, list | dict):
-        raise ScriptFailed(f"cannot assign items or attributes of a {type(ob).__name__}")
-    current().charge(64)
-    return ob
-
-
 def compare_operand(ob: Any) -> Any:
     """`_cmp_`: measure containers before a comparison walks them in C."""
     if type(ob) not in _PLAIN:
@@ -295,5 +273,7 @@ def literal(ob: Any) -> Any:
 def guarded_apply(func: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
     """`_apply_`: calls with *args/**kwargs; the argument tuple obeys the tuple limits."""
     check_tuple(args)
+    if len(kwargs) > MAX_ITEMS:
+        raise too_many("a call's keyword arguments")
     current().charge(size_of(args) + size_of(kwargs))
     return func(*args, **kwargs)

@@ -11,7 +11,17 @@ from itertools import islice
 from typing import Any
 
 from engine.sandbox import guards
-from engine.sandbox.guards import MAX_SIZE, ScriptFailed, charged, check_tuple, measure, too_large
+from engine.sandbox.containers import bounded, growth_checked, update_dict
+from engine.sandbox.guards import (
+    MAX_ITEMS,
+    MAX_SIZE,
+    ScriptFailed,
+    charged,
+    check_tuple,
+    measure,
+    too_large,
+    too_many,
+)
 from engine.sandbox.policy import MAX_FORMAT_WIDTH
 
 # Decimal arithmetic runs under this context: small exponents keep int(d) and f"{d:f}" small.
@@ -104,15 +114,16 @@ def safe_str(value: Any = "") -> str:
 
 
 def safe_list(iterable: Iterable[Any] = ()) -> list[Any]:
-    """`list(...)`, charged."""
-    items = list(iterable)
+    """`list(...)` of at most MAX_ITEMS items, charged."""
+    items = list(bounded(iterable, MAX_ITEMS, "a list"))
     charged(items)
     return items
 
 
 def safe_dict(*args: Any, **kwargs: Any) -> dict[Any, Any]:
-    """`dict(...)`, charged."""
-    mapping = dict(*args, **kwargs)
+    """`dict(...)` of at most MAX_ITEMS items, charged."""
+    mapping: dict[Any, Any] = {}
+    update_dict(mapping, *args, **kwargs)
     charged(mapping)
     return mapping
 
@@ -132,7 +143,9 @@ def safe_sorted(iterable: Iterable[Any], *, key: Any = None, reverse: bool = Fal
 
 def _extreme(pick: Callable[..., Any]) -> Callable[..., Any]:
     def choose(*args: Any, key: Any = None, **kwargs: Any) -> Any:
-        items = safe_list(args[0] if len(args) == 1 else args)
+        # Only compares, builds nothing the script sees: any number of items, all measured.
+        items = list(args[0] if len(args) == 1 else args)
+        guards.current().charge(16 * len(items))
         measure(items)
         return pick(items, key=_keyed(key), **kwargs)
 
@@ -248,13 +261,21 @@ SPECIAL: dict[tuple[type, str], Callable[..., Any]] = {
     **{(list, name): _search(name) for name in ("index", "count", "remove")},
     **{(tuple, name): _search(name) for name in ("index", "count")},
     # (key, value) pairs are fresh tuples and must obey the tuple limits
-    (dict, "items"): lambda mapping: charged([check_tuple(pair) for pair in mapping.items()]),
+    (dict, "items"): lambda mapping: charged([check_tuple(pair) for pair in _pairs(mapping)]),
     (dict, "popitem"): lambda mapping: check_tuple(mapping.popitem()),
 }
 
 
+def _pairs(mapping: dict[Any, Any]) -> Any:
+    if len(mapping) > MAX_ITEMS:
+        raise too_many("a list")
+    return mapping.items()
+
+
 def _charging(receiver: Any, name: str, method: Callable[..., Any]) -> Callable[..., Any]:
     grows = isinstance(receiver, list | dict | set)
+    if grows:
+        method = growth_checked(receiver, name, method)
 
     def call(*args: Any, **kwargs: Any) -> Any:
         before = len(receiver) if grows else 0

@@ -15,6 +15,9 @@ from RestrictedPython.transformer import RestrictingNodeTransformer, copy_locati
 FILENAME = "<script>"  # tracebacks from sandboxed code carry this file name
 MAX_SOURCE_LENGTH = 100_000
 MAX_FORMAT_WIDTH = 1_000  # widths and precisions in format specs and %-formats
+# Items in any list, tuple, dict or set a script builds: inserting n colliding keys into a
+# dict or set costs n**2 in C, out of the deadline's reach, so n stays small (containers.py).
+MAX_ITEMS = 5_000
 
 _REFUSED: dict[type[ast.AST], str] = {
     ast.Import: "import statements are not allowed",
@@ -145,6 +148,31 @@ class KeyflowPolicy(RestrictingNodeTransformer):
         node.body.insert(0, _tick(node))
         return node
 
+    @staticmethod
+    def _collected(node: Any, kind: str) -> ast.AST:
+        # Built item by item by `_collect_`, which stops at the container limit; the generator
+        # keeps the comprehension's own scope and its per-item `_compiter_` ticks.
+        if isinstance(node, ast.DictComp):
+            elt: ast.expr = ast.Tuple([node.key, node.value], ast.Load())
+        else:
+            elt = node.elt
+        new = _call("_collect_", ast.Constant(kind), ast.GeneratorExp(elt, node.generators))
+        copy_locations(new, node)
+        ast.fix_missing_locations(new)
+        return new
+
+    def visit_ListComp(self, node: ast.ListComp) -> ast.AST:
+        """List comprehensions are built by `_collect_` (container limit)."""
+        return self._collected(super().visit_ListComp(node), "list")
+
+    def visit_SetComp(self, node: ast.SetComp) -> ast.AST:
+        """Set comprehensions are built by `_collect_` (container limit)."""
+        return self._collected(super().visit_SetComp(node), "set")
+
+    def visit_DictComp(self, node: ast.DictComp) -> ast.AST:
+        """Dict comprehensions are built by `_collect_` (container limit)."""
+        return self._collected(super().visit_DictComp(node), "dict")
+
     def visit_comprehension(self, node: ast.comprehension) -> ast.AST:
         """Comprehensions iterate through `_compiter_`, which ticks and charges per item."""
         node = super().visit_comprehension(node)  # type: ignore[assignment]
@@ -250,11 +278,36 @@ class KeyflowPolicy(RestrictingNodeTransformer):
         size = len(node.keys) if isinstance(node, ast.Dict) else len(node.elts)
         if size == 0 or not isinstance(getattr(node, "ctx", ast.Load()), ast.Load):
             return node
-        new = _call("_lit_", node)
+        if size > MAX_ITEMS:
+            self.error(node, f"a literal may hold at most {MAX_ITEMS} items")
+        unpacked = _unpacked_display(node)
+        new = unpacked if unpacked is not None else _call("_lit_", node)
         copy_locations(new, node)
+        ast.fix_missing_locations(new)
         return new
 
     visit_List = visit_Tuple = visit_Set = visit_Dict = _visit_display
+
+
+def _unpacked_display(node: ast.List | ast.Tuple | ast.Set | ast.Dict) -> ast.expr | None:
+    """`[a, *b]`, `{*b}`, `{**m, k: v}` as a `_display_` call, or None without unpacking."""
+    # C would unpack `*b` in one step (n**2 for colliding keys); `_display_` adds item by item.
+    if isinstance(node, ast.Dict):
+        if all(key is not None for key in node.keys):
+            return None
+        parts: list[ast.expr] = [
+            value if key is None else ast.Dict([key], [value])
+            for key, value in zip(node.keys, node.values, strict=True)
+        ]
+        return _call("_display_", ast.Constant("dict"), *parts)
+    if not any(isinstance(elt, ast.Starred) for elt in node.elts):
+        return None
+    kind = type(node).__name__.lower()  # list, tuple or set
+    parts = [
+        elt.value if isinstance(elt, ast.Starred) else ast.Tuple([elt], ast.Load())
+        for elt in node.elts
+    ]
+    return _call("_display_", ast.Constant(kind), *parts)
 
 
 @functools.lru_cache(maxsize=1024)

@@ -12,18 +12,20 @@ from functools import partial
 from types import CodeType
 from typing import Any, Protocol
 
-from RestrictedPython.Guards import guarded_iter_unpack_sequence, guarded_unpack_sequence
 from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 from SpiffWorkflow.bpmn.script_engine.python_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScriptEngineEnvironment
 
 from engine.clock import Clock
-from engine.sandbox import guards
-from engine.sandbox.guards import BUDGET, Budget, ScriptFailed, measure
+from engine.sandbox import containers, guards, operators
+from engine.sandbox.guards import BUDGET, MAX_ITEMS, Budget, ScriptFailed, measure
 from engine.sandbox.helpers import DECIMAL_CONTEXT, HELPERS, guarded_getattr
 from engine.sandbox.policy import FILENAME, ScriptRejected, check_source, compile_source
 
 MAX_DATA_WEIGHT = 10_000_000  # total size of task data after a script
+# Dicts in task data hold at most MAX_ITEMS keys, like every dict a script builds (whatever
+# else reached the data, copying a dict of colliding keys later would cost n**2 in C); lists
+# from forms or start data may be longer: they are never hashed.
 # What may be stored in task data: JSON plus the types the serializer handles.
 DATA_TYPES = (dict, list, tuple, str, int, float, bool, type(None), datetime, date, Decimal)
 RESULT_TYPES = (*DATA_TYPES, timedelta)  # timer expressions may evaluate to a timedelta
@@ -38,11 +40,13 @@ HOOKS: dict[str, Any] = {
     "_getitem_": guards.guarded_getitem,
     "_getiter_": guards.guarded_iter,
     "_compiter_": partial(guards.guarded_iter, cost=16),
-    "_iter_unpack_sequence_": guarded_iter_unpack_sequence,
-    "_unpack_sequence_": guarded_unpack_sequence,
-    "_write_": guards.guarded_write,
-    "_inplacevar_": guards.guarded_inplacevar,
-    "_binop_": guards.guarded_binop,
+    "_iter_unpack_sequence_": containers.iter_unpack_sequence,
+    "_unpack_sequence_": containers.unpack_sequence,
+    "_write_": containers.guarded_write,
+    "_collect_": containers.collect,
+    "_display_": containers.display,
+    "_inplacevar_": operators.guarded_inplacevar,
+    "_binop_": operators.guarded_binop,
     "_apply_": guards.guarded_apply,
     "_tick_": guards.tick,
     "_fn_": guards.guarded_function,
@@ -155,7 +159,8 @@ class SandboxedEnvironment(BasePythonScriptEngineEnvironment):
         """Evaluate an expression against task data; the result must be data (or a timedelta)."""
         code = compile_source(expression, "eval")
         result = self._run(code, self._scope(context, external_context or {}))
-        measure(result, MAX_DATA_WEIGHT, "the expression's result", RESULT_TYPES)
+        what = "the expression's result"
+        measure(result, MAX_DATA_WEIGHT, what, RESULT_TYPES, max_keys=MAX_ITEMS)
         return result
 
     def execute(self, script: str, context: Scope, external_context: Scope | None = None) -> bool:
@@ -175,7 +180,8 @@ class SandboxedEnvironment(BasePythonScriptEngineEnvironment):
         }
         remaining = MAX_DATA_WEIGHT
         for name, value in updates.items():
-            remaining -= measure(value, remaining, f"task data variable '{name}'", DATA_TYPES)
+            what = f"task data variable '{name}'"
+            remaining -= measure(value, remaining, what, DATA_TYPES, max_keys=MAX_ITEMS)
         for name in visible - updates.keys():
             del context[name]
         context.update(updates)

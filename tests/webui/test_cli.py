@@ -64,3 +64,33 @@ def test_errors_are_reported_not_raised(cli):
     assert "no user" in cli("token", "create", "ghost", ok=False).output
     cli("user", "add", "x", "--role", "clerk")
     assert "exists" in cli("user", "add", "x", "--role", "clerk", ok=False).output
+
+
+def test_deploy_reads_a_zip_with_the_uploads_limits(cli, tmp_path):
+    import zipfile
+
+    cli("init-db")
+    bundle, bomb = tmp_path / "approval.zip", tmp_path / "bomb.zip"
+    with zipfile.ZipFile(bundle, "w", zipfile.ZIP_DEFLATED) as archive:
+        for path in (ROOT / "tests/data/approval").rglob("*"):
+            if path.is_file():
+                archive.write(path, path.relative_to(ROOT / "tests/data/approval").as_posix())
+    with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("bomb.bpmn", b"\0" * (2 * 1024 * 1024 - 1))
+    assert "approval v1 deployed" in cli("deploy", str(bundle)).output
+    assert "zip bomb" in cli("deploy", str(bomb), ok=False).output
+
+
+def test_init_db_creates_the_embedded_database_private(tmp_path, monkeypatch):
+    import os
+
+    var = tmp_path / "var"
+    monkeypatch.setenv("KEYFLOW_DATABASE_URL", f"sqlite:///{var / 'keyflow.db'}")
+    previous = os.umask(0o022)
+    try:
+        result = CliRunner().invoke(main, ["init-db"], catch_exceptions=False)
+    finally:
+        os.umask(previous)
+    assert result.exit_code == 0, result.output
+    assert (var.stat().st_mode & 0o777, (var / "keyflow.db").stat().st_mode & 0o777) == (
+        0o700, 0o600)

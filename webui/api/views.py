@@ -8,6 +8,7 @@ from flask import Response, jsonify, request, url_for
 from sqlalchemy import select
 
 from engine.deployment import Bundle
+from engine.deployment.archive import expand_uploads
 from engine.errors import InvalidData
 from engine.models import User
 from engine.queries import get_instance
@@ -33,10 +34,10 @@ def processes() -> Response:
 @bp.post("/deployments")
 @roles_required("process_owner")
 def deployments() -> tuple[Response, int]:
-    """Deploy the uploaded files as one bundle; 422 lists every problem."""
+    """Deploy the uploaded files (or zips) as one bundle; 422 (413) lists every problem."""
     user = current_user()
-    uploads = [(f.filename or "", f.read()) for name in request.files
-               for f in request.files.getlist(name)]
+    uploads = expand_uploads((f.filename or "", f.read()) for name in request.files
+                             for f in request.files.getlist(name))
     bundle = Bundle.from_items(uploads)
     results = workflow_engine().deploy(db(), bundle, user)
     db().commit()

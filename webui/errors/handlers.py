@@ -9,24 +9,28 @@ from flask import Response, g, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from engine.errors import (
+    BundleTooLarge,
     Conflict,
     DeploymentInvalid,
     Forbidden,
     InvalidData,
     KeyflowError,
+    MalformedRequest,
     NotFound,
 )
 
 from ..auth.csrf import CsrfFailure
 from ..auth.identity import RoleMissing, Unauthenticated
 from ..i18n import _
+from ..log_redaction import redact
 from . import bp
 from .negotiation import wants_json
 
 log = logging.getLogger(__name__)
 
-STATUS_OF: dict[type[KeyflowError], int] = {
-    NotFound: 404, Forbidden: 403, Conflict: 409, InvalidData: 422, DeploymentInvalid: 422,
+STATUS_OF: dict[type[KeyflowError], int] = {  # subclasses before their bases
+    NotFound: 404, Forbidden: 403, Conflict: 409, InvalidData: 422, BundleTooLarge: 413,
+    DeploymentInvalid: 422, MalformedRequest: 400,
 }
 CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
          405: "method_not_allowed", 409: "conflict", 413: "too_large", 415: "unsupported",
@@ -80,7 +84,8 @@ def error_response(status: int, code: str, message: str, details: Any = None,
 
 @bp.app_errorhandler(KeyflowError)
 def engine_error(err: KeyflowError) -> Response:
-    """NotFound 404, Forbidden 403, Conflict 409, InvalidData/DeploymentInvalid 422."""
+    """NotFound 404, Forbidden 403, Conflict 409, InvalidData/DeploymentInvalid 422,
+    BundleTooLarge 413, MalformedRequest 400."""
     status = next((s for cls, s in STATUS_OF.items() if isinstance(err, cls)), 400)
     return error_response(status, err.code, err.message, err.details)
 
@@ -112,5 +117,6 @@ def http_error(err: HTTPException) -> Response:
 @bp.app_errorhandler(Exception)
 def unexpected(err: Exception) -> Response:
     """A bug: log it with the request, tell the user in words, never show a traceback."""
-    log.exception("unhandled error on %s %s", request.method, request.path, exc_info=err)
+    log.exception("unhandled error on %s %s", request.method, redact(request.path),
+                  exc_info=err)
     return error_response(500, "internal_error", "")

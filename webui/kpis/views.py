@@ -1,4 +1,4 @@
-"""The indicators page and its Excel export, for the department's leaders."""
+"""The indicators page and its Excel and CSV exports, for the department's leaders."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from ..context import db, workflow_engine
 from ..i18n import _
 from . import bp
 from .tables import kpi_areas
-from .workbook import workbook_bytes
+from .workbook import csv_text, workbook_bytes
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -87,4 +87,15 @@ def export() -> Response:
     label = _("Period") + f": {period.first.isoformat()} – {period.last.isoformat()}"
     name = f"kpis-{period.first.isoformat()}-{period.last.isoformat()}.xlsx"
     return Response(workbook_bytes(kpi_areas(kpis), label), mimetype=XLSX,
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+@bp.get("/kpis.csv")
+@roles_required(*KPI_ROLES)
+def export_csv() -> Response:
+    """The same indicators as CSV (UTF-8 with BOM), headers in the user's language."""
+    period, kpis = _computed()
+    label = _("Period") + f": {period.first.isoformat()} – {period.last.isoformat()}"
+    name = f"kpis-{period.first.isoformat()}-{period.last.isoformat()}.csv"
+    return Response(csv_text(kpi_areas(kpis), label).encode("utf-8"), mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})

@@ -8,17 +8,14 @@ import zipfile
 from flask import Response, flash, redirect, render_template, request, send_file, url_for
 
 from engine.deployment import Bundle
-from engine.deployment.bundle import MAX_FILE_BYTES, MAX_FILES
-from engine.errors import DeploymentInvalid, Problem
+from engine.deployment.archive import expand_uploads
+from engine.errors import BundleTooLarge, DeploymentInvalid, Problem
 
 from ..auth import current_user, roles_required
 from ..context import db, workflow_engine
 from ..i18n import _
 from . import bp
 from .catalog import get_version, library
-
-# Zip members the upload reads (never nested zips); the bundle's own limits bound the rest.
-ZIP_SUFFIXES = (".bpmn", ".dmn", ".json")
 
 
 def _render(problems: list[Problem] | None = None, status: int = 200) -> tuple[str, int]:
@@ -48,27 +45,9 @@ def download(key: str, version: int) -> Response:
 
 
 def _uploaded_items() -> list[tuple[str, bytes]]:
-    """The uploaded files; a .zip is opened and its bundle files taken."""
-    items: list[tuple[str, bytes]] = []
-    for storage in request.files.getlist("files"):
-        name, data = storage.filename or "", storage.read()
-        if not name.endswith(".zip"):
-            items.append((name, data))
-            continue
-        try:
-            with zipfile.ZipFile(io.BytesIO(data)) as archive:
-                members = [i for i in archive.infolist()
-                           if not i.is_dir() and i.filename.endswith(ZIP_SUFFIXES)]
-                # Check before decompressing anything, so a zip bomb costs no memory.
-                if len(members) > MAX_FILES:
-                    raise DeploymentInvalid([Problem(name, None, "too many files")])
-                for info in members:
-                    if info.file_size > MAX_FILE_BYTES:
-                        raise DeploymentInvalid([Problem(info.filename, None, "file too large")])
-                    items.append((info.filename, archive.read(info)))
-        except zipfile.BadZipFile as err:
-            raise DeploymentInvalid([Problem(name, None, "not a zip file")]) from err
-    return items
+    """The uploaded files; a .zip is opened (its limits checked while unpacking)."""
+    return expand_uploads((storage.filename or "", storage.read())
+                          for storage in request.files.getlist("files"))
 
 
 @bp.post("/library/upload")
@@ -80,7 +59,7 @@ def upload() -> Response | tuple[str, int]:
         results = workflow_engine().deploy(db(), bundle, current_user())
     except DeploymentInvalid as err:
         db().rollback()
-        return _render(err.problems, 422)
+        return _render(err.problems, 413 if isinstance(err, BundleTooLarge) else 422)
     db().commit()
     for r in results:
         if r.created:

@@ -223,7 +223,7 @@ class LiveWorld:
 
         self.sessions = sessions
         self.clock = clock
-        self.kf = WorkflowEngine(clock=clock, script_time_limit=1.0)
+        self.kf = WorkflowEngine(clock=clock, script_time_limit=10.0)
         self.users: dict[str, int] = {}
 
     def setup(self, bundles: list[str]) -> None:

@@ -1,0 +1,144 @@
+"""Zip bundles, read with every size checked while inflating: the library upload, the API and
+the `keyflow deploy` command use the same limits.
+
+A zip's headers are claims. This reader refuses, before inflating anything: a central
+directory of more than MAX_ENTRIES entries, encrypted or oddly compressed members, nested
+archives, names with `..` or absolute paths, and declared sizes over the per-file or bundle
+limits. While inflating (64 KB at a time) it stops at the declared size, the per-file limit,
+the bundle limit and MAX_RATIO times the compressed size, so a small upload never becomes a
+large allocation; a bad CRC or a truncated member is a corrupt archive. Size problems raise
+`BundleTooLarge` (HTTP 413), the others `DeploymentInvalid` (422); nothing is deployed.
+"""
+
+from __future__ import annotations
+
+import io
+import struct
+import zipfile
+import zlib
+from collections.abc import Iterable
+from pathlib import PurePosixPath
+
+from engine.deployment.bundle import MAX_BUNDLE_BYTES, MAX_FILE_BYTES, MAX_FILES, SUFFIXES
+from engine.errors import BundleTooLarge, DeploymentInvalid, Problem
+
+MAX_ENTRIES = 4 * MAX_FILES  # every entry counts, also folders and files that are skipped
+MAX_DIRECTORY_BYTES = MAX_ENTRIES * 512  # the central directory is parsed whole on opening
+MAX_RATIO = 100  # real BPMN, DMN and JSON files compress about 5 to 10 times
+RATIO_FLOOR = 64 * 1024  # below this a member may compress as well as it likes
+CHUNK = 64 * 1024
+ARCHIVES = (".zip", ".jar", ".gz", ".tgz", ".tar", ".7z", ".rar", ".bz2", ".xz")
+_READ_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError,
+                NotImplementedError, RuntimeError)
+
+
+def expand_uploads(uploads: Iterable[tuple[str, bytes]]) -> list[tuple[str, bytes]]:
+    """The uploaded (name, content) pairs with every `.zip` replaced by its bundle files."""
+    items: list[tuple[str, bytes]] = []
+    for name, content in uploads:
+        items.extend(read_zip(name, content) if name.lower().endswith(".zip")
+                     else [(name, content)])
+    return items
+
+
+def read_zip(name: str, content: bytes) -> list[tuple[str, bytes]]:
+    """The .bpmn, .dmn and .json members of one zip upload (other files are skipped)."""
+    if _directory_bytes(content) > MAX_DIRECTORY_BYTES:
+        raise BundleTooLarge([Problem(name, None, f"too many entries in the archive; the limit "
+                                                  f"is {MAX_ENTRIES}")])
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(content))
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError) as err:
+        raise DeploymentInvalid([Problem(name, None, "not a zip file")]) from err
+    with archive:
+        entries = archive.infolist()
+        if len(entries) > MAX_ENTRIES:
+            raise BundleTooLarge([Problem(name, None, f"too many entries in the archive "
+                                                      f"({len(entries)}); the limit is "
+                                                      f"{MAX_ENTRIES}")])
+        members = _bundle_members(entries)
+        budget = MAX_BUNDLE_BYTES
+        items: list[tuple[str, bytes]] = []
+        for info in members:
+            data = _inflate(archive, info, budget)
+            budget -= len(data)
+            items.append((info.filename, data))
+        return items
+
+
+def _directory_bytes(content: bytes) -> int:
+    """The central directory's size as the end record declares it (0 if there is none)."""
+    tail = content[-(22 + 0xFFFF):]
+    at = tail.rfind(b"PK\x05\x06")
+    if at < 0 or len(tail) - at < 22:
+        return 0
+    entries, size = struct.unpack("<HI", tail[at + 10:at + 16])
+    return MAX_DIRECTORY_BYTES + 1 if entries == 0xFFFF or size == 0xFFFFFFFF else int(size)
+
+
+def _bundle_members(entries: list[zipfile.ZipInfo]) -> list[zipfile.ZipInfo]:
+    """Check every entry's header; the members a bundle is made of, in archive order."""
+    problems: list[Problem] = []
+    too_large: list[Problem] = []
+    members: list[zipfile.ZipInfo] = []
+    declared = 0
+    for info in entries:
+        path = info.filename.replace("\\", "/")
+        if path.startswith("/") or (len(path) > 1 and path[1] == ":") or ".." in path.split("/"):
+            problems.append(Problem(info.filename, None, "unsafe path in the archive"))
+        elif info.is_dir():
+            continue
+        elif path.lower().endswith(ARCHIVES):
+            problems.append(Problem(info.filename, None, "archives inside the archive are "
+                                                         "not accepted"))
+        elif PurePosixPath(path).suffix not in SUFFIXES:
+            continue  # a README or an editor's file: not part of the bundle
+        elif info.flag_bits & 0x1:
+            problems.append(Problem(info.filename, None, "encrypted members are not accepted"))
+        elif info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+            problems.append(Problem(info.filename, None, "unsupported compression method"))
+        elif info.file_size > MAX_FILE_BYTES:
+            too_large.append(Problem(info.filename, None, f"file too large: {info.file_size} "
+                                                          f"bytes, the limit is {MAX_FILE_BYTES}"))
+        else:
+            declared += info.file_size
+            members.append(info)
+    if declared > MAX_BUNDLE_BYTES:
+        too_large.append(Problem(None, None, f"bundle too large: {declared} bytes unpacked, "
+                                             f"the limit is {MAX_BUNDLE_BYTES}"))
+    if problems:
+        raise DeploymentInvalid(problems + too_large)
+    if too_large:
+        raise BundleTooLarge(too_large)
+    return members
+
+
+def _inflate(archive: zipfile.ZipFile, info: zipfile.ZipInfo, budget: int) -> bytes:
+    """One member's bytes, stopped as soon as it outgrows what it may be."""
+    limit = min(info.file_size, MAX_FILE_BYTES, budget)
+    ratio_limit = max(MAX_RATIO * info.compress_size, RATIO_FLOOR)
+    out = bytearray()
+    try:
+        with archive.open(info) as member:
+            while chunk := member.read(CHUNK):
+                out += chunk
+                if len(out) > limit:
+                    raise BundleTooLarge([Problem(info.filename, None,
+                                                  "unpacks to more than it may (or declares)")])
+                if len(out) > ratio_limit:
+                    raise BundleTooLarge([Problem(info.filename, None, f"compressed more than "
+                                                  f"{MAX_RATIO} times: refused as a zip bomb")])
+    except _READ_ERRORS as err:
+        raise DeploymentInvalid([Problem(info.filename, None,
+                                         f"corrupt archive member ({_why(err)})")]) from err
+    if len(out) != info.file_size:
+        raise DeploymentInvalid([Problem(info.filename, None,
+                                         "corrupt archive member (truncated)")])
+    return bytes(out)
+
+
+def _why(err: Exception) -> str:
+    text = str(err)
+    if "CRC" in text:
+        return "bad CRC"
+    return text[:120] if text else type(err).__name__
