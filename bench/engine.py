@@ -1,12 +1,13 @@
-"""Benchmark: keyflow's engine on PostgreSQL against bare SpiffWorkflow in memory.
+"""Benchmark: keyflow's engine on SQLite or PostgreSQL against bare SpiffWorkflow in memory.
 
 Drives N instances of the 5-user-task process tests/data/five_steps through
 WorkflowEngine (start, then complete every task as a user of its role, one transaction
 per command) and, in the same run, bare SpiffWorkflow doing the same work with a JSON
 serialize/deserialize round trip (SpiffWorkflow's own serializer, spec included) per step.
-Prints instances/s and completions/s of both and their ratio (keyflow / bare).
+Prints instances/s and completions/s of both and their ratio (keyflow / bare), wall time.
 
     .venv/bin/python -m bench.engine [-n 200] [--url postgresql+psycopg://postgres@127.0.0.1/keyflow_bench]
+    .venv/bin/python -m bench.engine --url sqlite:////tmp/keyflow_bench_engine.db
 
 The database named in --url is created if missing and its tables are recreated.
 (Run it as a module: as a script its own name would shadow the `engine` package.)
@@ -18,14 +19,11 @@ import argparse
 import time
 from pathlib import Path
 
-from SpiffWorkflow.bpmn import BpmnWorkflow
-from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
-from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
-from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
-from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import create_engine, select, text
+from sqlalchemy import select
 from sqlalchemy.engine import make_url
 
+from bench.bare import run_bare
+from bench.common import ensure_database, headline
 from engine.accounts import create_user, get_user
 from engine.clock import SystemClock
 from engine.db import make_db_engine, make_session_factory
@@ -35,17 +33,6 @@ from engine.roles import LANE_ROLES
 from engine.workflow_engine import WorkflowEngine
 
 BUNDLE = Path(__file__).parents[1] / "tests" / "data" / "five_steps"
-
-
-def ensure_database(url: str) -> None:
-    """Create the benchmark database on the server if it does not exist."""
-    parsed = make_url(url)
-    admin = create_engine(parsed.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        if not conn.scalar(text("select 1 from pg_database where datname=:d"),
-                           {"d": parsed.database}):
-            conn.execute(text(f'create database "{parsed.database}"'))
-    admin.dispose()
 
 
 def sample_data(schema: dict[str, object] | None) -> dict[str, object]:
@@ -95,29 +82,10 @@ def run_keyflow(url: str, n: int) -> tuple[float, int]:
     return elapsed, completions
 
 
-def run_bare(n: int) -> tuple[float, int]:
+def run_bare_engine(n: int) -> tuple[float, int]:
     """Drive n instances with bare SpiffWorkflow and a JSON round trip per step."""
-    parser = SpiffBpmnParser()
-    parser.add_bpmn_files([str(p) for p in BUNDLE.glob("*.bpmn")])
-    spec = parser.get_spec("five_steps")
-    serializer = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(SPIFF_CONFIG))
-    completions = 0
-    started = time.perf_counter()
-    for _ in range(n):
-        workflow = BpmnWorkflow(spec)
-        workflow.do_engine_steps()
-        state = serializer.serialize_json(workflow)
-        while True:
-            workflow = serializer.deserialize_json(state)
-            ready = workflow.get_tasks(state=TaskState.READY, manual=True)
-            if not ready:
-                break
-            ready[0].data.update({"amount": 12, "note": "bench"})
-            ready[0].run()
-            workflow.do_engine_steps()
-            state = serializer.serialize_json(workflow)
-            completions += 1
-    return time.perf_counter() - started, completions
+    bare = run_bare(BUNDLE, "five_steps", n, lambda _: {"amount": 12, "note": "bench"})
+    return bare.wall_s, bare.completions
 
 
 def main() -> None:
@@ -127,13 +95,16 @@ def main() -> None:
     ap.add_argument("--url", default="postgresql+psycopg://postgres@127.0.0.1:5432/keyflow_bench")
     args = ap.parse_args()
     kf_s, kf_c = run_keyflow(args.url, args.n)
-    bare_s, bare_c = run_bare(args.n)
+    bare_s, bare_c = run_bare_engine(args.n)
     print(f"instances: {args.n}, user tasks per instance: 5")
-    print(f"keyflow (PostgreSQL): {args.n / kf_s:8.1f} instances/s  {kf_c / kf_s:8.1f} "
+    database = make_url(args.url).get_backend_name()
+    print(f"keyflow ({database:<10}): {args.n / kf_s:8.1f} instances/s  {kf_c / kf_s:8.1f} "
           f"completions/s  ({kf_s:.2f} s, {kf_c} completions)")
-    print(f"bare SpiffWorkflow  : {args.n / bare_s:8.1f} instances/s  {bare_c / bare_s:8.1f} "
+    print(f"bare SpiffWorkflow   : {args.n / bare_s:8.1f} instances/s  {bare_c / bare_s:8.1f} "
           f"completions/s  ({bare_s:.2f} s, {bare_c} completions)")
-    print(f"ratio keyflow/bare  : {bare_s / kf_s:.2f}")
+    print(f"ratio keyflow/bare   : {bare_s / kf_s:.2f}")
+    headline(time_ratio=kf_s / bare_s, keyflow_completions_per_s=kf_c / kf_s,
+             bare_completions_per_s=bare_c / bare_s, db=database, n=args.n)
 
 
 if __name__ == "__main__":
