@@ -4,9 +4,11 @@ Starts a keyflow of its own (bench/server.py: `keyflow serve` on a free port, te
 folder and SQLite database, the workload deployed and the `bench` user and token made with
 the `keyflow` command), runs ../shared/bench/http_workload.py against it as a subprocess —
 first `--warmup` untimed instances, then N timed ones — and samples the server's process
-tree CPU with ../shared/bench/cpu_sample.py just before and after the timed run. Then, with
-the server stopped, it runs bare SpiffWorkflow on the same diagram (bench/bare.py: the
-shared README's reference). The headline:
+tree CPU with ../shared/bench/cpu_sample.py just before and after the timed run. Bare
+SpiffWorkflow runs on the same diagram (bench/bare.py: the shared README's reference) with
+no server up, half of `--bare-n` before the server starts and half after it stopped, so a
+change of the machine's load during the run shows as a spread of the two halves (printed).
+The headline:
 
     cpu_ratio                  server CPU per instance / bare CPU per instance
     server_cpu_ms_per_instance the server's process tree (department: + its PostgreSQL
@@ -42,6 +44,11 @@ PROCESS_ID = "keyflow_bench_five_step"
 DEPARTMENT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/keyflow_bench_workload"
 
 
+def step_data(done: int) -> dict[str, int]:
+    """What http_workload.py submits: a valuable volume first, then nothing."""
+    return {"volume": 6000} if done == 0 else {}
+
+
 def drive(shared: Path, server: BenchServer, n: int, clients: int, out: Path) -> dict:
     """Run http_workload.py for `n` instances (no warm-up of its own); its JSON result."""
     subprocess.run([sys.executable, str(shared / "http_workload.py"),
@@ -72,6 +79,7 @@ def main() -> None:
     clients = args.clients or (4 if args.department else 1)
     url = args.url or (DEPARTMENT_URL if args.department else None)
 
+    bare_before = run_bare(workload, PROCESS_ID, args.bare_n // 2, step_data)
     with BenchServer([workload], url=url, department=args.department, workers=args.workers,
                      threads=args.threads) as server:
         mode = (f"department: gunicorn {args.workers}x{args.threads}, PostgreSQL"
@@ -85,19 +93,20 @@ def main() -> None:
         result = drive(shared, server, args.n, clients, server.tmp / "run.json")
         cpu_after, pg_after = server.cpu_seconds(shared / "cpu_sample.py")
 
-    bare = run_bare(workload, PROCESS_ID, args.bare_n,
-                    lambda done: {"volume": 6000} if done == 0 else {})
+    bare_after = run_bare(workload, PROCESS_ID, args.bare_n - args.bare_n // 2, step_data)
+    bare_ms = (bare_before.cpu_s + bare_after.cpu_s) * 1000 / args.bare_n
     app_ms = (cpu_after - cpu_before) * 1000 / args.n
     pg_ms = (pg_after - pg_before) * 1000 / args.n
     server_ms = app_ms + pg_ms
     print(f"server CPU {cpu_after - cpu_before:.2f} s app + {pg_after - pg_before:.2f} s "
           f"PostgreSQL for {args.n} instances")
-    print(f"bare SpiffWorkflow: {args.bare_n} instances, {bare.cpu_s:.2f} s CPU, "
-          f"tasks {bare.completed_tasks}")
+    print(f"bare SpiffWorkflow: {bare_before.cpu_ms_per_instance:.2f} ms CPU per instance "
+          f"before, {bare_after.cpu_ms_per_instance:.2f} after; tasks "
+          f"{bare_after.completed_tasks}")
     figures: dict[str, object] = {
-        "cpu_ratio": server_ms / bare.cpu_ms_per_instance,
+        "cpu_ratio": server_ms / bare_ms,
         "server_cpu_ms_per_instance": server_ms,
-        "bare_cpu_ms_per_instance": bare.cpu_ms_per_instance,
+        "bare_cpu_ms_per_instance": bare_ms,
         "completions_per_s": result["task_completions_per_s"],
         "submit_p95_ms": result["latency_ms"]["submit"]["p95"],
     }
