@@ -3,15 +3,18 @@
 Starts its own embedded keyflow (bench/server.py) with bench/data/loop deployed: a loop of
 four elements (merge, user task, script, split) whose user task is completed again and
 again, so every step adds to the saved state. `--pairs` old instances are first advanced,
-untimed, to `--old` minus half a `--window` steps; then as many young instances start, and
-the timed phase alternates one submit on a young instance with one on an old one, so the
-machine's noise falls on both alike: young submits at steps 0..window-1 (about `--young`),
-old ones around `--old`. The step of a submit is the number of user tasks completed before
-it. Only the submit call (POST /api/tasks/{id}/complete) is timed; the task id comes from
-the inbox call before it. The state's size is read from the server's SQLite database when
-the first old instance has exactly `--old` steps behind it.
+untimed, to `--old` minus half a `--window` steps; then as many young instances start. The
+timed phase alternates a block of one submit on each young instance with such a block on
+the old ones, so the machine's noise falls on both alike: young submits around `--young`
+steps, old ones around `--old` (the step of a submit: user tasks completed before it).
+Only the submit call (POST /api/tasks/{id}/complete) is timed; the task ids come from one
+inbox call before each block. The server's process-tree CPU is sampled
+(../shared/bench/cpu_sample.py) around each block, young and old first in turn: its ratio
+is steadier than the latencies' on a busy machine. The state's size is read from the
+server's SQLite database when the first old instance has exactly `--old` steps behind it.
 
     step200_over_step10  p50 of old submits / p50 of young submits (the headline ratio)
+    cpu_step200_over_step10  server CPU of the old blocks / of the young blocks
     step10_p50_ms … step200_p95_ms, state_kb_at_10, state_kb_at_200
 
     .venv/bin/python -m bench.history [--pairs 10] [--window 20] [--young 10] [--old 200]
@@ -45,13 +48,17 @@ class LoopDriver:
         _, body, _ = self.client.call("POST", f"/api/processes/{KEY}/instances", json_body={})
         return int(body["id"])
 
-    def submit(self, instance_id: int) -> float:
-        """Complete the instance's open task; seconds the submit call took."""
+    def open_tasks(self) -> dict[int, int]:
+        """The open task of every loop instance: instance id -> task id (one inbox call)."""
         _, inbox, _ = self.client.call("GET", f"/api/tasks?scope=mine&process={KEY}")
-        task = next(t["id"] for t in inbox["tasks"] if t["instance_id"] == instance_id)
-        _, _, seconds = self.client.call("POST", f"/api/tasks/{task}/complete",
-                                         json_body={"data": {"note": "bench"}})
-        return float(seconds)
+        return {t["instance_id"]: t["id"] for t in inbox["tasks"]}
+
+    def submit_all(self, instances: list[int]) -> list[float]:
+        """Complete the open task of each instance in turn; seconds each submit took."""
+        tasks = self.open_tasks()
+        return [float(self.client.call("POST", f"/api/tasks/{tasks[i]}/complete",
+                                       json_body={"data": {"note": "bench"}})[2])
+                for i in instances]
 
     def state_kb(self, instance_id: int) -> float:
         """Size of the instance's saved state in KB."""
@@ -77,33 +84,39 @@ def main() -> None:
     args = ap.parse_args()
     half = args.window // 2
     with BenchServer([BUNDLE]) as server:
-        driver = LoopDriver(shared_dir(args.shared), server)
+        shared = shared_dir(args.shared)
+        cpu_sample = shared / "cpu_sample.py"
+        driver = LoopDriver(shared, server)
         started = time.perf_counter()
         old = [driver.start() for _ in range(args.pairs)]
         for _ in range(args.old - half):
-            for instance in old:
-                driver.submit(instance)
+            driver.submit_all(old)
         young = [driver.start() for _ in range(args.pairs)]
         for _ in range(args.young - half):
-            for instance in young:
-                driver.submit(instance)
+            driver.submit_all(young)
         print(f"advanced {args.pairs} instances to {args.old - half} steps in "
               f"{time.perf_counter() - started:.0f} s", flush=True)
-        young_ms: list[float] = []
-        old_ms: list[float] = []
+        ms: dict[str, list[float]] = {"young": [], "old": []}
+        cpu = {"young": 0.0, "old": 0.0}
         state = {}
         for step in range(args.window):
             if step == half:
                 state = {"young": driver.state_kb(young[0]), "old": driver.state_kb(old[0])}
-            for young_id, old_id in zip(young, old, strict=True):
-                young_ms.append(driver.submit(young_id) * 1000)
-                old_ms.append(driver.submit(old_id) * 1000)
+            # Blocks in alternating order; the server's CPU is sampled around each block.
+            for name in ("young", "old") if step % 2 else ("old", "young"):
+                before = server.cpu_seconds(cpu_sample)[0]
+                seconds = driver.submit_all(young if name == "young" else old)
+                cpu[name] += server.cpu_seconds(cpu_sample)[0] - before
+                ms[name] += [x * 1000 for x in seconds]
         driver.close()
+    young_ms, old_ms = ms["young"], ms["old"]
     for name, values, center in (("young", young_ms, args.young), ("old", old_ms, args.old)):
         print(f"{name:<5} steps {center - half}..{center + half - 1}: p50 {pct(values, .5):.1f} "
-              f"ms, p95 {pct(values, .95):.1f} ms, n={len(values)}, state at {center}: "
-              f"{state[name]:.1f} KB")
+              f"ms, p95 {pct(values, .95):.1f} ms, n={len(values)}, server CPU "
+              f"{cpu[name] * 1000 / len(values):.1f} ms per submit (incl. one inbox call per "
+              f"{args.pairs}), state at {center}: {state[name]:.1f} KB")
     headline(**{f"step{args.old}_over_step{args.young}": pct(old_ms, .5) / pct(young_ms, .5),
+                f"cpu_step{args.old}_over_step{args.young}": cpu["old"] / cpu["young"],
                 f"state_kb_at_{args.old}": state["old"],
                 f"state_kb_at_{args.young}": state["young"],
                 f"step{args.young}_p50_ms": pct(young_ms, .5),
