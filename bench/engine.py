@@ -1,12 +1,14 @@
-"""Benchmark: keyflow's engine on PostgreSQL against bare SpiffWorkflow in memory.
+"""Benchmark: keyflow's engine on SQLite or PostgreSQL against bare SpiffWorkflow in memory.
 
 Drives N instances of the 5-user-task process tests/data/five_steps through
 WorkflowEngine (start, then complete every task as a user of its role, one transaction
 per command) and, in the same run, bare SpiffWorkflow doing the same work with a JSON
 serialize/deserialize round trip (SpiffWorkflow's own serializer, spec included) per step.
-Prints instances/s and completions/s of both and their ratio (keyflow / bare).
+Prints instances/s and completions/s of both and their ratio (keyflow / bare), wall time;
+the headline adds cpu_ratio, this process's CPU time (on PostgreSQL without the server's).
 
     .venv/bin/python -m bench.engine [-n 200] [--url postgresql+psycopg://postgres@127.0.0.1/keyflow_bench]
+    .venv/bin/python -m bench.engine --url sqlite:////tmp/keyflow_bench_engine.db
 
 The database named in --url is created if missing and its tables are recreated.
 (Run it as a module: as a script its own name would shadow the `engine` package.)
@@ -18,14 +20,11 @@ import argparse
 import time
 from pathlib import Path
 
-from SpiffWorkflow.bpmn import BpmnWorkflow
-from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
-from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
-from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
-from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import create_engine, select, text
+from sqlalchemy import select
 from sqlalchemy.engine import make_url
 
+from bench.bare import run_bare
+from bench.common import ensure_database, headline
 from engine.accounts import create_user, get_user
 from engine.clock import SystemClock
 from engine.db import make_db_engine, make_session_factory
@@ -37,17 +36,6 @@ from engine.workflow_engine import WorkflowEngine
 BUNDLE = Path(__file__).parents[1] / "tests" / "data" / "five_steps"
 
 
-def ensure_database(url: str) -> None:
-    """Create the benchmark database on the server if it does not exist."""
-    parsed = make_url(url)
-    admin = create_engine(parsed.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        if not conn.scalar(text("select 1 from pg_database where datname=:d"),
-                           {"d": parsed.database}):
-            conn.execute(text(f'create database "{parsed.database}"'))
-    admin.dispose()
-
-
 def sample_data(schema: dict[str, object] | None) -> dict[str, object]:
     """Valid data for a form: each property gets its first enum value or a value of its type."""
     values = {"number": 1, "integer": 1, "string": "bench", "boolean": True}
@@ -57,8 +45,9 @@ def sample_data(schema: dict[str, object] | None) -> dict[str, object]:
             for name, prop in props.items()}
 
 
-def run_keyflow(url: str, n: int) -> tuple[float, int]:
-    """Drive n instances through WorkflowEngine; return (seconds, completions)."""
+def run_keyflow(url: str, n: int) -> tuple[float, int, float]:
+    """Drive n instances through WorkflowEngine; (seconds, completions, CPU seconds of this
+    process: all of keyflow's work on SQLite, without the server's part on PostgreSQL)."""
     ensure_database(url)
     db = make_db_engine(url)
     Base.metadata.drop_all(db)
@@ -76,7 +65,7 @@ def run_keyflow(url: str, n: int) -> tuple[float, int]:
         forms = kf.runtime.specs.get(definition).forms
     data = {key: sample_data(schema) for key, schema in forms.items()}
     completions = 0
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     for _ in range(n):
         with sessions() as s, s.begin():
             instance_id = kf.start_instance(s, "five_steps", users["senior_manager"]).id
@@ -90,34 +79,15 @@ def run_keyflow(url: str, n: int) -> tuple[float, int]:
             with sessions() as s, s.begin():
                 kf.complete_task(s, task.id, users[task.role], data.get(task.form_key or "", {}))
             completions += 1
-    elapsed = time.perf_counter() - started
+    elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
     db.dispose()
-    return elapsed, completions
+    return elapsed, completions, cpu
 
 
-def run_bare(n: int) -> tuple[float, int]:
+def run_bare_engine(n: int) -> tuple[float, int, float]:
     """Drive n instances with bare SpiffWorkflow and a JSON round trip per step."""
-    parser = SpiffBpmnParser()
-    parser.add_bpmn_files([str(p) for p in BUNDLE.glob("*.bpmn")])
-    spec = parser.get_spec("five_steps")
-    serializer = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(SPIFF_CONFIG))
-    completions = 0
-    started = time.perf_counter()
-    for _ in range(n):
-        workflow = BpmnWorkflow(spec)
-        workflow.do_engine_steps()
-        state = serializer.serialize_json(workflow)
-        while True:
-            workflow = serializer.deserialize_json(state)
-            ready = workflow.get_tasks(state=TaskState.READY, manual=True)
-            if not ready:
-                break
-            ready[0].data.update({"amount": 12, "note": "bench"})
-            ready[0].run()
-            workflow.do_engine_steps()
-            state = serializer.serialize_json(workflow)
-            completions += 1
-    return time.perf_counter() - started, completions
+    bare = run_bare(BUNDLE, "five_steps", n, lambda _: {"amount": 12, "note": "bench"})
+    return bare.wall_s, bare.completions, bare.cpu_s
 
 
 def main() -> None:
@@ -126,14 +96,18 @@ def main() -> None:
     ap.add_argument("-n", type=int, default=200, help="instances per side")
     ap.add_argument("--url", default="postgresql+psycopg://postgres@127.0.0.1:5432/keyflow_bench")
     args = ap.parse_args()
-    kf_s, kf_c = run_keyflow(args.url, args.n)
-    bare_s, bare_c = run_bare(args.n)
+    kf_s, kf_c, kf_cpu = run_keyflow(args.url, args.n)
+    bare_s, bare_c, bare_cpu = run_bare_engine(args.n)
     print(f"instances: {args.n}, user tasks per instance: 5")
-    print(f"keyflow (PostgreSQL): {args.n / kf_s:8.1f} instances/s  {kf_c / kf_s:8.1f} "
+    database = make_url(args.url).get_backend_name()
+    print(f"keyflow ({database:<10}): {args.n / kf_s:8.1f} instances/s  {kf_c / kf_s:8.1f} "
           f"completions/s  ({kf_s:.2f} s, {kf_c} completions)")
-    print(f"bare SpiffWorkflow  : {args.n / bare_s:8.1f} instances/s  {bare_c / bare_s:8.1f} "
+    print(f"bare SpiffWorkflow   : {args.n / bare_s:8.1f} instances/s  {bare_c / bare_s:8.1f} "
           f"completions/s  ({bare_s:.2f} s, {bare_c} completions)")
-    print(f"ratio keyflow/bare  : {bare_s / kf_s:.2f}")
+    print(f"ratio keyflow/bare   : {bare_s / kf_s:.2f}")
+    headline(time_ratio=kf_s / bare_s, cpu_ratio=kf_cpu / bare_cpu,
+             keyflow_completions_per_s=kf_c / kf_s, bare_completions_per_s=bare_c / bare_s,
+             db=database, n=args.n)
 
 
 if __name__ == "__main__":

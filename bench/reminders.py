@@ -1,8 +1,8 @@
 """Benchmark: one reminder tick over 100,000 open tasks, then the relay into loopback SMTP.
 
-Fills PostgreSQL with N open tasks (default 100,000) of which 10% are overdue — 80% of
-those assigned to one senior manager each, 20% unclaimed in the dept_head role (three
-heads) — then times:
+Fills the database (PostgreSQL by default, or SQLite: `--url sqlite:///…`) with N open
+tasks (default 100,000) of which 10% are overdue — 80% of those assigned to one senior
+manager each, 20% unclaimed in the dept_head role (three heads) — then times:
   1. the first tick writing the outbox rows (write_reminders, one transaction);
   2. a second tick that finds every key already written (the steady state every 30 s);
   3. the relay (the worker's own `keyflow.relay` task) sending M mails into an aiosmtpd
@@ -10,6 +10,7 @@ heads) — then times:
 
     .venv/bin/python -m bench.reminders [-n 100000] [-m 5000]
         [--url postgresql+psycopg://postgres@127.0.0.1/keyflow_bench_reminders]
+    .venv/bin/python -m bench.reminders --url sqlite:////tmp/keyflow_bench_reminders.db
 
 The database is created if missing and its tables are recreated.
 """
@@ -27,8 +28,9 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, insert, select
+from sqlalchemy.engine import make_url
 
-from bench.engine import ensure_database
+from bench.common import ensure_database, headline
 from engine.accounts import create_user
 from engine.clock import SystemClock
 from engine.customer_links import LinkSigner
@@ -149,6 +151,8 @@ def main() -> None:
         print("outbox:", dict(conn.execute(select(Notification.status, func.count())
                                            .group_by(Notification.status)).tuples().all()))
     db.dispose()
+    headline(first_tick_s=first, idle_tick_s=second, relay_mails_per_s=sent / seconds,
+             outbox_rows=rows, open_tasks=args.n, db=make_url(args.url).get_backend_name())
 
 
 if __name__ == "__main__":
