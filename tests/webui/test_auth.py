@@ -65,6 +65,9 @@ def test_hostile_next_stays_on_the_site_and_never_fails(app, client_for, target)
     already = client_for("clerk").get("/login", query_string={"next": target})
     switched = client_for("clerk").post("/lang", {"lang": "en", "next": target})
     for response in (signed_in, already, switched):
+        if "\x00" in target:  # NUL in any input is refused at the edge (webui/request_input.py)
+            assert response.status_code == 422
+            continue
         assert response.status_code == 302
         assert_same_site(response.headers["Location"])
 
