@@ -12,11 +12,18 @@ from engine.accounts import user_for_token
 from engine.clock import SystemClock
 from engine.db import make_db_engine, make_session_factory
 from engine.models import Base, ProcessDefinition, User
-from engine.settings import Settings
+from engine.settings import Settings, current_settings, use_settings
 from webui.cli import DEMO_USERS, main, prepare_server
 from workers.context import use_context, worker_context
 
 ROOT = Path(__file__).parents[2]
+
+
+@pytest.fixture(autouse=True)
+def _forget_the_commands_settings():
+    """The command installs what it read as the process's settings; later tests read anew."""
+    yield
+    use_settings(None)
 
 
 @pytest.fixture
@@ -96,6 +103,15 @@ def test_init_db_creates_the_embedded_database_private(tmp_path, monkeypatch):
     assert result.exit_code == 0, result.output
     assert (var.stat().st_mode & 0o777, (var / "keyflow.db").stat().st_mode & 0o777) == (
         0o700, 0o600)
+
+
+def test_the_command_reads_the_settings_once_for_the_whole_process(cli, monkeypatch):
+    monkeypatch.setenv("KEYFLOW_TICK_SECONDS", "7")
+    cli("init-db")
+    read = current_settings()
+    assert read.tick_seconds == 7 and read.database_url == cli.url
+    monkeypatch.setenv("KEYFLOW_TICK_SECONDS", "9")
+    assert current_settings() is read  # what workers imported later would run on
 
 
 def test_a_bad_setting_stops_every_command_naming_the_variable(cli, monkeypatch):
