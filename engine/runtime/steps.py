@@ -1,0 +1,59 @@
+"""Every command is bounded in engine steps, so no diagram runs forever (issue 9, item 10).
+
+A command runs SpiffWorkflow until every path waits for a person, a timer or a message. A
+loop whose condition never turns, or a process that calls itself, would run on forever while
+holding the instance's row lock (and SQLite's single write lock). `StepBudget` counts the
+tasks SpiffWorkflow runs in one command and stops the run past the limits below; the
+instance then goes to `error` with the element it was about to run.
+
+The limits are generous for keyflow's processes (a command runs a few dozen steps). They
+are not a time limit: SpiffWorkflow's cost per step grows with the instance's task tree, so
+MAX_ENGINE_STEPS steps of a tight loop take about 5 s on the 2-core test machine (1,000 take
+about 1 s), and each script is bounded by the sandbox's own time limit.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .failures import InstanceFailure
+
+MAX_ENGINE_STEPS = 2_000  # task runs in one command
+MAX_CALL_DEPTH = 10  # call activities nested in each other (a process calling itself)
+
+
+class TooManySteps(InstanceFailure):
+    """The command ran more engine steps than MAX_ENGINE_STEPS (an endless loop?)."""
+
+    def __init__(self, limit: int, task: Any) -> None:
+        super().__init__(f"ran more than {limit} steps in one command; "
+                         "does a loop never end?")
+        self.task = task
+
+
+class CallsTooDeep(InstanceFailure):
+    """Call activities nested deeper than MAX_CALL_DEPTH (a process calling itself?)."""
+
+    def __init__(self, limit: int, task: Any) -> None:
+        super().__init__(f"call activities nested more than {limit} deep; "
+                         "does a process call itself?")
+        self.task = task
+
+
+class StepBudget:
+    """SpiffWorkflow's `will_complete_task` callback: counts steps, remembers the current one."""
+
+    def __init__(self, steps: int = MAX_ENGINE_STEPS, call_depth: int = MAX_CALL_DEPTH) -> None:
+        self.steps = steps
+        self.call_depth = call_depth
+        self.used = 0
+        self.current: Any = None
+
+    def __call__(self, task: Any) -> None:
+        """Charge one step for `task`, about to run; raise once a limit is passed."""
+        self.current = task
+        self.used += 1
+        if self.used > self.steps:
+            raise TooManySteps(self.steps, task)
+        if getattr(task.workflow, "depth", 0) > self.call_depth:
+            raise CallsTooDeep(self.call_depth, task)
