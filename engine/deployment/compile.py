@@ -21,6 +21,7 @@ from engine.errors import Problem
 
 from .bundle import Bundle, content_hash
 from .checks import check_process
+from .start_form import start_form_key, start_form_problems
 
 
 @dataclass(frozen=True)
@@ -147,7 +148,7 @@ def compile_bundle(bundle: Bundle) -> tuple[dict[str, CompiledProcess], list[Pro
         except SpiffWorkflowException as err:
             problems.append(_problem_from(err, process_file))
             continue
-        found = check_process(spec, subprocess_specs, forms)
+        found = check_process(spec, subprocess_specs, forms) + start_form_problems(spec, forms)
         problems += found
         if found:
             continue
@@ -164,6 +165,7 @@ def compile_bundle(bundle: Bundle) -> tuple[dict[str, CompiledProcess], list[Pro
             # decisions depends on every DMN file of the bundle.
             needed |= set(bundle.dmn_names)
         used_forms = {i.form_key for i in user_tasks.values() if i.form_key}
+        used_forms |= {k for k in [start_form_key(spec)] if k}
         needed |= {f"forms/{k}.json" for k in used_forms}
         compiled[key] = CompiledProcess(
             key=key,
