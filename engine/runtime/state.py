@@ -165,10 +165,20 @@ def check_storable(workflow: BpmnWorkflow, since: float) -> None:
 
 
 def first_open_task(workflow: BpmnWorkflow) -> Any:
-    """A task of the workflow that has not finished, found without walking the tree."""
-    open_tasks = [t for t in workflow.tasks.values() if t.has_state(TaskState.NOT_FINISHED_MASK)]
-    named = [t for t in open_tasks if getattr(t.task_spec, "bpmn_id", None)]
-    return (named or open_tasks or [None])[0]
+    """A task of the workflow's tree that has not finished (a named one if there is one).
+
+    Walks the tree itself, without SpiffWorkflow's iterator or any depth limit.
+    """
+    found = None
+    stack = [workflow.task_tree]
+    while stack:
+        task = stack.pop()
+        if task.has_state(TaskState.NOT_FINISHED_MASK):
+            if getattr(task.task_spec, "bpmn_id", None):
+                return task
+            found = found or task
+        stack.extend(task.children)
+    return found
 
 
 def next_wakeup(workflow: BpmnWorkflow) -> datetime | None:
