@@ -102,8 +102,7 @@ ZH: dict[str, str] = {
     "Reference (optional)": "编号（可选）",
     "Start": "发起",
     "The process has started.": "流程已发起。",
-    "The process started but stopped at once with an error: {reason}":
-        "流程已发起，但随即出错停止：{reason}",
+    "The process started but stopped at once with an error:": "流程已发起，但随即出错停止：",
     "The process is cancelled.": "流程已取消。",
     "started": "发起于",
     "ended": "结束于",

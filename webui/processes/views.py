@@ -36,8 +36,9 @@ def start(key: str) -> Response:
     db().commit()
     if instance.status == "error":
         # Started, but its first steps failed: say so; the instance page shows the reason.
-        flash(_("The process started but stopped at once with an error: {reason}",
-                reason=(instance.error or {}).get("reason", "")), "error")
+        reason = str((instance.error or {}).get("reason", ""))
+        flash(f'{_("The process started but stopped at once with an error:")} {reason}',
+              "error")
         return redirect(url_for("instances.show", instance_id=instance.id))
     flash(_("The process has started."), "info")
     first = db().scalars(select(HumanTask.id).where(
