@@ -45,7 +45,7 @@ def main() -> None:
             manager = create_user(s, clock, "manager", ["senior_manager"])
             kf.deploy(s, Bundle.from_folder(BUNDLE))
             instance_id = kf.start_instance(s, "loop_back", manager,
-                                            data={"laps": 0, "target": 1}).id
+                                            data={"laps": 0, "target": 1, "more": 1}).id
         first: tuple[int, float] | None = None
         last: tuple[int, float] = (0, 0.0)
         for lap in range(2, args.laps + 1):

@@ -5,11 +5,11 @@ history as one tree), so a 4-element loop run 250 times is 1,000 levels deep. Sp
 3.2 walks the tree with `TaskIterator(max_depth=1000)` by default, in `get_tasks`,
 `is_completed`, `do_engine_steps`, joins and cancel: past that depth it sees no open task,
 stops running and reports the workflow *completed*. Its ancestor checks
-(`Task.is_descendant_of`, `Task.find_ancestor`, used by joins) recurse once per level and
-hit Python's recursion limit at about the same depth.
+(`Task.is_descendant_of`, `Task.find_ancestor`, the parallel join's `remove_ancestor`)
+recurse once per level and hit Python's recursion limit at about the same depth.
 
 `lift_depth_limits()` (called when `engine.bpmn` is imported) removes the iterator's default
-cap and makes both ancestor walks iterative. The tree still grows by a few tasks per pass,
+cap and makes those ancestor walks iterative. The tree still grows by a few tasks per pass,
 and so does the time of every command on it (bench/loop_history.py measures it);
 `engine.runtime.state` also refuses to mark a workflow completed while any of its tasks is
 still open, in case a future SpiffWorkflow brings a cap back.
@@ -20,9 +20,10 @@ from __future__ import annotations
 import sys
 from typing import Any
 
+from SpiffWorkflow.bpmn.specs.mixins.parallel_gateway import ParallelGateway
 from SpiffWorkflow.bpmn.util.task import BpmnTaskIterator
 from SpiffWorkflow.task import Task
-from SpiffWorkflow.util.task import TaskIterator
+from SpiffWorkflow.util.task import TaskIterator, TaskState
 
 UNBOUNDED = sys.maxsize
 SPIFF_DEFAULT_MAX_DEPTH = 1000
@@ -62,9 +63,35 @@ def _find_ancestor(self: Task, spec_name: str) -> Task | None:
     return None
 
 
+def _parallel_join_ready(self: Any, my_task: Task) -> bool:
+    """SpiffWorkflow 3.2's ParallelGateway._check_threshold_unstructured, with its recursive
+    `remove_ancestor` walk made a loop: whether every input of the join has arrived."""
+    tasks = my_task.workflow.get_tasks(spec_name=self.name)
+    waiting_inputs = set(self.inputs)
+
+    def remove_ancestor(task: Task | None) -> None:
+        # Trace the task's parents up to the first one whose spec is a waiting input.
+        while task is not None:
+            if task.task_spec in waiting_inputs:
+                waiting_inputs.remove(task.task_spec)
+                return
+            task = task.parent
+
+    for task in tasks:
+        if task.is_descendant_of(my_task):
+            # The first pass through a join inside a loop: do not wait for the later passes.
+            remove_ancestor(task)
+        elif my_task.is_descendant_of(task):
+            continue  # an earlier pass of the loop
+        elif task.parent.state == TaskState.COMPLETED and task.parent.task_spec in waiting_inputs:
+            waiting_inputs.remove(task.parent.task_spec)
+    return len(waiting_inputs) == 0
+
+
 def lift_depth_limits() -> None:
     """Make SpiffWorkflow's tree walks unbounded and its ancestor walks iterative (idempotent)."""
     _lift_default(TaskIterator)
     _lift_default(BpmnTaskIterator)
     Task.is_descendant_of = _is_descendant_of
     Task.find_ancestor = _find_ancestor
+    ParallelGateway._check_threshold_unstructured = _parallel_join_ready

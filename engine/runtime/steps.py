@@ -6,10 +6,12 @@ holding the instance's row lock (and SQLite's single write lock). `StepBudget` c
 tasks SpiffWorkflow runs in one command and stops the run past the limits below; the
 instance then goes to `error` with the element it was about to run.
 
-The limits are generous for keyflow's processes (a command runs a few dozen steps). They
-are not a time limit: SpiffWorkflow's cost per step grows with the instance's task tree, so
-MAX_ENGINE_STEPS steps of a tight loop take about 5 s on the 2-core test machine (1,000 take
-about 1 s), and each script is bounded by the sandbox's own time limit.
+The limits are generous for keyflow's processes (a command runs a few dozen steps) and keep
+a runaway short: SpiffWorkflow's cost per step grows with the instance's task tree, so on the
+2-core test machine 1,000 steps of a tight loop take about 1 s and 2,000 about 5 s, and a
+loop through a parallel join costs more per pass (about 5 s for 1,000 steps). SQLite's other
+writers wait 10 s for the lock (engine.db) before they give up. This is not a time limit;
+each script is also bounded by the sandbox's own time limit.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from typing import Any
 
 from .failures import InstanceFailure
 
-MAX_ENGINE_STEPS = 2_000  # task runs in one command
+MAX_ENGINE_STEPS = 1_000  # task runs in one command
 MAX_CALL_DEPTH = 10  # call activities nested in each other (a process calling itself)
 
 
