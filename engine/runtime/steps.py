@@ -6,12 +6,13 @@ holding the instance's row lock (and SQLite's single write lock). `StepBudget` c
 tasks SpiffWorkflow runs in one command and stops the run past the limits below; the
 instance then goes to `error` with the element it was about to run.
 
-The limits are generous for keyflow's processes (a command runs a few dozen steps) and keep
-a runaway short: SpiffWorkflow's cost per step grows with the instance's task tree, so on the
-2-core test machine 1,000 steps of a tight loop take about 1 s and 2,000 about 5 s, and a
-loop through a parallel join costs more per pass (about 5 s for 1,000 steps). SQLite's other
-writers wait 10 s for the lock (engine.db) before they give up. This is not a time limit;
-each script is also bounded by the sandbox's own time limit.
+The limits are generous for keyflow's processes (a command runs a few dozen steps; a
+multi-instance over a few hundred items still fits) and keep a runaway finite, but not
+short in every shape: SpiffWorkflow's cost per step grows with the instance's task tree.
+Measured at rest on the 2-core test machine, 1,000 steps of a tight loop take about 1 s,
+but 1,000 steps of a loop through a parallel join about 12 s (its join scans all earlier
+passes); SQLite's other writers wait 10 s for the lock (engine.db), then get a Conflict.
+This is not a time limit; each script is also bounded by the sandbox's own time limit.
 """
 
 from __future__ import annotations
