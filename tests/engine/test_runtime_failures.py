@@ -23,7 +23,7 @@ FAILING_STARTS = {
     # bundle: (start data, words of the reason, element id)
     "bad_correlation": ({}, "order", "send_order"),
     "mi_without_items": ({}, "TypeError", "each"),
-    "data_timer": ({"wait_for": "P99999999D"}, "OverflowError", "wait"),
+    "data_timer": ({"wait_for": "P99999999D"}, "beyond the 10-year limit", "wait"),
     "spin": ({"n": 0}, f"more than {MAX_ENGINE_STEPS} steps", None),
 }
 

@@ -58,7 +58,8 @@ def test_a_start_that_fails_at_once_answers_201_with_the_error(app, env, data_ti
     assert response.status_code == 201
     body = response.get_json()
     assert body["status"] == "error"
-    assert "OverflowError" in body["error"]["reason"] and body["error"]["element_id"] == "wait"
+    assert "beyond the 10-year limit" in body["error"]["reason"]
+    assert body["error"]["element_id"] == "wait"
     shown = app.test_client().get(response.headers["Location"],
                                   headers=bearer(env, "senior_manager"))
     assert shown.get_json()["status"] == "error"
