@@ -1,5 +1,5 @@
 """A user acting on an instance whose saved state was damaged gets a clear answer, and the
-instance is recorded as failed (it then shows among the incidents), not a bare 500 for ever."""
+instance is recorded as failed (it then shows among the incidents), never a 500."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ def test_completing_a_task_of_a_damaged_instance_marks_it_failed(app, env, clien
     manager = client_for("senior_manager")
     url = f"/api/tasks/{task.id}/complete"
     first = manager.post_json(url, {"data": {}}, headers={"Accept": "application/json"})
-    assert first.status_code == 500
+    assert first.status_code == 409  # nothing changed; the instance is now an incident
     assert first.get_json()["error"] == "instance_unreadable"
     with env.session() as s:
         instance = s.get(ProcessInstance, instance_id)

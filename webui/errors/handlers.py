@@ -119,7 +119,8 @@ def http_error(err: HTTPException) -> Response:
 @bp.app_errorhandler(StateUnreadable)
 def state_unreadable(err: StateUnreadable) -> Response:
     """An instance whose saved state cannot be loaded: after the rollback, record that as the
-    instance's error in a fresh transaction (it then shows among the incidents); answer 500."""
+    instance's error in a fresh transaction (it then shows among the incidents); answer 409:
+    the command changed nothing and cannot run until the incident is handled."""
     log.error("instance %s: %s", err.instance_id, err)
     _rollback()
     session = db()
@@ -128,7 +129,7 @@ def state_unreadable(err: StateUnreadable) -> Response:
         session.commit()
     except Exception:
         log.exception("could not record the failure of instance %s", err.instance_id)
-    return error_response(500, "instance_unreadable",
+    return error_response(409, "instance_unreadable",
                           _("The saved state of this process instance cannot be loaded; "
                             "it is now marked as failed for an administrator."))
 
