@@ -109,6 +109,9 @@ ZH: dict[str, str] = {
     "Reference (optional)": "编号（可选）",
     "Start": "发起",
     "The process has started.": "流程已发起。",
+    "The process started but stopped at once with an error:": "流程已发起，但随即出错停止：",
+    "The saved state of this process instance cannot be loaded; it is now marked as failed for "
+    "an administrator.": "无法读取该流程实例保存的状态；它已被标记为出错，等待管理员处理。",
     "The process is cancelled.": "流程已取消。",
     "started": "发起于",
     "ended": "结束于",
