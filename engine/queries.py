@@ -50,7 +50,10 @@ def instance_history(session: Session, instance_id: int) -> list[AuditEvent]:
 
 
 def instance_data(rt: Runtime, instance: ProcessInstance) -> dict[str, Any]:
-    """The process variables as the latest step sees them (restores the workflow)."""
+    """The process variables as the latest step sees them (restores the workflow); none once
+    the instance is archived (engine.retention dropped its state)."""
+    if instance.archived_at is not None:
+        return {}
     compiled = rt.specs.get(instance.definition)
     workflow = rt.serializer.loads(instance.state, compiled.spec, compiled.subprocess_specs)
     ready = workflow.get_tasks(state=TaskState.READY)
@@ -191,7 +194,12 @@ def _bpmn_ancestor(task: Any) -> str | None:
 
 def element_states(rt: Runtime, instance: ProcessInstance) -> ElementStates:
     """Completed, active and traversed elements of the top-level process (restores the
-    workflow; for the instance page, never for inboxes)."""
+    workflow; for the instance page, never for inboxes). An archived instance answers the
+    path stored when its state was dropped (engine.retention)."""
+    if instance.archived_at is not None:
+        path = instance.archived_path or {}
+        return ElementStates([str(e) for e in path.get("completed", [])], [],
+                             [(str(a), str(b)) for a, b in path.get("taken", [])])
     compiled = rt.specs.get(instance.definition)
     workflow = rt.serializer.loads(instance.state, compiled.spec, compiled.subprocess_specs)
     completed: dict[str, None] = {}

@@ -78,6 +78,12 @@ class Settings(BaseModel):
     link_ttl_days: Positive = 7.0
     relay_batch: AtLeastOne = 200
     relay_max_attempts: AtLeastOne = 10
+    # Retention (engine/retention): completed and cancelled instances ended more than this
+    # many days ago lose their saved state (history, indicators and diagram path stay);
+    # None ("off") keeps everything. Dropping state cannot be undone, so it is opt-in.
+    retention_days: AtLeastOne | None = None
+    # With retention: also blank the contact fields (forms' `x-keyflow-contact`) in them.
+    retention_blank_contacts: bool = False
     # Only for tests: a file holding an ISO time that every worker process reads as "now".
     clock_file: str | None = None
 
@@ -161,6 +167,13 @@ class Settings(BaseModel):
             sender_address(value)
         except AddressInvalid as err:
             raise ValueError(f"not a sender such as keyflow <keyflow@example.com>: {err}") from None
+        return value
+
+    @field_validator("retention_days", mode="before")
+    @classmethod
+    def _retention_days(cls, value: Any) -> Any:
+        if isinstance(value, str) and value.strip().lower() in ("off", "none"):
+            return None
         return value
 
     @field_validator("digest_at")

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any, TypeVar
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
@@ -19,6 +20,7 @@ from engine.clock import Clock, SystemClock
 from engine.deployment import Bundle, DeployedProcess, SpecCache, deploy
 from engine.errors import Conflict, Forbidden
 from engine.models import HumanTask, ProcessInstance, User
+from engine.retention import archive, failures
 from engine.runtime import instances, retry, tasks, timers, version_migration
 from engine.runtime.access import may_handle_incidents
 from engine.runtime.context import Runtime
@@ -132,3 +134,23 @@ class WorkflowEngine:
         fails is recorded as its error and the others still fire. Returns how many moved."""
         return self._guarded(session, lambda: timers.fire_due_timers(
             session, self.runtime, now, limit))
+
+    def archivable_instances(self, session: Session, cutoff: datetime, limit: int = 200,
+                             after_id: int = 0) -> list[int]:
+        """Ids of completed or cancelled instances that ended before `cutoff` and are not
+        archived yet (ascending, above `after_id`)."""
+        return archive.archivable_ids(session, cutoff, limit, after_id)
+
+    def archive_instance(self, session: Session, instance_id: int, cutoff: datetime,
+                         now: datetime | None = None, *, blank_contacts: bool = False) -> bool:
+        """Archive one ended instance (retention): store its diagram path, drop its saved
+        state, optionally blank its contact data; False if it is no longer archivable.
+        Raises if its state cannot be read (nothing changed: record it and go on)."""
+        return self._guarded(session, lambda: archive.archive_instance(
+            session, self.runtime, instance_id, cutoff, now or self.clock.now(),
+            blank=blank_contacts))
+
+    def record_archive_failure(self, session: Session, instance_id: int, reason: str,
+                               now: datetime, tz: ZoneInfo) -> bool:
+        """Record that an instance could not be archived (a `failed` outbox row a day)."""
+        return failures.record_failure(session, instance_id, reason, now, tz)

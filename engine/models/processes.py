@@ -46,6 +46,8 @@ class ProcessInstance(Base):
     __table_args__ = (
         # The timer poller's query: running instances whose earliest timer is due.
         Index("ix_process_instance_wakeup", "status", "next_wakeup_at"),
+        # Retention's daily query: ended instances by end time (engine.retention).
+        Index("ix_process_instance_ended", "status", "ended_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -59,10 +61,15 @@ class ProcessInstance(Base):
     owner_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"), index=True)
     started_at: Mapped[datetime]
     ended_at: Mapped[datetime | None]
+    # SpiffWorkflow's serialized state; "" once the instance is archived (engine.retention).
     state: Mapped[str] = mapped_column(Text)
     version: Mapped[int] = mapped_column(default=1)
     next_wakeup_at: Mapped[datetime | None]
     error: Mapped[dict[str, Any] | None]
+    # Retention: when the state was dropped, and the diagram path kept in its place
+    # ({"completed": [element ids], "taken": [[from, to], ...]}, as engine.queries computes it).
+    archived_at: Mapped[datetime | None]
+    archived_path: Mapped[dict[str, Any] | None]
 
     definition: Mapped[ProcessDefinition] = relationship(lazy="joined")
     started_by: Mapped[User | None] = relationship(foreign_keys=[started_by_id], lazy="select")

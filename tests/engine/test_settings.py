@@ -39,6 +39,8 @@ SAMPLES = {
     "KEYFLOW_PORT": ("8080", 8080),
     "KEYFLOW_RELAY_BATCH": ("50", 50),
     "KEYFLOW_RELAY_MAX_ATTEMPTS": ("4", 4),
+    "KEYFLOW_RETENTION_DAYS": ("365", 365),
+    "KEYFLOW_RETENTION_BLANK_CONTACTS": ("true", True),
     "KEYFLOW_CLOCK_FILE": ("/tmp/clock.txt",) * 2,
 }
 
@@ -82,8 +84,15 @@ BAD = [
     ("KEYFLOW_DIGEST_AT", "25:00"), ("KEYFLOW_MAIL_FROM", "keyflow@"),
     ("KEYFLOW_BASE_URL", "keyflow.example.com"), ("KEYFLOW_SMTP_URL", "mail.example.com:25"),
     ("KEYFLOW_BROKER_URL", "redis-host"), ("KEYFLOW_DATABASE_URL", "keyflow.db"),
-    ("KEYFLOW_VAR_DIR", "   "),
+    ("KEYFLOW_VAR_DIR", "   "), ("KEYFLOW_RETENTION_DAYS", "0"),
+    ("KEYFLOW_RETENTION_DAYS", "a year"), ("KEYFLOW_RETENTION_BLANK_CONTACTS", "perhaps"),
 ]
+
+
+def test_retention_is_off_unless_a_number_of_days_is_set():
+    assert Settings().retention_days is None
+    assert Settings.from_env({"KEYFLOW_RETENTION_DAYS": "off"}).retention_days is None
+    assert Settings.from_env({"KEYFLOW_RETENTION_DAYS": "30"}).retention_days == 30
 
 
 @pytest.mark.parametrize(("name", "raw"), BAD)
