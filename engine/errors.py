@@ -35,6 +35,13 @@ class Conflict(KeyflowError):
     code = "conflict"
 
 
+class BackupRefused(Conflict):
+    """A backup cannot be made or restored as asked (a database that is not empty, a schema
+    newer than the code, a missing or too old pg_dump); nothing was changed."""
+
+    code = "backup_refused"
+
+
 class MalformedRequest(KeyflowError):
     """The request itself cannot be read, e.g. JSON nested too deeply (HTTP 400)."""
 

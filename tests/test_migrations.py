@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import Engine, create_engine, text
-from sqlalchemy.engine import make_url
+from postgres_databases import fresh_postgres
+from sqlalchemy import Engine, text
 
 from engine.db import make_db_engine
 from engine.models import Base
@@ -29,26 +26,6 @@ def test_sqlite_from_empty(tmp_path):
     assert_matches_models(engine)
     upgrade(engine)  # a second run is a no-op
     engine.dispose()
-
-
-@contextmanager
-def fresh_postgres(pg_engine: Engine, suffix: str) -> Iterator[Engine]:
-    """An empty database beside the test database (never shared), dropped afterwards."""
-    name = f"{pg_engine.url.database}_{suffix}"
-    url = pg_engine.url.set(database=name)
-    admin = create_engine(make_url(pg_engine.url).set(database="postgres"),
-                          isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-        conn.execute(text(f"CREATE DATABASE {name}"))
-    engine = make_db_engine(url.render_as_string(hide_password=False))
-    try:
-        yield engine
-    finally:
-        engine.dispose()
-        with admin.connect() as conn:
-            conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-        admin.dispose()
 
 
 @pytest.mark.postgres

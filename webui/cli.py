@@ -21,6 +21,8 @@ from engine.schema import upgrade
 from engine.settings import Settings, SettingsInvalid, use_settings
 from engine.workflow_engine import WorkflowEngine
 
+from .cli_ops import backup, restore, retention
+
 if TYPE_CHECKING:
     from flask import Flask
 
@@ -69,6 +71,10 @@ def main(ctx: click.Context) -> None:
     except SettingsInvalid as err:
         raise click.ClickException("invalid configuration:\n" + "\n".join(
             f"  {name}: {reason}" for name, reason in err.problems.items())) from None
+
+
+for _command in (backup, restore, retention):
+    main.add_command(_command)
 
 
 @main.command("init-db")

@@ -14,15 +14,23 @@ from celery import Celery
 from engine.settings import Settings, current_settings
 
 TICK_TASKS = ("keyflow.fire_timers", "keyflow.remind", "keyflow.relay")
+# Once a day (beat's schedule file remembers the last run across restarts); a plain period
+# rather than a crontab, so the embedded beat runs the same schedule.
+DAILY_TASKS = ("keyflow.retention",)
+DAY = 86400.0
 
 
 def beat_schedule(tick_seconds: float) -> dict[str, dict[str, Any]]:
-    """Every tick task every `tick_seconds`; a tick nobody ran in time is dropped, not hoarded."""
-    return {
+    """Every tick task every `tick_seconds`, the daily ones daily; a run nobody took in time
+    is dropped, not hoarded."""
+    schedule = {
         name: {"task": name, "schedule": tick_seconds,
                "options": {"expires": max(tick_seconds * 4, 60.0)}}
         for name in TICK_TASKS
     }
+    schedule.update({name: {"task": name, "schedule": DAY, "options": {"expires": 3600.0}}
+                     for name in DAILY_TASKS})
+    return schedule
 
 
 def create_celery(settings: Settings) -> Celery:

@@ -9,18 +9,23 @@ from __future__ import annotations
 import logging
 import time
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.exc import InterfaceError, OperationalError
 
 from engine.errors import Conflict
 from engine.mail import Mailer, RelayResult, RowNotRecorded, mailer_for, record_apart, relay_one
 from engine.reminders import write_reminders
+from engine.retention import RetentionPolicy, sweep
 
 from .celery_app import app
 from .context import WorkerContext, worker_context
 
 log = logging.getLogger(__name__)
 TASK_OPTIONS = {"acks_late": True, "reject_on_worker_lost": True, "ignore_result": True}
+# A retention run stops well inside the broker's visibility timeout (celery_app: 600 s), so
+# it is never handed to a second worker while it runs; the next day carries on.
+RETENTION_SECONDS = 300.0
 
 
 @app.task(name="keyflow.fire_timers", **TASK_OPTIONS)
@@ -126,3 +131,20 @@ def _relay_next(ctx: WorkerContext, mailer: Mailer) -> RelayResult | None:
                     unrecorded.notification_id, unrecorded.key, unrecorded.reason)
     with ctx.transaction() as session:
         return record_apart(session, unrecorded, now, max_attempts)
+
+
+@app.task(name="keyflow.retention", **TASK_OPTIONS)
+def retention() -> int:
+    """Archive the ended instances past KEYFLOW_RETENTION_DAYS, one transaction each (daily;
+    nothing when retention is off). A failing instance is recorded and the others go on."""
+    ctx = worker_context()
+    policy = RetentionPolicy.from_settings(ctx.settings)
+    if policy is None:
+        return 0
+    report = sweep(ctx.transaction, ctx.engine, policy, ctx.engine.clock.now(),
+                   ZoneInfo(ctx.settings.timezone), max_seconds=RETENTION_SECONDS)
+    if report.archived or report.failed:
+        log.info("retention: %d instance(s) archived, %d failed (see the outbox's "
+                 "retention_failed rows)%s", len(report.archived), len(report.failed),
+                 "" if report.finished else "; the rest tomorrow")
+    return len(report.archived)

@@ -15,7 +15,7 @@ from engine.deployment import Bundle
 from engine.models import Base, HumanTask, Notification, ProcessInstance
 from engine.settings import Settings
 from engine.workflow_engine import WorkflowEngine
-from workers.celery_app import TICK_TASKS
+from workers.celery_app import DAILY_TASKS, TICK_TASKS
 from workers.clock import FileClock
 from workers.context import use_context, worker_context
 from workers.embedded import start_embedded_worker
@@ -55,7 +55,8 @@ def test_the_beat_thread_runs_the_worker_tasks(embedded):
         task = s.scalars(select(HumanTask).where(HumanTask.instance_id == instance)).one()
         kf.complete_task(s, task.id, s.merge(manager), {})
     beat = start_embedded_worker(settings)  # what `keyflow serve` does without a broker
-    assert set(beat.schedule) == set(TICK_TASKS) and worker_context().settings is settings
+    assert set(beat.schedule) == {*TICK_TASKS, *DAILY_TASKS}
+    assert worker_context().settings is settings
     try:
         clock.set(T0 + timedelta(hours=2, minutes=1))  # the timer fires inside the web process
         deadline = time.monotonic() + 20
