@@ -124,6 +124,9 @@ ZH: dict[str, str] = {
     "Cancel the process": "取消流程",
     "Cancel this process? Its open tasks will be withdrawn.":
         "确定取消此流程？其未完成任务将被撤回。",
+    "Archived": "已归档",
+    "The process data is no longer kept; the history and the path taken remain.":
+        "流程数据已不再保存；历史记录和所走路径仍保留。",
     "state:ready": "待领取", "state:claimed": "已领取", "state:completed": "已完成",
     "state:cancelled": "已取消",
     "status:running": "进行中", "status:completed": "已完成", "status:cancelled": "已取消",

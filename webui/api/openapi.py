@@ -65,6 +65,8 @@ SCHEMAS: dict[str, Any] = {
         "started_at": NULLABLE_TIME, "ended_at": NULLABLE_TIME,
         "owner": {"type": ["string", "null"],
                   "description": "user name of the account's senior manager"},
+        "archived_at": {**NULLABLE_TIME, "description": "when retention dropped its saved "
+                        "state (`data` is empty since; history and tasks stay)"},
         "error": {"type": ["object", "null"]}, "data": {"type": "object"},
         "tasks": {"type": "array", "items": _ref("Task")},
         "history": {"type": "array", "items": _ref("HistoryEvent")},

@@ -66,4 +66,5 @@ def instance_json(i: ProcessInstance) -> dict[str, Any]:
             "name": i.definition.name, "name_en": i.definition.name_en, "status": i.status,
             "business_key": i.business_key, "customer_name": i.customer_name,
             "started_at": iso(i.started_at), "ended_at": iso(i.ended_at), "error": i.error,
-            "owner": i.owner.username if i.owner is not None else None}
+            "owner": i.owner.username if i.owner is not None else None,
+            "archived_at": iso(i.archived_at)}
