@@ -16,6 +16,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 
 from engine.errors import BackupRefused
 
@@ -77,9 +78,12 @@ def restore(url: str, engine: Engine, source: Path, *, replace: bool) -> None:
 
     `replace` first drops everything in the public schema (restore --force)."""
     if replace:
-        with engine.begin() as conn:
-            conn.execute(text("DROP SCHEMA public CASCADE"))
-            conn.execute(text("CREATE SCHEMA public"))
+        try:
+            with engine.begin() as conn:
+                conn.execute(text("DROP SCHEMA public CASCADE"))
+                conn.execute(text("CREATE SCHEMA public"))
+        except DBAPIError as err:
+            raise BackupRefused(f"cannot empty the database for --force: {err.orig}") from None
     _run(["pg_restore", "--no-owner", "--no-privileges", "--single-transaction",
           "--exit-on-error", f"--dbname={make_url(url).database}", str(source)], url)
 

@@ -25,13 +25,15 @@ SUBMIT = {"title": "板房", "amount": 100, "costs": 40}
 TZ = ZoneInfo("Asia/Shanghai")
 
 
-def approved(env) -> int:
+def approved(env, review_id: list[int] | None = None) -> int:
     """An approval instance run to its end (submitted, approved by the head)."""
     instance_id = env.start("approval")
     env.complete(env.open_task(instance_id).id, "senior_manager", SUBMIT)
     review = env.open_task(instance_id).id
     env.claim(review, "dept_head")
     env.complete(review, "dept_head", {"decision": "approve"})
+    if review_id is not None:
+        review_id.append(review)
     return instance_id
 
 
@@ -55,7 +57,8 @@ def history(html: str) -> str:
 
 
 def test_the_page_and_the_api_keep_path_and_history(env, client_for, clock):
-    instance_id = approved(env)
+    review: list[int] = []
+    instance_id = approved(env, review)
     manager = client_for("senior_manager")
     page = manager.get(f"/instances/{instance_id}").get_data(as_text=True)
     api = manager.get(f"/api/instances/{instance_id}").get_json()
@@ -77,6 +80,11 @@ def test_the_page_and_the_api_keep_path_and_history(env, client_for, clock):
     after = manager.get(f"/api/instances/{instance_id}").get_json()
     assert after["history"] == api["history"] and after["status"] == "completed"
     assert after["data"] == {} and after["archived_at"] is not None
+    # Its finished tasks still open, with what was submitted.
+    head = client_for("dept_head")
+    task_page = head.get(f"/tasks/{review[0]}")
+    assert task_page.status_code == 200 and "approve" in task_page.get_data(as_text=True)
+    assert head.get(f"/api/tasks/{review[0]}").get_json()["state"] == "completed"
 
 
 def test_the_indicators_for_the_period_are_unchanged(env, client_for, clock):
