@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+import math
+from datetime import date, datetime, time
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.orm import Session, UOWTransaction
 
 from engine.models import AuditEvent, HumanTask, ProcessInstance, User
+
+JSON_SAFE_DEPTH = 64  # deeper than any data keyflow accepts; what is below is cut off
 
 
 def record(
@@ -32,10 +36,32 @@ def record(
         process_key=process_key or (task.process_key if task else None)
         or (instance.definition.key if instance else None),
         bpmn_id=task.bpmn_id if task else None,
-        data=data or {},
+        data=json_safe(data or {}),
     )
     session.add(audit)
     return audit
+
+
+def json_safe(value: Any, depth: int = 0) -> Any:
+    """`value` as plain JSON for a JSON column: dates and times in ISO 8601, decimals as text
+    (exact), tuples and sets as lists, names as text, non-finite numbers and anything else as
+    its text. Task data may hold such values (the engine API, scripts, decisions)."""
+    if value is None or isinstance(value, bool | int | str):
+        return value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else str(value)
+    if isinstance(value, datetime | date | time):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    if depth > JSON_SAFE_DEPTH:
+        return "…"
+    if isinstance(value, dict):
+        return {str(k): json_safe(v, depth + 1) for k, v in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        items = sorted(value, key=repr) if isinstance(value, set | frozenset) else value
+        return [json_safe(v, depth + 1) for v in items]
+    return str(value)
 
 
 class AuditLogIsAppendOnly(RuntimeError):

@@ -249,12 +249,13 @@ def complete_via_link(session: Session, rt: Runtime, signer: LinkSigner, task_id
         spiff_task = workflow.get_task_from_id(UUID(task.spiff_task_id))
         if spiff_task is None:
             raise LinkRefused("closed", link.language)
-        task.state, task.completed_at = "completed", now
-        link.used_at, link.used_action = now, answer.action
-        record(session, "task_completed", at=now, task=task,
-               data={"data": submitted, "via": "customer_link", "link_id": link.id})
 
         def step() -> None:
+            # Inside the run's savepoint: an unsavable result leaves the task and link open.
+            task.state, task.completed_at = "completed", now
+            link.used_at, link.used_action = now, answer.action
+            record(session, "task_completed", at=now, task=task,
+                   data={"data": submitted, "via": "customer_link", "link_id": link.id})
             spiff_task.data.update(submitted)
             spiff_task.run()
 

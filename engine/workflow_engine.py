@@ -105,8 +105,30 @@ class WorkflowEngine:
         return self._guarded(session, lambda: version_migration.migrate_instance(
             session, self.runtime, instance_id, definition_id, user))
 
+    def due_timer_instances(self, session: Session, now: datetime | None = None,
+                            limit: int = 200, after_id: int = 0) -> list[int]:
+        """Ids of running instances with a timer due at `now` (ascending, above `after_id`)."""
+        return timers.due_instance_ids(session, now or self.clock.now(), limit, after_id)
+
+    def fire_timer(self, session: Session, instance_id: int, now: datetime | None = None
+                   ) -> bool:
+        """Fire one instance's due timers (one command); False if it was no longer due.
+
+        Raises Conflict on a lost race (fire it next time) and StateUnreadable when its
+        saved state cannot be loaded (record that with `record_instance_failure`).
+        """
+        return self._guarded(session, lambda: timers.fire_instance(
+            session, self.runtime, instance_id, now or self.clock.now()))
+
+    def record_instance_failure(self, session: Session, instance_id: int, err: BaseException,
+                                now: datetime | None = None) -> bool:
+        """Put a running instance into `error` because of `err` (its state is not loaded)."""
+        return self._guarded(session, lambda: timers.record_failure(
+            session, instance_id, err, now or self.clock.now()))
+
     def fire_due_timers(self, session: Session, now: datetime | None = None,
                         limit: int = 200) -> int:
-        """Fire the timers due at `now`; returns the number of instances advanced."""
+        """Fire the timers due at `now` in this transaction, a savepoint per instance: one that
+        fails is recorded as its error and the others still fire. Returns how many moved."""
         return self._guarded(session, lambda: timers.fire_due_timers(
             session, self.runtime, now, limit))

@@ -47,9 +47,9 @@ def check_json(value: Any) -> None:
             continue
         if not isinstance(node, dict | list):
             continue
-        if depth >= MAX_JSON_DEPTH:
-            raise MalformedRequest(f"the JSON body is nested too deeply "
-                                   f"(more than {MAX_JSON_DEPTH} levels)")
+        if depth >= MAX_JSON_DEPTH:  # parsed, but no form or data limit takes it: 422
+            reason = f"the JSON body is nested too deeply (more than {MAX_JSON_DEPTH} levels)"
+            raise InvalidData(reason, {_render(path) or "": reason})
         items = node.items() if isinstance(node, dict) else enumerate(node)
         for key, child in items:
             if isinstance(key, str) and NUL in key:
@@ -62,7 +62,8 @@ class CheckedJSONProvider(DefaultJSONProvider):
     """Flask's JSON, with request bodies checked for depth and NUL characters."""
 
     def loads(self, s: str | bytes, **kwargs: Any) -> Any:
-        """Parse, turning runaway nesting into a 400 rather than a RecursionError (500)."""
+        """Parse; nesting Python cannot even parse is a 400 (not a RecursionError, 500), nesting
+        past MAX_JSON_DEPTH a 422."""
         try:
             value = json.loads(s, **kwargs)
         except RecursionError as err:

@@ -1,4 +1,4 @@
-"""The Celery tasks: thin shells that run one engine call inside one transaction.
+"""The Celery tasks: thin shells that run engine calls, each inside its own transaction.
 
 All are `acks_late` with `reject_on_worker_lost` (a task killed mid-way runs again) and
 idempotent (a second run finds nothing left to do), so redelivery is always safe.
@@ -7,6 +7,10 @@ idempotent (a second run finds nothing left to do), so redelivery is always safe
 from __future__ import annotations
 
 import logging
+import time
+from datetime import datetime
+
+from sqlalchemy.exc import InterfaceError, OperationalError
 
 from engine.errors import Conflict
 from engine.mail import Mailer, RelayResult, RowNotRecorded, mailer_for, record_apart, relay_one
@@ -21,15 +25,44 @@ TASK_OPTIONS = {"acks_late": True, "reject_on_worker_lost": True, "ignore_result
 
 @app.task(name="keyflow.fire_timers", **TASK_OPTIONS)
 def fire_timers() -> int:
-    """Fire the BPMN timers that are due (instances' `next_wakeup_at`)."""
+    """Fire the BPMN timers that are due (instances' `next_wakeup_at`), one transaction each.
+
+    Batches of due ids are walked in id order until none is left or a tick's time is used
+    up. An instance a user changed meanwhile (Conflict) is left for the next tick; one that
+    cannot be fired at all is recorded as its own error; neither stops the others.
+    """
     ctx = worker_context()
+    now = ctx.engine.clock.now()
+    deadline = time.monotonic() + ctx.settings.tick_seconds
+    fired, after = 0, 0
+    while time.monotonic() < deadline:
+        with ctx.transaction() as session:
+            batch = ctx.engine.due_timer_instances(session, now, after_id=after)
+        if not batch:
+            break
+        fired += sum(_fire_one(ctx, instance_id, now) for instance_id in batch)
+        after = batch[-1]
+    return fired
+
+
+def _fire_one(ctx: WorkerContext, instance_id: int, now: datetime) -> bool:
+    """Fire one instance in its own transaction; record its failure in a fresh one."""
     try:
         with ctx.transaction() as session:
-            return ctx.engine.fire_due_timers(session, ctx.engine.clock.now())
-    except Conflict as err:
-        # A user changed one of the instances meanwhile; the next tick fires it.
-        log.info("timer batch rolled back, retried next tick: %s", err.message)
-        return 0
+            return ctx.engine.fire_timer(session, instance_id, now)
+    except (Conflict, OperationalError, InterfaceError) as err:
+        # A user changed it meanwhile, or the database had a passing problem: not the
+        # instance's fault; the next tick fires it.
+        log.info("instance %s not fired this tick: %s", instance_id, err)
+        return False
+    except Exception as err:
+        log.exception("instance %s cannot be fired; it goes to error", instance_id)
+        try:
+            with ctx.transaction() as session:
+                ctx.engine.record_instance_failure(session, instance_id, err, now)
+        except Conflict:
+            log.info("instance %s changed meanwhile; looked at again next tick", instance_id)
+        return False
 
 
 @app.task(name="keyflow.remind", **TASK_OPTIONS)

@@ -24,6 +24,7 @@ from engine.form_rules import MAX_FORM_DEPTH, form_problems, nesting_depth
 from .bundle import Bundle, content_hash
 from .call_cycles import call_cycle_problems
 from .checks import check_process
+from .start_form import start_form_key, start_form_problems
 
 
 @dataclass(frozen=True)
@@ -185,7 +186,8 @@ def compile_bundle(bundle: Bundle, *, checked: bool = True
             continue
         every_spec.update(subprocess_specs)
         every_spec[key] = spec
-        found = check_process(spec, subprocess_specs, forms) if checked else []
+        found = (check_process(spec, subprocess_specs, forms) + start_form_problems(spec, forms)
+                 if checked else [])
         problems += found
         if found:
             continue
@@ -202,6 +204,7 @@ def compile_bundle(bundle: Bundle, *, checked: bool = True
             # decisions depends on every DMN file of the bundle.
             needed |= set(bundle.dmn_names)
         used_forms = {i.form_key for i in user_tasks.values() if i.form_key}
+        used_forms |= {k for k in [start_form_key(spec)] if k}
         needed |= {f"forms/{k}.json" for k in used_forms}
         compiled[key] = CompiledProcess(
             key=key,

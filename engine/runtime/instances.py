@@ -11,12 +11,16 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.audit import record
+from engine.deployment import CompiledProcess
+from engine.deployment.start_form import start_form_key
 from engine.errors import Conflict, Forbidden, InvalidData, NotFound
+from engine.forms import validate_submission
 from engine.models import OPEN_TASK_STATES, HumanTask, ProcessDefinition, ProcessInstance, User
 from engine.roles import STICKY_ROLE
 
 from .access import can_cancel, may_handle_incidents
 from .context import Runtime
+from .data_limits import check_data
 from .state import lock_instance, restore, run_engine_steps, save
 
 # Who may start an instance on behalf of a senior manager (API start body "owner").
@@ -49,10 +53,15 @@ def start_instance(session: Session, rt: Runtime, key: str, user: User, *,
     starter when they are a senior manager, or the senior manager named by `owner` (a user
     name; only leaders and admins may name one — see `instance_owner`).
 
+    The start data is checked first (InvalidData, nothing stored): against the start
+    event's form when it has one, else against the limits of engine.runtime.data_limits.
     The customer, when known at the start, is both the instance's `customer_name` column and
     its `customer_name` process variable: either one given fills in the other (the keyword
     wins if they differ). Processes that learn the name later set it with the
     `keyflow.set_customer` service (engine.services.customers).
+
+    A start that fails on its first steps still creates the instance, in `error` with the
+    reason: the caller sees its status.
     """
     definition = latest_definition(session, key)
     if not may_start(user, definition):
@@ -60,10 +69,13 @@ def start_instance(session: Session, rt: Runtime, key: str, user: User, *,
     owner_user = instance_owner(session, user, owner)
     compiled = rt.specs.get(definition)
     now = rt.clock.now()
+    if not isinstance(data, dict | None):
+        raise InvalidData("the start data must be an object", {"": "must be an object"})
     data = dict(data or {})
     customer_name = _customer_name(customer_name, data)
     if customer_name is not None:
         data["customer_name"] = customer_name
+    data = _checked_start_data(compiled, data)
     workflow = BpmnWorkflow(compiled.spec, compiled.subprocess_specs,
                             script_engine=rt.script_engine())
     for task in workflow.get_tasks(state=TaskState.READY):
@@ -72,7 +84,8 @@ def start_instance(session: Session, rt: Runtime, key: str, user: User, *,
         definition=definition, definition_id=definition.id, business_key=business_key,
         customer_name=customer_name, status="running", started_by=user,
         started_by_id=user.id, owner=owner_user, owner_id=owner_user.id if owner_user else None,
-        started_at=now, state="{}",
+        started_at=now,
+        state=rt.serializer.dumps(workflow),  # the last good state, should the first run fail
     )
     session.add(instance)
     session.flush()
@@ -97,6 +110,14 @@ def instance_owner(session: Session, starter: User, named: str | None) -> User |
         raise InvalidData(f"{named!r} is not an active senior manager",
                           {"owner": "must be an active senior manager"})
     return found
+
+
+def _checked_start_data(compiled: CompiledProcess, data: Any) -> dict[str, Any]:
+    """The start data if its start form (or, without one, the generic limits) accept it."""
+    form_key = start_form_key(compiled.spec)
+    if form_key is None:
+        return check_data(data, free_names=True)
+    return check_data(validate_submission(compiled.forms.get(form_key), data))
 
 
 def _customer_name(given: str | None, data: dict[str, Any]) -> str | None:

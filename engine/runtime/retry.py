@@ -66,8 +66,11 @@ def retry_instance(session: Session, rt: Runtime, instance_id: int, user: User, 
                     f"the saved state cannot be read: {type(err).__name__}: {err}")
         return instance
     instance.status, instance.error = "running", None
-    run_engine_steps(session, rt, instance, workflow, now=now, actor=user,
-                     step=lambda: rerun_failed_steps(workflow, failed.get("element_id")))
+
+    def step() -> None:
+        rerun_failed_steps(workflow, failed.get("element_id"))
+
+    run_engine_steps(session, rt, instance, workflow, now=now, actor=user, step=step)
     return instance
 
 

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from datetime import datetime
+from itertools import chain
 from typing import Any
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
-from SpiffWorkflow.exceptions import SpiffWorkflowException
+from SpiffWorkflow.bpmn.specs.event_definitions.multiple import MultipleEventDefinition
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, SessionTransaction
 
 from engine.audit import record
 from engine.bpmn.timers import due_time
@@ -20,6 +25,16 @@ from engine.models import ProcessInstance, User
 from engine.services import ServiceContext
 
 from .context import Runtime
+from .data_limits import reserved_key_path
+from .failures import (
+    NOT_INSTANCE_FAILURES,
+    EndedEarly,
+    StateUnreadable,
+    UnstorableData,
+    failure_details,
+    mark_failed,
+)
+from .steps import StepBudget
 
 
 def lock_instance(session: Session, instance_id: int) -> ProcessInstance:
@@ -42,44 +57,82 @@ def require_running(instance: ProcessInstance) -> None:
 
 def restore(rt: Runtime, instance: ProcessInstance, clock: Clock | None = None
             ) -> tuple[CompiledProcess, BpmnWorkflow]:
-    """The instance's workflow on the spec version it started with."""
+    """The instance's workflow on the spec version it started with.
+
+    Raises StateUnreadable when the saved state cannot be restored (damaged in the database,
+    or valid JSON that SpiffWorkflow cannot rebuild).
+    """
     compiled = rt.specs.get(instance.definition)
-    workflow = rt.serializer.loads(instance.state, compiled.spec, compiled.subprocess_specs)
+    try:
+        workflow = rt.serializer.loads(instance.state, compiled.spec, compiled.subprocess_specs)
+    except Exception as err:
+        raise StateUnreadable(instance.id, err) from err
     workflow.script_engine = rt.script_engine(clock)
     return compiled, workflow
 
 
 def run_engine_steps(session: Session, rt: Runtime, instance: ProcessInstance,
                      workflow: BpmnWorkflow, *, now: datetime, actor: User | None,
-                     step: Any = None) -> None:
-    """Run `step` (if any) then SpiffWorkflow to its next wait state.
+                     step: Callable[[], None] | None = None) -> None:
+    """Run `step` (if any) then SpiffWorkflow to its next wait state, and save the result.
 
     Service tasks reached on the way write through this command's `session` (their context
-    is bound for the run only, so no session outlives its command). A failing script,
-    condition, decision or service does not escape: the instance goes to `error` with the
-    reason, and the state reached so far is saved with it.
+    is bound for the run only, so no session outlives its command). Any failure on the way
+    (a script, condition, decision, service, timer value, data that breaks SpiffWorkflow,
+    more than MAX_ENGINE_STEPS steps) does not escape: the instance goes to `error` with the
+    reason and element, and the state reached so far is saved with it. If that state cannot
+    be saved, everything this run wrote is rolled back to a savepoint and the instance keeps
+    its last good state, marked `error`. Database errors and keyflow's own errors raised
+    inside (a lost race) propagate: the caller rolls the whole command back.
     """
+    savepoint = session.begin_nested()
+    budget = StepBudget()
+    failure: dict[str, Any] | None = None
+    started = time.time()  # SpiffWorkflow stamps task state changes with time.time()
+    try:
+        failure = _run(session, rt, instance, workflow, now=now, actor=actor, step=step,
+                       budget=budget)
+        if failure is not None:
+            mark_failed(session, instance, failure, now=now, actor=actor)
+        check_storable(workflow, since=started)
+        save(rt, instance, workflow, now=now, actor=actor, session=session)
+        savepoint.commit()
+    except NOT_INSTANCE_FAILURES:
+        _discard(savepoint)
+        raise
+    except Exception as err:
+        _discard(savepoint)  # the instance row reloads with its last good state
+        details = failure or failure_details(err, now, budget.current)
+        mark_failed(session, instance, details, now=now, actor=actor)
+        session.flush()
+    except BaseException:
+        _discard(savepoint)
+        raise
+
+
+def _discard(savepoint: SessionTransaction) -> None:
+    if savepoint.is_active:
+        savepoint.rollback()
+
+
+def _run(session: Session, rt: Runtime, instance: ProcessInstance, workflow: BpmnWorkflow, *,
+         now: datetime, actor: User | None, step: Callable[[], None] | None,
+         budget: StepBudget) -> dict[str, Any] | None:
+    """Run the command's step and the engine steps; the failure's details, if one occurred."""
     engine = workflow.script_engine
     engine.services = rt.services.bind(
         ServiceContext(session=session, instance=instance, now=now, actor=actor))
     try:
         if step is not None:
             step()
-        workflow.do_engine_steps()
-    except SpiffWorkflowException as err:
-        task = getattr(err, "task", None)
-        details = {
-            "reason": str(err),
-            "element_id": getattr(getattr(task, "task_spec", None), "bpmn_id", None),
-            "notes": list(getattr(err, "notes", []) or []),
-            "at": now.isoformat(),
-        }
-        instance.status = "error"
-        instance.error = details
-        record(session, "instance_error", at=now, actor=actor, instance=instance, data=details)
+        workflow.do_engine_steps(will_complete_task=budget)
+    except NOT_INSTANCE_FAILURES:
+        raise
+    except Exception as err:
+        return failure_details(err, now, budget.current)
     finally:
         engine.services = None
-    save(rt, instance, workflow, now=now, actor=actor, session=session)
+    return None
 
 
 def save(rt: Runtime, instance: ProcessInstance, workflow: BpmnWorkflow, *, now: datetime,
@@ -89,6 +142,9 @@ def save(rt: Runtime, instance: ProcessInstance, workflow: BpmnWorkflow, *, now:
 
     instance.state = rt.serializer.dumps(workflow)
     if instance.status == "running" and workflow.is_completed():
+        still_open = first_open_task(workflow)
+        if still_open is not None:
+            raise EndedEarly(still_open)
         instance.status = "completed"
         instance.ended_at = now
         record(session, "instance_completed", at=now, actor=actor, instance=instance)
@@ -97,11 +153,50 @@ def save(rt: Runtime, instance: ProcessInstance, workflow: BpmnWorkflow, *, now:
     sync_tasks(session, rt, instance, workflow, now=now)
 
 
+def check_storable(workflow: BpmnWorkflow, since: float) -> None:
+    """Refuse task data written since `since` that the saved state could not give back."""
+    tasks = chain(workflow.tasks.values(),
+                  *(sp.tasks.values() for sp in workflow.subprocesses.values()))
+    for task in tasks:
+        if task.last_state_change >= since:
+            path = reserved_key_path(task.data)
+            if path is not None:
+                raise UnstorableData(task, path)
+
+
+def first_open_task(workflow: BpmnWorkflow) -> Any:
+    """A task of the workflow's tree that has not finished (a named one if there is one).
+
+    Walks the tree itself, without SpiffWorkflow's iterator or any depth limit.
+    """
+    found = None
+    stack = [workflow.task_tree]
+    while stack:
+        task = stack.pop()
+        if task.has_state(TaskState.NOT_FINISHED_MASK):
+            if getattr(task.task_spec, "bpmn_id", None):
+                return task
+            found = found or task
+        stack.extend(task.children)
+    return found
+
+
 def next_wakeup(workflow: BpmnWorkflow) -> datetime | None:
-    """The earliest moment a waiting timer of the workflow (or its subprocesses) is due."""
-    times = [
-        when
-        for event in workflow.waiting_events()
-        if "Timer" in event.event_type and (when := due_time(event.value)) is not None
-    ]
+    """The earliest moment a waiting timer of the workflow (or its subprocesses) is due.
+
+    A timer behind an event-based gateway waits inside the gateway's multiple event, so the
+    gateway's own task carries the timer's due time.
+    """
+    times = [when for task in workflow.event_manager.tasks.values()
+             if (when := _timer_due(task)) is not None]
     return min(times, default=None)
+
+
+def _timer_due(task: Any) -> datetime | None:
+    definition = task.task_spec.event_definition
+    if isinstance(definition, TimerEventDefinition):
+        return due_time(definition.details(task).value)
+    if isinstance(definition, MultipleEventDefinition) and any(
+            isinstance(d, TimerEventDefinition) for d in definition.event_definitions):
+        return due_time(task._get_internal_data("event_value"))
+    return None

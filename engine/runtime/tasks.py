@@ -16,6 +16,7 @@ from engine.models import HumanTask, ProcessInstance, User
 
 from .access import load_task
 from .context import Runtime
+from .data_limits import check_data
 from .state import lock_instance, require_running, restore, run_engine_steps
 
 
@@ -80,17 +81,19 @@ def complete_task(session: Session, rt: Runtime, task_id: int, user: User,
                        {"task_id": task_id, "assignee_id": task.assignee_id})
     compiled, workflow = restore(rt, instance)
     schema = compiled.forms.get(task.form_key) if task.form_key else None
-    submitted = validate_submission(schema, data)
+    submitted = check_data(validate_submission(schema, data))
     spiff_task = workflow.get_task_from_id(UUID(task.spiff_task_id))
     if spiff_task is None:
         raise Conflict(f"task {task_id} no longer exists in its workflow")
     now = rt.clock.now()
-    task.state, task.completed_at, task.completed_by_id = "completed", now, user.id
-    if task.assignee_id is None:
-        task.assignee_id, task.claimed_at = user.id, now
-    record(session, "task_completed", at=now, actor=user, task=task, data={"data": submitted})
 
     def step() -> None:
+        # Inside the run's savepoint: should the state reached be unsavable, the task stays open.
+        task.state, task.completed_at, task.completed_by_id = "completed", now, user.id
+        if task.assignee_id is None:
+            task.assignee_id, task.claimed_at = user.id, now
+        record(session, "task_completed", at=now, actor=user, task=task,
+               data={"data": submitted})
         spiff_task.data.update(submitted)
         spiff_task.run()
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime
+from decimal import Decimal
+
 import pytest
 from sqlalchemy import func, select
 
@@ -50,3 +53,18 @@ def test_history_records_who_did_what_with_the_data(session, kf, users, deploy):
     assert done.instance_id == instance.id and done.bpmn_id == "submit"
     assert done.data == {"data": {"title": "t", "amount": 5, "costs": 1}}
     assert done.at == kf.clock.now()
+
+
+def test_start_data_with_decimals_and_dates_is_audited_as_plain_json(session, kf, users,
+                                                                     deploy):
+    deploy("approval")
+    instance = kf.start_instance(session, "approval", users["senior_manager"], data={
+        "budget": Decimal("12500.50"), "visit_on": date(2026, 3, 10),
+        "asked_at": datetime(2026, 3, 2, 9, 30, tzinfo=UTC), "sizes": (3, 6)})
+    session.commit()
+    assert instance.status == "running"
+    started = session.scalars(select(AuditEvent).where(
+        AuditEvent.instance_id == instance.id, AuditEvent.action == "instance_started")).one()
+    session.expire(started)  # read back from the database
+    assert started.data["data"] == {"budget": "12500.50", "visit_on": "2026-03-10",
+                                    "asked_at": "2026-03-02T09:30:00+00:00", "sizes": [3, 6]}

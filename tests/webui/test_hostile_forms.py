@@ -70,8 +70,8 @@ def test_deeply_nested_task_data_is_invalid_not_a_crash(client_for, env):
                                headers={"X-CSRF-Token": clerk.csrf})
     # The web edge refuses bodies nested over 64 levels before the form is even looked at
     # (webui/request_input.py); the engine's own refusal is tested in tests/engine.
-    assert response.status_code == 400, response.get_data(as_text=True)[:300]
-    assert "nested too deeply" in response.get_json()["message"]
+    assert response.status_code == 422, response.get_data(as_text=True)[:300]
+    assert "nested too deeply" in json.dumps(response.get_json()["details"])
     assert env.open_task(instance_id).id == task_id  # still open
 
 

@@ -7,12 +7,12 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from engine.accounts import create_user
 from engine.db import make_db_engine, make_session_factory
 from engine.deployment import Bundle
-from engine.models import Base, HumanTask, Notification
+from engine.models import Base, HumanTask, Notification, ProcessInstance
 from engine.workflow_engine import WorkflowEngine
 from workers.celery_app import TICK_TASKS, app, beat_schedule
 from workers.clock import FileClock
@@ -71,3 +71,41 @@ def test_the_beat_thread_runs_the_worker_tasks(embedded):
         assert len(s.scalars(select(Notification)).all()) == 2
     texts = sorted(p.read_text() for p in mail.glob("*.eml"))
     assert len(texts) == 2 and all("X-Keyflow-Key: task:" in t for t in texts)
+
+
+def test_a_damaged_instance_does_not_stop_the_embedded_tick(embedded):
+    sessions, clock, _mail = embedded
+    kf = WorkflowEngine(clock=clock)
+    with sessions.begin() as s:
+        manager = create_user(s, clock, "manager", ["senior_manager"])
+        kf.deploy(s, Bundle.from_folder(Path(__file__).parents[1] / "data" / "timer_wait"))
+        ids = [kf.start_instance(s, "timer_wait", manager).id for _ in range(3)]
+    with sessions.begin() as s:
+        for task in s.scalars(select(HumanTask)).all():
+            kf.complete_task(s, task.id, s.merge(manager), {})
+    with sessions.begin() as s:
+        s.execute(update(ProcessInstance).where(ProcessInstance.id == ids[1])
+                  .values(state="{damaged"))
+    beat = EmbeddedBeat(app)
+    beat.start()
+    try:
+        clock.set(T0 + timedelta(hours=2, minutes=1))
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and _statuses(sessions, ids) != [
+                "report", "error", "report"]:
+            time.sleep(0.1)
+    finally:
+        beat.stop()
+        beat.join(timeout=10)
+    assert _statuses(sessions, ids) == ["report", "error", "report"]
+
+
+def _statuses(sessions, ids):
+    """The open task of each instance, or its status when it has none."""
+    with sessions() as s:
+        found = []
+        for instance_id in ids:
+            task = s.scalar(select(HumanTask.bpmn_id).where(
+                HumanTask.instance_id == instance_id, HumanTask.state.in_(["ready", "claimed"])))
+            found.append(task or s.get(ProcessInstance, instance_id).status)
+        return found

@@ -161,7 +161,9 @@ def document() -> dict[str, Any]:
                                 "schema": {"type": "string"}}],
                 "requestBody": {"content": {"application/json": {"schema": _ref("StartRequest")}}},
                 "responses": {"201": _json({"type": "object", "properties": {
-                    "id": {"type": "integer"}, "status": {"type": "string"}}}, "started"),
+                    "id": {"type": "integer"}, "status": {"type": "string"},
+                    "error": {"type": ["object", "null"]}}},
+                    "started; status `error` (with `error.reason`) if its first steps failed"),
                     **_errors(400, 401, 403, 404, 422)}}},
             "/api/instances/{id}": {"get": {
                 "summary": "An instance: status, data, open tasks, history",

@@ -58,7 +58,7 @@ def _text(body: dict[str, Any], name: str, limit: int) -> str | None:
 @bp.post("/processes/<key>/instances")
 @login_required
 def start(key: str) -> tuple[Response, int, dict[str, str]]:
-    """Start the newest version of `key`; 201 with the new instance's id."""
+    """Start the newest version of `key`; 201 with the new instance's id, status and error."""
     user = signed_in_user()
     body = json_body()
     data = body.get("data", {})
@@ -69,7 +69,9 @@ def start(key: str) -> tuple[Response, int, dict[str, str]]:
         customer_name=_text(body, "customer_name", 200), owner=_text(body, "owner", 80))
     db().commit()
     location = url_for("api.instance", instance_id=instance.id)
-    return jsonify({"id": instance.id, "status": instance.status}), 201, {"Location": location}
+    # A start that failed on its first steps is still a start: 201, its status says `error`.
+    return (jsonify({"id": instance.id, "status": instance.status, "error": instance.error}),
+            201, {"Location": location})
 
 
 @bp.get("/instances/<int:instance_id>")

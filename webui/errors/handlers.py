@@ -18,9 +18,11 @@ from engine.errors import (
     MalformedRequest,
     NotFound,
 )
+from engine.runtime.failures import StateUnreadable
 
 from ..auth.csrf import CsrfFailure
 from ..auth.identity import RoleMissing, Unauthenticated
+from ..context import db, workflow_engine
 from ..i18n import N_, _
 from ..log_redaction import redact
 from . import bp
@@ -113,6 +115,24 @@ def http_error(err: HTTPException) -> Response:
                               _("The form has expired. Go back, reload the page and try again."))
     headers = {k: v for k, v in err.get_headers() if k.lower() == "retry-after"}
     return error_response(status, CODES.get(status, "error"), "", headers=headers)
+
+
+@bp.app_errorhandler(StateUnreadable)
+def state_unreadable(err: StateUnreadable) -> Response:
+    """An instance whose saved state cannot be loaded: after the rollback, record that as the
+    instance's error in a fresh transaction (it then shows among the incidents); answer 409:
+    the command changed nothing and cannot run until the incident is handled."""
+    log.error("instance %s: %s", err.instance_id, err)
+    _rollback()
+    session = db()
+    try:
+        workflow_engine().record_instance_failure(session, err.instance_id, err)
+        session.commit()
+    except Exception:
+        log.exception("could not record the failure of instance %s", err.instance_id)
+    return error_response(409, "instance_unreadable",
+                          _("The saved state of this process instance cannot be loaded; "
+                            "it is now marked as failed for an administrator."))
 
 
 @bp.app_errorhandler(Exception)

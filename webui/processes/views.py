@@ -34,6 +34,12 @@ def start(key: str) -> Response:
                                                 business_key=business_key,
                                                 customer_name=customer)
     db().commit()
+    if instance.status == "error":
+        # Started, but its first steps failed: say so; the instance page shows the reason.
+        reason = str((instance.error or {}).get("reason", ""))
+        flash(_("The process started but stopped at once with an error: {reason}",
+                reason=reason), "error")
+        return redirect(url_for("instances.show", instance_id=instance.id))
     flash(_("The process has started."), "info")
     first = db().scalars(select(HumanTask.id).where(
         HumanTask.instance_id == instance.id, HumanTask.assignee_id == user.id,
