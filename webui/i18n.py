@@ -11,7 +11,7 @@ from typing import Any
 
 from babel import Locale
 from babel.support import NullTranslations
-from flask import Flask, current_app, g, has_request_context, request
+from flask import Flask, current_app, g, has_app_context, has_request_context, request
 from flask_babel import Babel, Domain, get_translations
 
 from engine.i18n import (
@@ -56,20 +56,27 @@ class CatalogDomain(Domain):
         return translations(LOCALES[get_language()])
 
 
+def _catalog() -> NullTranslations:
+    """Flask-Babel's translations for the request; Chinese outside any app (as before)."""
+    if not has_app_context():
+        return translations(LOCALES[DEFAULT_LANGUAGE])
+    return get_translations()
+
+
 def _(message: str, **values: Any) -> str:
     """`message` in the request's language, `{name}` placeholders filled from `values`."""
-    text = get_translations().gettext(message)
+    text = _catalog().gettext(message)
     return text.format(**values) if values else text
 
 
 def ngettext(singular: str, plural: str, n: int, **values: Any) -> str:
     """The plural form for `n` in the request's language, `{n}` filled in."""
-    return get_translations().ngettext(singular, plural, n).format(n=n, **values)
+    return _catalog().ngettext(singular, plural, n).format(n=n, **values)
 
 
 def pgettext(context: str, message: str, **values: Any) -> str:
     """`message` in the request's language, told apart from the same words elsewhere."""
-    text = get_translations().pgettext(context, message)
+    text = _catalog().pgettext(context, message)
     return text.format(**values) if values else text
 
 
