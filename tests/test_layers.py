@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import ast
+import subprocess
+import sys
 from pathlib import Path
 
-ENGINE = Path(__file__).parents[1] / "engine"
+ROOT = Path(__file__).parents[1]
+ENGINE = ROOT / "engine"
 FORBIDDEN = {"flask", "flask_babel", "celery", "webui", "workers", "werkzeug", "kombu"}
 # Engine code reads a language through its catalog (engine/i18n), never by its code; the one
 # place that maps a stored code to a locale is that package.
@@ -82,3 +85,12 @@ def test_the_check_sees_language_branches(tmp_path):
         'default = "zh"\n'  # a default is no branch
     )
     assert language_branches(sample) == [1, 3, 4, 6]
+
+
+def test_the_web_package_and_its_command_line_do_not_import_the_workers():
+    """Only `keyflow serve` (embedded), `worker` and `beat` reach workers/, inside the command."""
+    check = ("import sys, webui, webui.cli; "
+             "print(sorted(m for m in sys.modules if m == 'workers' or m.startswith('workers.')))")
+    done = subprocess.run([sys.executable, "-c", check], cwd=ROOT, capture_output=True,
+                          text=True, check=True)
+    assert done.stdout.strip() == "[]"
