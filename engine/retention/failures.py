@@ -13,8 +13,10 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
+from engine.i18n import texts_for
 from engine.mail.headers import one_line
 from engine.reminders.drafts import insert_rows
+from engine.reminders.isolation import FAILURE_LANGUAGE
 
 KIND = "retention_failed"
 
@@ -24,8 +26,9 @@ def record_failure(session: Session, instance_id: int, reason: str, now: datetim
     """Write the failure row of `instance_id` for today; False if today's row exists."""
     day = now.astimezone(tz).date().isoformat()
     row = {"idempotency_key": f"{KIND}:instance:{instance_id}:{day}", "recipient_id": None,
-           "recipient_email": None, "language": "en", "kind": KIND,
-           "subject": one_line(f"归档失败 / Not archived: instance {instance_id}"),
+           "recipient_email": None, "language": FAILURE_LANGUAGE, "kind": KIND,
+           "subject": one_line(texts_for(FAILURE_LANGUAGE)._(
+               "Not archived: instance {id}", id=instance_id)),
            "body": reason, "instance_id": instance_id, "task_id": None, "status": "failed",
            "attempts": 0, "created_at": now, "next_attempt_at": None, "last_error": reason}
     return bool(insert_rows(session, [row]))
