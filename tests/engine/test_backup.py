@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import sqlite3
 import tarfile
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from postgres_databases import fresh_postgres
+from sqlalchemy import inspect, select
 
 from engine.accounts import create_user
 from engine.backup import create_backup, read_manifest, restore_backup
@@ -145,3 +147,42 @@ def test_not_a_backup_at_all(tmp_path):
     (tmp_path / "notes.txt").write_text("hello")
     with pytest.raises(BackupRefused, match="cannot read the backup"):
         restore_backup(keyflow_at(tmp_path / "target"), tmp_path / "notes.txt")
+
+
+@pytest.fixture
+def pg_keyflow(pg_engine, tmp_path):
+    """Settings of a department keyflow on a fresh PostgreSQL database."""
+    with fresh_postgres(pg_engine, "backup_tools") as engine:
+        upgrade(engine)
+        yield Settings(database_url=engine.url.render_as_string(hide_password=False),
+                       var_dir=str(tmp_path / "var"))
+
+
+@pytest.mark.postgres
+def test_a_pg_dump_older_than_the_server_is_refused_saying_what_to_install(
+        pg_keyflow, tmp_path, monkeypatch):
+    # A pg_dump from an older client package, first on the PATH.
+    old = tmp_path / "old-client"
+    old.mkdir()
+    (old / "pg_dump").write_text("#!/bin/sh\necho 'pg_dump (PostgreSQL) 12.22'\n")
+    (old / "pg_dump").chmod(0o755)
+    monkeypatch.setenv("PATH", f"{old}:{os.environ['PATH']}")
+    with pytest.raises(BackupRefused, match=r"pg_dump 12 cannot dump a PostgreSQL \d+ server: "
+                                            r"install postgresql-client-\d+"):
+        create_backup(pg_keyflow, tmp_path / "b.kfbackup", NOW)
+    assert not (tmp_path / "b.kfbackup").exists()
+
+
+@pytest.mark.postgres
+def test_a_dump_newer_than_pg_restore_is_refused_before_anything_changes(pg_keyflow,
+                                                                         pg_engine, tmp_path):
+    path = tmp_path / "b.kfbackup"
+    assert create_backup(pg_keyflow, path, NOW).pg_dump_major is not None
+    with fresh_postgres(pg_engine, "backup_newer") as target:
+        settings = Settings(database_url=target.url.render_as_string(hide_password=False),
+                            var_dir=str(tmp_path / "target"))
+        with pytest.raises(BackupRefused, match="pg_restore .* cannot read it: install "
+                                                "postgresql-client-99"):
+            restore_backup(settings, rewritten(path, tmp_path / "x.kfbackup",
+                                               manifest={"pg_dump_major": 99}))
+        assert inspect(target).get_table_names() == []
