@@ -8,6 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.models import HumanTask, Notification, User
+from engine.observability.request_ids import current_request_id
 
 
 def queue_notification(
@@ -43,6 +44,7 @@ def queue_notification(
         attempts=0,
         created_at=now,
         next_attempt_at=now,
+        request_id=current_request_id(),
     )
     session.add(note)
     return note

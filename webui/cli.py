@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -17,6 +18,7 @@ from engine.db import make_db_engine, make_session_factory
 from engine.deployment import Bundle
 from engine.deployment.archive import read_zip
 from engine.errors import DeploymentInvalid, KeyflowError
+from engine.observability.logs import configure_logging
 from engine.schema import upgrade
 from engine.settings import Settings, SettingsInvalid, use_settings
 from engine.workflow_engine import WorkflowEngine
@@ -173,9 +175,19 @@ def demo(settings: Settings) -> None:
 @click.pass_obj
 def serve(settings: Settings, host: str | None, port: int | None) -> None:
     """Run the web UI; without KEYFLOW_BROKER_URL the worker and beat run inside it too."""
+    configure_logging(settings.logs_as_json, settings.log_level)
     app, beat = prepare_server(settings)
+    if settings.metrics_address is not None:
+        from .metrics_listener import start_metrics_listener
+
+        start_metrics_listener(settings.metrics_address,
+                               app.extensions["keyflow.http_metrics"].scrape_registry())
+    host, port = host or settings.host, port or settings.port
+    logging.getLogger("keyflow").info("serving on http://%s:%s", host, port)
     try:
-        app.run(host=host or settings.host, port=port or settings.port, threaded=True)
+        # keyflow logs each request itself (webui/observability), with its id: the dev
+        # server's own request lines are quiet (engine.observability.logs.QUIET_LOGGERS).
+        app.run(host=host, port=port, threaded=True)
     finally:
         if beat is not None:
             beat.stop()
