@@ -209,6 +209,11 @@ def prepare_server(settings: Settings) -> tuple[Flask, EmbeddedBeat | None]:
     return app, beat
 
 
+def _quiet(settings: Settings) -> list[str]:
+    """Celery's `--quiet` when logs are JSON: its start banner is not a log line."""
+    return ["--quiet"] if settings.logs_as_json else []
+
+
 def _broker_or_exit(settings: Settings) -> None:
     if settings.is_embedded:
         click.echo("error: KEYFLOW_BROKER_URL is not set; embedded mode runs the worker and "
@@ -225,10 +230,11 @@ def _broker_or_exit(settings: Settings) -> None:
 def worker(settings: Settings, concurrency: int, pool: str, loglevel: str) -> None:
     """Run a Celery worker (department mode; as many as needed)."""
     _broker_or_exit(settings)
+    configure_logging(settings.logs_as_json, loglevel)  # before Celery's first warning
     from workers.celery_app import app as celery_app
 
-    celery_app.worker_main(["worker", f"--loglevel={loglevel}", f"--pool={pool}",
-                            f"--concurrency={concurrency}"])
+    celery_app.worker_main([*_quiet(settings), "worker", f"--loglevel={loglevel}",
+                            f"--pool={pool}", f"--concurrency={concurrency}"])
 
 
 @main.command()
@@ -238,8 +244,10 @@ def worker(settings: Settings, concurrency: int, pool: str, loglevel: str) -> No
 def beat(settings: Settings, schedule_file: str | None, loglevel: str) -> None:
     """Run the Celery beat that sends the tick (one per deployment; a second one is harmless)."""
     _broker_or_exit(settings)
+    configure_logging(settings.logs_as_json, loglevel)
     from workers.celery_app import app as celery_app
 
     path = Path(schedule_file or Path(settings.var_dir) / "celerybeat-schedule")
     path.parent.mkdir(parents=True, exist_ok=True)
-    celery_app.start(["beat", f"--loglevel={loglevel}", f"--schedule={path}"])
+    celery_app.start([*_quiet(settings), "beat", f"--loglevel={loglevel}",
+                      f"--schedule={path}"])

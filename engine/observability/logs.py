@@ -96,5 +96,6 @@ def configure_logging(json_lines: bool, level: str | int = "INFO") -> None:
         root.removeHandler(old)
     root.addHandler(handler)
     root.setLevel(level)
+    logging.captureWarnings(True)  # a library's warning is a line like any other
     for name in QUIET_LOGGERS:
         logging.getLogger(name).setLevel(logging.WARNING)

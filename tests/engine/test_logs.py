@@ -22,8 +22,9 @@ def record(message, *args, level=logging.INFO, exc_info=None, **extra):
 
 def test_a_json_line_has_time_level_logger_message_request_id_and_fields():
     with bound_request_id("req-0123456789"):
-        line = JsonFormatter().format(record("GET %s %s", "/tasks/7", 200, route="/tasks/<int:task_id>",
-                                             status=200, duration_ms=1.5, user_id=3, task_id=7))
+        line = JsonFormatter().format(record(
+            "GET %s %s", "/tasks/7", 200, route="/tasks/<int:task_id>", status=200,
+            duration_ms=1.5, user_id=3, task_id=7))
     fields = json.loads(line)
     assert "\n" not in line
     assert fields.pop("ts").endswith("Z")
@@ -94,5 +95,6 @@ def test_configure_logging_replaces_the_root_handlers(capsys):
         for handler in saved:
             root.addHandler(handler)
         root.setLevel(level)
+        logging.captureWarnings(False)
         for name in ("celery.app.trace", "celery.worker.strategy", "werkzeug"):
             logging.getLogger(name).setLevel(logging.NOTSET)

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import select
+from webui_env import PASSWORD
 
 from engine.accounts import create_token
 from engine.customer_links import LinkSigner
@@ -18,7 +19,6 @@ from engine.deployment import Bundle
 from engine.models import AuditEvent, Notification
 from engine.observability.logs import JsonFormatter, TextFormatter
 from engine.reminders import PolicyBook, ReminderConfig, write_reminders
-from webui_env import PASSWORD
 
 LINK_BUNDLE = Path(__file__).parents[1] / "workers" / "data" / "visit_reminders"
 LINK_KEY = b"customer-link-test-key"
