@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from datetime import timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -163,3 +164,20 @@ def test_one_log_line_per_request_with_its_fields_and_no_secret(app, env, clock,
     for leaked in (PASSWORD, secret, secret[3:15], link_token, link_token[:20], cookie, csrf,
                    "test-secret"):
         assert leaked not in lines
+
+
+DASHBOARD = Path(__file__).parents[2] / "webui" / "observability" / "grafana-dashboard.json"
+
+
+def test_the_grafana_dashboard_asks_only_for_metrics_keyflow_exports(app, env):
+    text = app.test_client().get("/metrics", headers=bearer(token_of(env, "admin"))) \
+        .get_data(as_text=True)
+    exported = {family.name for family in text_string_to_metric_families(text)}
+    dashboard = json.loads(DASHBOARD.read_text(encoding="utf-8"))
+    asked = {name for panel in dashboard["panels"] for target in panel["targets"]
+             for name in re.findall(r"keyflow_[a-z_]+", target["expr"])}
+    suffixes = ("_total", "_bucket", "_count", "_sum")
+    assert len(asked) >= 14
+    for name in asked:
+        base = next((name.removesuffix(s) for s in suffixes if name.endswith(s)), name)
+        assert name in exported or base in exported, name
