@@ -168,3 +168,35 @@ def test_metrics_add_up_every_worker_and_forget_an_earlier_run(tmp_path):
         assert again[("keyflow_http_requests_total", (
             ("method", "GET"), ("route", "/metrics"), ("status", "200")))] == 1
         assert again[("keyflow_outbox_pending", ())] == 0
+
+
+def test_keyflow_serve_writes_readable_lines_and_serves_the_metrics_listener(tmp_path):
+    env, _token = prepared(tmp_path)
+    del env["KEYFLOW_LOG_FORMAT"]  # embedded: readable text by default
+    port, listener = free_port(), free_port()
+    env.update(KEYFLOW_TICK_SECONDS="0.5", KEYFLOW_METRICS_BIND=f"127.0.0.1:{listener}")
+    log = tmp_path / "serve.log"
+    with log.open("wb") as sink:
+        server = subprocess.Popen([str(BIN / "keyflow"), "serve", "--port", str(port)], cwd=ROOT,
+                                  env=env, stdout=sink, stderr=sink)
+        try:
+            def answers() -> bool:
+                try:
+                    return call(f"http://127.0.0.1:{port}/healthz",
+                                **{"X-Request-ID": "serve-test-0001"})[0] == 200
+                except OSError:
+                    return server.poll() is not None
+
+            wait_for(answers, "the server")
+            status, body, _ = call(f"http://127.0.0.1:{listener}/metrics")
+            assert status == 200 and b"keyflow_tick_seconds" in body
+            wait_for(lambda: "keyflow.relay ok" in log.read_text(errors="replace"),
+                     "the embedded relay's run line")
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+    text = log.read_text(encoding="utf-8")
+    [line] = [x for x in text.splitlines() if "request_id=serve-test-0001" in x]
+    assert "INFO    keyflow.request: GET /healthz 200" in line and "route=/healthz" in line
+    assert not any(x.lstrip().startswith("{") for x in text.splitlines())
+    assert '"GET /healthz HTTP/1.1" 200' not in text  # the dev server's own line is quiet
