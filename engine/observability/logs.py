@@ -27,6 +27,8 @@ _STANDARD = frozenset(vars(logging.LogRecord("", 0, "", 0, "", (), None))) | {
 # Celery's own per-task lines ("received", "succeeded in …") repeat what keyflow's run line
 # says; their warnings and errors still pass.
 QUIET_LOGGERS = ("celery.app.trace", "celery.worker.strategy", "werkzeug")
+# Non-ASCII kept readable (customer names are Chinese); anything else JSON lacks as text.
+_ENCODER = json.JSONEncoder(ensure_ascii=False, default=str)
 
 
 def _clean(value: Any) -> Any:
@@ -60,11 +62,11 @@ def record_fields(record: logging.LogRecord) -> dict[str, Any]:
 
 
 class JsonFormatter(logging.Formatter):
-    """One JSON object per line, non-ASCII kept readable (customer names are Chinese)."""
+    """One JSON object per line."""
 
     def format(self, record: logging.LogRecord) -> str:
         """The record as one line of JSON."""
-        return json.dumps(record_fields(record), ensure_ascii=False, default=str)
+        return _ENCODER.encode(record_fields(record))
 
 
 class TextFormatter(logging.Formatter):
