@@ -1,7 +1,7 @@
 """The department's work as numbers, read from the database when metrics are scraped.
 
 Whichever web process is scraped answers the same: the numbers are the rows, not counters
-kept in one process. Five small queries, none of which loads a workflow:
+kept in one process. Five small queries (three GROUP BY), none of which loads a workflow:
 
 - open tasks by role and process, and how many of them are overdue (one GROUP BY over
   the open tasks, the `human_task` state index);
