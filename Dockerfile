@@ -35,4 +35,5 @@ USER keyflow
 ENV KEYFLOW_VAR_DIR=/app/var \
     KEYFLOW_PROCESSES_DIR=/app/processes
 EXPOSE 5000
-CMD ["gunicorn", "--workers", "3", "--threads", "4", "--bind", "0.0.0.0:5000", "webui:create_app()"]
+CMD ["gunicorn", "-c", "python:webui.gunicorn_config", "--workers", "3", "--threads", "4", \
+     "--bind", "0.0.0.0:5000", "webui:create_app()"]

@@ -9,6 +9,7 @@ from .outbox import Notification
 from .processes import ProcessDefinition, ProcessInstance
 from .sign_in import SignInFailure
 from .tasks import OPEN_TASK_STATES, HumanTask
+from .tick_stats import TickStat
 from .users import ApiToken, Role, User, user_role
 
 __all__ = [
@@ -26,6 +27,7 @@ __all__ = [
     "ProcessInstance",
     "Role",
     "SignInFailure",
+    "TickStat",
     "User",
     "user_role",
 ]
