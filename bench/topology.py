@@ -149,6 +149,8 @@ class Topology:
         sink = self._service("smtp-sink", [sys.executable, "-m", "bench.smtp_sink", "--port",
                                            str(self.smtp_port), "--log", str(self.sink_log)])
         wait_until(lambda: _listening(self.smtp_port), 60, "the SMTP sink", sink.check_alive)
+        # gunicorn's worker timeout is raised from 30 s: on a loaded two-core machine a slow
+        # request must not get its whole worker killed (that would be a 5xx of our making).
         web = self._service("web", [
             sys.executable, "-m", "gunicorn", "--workers", str(self.web_workers),
             "--threads", str(self.web_threads), "--timeout", "120",
@@ -169,7 +171,8 @@ class Topology:
             return False
 
     def start_worker(self) -> Service:
-        """A `keyflow worker` process, waited for until Celery says it is ready."""
+        """A `keyflow worker` process, waited for until Celery says it is ready (the solo pool
+        by default: the process that sends a mail is the one the proof kills)."""
         worker = self._service(f"worker-{len(self.workers)}", [
             str(BIN / "keyflow"), "worker", "--pool", self.worker_pool, "--concurrency", "1"])
         self.workers.append(worker)
