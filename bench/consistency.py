@@ -52,6 +52,7 @@ class InstanceReport:
     customer_completions: int = 0
     timers_fired: int = 0
     sent_back: int = 0
+    steps: collections.Counter[str] = field(default_factory=collections.Counter)
 
     @property
     def instances(self) -> int:
@@ -75,16 +76,18 @@ def check_instances(session: Session, rt: Runtime) -> InstanceReport:
     instances = list(session.scalars(select(ProcessInstance).order_by(ProcessInstance.id)))
     tasks = list(session.scalars(select(HumanTask).order_by(HumanTask.id)))
     events = session.execute(select(AuditEvent.action, AuditEvent.instance_id,
-                                    AuditEvent.task_id, AuditEvent.data)).tuples().all()
+                                    AuditEvent.task_id, AuditEvent.bpmn_id,
+                                    AuditEvent.data)).tuples().all()
     per_task: dict[str, collections.Counter[int]] = collections.defaultdict(collections.Counter)
     per_instance: dict[str, set[int]] = collections.defaultdict(set)
-    for action, instance_id, task_id, data in events:
+    for action, instance_id, task_id, bpmn_id, data in events:
         if task_id is not None:
             per_task[action][task_id] += 1
         if instance_id is not None:
             per_instance[action].add(instance_id)
         if action == "task_completed":
             report.completions += 1
+            report.steps[bpmn_id or "?"] += 1
             report.customer_completions += (data or {}).get("via") == "customer_link"
             report.sent_back += _returned((data or {}).get("data"))
         report.timers_fired += action == "timer_fired"

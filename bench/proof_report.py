@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from bench.api_client import Request
 from bench.common import headline
 from bench.consistency import check_instances, check_mails
+from bench.task_data import SUBMISSIONS
 from engine.db import make_db_engine, make_session_factory
 from engine.workflow_engine import WorkflowEngine
 
@@ -88,6 +89,9 @@ def report(proof: Proof, quiet: bool) -> Verdict:
     out = proof.world.outcomes
     twice_by_client = sorted(t for t, n in out.completed.items() if n > 1)
     print(f"instances by status: {dict(instances.statuses)}")
+    unreached = sorted(set(SUBMISSIONS) - set(instances.steps))
+    print(f"user tasks completed: {len(set(SUBMISSIONS) & set(instances.steps))} of the "
+          f"{len(SUBMISSIONS)} in processes/; never reached: {unreached}")
     print(f"what the people saw: {dict(sorted(out.counts.items()))}")
     for note in out.notes[:SHOWN]:
         print(f"  note: {note}")

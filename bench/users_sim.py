@@ -23,9 +23,11 @@ from bench.smtp_sink import SinkLog
 from bench.task_data import customer_answer, task_data
 from workers.clock import FileClock
 
-PROCESSES = (("key_account_development", 40), ("key_account_visit", 35),
-             ("customer_reception", 25))
-TAKERS = ("dept_head", "marketing_director", "clerk", "finance")
+# What a senior manager starts, and how often.
+PROCESSES = ("key_account_development", "key_account_visit", "customer_reception")
+PROCESS_WEIGHTS = (40, 35, 25)
+LEADERS = ("dept_head", "marketing_director")
+TAKERS = (*LEADERS, "clerk", "finance")  # roles that take offered tasks
 COMPANY_OFFSET = timedelta(hours=8)  # Asia/Shanghai: the processes' dates are company dates
 
 
@@ -108,13 +110,13 @@ class SimUser(threading.Thread):
         role = self.account.role
         if role == "senior_manager":
             if not self.work("mine") and self.rng.random() < 0.6:
-                self.start_instance(self.rng.choices(*zip(*PROCESSES, strict=True))[0])
+                self.start_instance(self.rng.choices(PROCESSES, PROCESS_WEIGHTS)[0])
         elif role in TAKERS:
             if not self.work("mine") and not self.work("role"):
                 if role == "dept_head" and self.rng.random() < 0.1:
                     self.start_instance("key_account_visit", owner=self.rng.choice(
                         self.world.senior_managers))
-                elif role != "clerk" and role != "finance" and self.rng.random() < 0.2:
+                elif role in LEADERS and self.rng.random() < 0.2:
                     self.api.call("GET", "/api/kpis?by=role", "GET /api/kpis")
         else:
             self.read()
