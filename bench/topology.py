@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import shutil
 import signal
 import socket
@@ -27,6 +28,8 @@ import redis
 from bench.common import ROOT, free_port
 
 BIN = Path(sys.executable).parent
+# A Celery worker's log line for a task taken from the broker (local time).
+TASK_RECEIVED = re.compile(r"\[(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d+): INFO/\w+\] Task \S+ received")
 
 
 def wait_until(condition: Callable[[], object], seconds: float, what: str,
@@ -205,6 +208,19 @@ class Topology:
         """Stop Redis as an operator's restart does (SIGTERM; nothing is saved)."""
         assert self.redis is not None
         self.redis.stop(grace=10)
+
+    def first_task_after(self, moment: float) -> float | None:
+        """When (epoch seconds) a worker first received a task after `moment`, from the
+        workers' logs; None if none did yet."""
+        times = []
+        for worker in self.workers:
+            for line in worker.tail(2_000_000).splitlines():
+                found = TASK_RECEIVED.match(line)
+                if found:
+                    when = datetime.strptime(found[1], "%Y-%m-%d %H:%M:%S,%f").timestamp()
+                    if when > moment:
+                        times.append(when)
+        return min(times, default=None)
 
     def stop(self) -> None:
         """Stop everything, newest first."""
