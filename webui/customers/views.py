@@ -11,15 +11,21 @@ from engine.runtime.access import instances_visible, sight_of
 
 from ..auth import login_required, signed_in_user
 from ..context import db
+from ..i18n import N_, _
 from . import bp
 
 # Who sees every customer; a senior manager sees the accounts they own.
 SEE_ALL = {"dept_head", "marketing_director", "clerk", "finance", "admin"}
 CLASS_NAMES = {
-    "quality": ("优质客户", "Quality"), "high_value": ("高值客户", "High value"),
-    "group": ("集团客户", "Group"), "strategic": ("战略客户", "Strategic"),
-    "potential": ("潜在大客户", "Potential"),
+    "quality": N_("Quality customer"), "high_value": N_("High-value customer"),
+    "group": N_("Group customer"), "strategic": N_("Strategic customer"),
+    "potential": N_("Potential key account"),
 }
+
+
+def class_names() -> dict[str, str]:
+    """The customer classes' names in the request's language."""
+    return {code: _(name) for code, name in CLASS_NAMES.items()}
 
 
 def _visible(user: User) -> ColumnElement[bool]:
@@ -41,7 +47,7 @@ def index() -> str:
     customers = [c for c in db().scalars(query).all()
                  if not wanted or wanted in (c.classes or [])]
     return render_template("customers/index.html", customers=customers, q=q, wanted=wanted,
-                           class_names=CLASS_NAMES)
+                           class_names=class_names())
 
 
 @bp.get("/customers/<int:customer_id>")
@@ -59,4 +65,4 @@ def show(customer_id: int) -> str:
         ProcessInstance.id == customer.instance_id),
         instances_visible(sight_of(db(), user))).order_by(ProcessInstance.id.desc())).all()
     return render_template("customers/show.html", customer=customer, instances=instances,
-                           class_names=CLASS_NAMES)
+                           class_names=class_names())
