@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine.models import HumanTask, Notification, User
+from engine.models import HumanTask, Notification, NotificationStatus, User
 
 
 def queue_notification(
@@ -39,7 +39,7 @@ def queue_notification(
         instance_id=instance_id if instance_id is not None
         else (task.instance_id if task else None),
         task_id=task.id if task else None,
-        status="pending",
+        status=NotificationStatus.PENDING,
         attempts=0,
         created_at=now,
         next_attempt_at=now,

@@ -14,6 +14,7 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 
 from engine.errors import Conflict
 from engine.mail import Mailer, RelayResult, RowNotRecorded, mailer_for, record_apart, relay_one
+from engine.models import NotificationStatus
 from engine.reminders import write_reminders
 
 from .celery_app import app
@@ -90,7 +91,7 @@ def relay() -> int:
             result = _relay_next(ctx, mailer)
             if result is None:
                 break
-            sent += result.status == "sent"
+            sent += result.status == NotificationStatus.SENT
             if result.stop:
                 break
     finally:
@@ -112,8 +113,9 @@ def _relay_next(ctx: WorkerContext, mailer: Mailer) -> RelayResult | None:
             try:
                 session.commit()
             except Exception as err:
-                raise RowNotRecorded(result.notification_id, result.key,
-                                     sent=result.status == "sent", cause=err) from err
+                sent = result.status == NotificationStatus.SENT
+                raise RowNotRecorded(result.notification_id, result.key, sent=sent,
+                                     cause=err) from err
             return result
         except RowNotRecorded as failure:
             session.rollback()

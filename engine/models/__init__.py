@@ -5,13 +5,14 @@ from .base import Base
 from .customers import CUSTOMER_STATUSES, Customer
 from .drafts import ProcessDraft
 from .links import CustomerLink
-from .outbox import Notification
-from .processes import ProcessDefinition, ProcessInstance
+from .outbox import Notification, NotificationStatus
+from .processes import ACTIVE_STATUSES, InstanceStatus, ProcessDefinition, ProcessInstance
 from .sign_in import SignInFailure
-from .tasks import OPEN_TASK_STATES, HumanTask
+from .tasks import OPEN_TASK_STATES, HumanTask, TaskStatus
 from .users import ApiToken, Role, User, user_role
 
 __all__ = [
+    "ACTIVE_STATUSES",
     "CUSTOMER_STATUSES",
     "OPEN_TASK_STATES",
     "ApiToken",
@@ -20,12 +21,15 @@ __all__ = [
     "Customer",
     "CustomerLink",
     "HumanTask",
+    "InstanceStatus",
     "Notification",
+    "NotificationStatus",
     "ProcessDefinition",
     "ProcessDraft",
     "ProcessInstance",
     "Role",
     "SignInFailure",
+    "TaskStatus",
     "User",
     "user_role",
 ]

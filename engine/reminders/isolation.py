@@ -23,6 +23,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm import Session
 
 from engine.mail.headers import one_line, safe_reason
+from engine.models import NotificationStatus
 
 from .drafts import Draft, insert_rows
 
@@ -57,7 +58,7 @@ class RecordFailure:
                 "subject": one_line(f"提醒未写入 / Reminder not written: {self.record} "
                                     f"({self.rule})"),
                 "body": self.reason, "instance_id": self.instance_id if linked else None,
-                "task_id": self.task_id if linked else None, "status": "failed",
+                "task_id": self.task_id if linked else None, "status": NotificationStatus.FAILED,
                 "attempts": 0, "created_at": now, "next_attempt_at": None,
                 "last_error": self.reason}
 

@@ -21,7 +21,7 @@ from engine.clock import Clock
 from engine.db import is_postgres
 from engine.deployment import CompiledProcess
 from engine.errors import Conflict, NotFound
-from engine.models import ProcessInstance, User
+from engine.models import InstanceStatus, ProcessInstance, User
 from engine.services import ServiceContext
 
 from .context import Runtime
@@ -50,7 +50,7 @@ def lock_instance(session: Session, instance_id: int) -> ProcessInstance:
 
 def require_running(instance: ProcessInstance) -> None:
     """Refuse to change an instance that has finished or failed."""
-    if instance.status != "running":
+    if instance.status != InstanceStatus.RUNNING:
         raise Conflict(f"instance {instance.id} is {instance.status}",
                        {"instance_id": instance.id, "status": instance.status})
 
@@ -141,14 +141,15 @@ def save(rt: Runtime, instance: ProcessInstance, workflow: BpmnWorkflow, *, now:
     from .projection import sync_tasks  # projection imports this module's helpers
 
     instance.state = rt.serializer.dumps(workflow)
-    if instance.status == "running" and workflow.is_completed():
+    if instance.status == InstanceStatus.RUNNING and workflow.is_completed():
         still_open = first_open_task(workflow)
         if still_open is not None:
             raise EndedEarly(still_open)
-        instance.status = "completed"
+        instance.status = InstanceStatus.COMPLETED
         instance.ended_at = now
         record(session, "instance_completed", at=now, actor=actor, instance=instance)
-    instance.next_wakeup_at = next_wakeup(workflow) if instance.status == "running" else None
+    running = instance.status == InstanceStatus.RUNNING
+    instance.next_wakeup_at = next_wakeup(workflow) if running else None
     session.flush()
     sync_tasks(session, rt, instance, workflow, now=now)
 
