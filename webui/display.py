@@ -112,3 +112,13 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["localtime"] = local_time
     app.jinja_env.filters["pretty"] = pretty
     app.jinja_env.globals["lang_attr"] = lambda: "zh-CN" if get_language() == "zh" else "en"
+
+
+def field_labels(forms: dict[str, dict[str, Any]]) -> dict[str, str]:
+    """Property name -> title across a process's forms (to label instance data)."""
+    labels: dict[str, str] = {}
+    for schema in forms.values():
+        for name, prop in (schema.get("properties") or {}).items():
+            if isinstance(prop, dict):
+                labels.setdefault(name, schema_title(prop, name))
+    return labels

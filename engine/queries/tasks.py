@@ -1,77 +1,31 @@
-"""Read-side queries: an instance with its history, a user's tasks. No locks, no writes."""
+"""Tasks as their users see them: the inboxes (human_task only: invariant 4), their counts,
+and one task with its form and its instance's data."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import Session
 
-from engine.errors import NotFound
 from engine.models import (
     OPEN_TASK_STATES,
     AuditEvent,
     HumanTask,
+    InstanceStatus,
     ProcessDefinition,
     ProcessInstance,
+    TaskStatus,
     User,
 )
-from engine.runtime.access import can_see_instance, sight_of, tasks_visible
-from engine.runtime.context import Runtime
+from engine.runtime.access import can_act_on, load_task, sight_of, tasks_visible
 
+from .instances import instance_data
 
-@dataclass
-class InstanceView:
-    """What a user may know about an instance."""
-
-    instance: ProcessInstance
-    data: dict[str, Any]
-    open_tasks: list[HumanTask]
-    history: list[AuditEvent]
-    state_readable: bool = True  # False: the saved state no longer loads (data is empty)
-
-
-def load_instance(session: Session, instance_id: int, user: User) -> ProcessInstance:
-    """The instance if `user` may see it; NotFound otherwise (no IDOR)."""
-    instance = session.get(ProcessInstance, instance_id)
-    if instance is None or not can_see_instance(session, user, instance):
-        raise NotFound(f"instance {instance_id} not found")
-    return instance
-
-
-def instance_history(session: Session, instance_id: int) -> list[AuditEvent]:
-    """Every audit event of an instance, oldest first."""
-    return list(session.scalars(
-        select(AuditEvent).where(AuditEvent.instance_id == instance_id).order_by(AuditEvent.id)
-    ))
-
-
-def instance_data(rt: Runtime, instance: ProcessInstance) -> dict[str, Any]:
-    """The process variables as the latest step sees them (restores the workflow)."""
-    compiled = rt.specs.get(instance.definition)
-    workflow = rt.serializer.loads(instance.state, compiled.spec, compiled.subprocess_specs)
-    ready = workflow.get_tasks(state=TaskState.READY)
-    source = ready[0] if ready else workflow.last_task
-    data: dict[str, Any] = dict(source.data) if source is not None else dict(workflow.data)
-    return data
-
-
-def get_instance(session: Session, rt: Runtime, instance_id: int, user: User) -> InstanceView:
-    """An instance with its data, open tasks and history, checked against `user`'s rights."""
-    instance = load_instance(session, instance_id, user)
-    open_tasks = list(session.scalars(
-        select(HumanTask).where(HumanTask.instance_id == instance.id,
-                                HumanTask.state.in_(OPEN_TASK_STATES)).order_by(HumanTask.id)
-    ))
-    try:
-        data, readable = instance_data(rt, instance), True
-    except Exception:  # a damaged state: the page still shows the error, history and actions
-        data, readable = {}, False
-    return InstanceView(instance, data, open_tasks, instance_history(session, instance.id),
-                        readable)
+if TYPE_CHECKING:
+    from engine.workflow_engine import WorkflowEngine
 
 
 def tasks_for(session: Session, user: User, scope: str = "mine") -> list[HumanTask]:
@@ -168,48 +122,62 @@ def inbox_processes(session: Session, user: User) -> list[str]:
     return sorted(session.scalars(query))
 
 
-# --- the diagram's highlights ---------------------------------------------------------
+# --- one task ------------------------------------------------------------------------------
+
+
+def visible_task(session: Session, task_id: int, user: User) -> HumanTask:
+    """The task if `user` may see it (NotFound otherwise: no IDOR)."""
+    return load_task(session, task_id, user, for_action=False)
 
 
 @dataclass
-class ElementStates:
-    """BPMN element ids an instance has passed through, where it waits, and the steps taken
-    as (from, to) element id pairs (a viewer marks the sequence flows between them)."""
+class TaskPage:
+    """A task with its form, its instance's data and what the user may do with it now."""
 
-    completed: list[str]
-    active: list[str]
-    taken: list[tuple[str, str]]
+    task: HumanTask
+    instance: ProcessInstance
+    form: dict[str, Any] | None  # the task's JSON Schema; None without a form
+    forms: dict[str, dict[str, Any]]  # every form of the version, by key (to label data)
+    data: dict[str, Any]
+    submitted: dict[str, Any] | None  # what completed it, once completed
+    may_work: bool
+    may_claim: bool
+    may_unclaim: bool
+    assignee: User | None
+
+    @property
+    def schema(self) -> dict[str, Any]:
+        """The form, or an empty schema for a task without one."""
+        return self.form or {}
 
 
-def _bpmn_ancestor(task: Any) -> str | None:
-    """The nearest ancestor task that is a diagram element (skipping engine-internal ones)."""
-    parent = task.parent
-    while parent is not None and not getattr(parent.task_spec, "bpmn_id", None):
-        parent = parent.parent
-    return getattr(parent.task_spec, "bpmn_id", None) if parent is not None else None
+def task_page(session: Session, kf: WorkflowEngine, task_id: int, user: User) -> TaskPage:
+    """The task if `user` may see it (NotFound otherwise), with form, data and actions."""
+    task = visible_task(session, task_id, user)
+    instance = session.get(ProcessInstance, task.instance_id)
+    assert instance is not None
+    compiled = kf.runtime.specs.get(instance.definition)
+    form = compiled.forms.get(task.form_key) if task.form_key else None
+    submitted = None
+    if task.state == TaskStatus.COMPLETED:
+        event = session.scalars(select(AuditEvent).where(
+            AuditEvent.task_id == task.id, AuditEvent.action == "task_completed")
+            .order_by(AuditEvent.id.desc())).first()
+        submitted = (event.data or {}).get("data") if event else None
+    is_open = task.is_open and instance.status == InstanceStatus.RUNNING
+    mine = task.assignee_id == user.id
+    return TaskPage(
+        task=task, instance=instance, form=form, forms=compiled.forms,
+        data=instance_data(kf, instance), submitted=submitted,
+        may_work=is_open and mine and can_act_on(user, task),
+        may_claim=is_open and task.assignee_id is None and user.has_role(task.role),
+        may_unclaim=is_open and mine and user.has_role(task.role),
+        assignee=task.assignee,
+    )
 
 
-def element_states(rt: Runtime, instance: ProcessInstance) -> ElementStates:
-    """Completed, active and traversed elements of the top-level process (restores the
-    workflow; for the instance page, never for inboxes)."""
-    compiled = rt.specs.get(instance.definition)
-    workflow = rt.serializer.loads(instance.state, compiled.spec, compiled.subprocess_specs)
-    completed: dict[str, None] = {}
-    active: dict[str, None] = {}
-    taken: dict[tuple[str, str], None] = {}
-    waiting = TaskState.READY | TaskState.WAITING | TaskState.STARTED | TaskState.ERROR
-    still_running = instance.status in ("running", "error")
-    for task in workflow.get_tasks():
-        bpmn_id = getattr(task.task_spec, "bpmn_id", None)
-        if not bpmn_id or task.workflow is not workflow:
-            continue
-        if task.state == TaskState.COMPLETED:
-            completed[bpmn_id] = None
-        elif task.state & waiting and still_running:
-            active[bpmn_id] = None
-        else:
-            continue
-        source = _bpmn_ancestor(task)
-        if source is not None:
-            taken[(source, bpmn_id)] = None
-    return ElementStates(list(completed), list(active), list(taken))
+def first_task_of(session: Session, instance_id: int, user: User) -> int | None:
+    """The id of the first open task of an instance assigned to `user` (after a start)."""
+    return session.scalars(select(HumanTask.id).where(
+        HumanTask.instance_id == instance_id, HumanTask.assignee_id == user.id,
+        HumanTask.state.in_(OPEN_TASK_STATES)).order_by(HumanTask.id)).first()
