@@ -13,7 +13,7 @@ from SpiffWorkflow.bpmn.specs.event_definitions.multiple import MultipleEventDef
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select
-from sqlalchemy.orm import Session, SessionTransaction
+from sqlalchemy.orm import Session, SessionTransaction, lazyload
 
 from engine.audit import record
 from engine.bpmn.timers import due_time
@@ -41,7 +41,11 @@ def lock_instance(session: Session, instance_id: int) -> ProcessInstance:
     """Load the instance for change: row lock on PostgreSQL, fresh state everywhere."""
     query = select(ProcessInstance).where(ProcessInstance.id == instance_id)
     if is_postgres(session):
-        query = query.with_for_update(of=ProcessInstance)
+        # Its definition is loaded after the lock, not joined: when the lock had to wait,
+        # PostgreSQL re-reads only the locked row, so a join would pair a concurrent
+        # migration's new definition_id with no definition at all.
+        query = query.options(lazyload(ProcessInstance.definition)).with_for_update(
+            of=ProcessInstance)
     instance = session.scalars(query.execution_options(populate_existing=True)).first()
     if instance is None:
         raise NotFound(f"instance {instance_id} not found")
