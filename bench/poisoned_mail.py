@@ -39,6 +39,7 @@ from engine.db import make_db_engine, make_session_factory
 from engine.deployment import Bundle
 from engine.models import Base, HumanTask, Notification, ProcessDefinition, ProcessInstance
 from engine.reminders import PolicyBook, ReminderConfig, write_reminders
+from engine.settings import Settings, use_settings
 from engine.workflow_engine import WorkflowEngine
 from workers.context import use_context
 
@@ -104,6 +105,7 @@ def relay(url: str, n: int, poison: bool = True) -> dict[str, float]:
         os.environ.update(KEYFLOW_DATABASE_URL=url, KEYFLOW_SMTP_URL=f"smtp://127.0.0.1:{port}",
                           KEYFLOW_RELAY_BATCH="200")
         os.environ.pop("KEYFLOW_CLOCK_FILE", None)
+        use_settings(Settings.from_env())
         use_context(None)
         from workers.tasks import relay as relay_task
 

@@ -38,6 +38,7 @@ from engine.db import make_db_engine, make_session_factory
 from engine.deployment import Bundle
 from engine.models import Base, HumanTask, Notification, ProcessDefinition, ProcessInstance
 from engine.reminders import PolicyBook, ReminderConfig, write_reminders
+from engine.settings import Settings, use_settings
 from engine.workflow_engine import WorkflowEngine
 
 BUNDLE = Path(__file__).parents[1] / "tests" / "data" / "approval"
@@ -114,7 +115,11 @@ def relay(url: str, count: int) -> tuple[float, int]:
                 time.sleep(0.05)
         os.environ.update(KEYFLOW_DATABASE_URL=url, KEYFLOW_SMTP_URL=f"smtp://127.0.0.1:{port}",
                           KEYFLOW_RELAY_BATCH="500")
+        use_settings(Settings.from_env())
+        from workers.context import use_context
         from workers.tasks import relay as relay_task
+
+        use_context(None)
 
         sent = 0
         started = time.perf_counter()

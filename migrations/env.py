@@ -6,7 +6,7 @@ from alembic import context
 
 from engine.db import make_db_engine
 from engine.models import Base
-from engine.settings import Settings
+from engine.settings import current_settings
 
 config = context.config
 target_metadata = Base.metadata
@@ -14,7 +14,7 @@ target_metadata = Base.metadata
 
 def run_migrations_offline() -> None:
     """Emit SQL for the configured URL without connecting."""
-    url = config.get_main_option("sqlalchemy.url") or Settings.from_env().database_url
+    url = config.get_main_option("sqlalchemy.url") or current_settings().database_url
     context.configure(
         url=url, target_metadata=target_metadata, literal_binds=True, render_as_batch=True
     )
@@ -28,7 +28,7 @@ def run_migrations_online() -> None:
     if connection is not None:
         _run(connection)
         return
-    url = config.get_main_option("sqlalchemy.url") or Settings.from_env().database_url
+    url = config.get_main_option("sqlalchemy.url") or current_settings().database_url
     engine = make_db_engine(url)
     with engine.connect() as conn:
         _run(conn)

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import ast
+import subprocess
+import sys
 from pathlib import Path
 
-ENGINE = Path(__file__).parents[1] / "engine"
+ROOT = Path(__file__).parents[1]
+ENGINE = ROOT / "engine"
 FORBIDDEN = {"flask", "celery", "webui", "workers", "werkzeug", "kombu"}
 
 
@@ -35,9 +38,18 @@ def test_the_check_sees_nested_imports(tmp_path):
     assert imported_roots(sample) >= {"flask", "celery"}
 
 
+def test_the_web_package_and_its_command_line_do_not_import_the_workers():
+    """Only `keyflow serve` (embedded), `worker` and `beat` reach workers/, inside the command."""
+    check = ("import sys, webui, webui.cli; "
+             "print(sorted(m for m in sys.modules if m == 'workers' or m.startswith('workers.')))")
+    done = subprocess.run([sys.executable, "-c", check], cwd=ROOT, capture_output=True,
+                          text=True, check=True)
+    assert done.stdout.strip() == "[]"
+
+
 # --- webui reaches the engine through its front door ------------------------------------
 
-WEBUI = Path(__file__).parents[1] / "webui"
+WEBUI = ROOT / "webui"
 SQL_CALLS = {"select", "execute", "scalars", "scalar"}
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -14,29 +13,21 @@ from engine.secret_key import load_or_create_secret_key
 from engine.settings import Settings
 from engine.workflow_engine import WorkflowEngine
 
+from .config import CODE_DEFAULTS, from_settings, with_overrides
 
-def create_app(test_config: dict[str, Any] | None = None) -> Flask:
-    """Build the app: defaults, then KEYFLOW_* variables, then the test overrides."""
+
+def create_app(test_config: dict[str, Any] | None = None,
+               settings: Settings | None = None) -> Flask:
+    """Build the app: code defaults, then the settings (read from the KEYFLOW_* variables
+    unless the caller read them already), then the test overrides."""
     app = Flask(__name__)
-    settings = Settings.from_env()
-    app.config.from_mapping(
-        DATABASE_URL=settings.database_url,
-        SECRET_KEY=settings.secret_key,
-        VAR_DIR=settings.var_dir,
-        TIMEZONE=settings.timezone,
-        # A bundle may be 20 MB (engine.deployment.bundle); everything else is far smaller.
-        MAX_CONTENT_LENGTH=21 * 1024 * 1024,
-        SESSION_COOKIE_HTTPONLY=True,
-        SESSION_COOKIE_SAMESITE="Lax",
-        PERMANENT_SESSION_LIFETIME=timedelta(hours=12),
-        LOGIN_MAX_FAILURES=5,
-        LOGIN_WINDOW_SECONDS=300,
-        NODE_MODULES=str(Path(app.root_path).parent / "node_modules"),
-        JSON_SORT_KEYS=False,
-    )
-    app.config.from_prefixed_env("KEYFLOW")
+    settings = settings or Settings.from_env()
+    app.config.from_mapping(CODE_DEFAULTS)
+    app.config["NODE_MODULES"] = str(Path(app.root_path).parent / "node_modules")
+    app.config.from_mapping(from_settings(settings))
     if test_config:
         app.config.update(test_config)
+    app.extensions["keyflow.settings"] = with_overrides(settings, test_config or {})
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = load_or_create_secret_key(app.config["VAR_DIR"])
 
@@ -45,7 +36,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.extensions["keyflow.sessions"] = make_session_factory(db_engine)
     app.extensions["keyflow.engine"] = WorkflowEngine(
         clock=app.config.get("CLOCK") or SystemClock(),
-        script_time_limit=settings.script_time_limit,
+        script_time_limit=float(app.config["SCRIPT_TIME_LIMIT"]),
     )
 
     from .auth.ratelimit import LoginRateLimiter

@@ -6,6 +6,7 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 from sqlalchemy.orm import Session
@@ -17,8 +18,13 @@ from engine.deployment import Bundle
 from engine.deployment.archive import read_zip
 from engine.errors import DeploymentInvalid, KeyflowError
 from engine.schema import upgrade
-from engine.settings import Settings
+from engine.settings import Settings, SettingsInvalid, use_settings
 from engine.workflow_engine import WorkflowEngine
+
+if TYPE_CHECKING:
+    from flask import Flask
+
+    from workers.embedded import EmbeddedBeat
 
 # One demo user per role; the README lists them. The customer has no login (one-time links).
 DEMO_USERS = (
@@ -34,9 +40,8 @@ DEMO_PASSWORD = "keyflow-demo"
 
 
 @contextmanager
-def transaction() -> Iterator[Session]:
+def transaction(settings: Settings) -> Iterator[Session]:
     """One session, committed on success, rolled back on any error."""
-    settings = Settings.from_env()
     engine = make_db_engine(settings.database_url)
     try:
         with make_session_factory(engine)() as session, session.begin():
@@ -55,18 +60,25 @@ def _fail(err: KeyflowError) -> None:
 
 
 @click.group()
-def main() -> None:
+@click.pass_context
+def main(ctx: click.Context) -> None:
     """keyflow — key account workflows (configuration: KEYFLOW_* variables)."""
+    # The process's one read of the settings; workers imported later run on the same object.
+    try:
+        ctx.obj = use_settings(Settings.from_env())
+    except SettingsInvalid as err:
+        raise click.ClickException("invalid configuration:\n" + "\n".join(
+            f"  {name}: {reason}" for name, reason in err.problems.items())) from None
 
 
 @main.command("init-db")
-def init_db() -> None:
+@click.pass_obj
+def init_db(settings: Settings) -> None:
     """Create or upgrade the database schema and the fixed roles."""
-    settings = Settings.from_env()
     engine = make_db_engine(settings.database_url)
     upgrade(engine)
     engine.dispose()
-    with transaction() as session:
+    with transaction(settings) as session:
         ensure_roles(session)
     click.echo(f"database ready: {settings.database_url}")
 
@@ -74,15 +86,16 @@ def init_db() -> None:
 @main.command()
 @click.argument("path", required=False, type=click.Path(path_type=Path))
 @click.option("--as-user", "username", help="record this user as the deployer")
-def deploy(path: Path | None, username: str | None) -> None:
+@click.pass_obj
+def deploy(settings: Settings, path: Path | None, username: str | None) -> None:
     """Deploy the bundle in PATH, a folder or a .zip (default: processes/)."""
-    folder = path or Path(Settings.from_env().processes_dir)
+    folder = path or Path(settings.processes_dir)
     try:
         if folder.suffix.lower() == ".zip" and folder.is_file():
             bundle = Bundle.from_items(read_zip(folder.name, folder.read_bytes()))
         else:
             bundle = Bundle.from_folder(folder)
-        with transaction() as session:
+        with transaction(settings) as session:
             user = get_user(session, username) if username else None
             results = WorkflowEngine().deploy(session, bundle, user)
     except KeyflowError as err:
@@ -103,11 +116,12 @@ def user() -> None:
 @click.option("--email")
 @click.option("--password")
 @click.option("--language", type=click.Choice(["zh", "en"]), default="zh")
-def user_add(name: str, roles: tuple[str, ...], email: str | None, password: str | None,
-             language: str) -> None:
+@click.pass_obj
+def user_add(settings: Settings, name: str, roles: tuple[str, ...], email: str | None,
+             password: str | None, language: str) -> None:
     """Create user NAME with its roles."""
     try:
-        with transaction() as session:
+        with transaction(settings) as session:
             create_user(session, SystemClock(), name, roles, email=email, password=password,
                         language=language)
     except KeyflowError as err:
@@ -123,10 +137,11 @@ def token() -> None:
 @token.command("create")
 @click.argument("name")
 @click.option("--label", default="cli", help="what the token is for")
-def token_create(name: str, label: str) -> None:
+@click.pass_obj
+def token_create(settings: Settings, name: str, label: str) -> None:
     """Print a new bearer token for user NAME (shown once)."""
     try:
-        with transaction() as session:
+        with transaction(settings) as session:
             secret = create_token(session, SystemClock(), get_user(session, name), label)
     except KeyflowError as err:
         _fail(err)
@@ -135,9 +150,10 @@ def token_create(name: str, label: str) -> None:
 
 
 @main.command()
-def demo() -> None:
+@click.pass_obj
+def demo(settings: Settings) -> None:
     """Create one demo user per role (password in the README); existing ones are kept."""
-    with transaction() as session:
+    with transaction(settings) as session:
         for username, role, display in DEMO_USERS:
             try:
                 get_user(session, username)
@@ -152,31 +168,37 @@ def demo() -> None:
 
 
 @main.command()
-@click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=5000, show_default=True, type=int)
-def serve(host: str, port: int) -> None:
+@click.option("--host", default=None, help="default: KEYFLOW_HOST, else 127.0.0.1")
+@click.option("--port", default=None, type=int, help="default: KEYFLOW_PORT, else 5000")
+@click.pass_obj
+def serve(settings: Settings, host: str | None, port: int | None) -> None:
     """Run the web UI; without KEYFLOW_BROKER_URL the worker and beat run inside it too."""
-    from webui import create_app
-
-    settings = Settings.from_env()
-    beat = None
-    if settings.is_embedded:
-        from workers.celery_app import app as celery_app
-        from workers.embedded import EmbeddedBeat
-
-        beat = EmbeddedBeat(celery_app)
-        beat.start()
-        click.echo(f"embedded worker: tick every {settings.tick_seconds:g}s, "
-                   f"mail to {settings.smtp_url and 'SMTP' or settings.mail_dir}")
+    app, beat = prepare_server(settings)
     try:
-        create_app().run(host=host, port=port, threaded=True)
+        app.run(host=host or settings.host, port=port or settings.port, threaded=True)
     finally:
         if beat is not None:
             beat.stop()
 
 
-def _broker_or_exit() -> None:
-    if Settings.from_env().is_embedded:
+def prepare_server(settings: Settings) -> tuple[Flask, EmbeddedBeat | None]:
+    """The web app and, in embedded mode, the running beat thread: both on `settings`."""
+    from webui import create_app
+
+    app = create_app(settings=settings)
+    if not settings.is_embedded:
+        return app, None
+    # Only here does the command line reach the workers package (never at import).
+    from workers.embedded import start_embedded_worker
+
+    beat = start_embedded_worker(settings)
+    click.echo(f"embedded worker: tick every {settings.tick_seconds:g}s, "
+               f"mail to {settings.smtp_url and 'SMTP' or settings.mail_dir}")
+    return app, beat
+
+
+def _broker_or_exit(settings: Settings) -> None:
+    if settings.is_embedded:
         click.echo("error: KEYFLOW_BROKER_URL is not set; embedded mode runs the worker and "
                    "beat inside `keyflow serve`", err=True)
         sys.exit(1)
@@ -187,9 +209,10 @@ def _broker_or_exit() -> None:
 @click.option("--pool", default="prefork", show_default=True,
               type=click.Choice(["prefork", "solo", "threads"]))
 @click.option("--loglevel", default="INFO", show_default=True)
-def worker(concurrency: int, pool: str, loglevel: str) -> None:
+@click.pass_obj
+def worker(settings: Settings, concurrency: int, pool: str, loglevel: str) -> None:
     """Run a Celery worker (department mode; as many as needed)."""
-    _broker_or_exit()
+    _broker_or_exit(settings)
     from workers.celery_app import app as celery_app
 
     celery_app.worker_main(["worker", f"--loglevel={loglevel}", f"--pool={pool}",
@@ -199,12 +222,12 @@ def worker(concurrency: int, pool: str, loglevel: str) -> None:
 @main.command()
 @click.option("--schedule-file", default=None, help="default: <var_dir>/celerybeat-schedule")
 @click.option("--loglevel", default="INFO", show_default=True)
-def beat(schedule_file: str | None, loglevel: str) -> None:
+@click.pass_obj
+def beat(settings: Settings, schedule_file: str | None, loglevel: str) -> None:
     """Run the Celery beat that sends the tick (one per deployment; a second one is harmless)."""
-    _broker_or_exit()
+    _broker_or_exit(settings)
     from workers.celery_app import app as celery_app
 
-    settings = Settings.from_env()
     path = Path(schedule_file or Path(settings.var_dir) / "celerybeat-schedule")
     path.parent.mkdir(parents=True, exist_ok=True)
     celery_app.start(["beat", f"--loglevel={loglevel}", f"--schedule={path}"])

@@ -1,4 +1,5 @@
-"""The one Celery app, configured from the same KEYFLOW_* settings as the web app.
+"""The one Celery app, configured from this process's settings (engine.settings): those the
+`keyflow` command read at its start, or read here on import (`celery -A workers.celery_app`).
 
 Time lives in the database (design.md invariant 5): beat only says "tick" every
 `KEYFLOW_TICK_SECONDS`; no task is ever scheduled with a countdown or an ETA.
@@ -10,7 +11,7 @@ from typing import Any
 
 from celery import Celery
 
-from engine.settings import Settings
+from engine.settings import Settings, current_settings
 
 TICK_TASKS = ("keyflow.fire_timers", "keyflow.remind", "keyflow.relay")
 
@@ -45,4 +46,4 @@ def create_celery(settings: Settings) -> Celery:
     return app
 
 
-app = create_celery(Settings.from_env())
+app = create_celery(current_settings())

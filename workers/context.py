@@ -14,7 +14,7 @@ from engine.customer_links import LinkSigner, link_key
 from engine.db import make_db_engine, make_session_factory
 from engine.mail import MailComposer
 from engine.reminders import PolicyBook, ReminderConfig
-from engine.settings import Settings
+from engine.settings import Settings, current_settings
 from engine.workflow_engine import WorkflowEngine
 
 from .clock import clock_for
@@ -67,12 +67,12 @@ def worker_context() -> WorkerContext:
     global _current
     with _lock:
         if _current is None or _current[0] != os.getpid():
-            _current = (os.getpid(), WorkerContext.build(Settings.from_env()))
+            _current = (os.getpid(), WorkerContext.build(current_settings()))
         return _current[1]
 
 
 def use_context(context: WorkerContext | None) -> None:
-    """Put a ready-made context in place, or None to rebuild from the environment."""
+    """Put a ready-made context in place, or None to rebuild from the process's settings."""
     global _current
     with _lock:
         if _current is not None and _current[0] == os.getpid() and _current[1] is not context:

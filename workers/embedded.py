@@ -1,7 +1,8 @@
 """Embedded mode: the beat schedule run by a thread of the web process, calling the same tasks.
 
-No second code path: the thread reads `app.conf.beat_schedule` and runs each entry's Celery
-task with `apply()` (in this process, no broker), exactly the functions a worker runs.
+No second code path: the thread runs each entry of the beat schedule (built from the same
+settings as the web app) as the Celery task with `apply()` (in this process, no broker),
+exactly the functions a worker runs.
 """
 
 from __future__ import annotations
@@ -9,8 +10,15 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from typing import Any
 
 from celery import Celery
+
+from engine.settings import Settings
+
+from .celery_app import app as celery_app
+from .celery_app import beat_schedule
+from .context import WorkerContext, use_context
 
 log = logging.getLogger(__name__)
 
@@ -18,16 +26,17 @@ log = logging.getLogger(__name__)
 class EmbeddedBeat(threading.Thread):
     """Runs every beat entry in turn on its period until `stop()`."""
 
-    def __init__(self, app: Celery) -> None:
+    def __init__(self, app: Celery, schedule: dict[str, dict[str, Any]] | None = None) -> None:
         super().__init__(name="keyflow-embedded-beat", daemon=True)
         self.app = app
+        self.schedule = app.conf.beat_schedule if schedule is None else schedule
         self._stopped = threading.Event()
 
     def run(self) -> None:
         """Run the due entries, sleep until the next one is due, repeat."""
         import workers.tasks  # noqa: F401  (registers the tasks on the app)
 
-        schedule = self.app.conf.beat_schedule
+        schedule = self.schedule
         next_run = {name: 0.0 for name in schedule}
         while not self._stopped.is_set():
             for name, entry in schedule.items():
@@ -42,3 +51,12 @@ class EmbeddedBeat(threading.Thread):
     def stop(self) -> None:
         """Ask the loop to end after the current task."""
         self._stopped.set()
+
+
+def start_embedded_worker(settings: Settings) -> EmbeddedBeat:
+    """`keyflow serve` without a broker: this process's worker context and a running beat
+    thread, both on `settings` (the web app's own object)."""
+    use_context(WorkerContext.build(settings))
+    beat = EmbeddedBeat(celery_app, beat_schedule(settings.tick_seconds))
+    beat.start()
+    return beat

@@ -11,10 +11,19 @@ from sqlalchemy import select
 from engine.accounts import user_for_token
 from engine.clock import SystemClock
 from engine.db import make_db_engine, make_session_factory
-from engine.models import ProcessDefinition, User
-from webui.cli import DEMO_USERS, main
+from engine.models import Base, ProcessDefinition, User
+from engine.settings import Settings, current_settings, use_settings
+from webui.cli import DEMO_USERS, main, prepare_server
+from workers.context import use_context, worker_context
 
 ROOT = Path(__file__).parents[2]
+
+
+@pytest.fixture(autouse=True)
+def _forget_the_commands_settings():
+    """The command installs what it read as the process's settings; later tests read anew."""
+    yield
+    use_settings(None)
 
 
 @pytest.fixture
@@ -94,3 +103,44 @@ def test_init_db_creates_the_embedded_database_private(tmp_path, monkeypatch):
     assert result.exit_code == 0, result.output
     assert (var.stat().st_mode & 0o777, (var / "keyflow.db").stat().st_mode & 0o777) == (
         0o700, 0o600)
+
+
+def test_the_command_reads_the_settings_once_for_the_whole_process(cli, monkeypatch):
+    monkeypatch.setenv("KEYFLOW_TICK_SECONDS", "7")
+    cli("init-db")
+    read = current_settings()
+    assert read.tick_seconds == 7 and read.database_url == cli.url
+    monkeypatch.setenv("KEYFLOW_TICK_SECONDS", "9")
+    assert current_settings() is read  # what workers imported later would run on
+
+
+def test_a_bad_setting_stops_every_command_naming_the_variable(cli, monkeypatch):
+    monkeypatch.setenv("KEYFLOW_TICK_SECONDS", "often")
+    monkeypatch.setenv("KEYFLOW_SMTP_URL", "mail.example.com")
+    out = cli("init-db", ok=False).output
+    assert out.startswith("Error: invalid configuration:\n  KEYFLOW_SMTP_URL: must start with")
+    assert "  KEYFLOW_TICK_SECONDS: Input should be a valid number" in out
+    assert "Traceback" not in out
+
+
+def test_embedded_serve_runs_web_and_worker_on_one_settings_object(tmp_path):
+    settings = Settings(database_url=f"sqlite:///{tmp_path / 'kf.db'}",
+                        var_dir=str(tmp_path / "var"), tick_seconds=600, digest_at="off")
+    Base.metadata.create_all(db := make_db_engine(settings.database_url))
+    db.dispose()
+    app, beat = prepare_server(settings)
+    try:
+        assert beat is not None and beat.is_alive()
+        assert app.extensions["keyflow.settings"] is settings
+        assert worker_context().settings is settings
+        assert {entry["schedule"] for entry in beat.schedule.values()} == {600}
+    finally:
+        if beat is not None:
+            beat.stop()
+            beat.join(timeout=30)
+        use_context(None)
+        app.extensions["keyflow.db_engine"].dispose()
+    department = settings.model_copy(update={"broker_url": "redis://127.0.0.1:1/0"})
+    app, beat = prepare_server(department)
+    app.extensions["keyflow.db_engine"].dispose()
+    assert beat is None  # a department runs `keyflow worker` and `keyflow beat` instead

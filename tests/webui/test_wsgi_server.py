@@ -107,3 +107,16 @@ def test_dev_server_request_log_has_no_link_tokens(tmp_path):
     with running([str(BIN / "keyflow"), "serve", "--port", str(port)], env, port, log):
         get(port, LINK)
         assert_redacted(log)
+
+
+def test_keyflow_serve_reads_its_settings_once_for_web_and_worker(tmp_path):
+    env, port = prepared_env(tmp_path), free_port()
+    env.update(KEYFLOW_TICK_SECONDS="7", KEYFLOW_DATABSE_URL="a typo", PYTHONUNBUFFERED="1")
+    log = tmp_path / "serve.log"
+    with running([str(BIN / "keyflow"), "serve", "--port", str(port)], env, port, log):
+        wait_for(lambda: "embedded worker" in log.read_text(errors="replace"), "the worker")
+    text = log.read_text(encoding="utf-8")
+    assert "embedded worker: tick every 7s" in text
+    # The command, the web app and the in-process worker share one read: one report.
+    assert text.count("unknown KEYFLOW_* variables ignored: KEYFLOW_DATABSE_URL "
+                      "(did you mean KEYFLOW_DATABASE_URL?)") == 1

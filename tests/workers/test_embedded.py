@@ -13,38 +13,37 @@ from engine.accounts import create_user
 from engine.db import make_db_engine, make_session_factory
 from engine.deployment import Bundle
 from engine.models import Base, HumanTask, Notification, ProcessInstance
+from engine.settings import Settings
 from engine.workflow_engine import WorkflowEngine
-from workers.celery_app import TICK_TASKS, app, beat_schedule
+from workers.celery_app import TICK_TASKS
 from workers.clock import FileClock
-from workers.context import use_context
-from workers.embedded import EmbeddedBeat
+from workers.context import use_context, worker_context
+from workers.embedded import start_embedded_worker
 
 T0 = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
 
 
 @pytest.fixture
 def embedded(tmp_path, monkeypatch):
-    """KEYFLOW_* of an embedded install in tmp_path, a fast schedule, a fresh worker context."""
+    """KEYFLOW_* of an embedded install in tmp_path with a fast tick, and its settings."""
     url = f"sqlite:///{tmp_path / 'keyflow.db'}"
     clock = FileClock(tmp_path / "clock.txt")
     clock.set(T0)
     for name, value in {"DATABASE_URL": url, "VAR_DIR": str(tmp_path / "var"),
-                        "CLOCK_FILE": str(clock.path), "DIGEST_AT": "off"}.items():
+                        "CLOCK_FILE": str(clock.path), "DIGEST_AT": "off",
+                        "TICK_SECONDS": "0.2"}.items():
         monkeypatch.setenv(f"KEYFLOW_{name}", value)
     for name in ("BROKER_URL", "SMTP_URL", "SECRET_KEY"):
         monkeypatch.delenv(f"KEYFLOW_{name}", raising=False)
-    monkeypatch.setitem(app.conf, "beat_schedule", beat_schedule(0.2))
     db = make_db_engine(url)
     Base.metadata.create_all(db)
-    use_context(None)
-    yield make_session_factory(db), clock, tmp_path / "var" / "mail"
+    yield Settings.from_env(), make_session_factory(db), clock, tmp_path / "var" / "mail"
     use_context(None)
     db.dispose()
 
 
 def test_the_beat_thread_runs_the_worker_tasks(embedded):
-    sessions, clock, mail = embedded
-    assert set(app.conf.beat_schedule) == set(TICK_TASKS)
+    settings, sessions, clock, mail = embedded
     kf = WorkflowEngine(clock=clock)
     with sessions.begin() as s:
         manager = create_user(s, clock, "manager", ["senior_manager"], email="m@example.test",
@@ -55,8 +54,8 @@ def test_the_beat_thread_runs_the_worker_tasks(embedded):
     with sessions.begin() as s:
         task = s.scalars(select(HumanTask).where(HumanTask.instance_id == instance)).one()
         kf.complete_task(s, task.id, s.merge(manager), {})
-    beat = EmbeddedBeat(app)
-    beat.start()
+    beat = start_embedded_worker(settings)  # what `keyflow serve` does without a broker
+    assert set(beat.schedule) == set(TICK_TASKS) and worker_context().settings is settings
     try:
         clock.set(T0 + timedelta(hours=2, minutes=1))  # the timer fires inside the web process
         deadline = time.monotonic() + 20
@@ -74,7 +73,7 @@ def test_the_beat_thread_runs_the_worker_tasks(embedded):
 
 
 def test_a_damaged_instance_does_not_stop_the_embedded_tick(embedded):
-    sessions, clock, _mail = embedded
+    settings, sessions, clock, _mail = embedded
     kf = WorkflowEngine(clock=clock)
     with sessions.begin() as s:
         manager = create_user(s, clock, "manager", ["senior_manager"])
@@ -86,8 +85,7 @@ def test_a_damaged_instance_does_not_stop_the_embedded_tick(embedded):
     with sessions.begin() as s:
         s.execute(update(ProcessInstance).where(ProcessInstance.id == ids[1])
                   .values(state="{damaged"))
-    beat = EmbeddedBeat(app)
-    beat.start()
+    beat = start_embedded_worker(settings)
     try:
         clock.set(T0 + timedelta(hours=2, minutes=1))
         deadline = time.monotonic() + 20

@@ -6,9 +6,9 @@ from flask import Response, current_app, make_response, render_template, request
 
 from engine.customer_links import CustomerAnswer, LinkRefused, LinkSigner, link_key, link_page
 from engine.errors import Conflict, InvalidData
-from engine.settings import Settings
 
 from ..auth import csrf_exempt
+from ..config import app_settings
 from ..context import db, workflow_engine
 from . import bp
 from .words import STATUS, WORDS
@@ -16,11 +16,7 @@ from .words import STATUS, WORDS
 
 def signer() -> LinkSigner:
     """The signer the workers use too: same KEYFLOW_SECRET_KEY, or the same var/ secret."""
-    key = current_app.config.get("CUSTOMER_LINK_KEY")
-    if not key:
-        settings = Settings.from_env()
-        key = link_key(Settings(secret_key=settings.secret_key,
-                                var_dir=current_app.config.get("VAR_DIR", settings.var_dir)))
+    key = current_app.config.get("CUSTOMER_LINK_KEY") or link_key(app_settings())
     return LinkSigner(key if isinstance(key, bytes) else str(key).encode())
 
 

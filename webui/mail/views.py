@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import current_app, render_template, request
+from flask import render_template, request
 
 from engine.models import NotificationStatus
 from engine.queries.outbox import latest_notifications, outbox_counts
 from engine.roles import ADMIN_ROLES
-from engine.settings import Settings
 
 from ..auth import roles_required
+from ..config import app_settings
 from ..context import db
 from . import bp
 from .mailbox import list_mail, read_mail
@@ -21,8 +21,7 @@ PAGE = 200
 
 def mail_folder() -> Path:
     """Where the folder mailer writes (the same var/ as the workers)."""
-    var_dir = current_app.config.get("VAR_DIR") or Settings.from_env().var_dir
-    return Path(var_dir) / "mail"
+    return app_settings().mail_dir
 
 
 @bp.get("")
@@ -30,7 +29,7 @@ def mail_folder() -> Path:
 def index() -> str:
     """The mailbox, newest first."""
     return render_template("mail/index.html", messages=list_mail(mail_folder()),
-                           folder=mail_folder(), smtp=bool(Settings.from_env().smtp_url))
+                           folder=mail_folder(), smtp=bool(app_settings().smtp_url))
 
 
 @bp.get("/<name>")
