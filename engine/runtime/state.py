@@ -13,7 +13,8 @@ from SpiffWorkflow.bpmn.specs.event_definitions.multiple import MultipleEventDef
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select
-from sqlalchemy.orm import Session, SessionTransaction, lazyload
+from sqlalchemy.orm import Session, SessionTransaction
+from sqlalchemy.orm.attributes import set_committed_value
 
 from engine.audit import record
 from engine.bpmn.timers import due_time
@@ -21,7 +22,7 @@ from engine.clock import Clock
 from engine.db import is_postgres
 from engine.deployment import CompiledProcess
 from engine.errors import Conflict, NotFound
-from engine.models import InstanceStatus, ProcessInstance, User
+from engine.models import InstanceStatus, ProcessDefinition, ProcessInstance, User
 from engine.services import ServiceContext
 
 from .context import Runtime
@@ -41,14 +42,16 @@ def lock_instance(session: Session, instance_id: int) -> ProcessInstance:
     """Load the instance for change: row lock on PostgreSQL, fresh state everywhere."""
     query = select(ProcessInstance).where(ProcessInstance.id == instance_id)
     if is_postgres(session):
-        # Its definition is loaded after the lock, not joined: when the lock had to wait,
-        # PostgreSQL re-reads only the locked row, so a join would pair a concurrent
-        # migration's new definition_id with no definition at all.
-        query = query.options(lazyload(ProcessInstance.definition)).with_for_update(
-            of=ProcessInstance)
+        query = query.with_for_update(of=ProcessInstance)
     instance = session.scalars(query.execution_options(populate_existing=True)).first()
     if instance is None:
         raise NotFound(f"instance {instance_id} not found")
+    definition: ProcessDefinition | None = instance.definition
+    if definition is None or definition.id != instance.definition_id:
+        # The lock waited for a concurrent migration: PostgreSQL re-read only the locked row,
+        # so the definition joined to it is not the one it now points at (or none at all).
+        set_committed_value(instance, "definition",
+                            session.get(ProcessDefinition, instance.definition_id))
     return instance
 
 
