@@ -21,6 +21,7 @@ from uuid import UUID
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from engine.customer_fields import KEYWORD, customer_fields
 from engine.db import is_postgres
 from engine.errors import InvalidData, KeyflowError, NotFound
 from engine.models import CustomerLink, HumanTask, InstanceStatus, ProcessInstance
@@ -134,7 +135,7 @@ class LinkPage:
     link: CustomerLink
     task: HumanTask
     data: dict[str, Any]
-    can_decline: bool = False  # the task's form has a `decline` choice
+    can_decline: bool = False  # the form's declared answer has a `decline` choice
 
     @property
     def date(self) -> str | None:
@@ -157,7 +158,7 @@ def link_page(session: Session, kf: WorkflowEngine, signer: LinkSigner, task_id:
     shown = {k: data[k] for k in SHOWN_FIELDS if data.get(k)}
     compiled = rt.specs.get(instance.definition)
     schema = compiled.forms.get(task.form_key or "")
-    return LinkPage(link, task, shown, can_decline=_decline_value(schema) is not None)
+    return LinkPage(link, task, shown, can_decline=customer_fields(schema).can_decline)
 
 
 @dataclass(frozen=True)
@@ -173,57 +174,26 @@ class CustomerAnswer:
             raise LinkRefused("invalid")
 
 
-DATE_FIELDS = ("proposed_date", "alternative_date")
-COMMENT_FIELDS = ("customer_comment", "customer_message", "comment")
-PROPOSE_VALUES = ("propose", "reschedule")
-DECLINE_VALUES = ("decline", "declined", "refuse")
-
-
-def _decline_value(schema: dict[str, Any] | None) -> tuple[str, str] | None:
-    """(field, value) that means "no" in the form's confirm choice, if it has one."""
-    for name, prop in ((schema or {}).get("properties") or {}).items():
-        choices = prop.get("enum") or []
-        if "confirm" in choices:
-            found = next((v for v in DECLINE_VALUES if v in choices), None)
-            if found is not None:
-                return name, found
-    return None
-
-
 def answer_data(schema: dict[str, Any] | None, answer: CustomerAnswer) -> dict[str, Any]:
-    """The answer as the task's form wants it.
+    """The answer written into the fields the task's form declares (engine/customer_fields.py).
 
-    Forms name things their own way, so the fields are found by shape: a boolean
-    `confirmed`, and/or a choice whose enum holds `confirm` (and `reschedule` or `propose`);
-    the date is `proposed_date`, `alternative_date` or the first `format: date` field; the
-    comment is `customer_comment`, `customer_message` or `comment`.
+    Deployment makes every customer-lane form declare its answer, date and comment; a form
+    that does not (a version deployed before the keyword existed) is refused, not guessed at.
     """
-    props: dict[str, Any] = dict((schema or {}).get("properties") or {})
-    confirm = answer.action == "confirm"
-    data: dict[str, Any] = {}
-    if answer.action == "decline":
-        declined = _decline_value(schema)
-        if declined is None:
-            raise InvalidData("this request cannot be declined here", {"": "not offered"})
-        data[declined[0]] = declined[1]
-        if answer.comment:
-            comments = [n for n in COMMENT_FIELDS if n in props]
-            data[comments[0] if comments else "customer_comment"] = answer.comment[:2000]
-        return data
-    if not props or props.get("confirmed", {}).get("type") == "boolean":
-        data["confirmed"] = confirm
-    for name, prop in props.items():
-        choices = prop.get("enum") or []
-        if "confirm" in choices:
-            data[name] = "confirm" if confirm else next(
-                (v for v in PROPOSE_VALUES if v in choices), "confirm")
-    if not confirm and answer.proposed_date:
-        dates = [n for n in DATE_FIELDS if n in props] or [
-            n for n, p in props.items() if p.get("format") == "date"]
-        data[dates[0] if dates else "proposed_date"] = answer.proposed_date
+    fields = customer_fields(schema)
+    if fields.missing:
+        raise InvalidData(f"this form declares no field for the customer's {fields.missing[0]} "
+                          f"({KEYWORD}); a process owner must deploy a fixed version",
+                          {"": "not declared"})
+    value = fields.answer_value(answer.action)
+    if value is None:
+        raise InvalidData("this request cannot be declined here", {"": "not offered"})
+    assert fields.answer is not None and fields.date is not None and fields.comment is not None
+    data: dict[str, Any] = {fields.answer: value}
+    if answer.action == "propose" and answer.proposed_date:
+        data[fields.date] = answer.proposed_date
     if answer.comment:
-        comments = [n for n in COMMENT_FIELDS if n in props]
-        data[comments[0] if comments else "customer_comment"] = answer.comment[:2000]
+        data[fields.comment] = answer.comment[:2000]
     return data
 
 

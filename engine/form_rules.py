@@ -76,7 +76,7 @@ def _children(node: dict[str, Any], path: Path) -> Iterator[tuple[Path, Any, boo
                 yield (*path, key, name), item, key in IN_PLACE
 
 
-def _subschemas(root: Any) -> Iterator[tuple[Path, dict[str, Any]]]:
+def subschemas(root: Any) -> Iterator[tuple[Path, dict[str, Any]]]:
     """Every object subschema reachable through schema keywords, with its path."""
     stack: list[tuple[Path, Any]] = [((), root)]
     while stack:
@@ -88,7 +88,7 @@ def _subschemas(root: Any) -> Iterator[tuple[Path, dict[str, Any]]]:
 
 def _anchors(root: Any) -> dict[str, Path]:
     found: dict[str, Path] = {}
-    for path, node in _subschemas(root):
+    for path, node in subschemas(root):
         for keyword in ("$anchor", "$dynamicAnchor"):
             if isinstance(node.get(keyword), str):
                 found.setdefault(node[keyword], path)
@@ -191,8 +191,8 @@ def form_problems(schema: Any) -> list[Problem]:
             stack.append(target)
             edges.append(((*path, keyword), target))
     problems.extend(_cycle_problems(in_place))
-    if any("unevaluatedProperties" in node for _, node in _subschemas(schema)) and any(
-            "patternProperties" in node for _, node in _subschemas(schema)):
+    if any("unevaluatedProperties" in node for _, node in subschemas(schema)) and any(
+            "patternProperties" in node for _, node in subschemas(schema)):
         problems.append(("#", "unevaluatedProperties cannot be combined with patternProperties "
                               "in a form; use additionalProperties"))
     return problems

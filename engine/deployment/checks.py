@@ -1,4 +1,5 @@
-"""Static checks of a parsed process: lanes are roles, forms exist, code is sandbox-safe,
+"""Static checks of a parsed process: lanes are roles, forms exist (a customer-lane task's
+form declares the customer's answer, engine/customer_fields.py), code is sandbox-safe,
 literal timers keep to keyflow's limits (engine/bpmn/timer_limits.py)."""
 
 from __future__ import annotations
@@ -19,9 +20,10 @@ from SpiffWorkflow.bpmn.specs.mixins.service_task import ServiceTask
 from SpiffWorkflow.bpmn.specs.mixins.user_task import UserTask
 
 from engine.bpmn.timer_limits import TimerOutOfBounds, cycle_from, date_from, duration_from
+from engine.customer_fields import task_problems
 from engine.durations import parse_duration
 from engine.errors import Problem
-from engine.roles import LANE_ROLES
+from engine.roles import EXTERNAL_ROLE, LANE_ROLES
 from engine.sandbox import ScriptRejected, check_source
 from engine.services import SERVICES
 
@@ -71,6 +73,9 @@ def _check_human_task(ts: Any, forms: dict[str, dict[str, Any]]) -> Iterator[tup
     form_key = props.get("formKey")
     if form_key and form_key not in forms:
         yield ts.bpmn_id, f"form {form_key!r} not found: the bundle needs forms/{form_key}.json"
+    if ts.lane == EXTERNAL_ROLE:  # answered through the customer's page, not the form
+        for reason in task_problems(form_key, forms):
+            yield ts.bpmn_id, reason
     due = props.get("dueIn")
     if due:
         try:

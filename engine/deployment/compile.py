@@ -17,6 +17,7 @@ from SpiffWorkflow.exceptions import SpiffWorkflowException
 
 from engine.bpmn.parser import KeyflowParser
 from engine.bpmn.safe_xml import UnsafeXml, parse_xml
+from engine.customer_fields import field_problems
 from engine.durations import parse_duration
 from engine.errors import Problem
 from engine.form_rules import MAX_FORM_DEPTH, form_problems, nesting_depth
@@ -74,7 +75,8 @@ def _problem_from(err: SpiffWorkflowException, default_file: str | None) -> Prob
 def load_forms(bundle: Bundle, problems: list[Problem], *, checked: bool = True
                ) -> dict[str, dict[str, Any]]:
     """Parse every form; when `checked`, add a problem for each rule it breaks (with the JSON
-    pointer as element id) and for each one that is not a JSON Schema."""
+    pointer as element id: engine/form_rules.py, engine/customer_fields.py) and for each one
+    that is not a JSON Schema."""
     forms: dict[str, dict[str, Any]] = {}
     for name in bundle.form_names:
         key = name.removeprefix("forms/").removesuffix(".json")
@@ -91,7 +93,8 @@ def load_forms(bundle: Bundle, problems: list[Problem], *, checked: bool = True
                                                 "JSON object"))
             continue
         if checked:
-            found = [Problem(name, where, reason) for where, reason in form_problems(schema)]
+            found = [Problem(name, where, reason)
+                     for where, reason in form_problems(schema) + field_problems(schema)]
             problems += found
             if nesting_depth(schema)[0] <= MAX_FORM_DEPTH:  # else recursion would fail anyway
                 _check_json_schema(name, schema, problems)

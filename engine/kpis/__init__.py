@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from .costs import cost_indicators
 from .customers import filing_indicators, forecast_indicators, volume_indicators
 from .development import development_indicators
-from .history import Grouping
+from .history import GROUPINGS, Grouping
 from .tasks import process_indicators, task_indicators
 from .visits import visit_indicators
 
@@ -47,4 +47,4 @@ def compute_kpis(session: Session, start: datetime, end: datetime, now: datetime
     }
 
 
-__all__ = ["compute_kpis"]
+__all__ = ["GROUPINGS", "compute_kpis"]

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from engine.models import AuditEvent, HumanTask, User
 
+GROUPINGS = ("user", "role")  # what the indicators can be grouped by
 # Tasks answered through a link have no actor; they are the customer's.
 CUSTOMER_KEY = "(customer)"
 UNASSIGNED_KEY = "(unassigned)"
@@ -58,7 +59,7 @@ class Grouping:
     """Maps a completion to its group key: the user's name or the task's role."""
 
     def __init__(self, session: Session, by: str) -> None:
-        if by not in ("user", "role"):
+        if by not in GROUPINGS:
             raise ValueError(f"unknown grouping {by!r}")
         self.by = by
         self.names: dict[int, str] = dict(

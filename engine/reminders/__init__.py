@@ -16,9 +16,8 @@ Conventions for process authors (BPMN extension properties, `spiffworkflow:prope
 - A user task in the `customer` lane mails the customer a one-time link (valid
   KEYFLOW_LINK_TTL_DAYS, default 7); the task data must hold `customer_email` (and may hold
   `customer_language` zh/en, `customer_name`, and a `*_date` to show, e.g. `visit_date`).
-  The page's answer is fitted to the task's form (engine.customer_links.answer_data): a
-  choice whose enum holds `confirm` and `reschedule` (or a boolean `confirmed`), a
-  `proposed_date`/`alternative_date`, a `customer_comment`/`customer_message`.
+  The page's answer goes into the fields the task's form declares with `x-keyflow-customer`
+  (`answer`, `date`, `comment`; engine/customer_fields.py, checked at deploy).
 
 Idempotency keys: `task:<id>:due_soon:<user>`, `task:<id>:overdue:<n>:<user>`,
 `task:<id>:escalation:<user>`, `timer:<instance>:<bpmn id>:<due>:<user>`,

@@ -2,14 +2,9 @@
 
 from __future__ import annotations
 
-import re
-
 from openapi_spec_validator import validate
 
-
-def _openapi_path(rule: str) -> str:
-    return re.sub(r"<(?:[a-z]+:)?([a-z_]+)>", lambda m: "{" + (
-        "id" if m.group(1).endswith("_id") else m.group(1)) + "}", rule)
+from webui.api.contract import openapi_path as _openapi_path
 
 
 def test_every_api_route_is_documented_and_the_document_validates(app):

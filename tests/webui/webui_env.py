@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import api_contract
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
@@ -51,7 +52,10 @@ def make_app(url: str, clock: MovableClock, var_dir: Path, **extra: Any) -> Flas
     config = {"TESTING": True, "DATABASE_URL": url, "SECRET_KEY": "test-secret",
               "CLOCK": clock, "VAR_DIR": str(var_dir)}
     config.update(extra)
-    return create_app(test_config=config)
+    app = create_app(test_config=config)
+    if app.testing:
+        api_contract.watch(app)  # every API response a test sees fits the OpenAPI document
+    return app
 
 
 class Env:

@@ -202,12 +202,15 @@ def test_next_birthday_wraps_and_handles_leap_days():
 def test_customer_answer_fits_the_forms_own_field_names():
     from engine.customer_links import CustomerAnswer, answer_data
 
-    ours = {"properties": {"confirmed": {"type": "boolean"}, "proposed_date": {"type": "string"},
-                           "customer_comment": {"type": "string"}}}
+    mark = "x-keyflow-customer"  # the form declares its fields (engine/customer_fields.py)
+    ours = {"properties": {"confirmed": {"type": "boolean", mark: "answer"},
+                           "proposed_date": {"type": "string", mark: "date"},
+                           "customer_comment": {"type": "string", mark: "comment"}}}
     theirs = {"properties": {
-        "appointment_answer": {"type": "string", "enum": ["confirm", "reschedule", "decline"]},
-        "alternative_date": {"type": "string", "format": "date"},
-        "customer_message": {"type": "string"}}}
+        "appointment_answer": {"type": "string", "enum": ["confirm", "reschedule", "decline"],
+                               mark: "answer"},
+        "alternative_date": {"type": "string", "format": "date", mark: "date"},
+        "customer_message": {"type": "string", mark: "comment"}}}
     assert answer_data(ours, CustomerAnswer("confirm")) == {"confirmed": True}
     assert answer_data(ours, CustomerAnswer("propose", "2026-03-09", "pm")) == {
         "confirmed": False, "proposed_date": "2026-03-09", "customer_comment": "pm"}

@@ -6,7 +6,6 @@ from typing import Any
 
 from flask import Response, jsonify
 
-from engine.errors import InvalidData
 from engine.queries.incidents import Incident, count_incidents, list_incidents
 from engine.queries.instances import load_instance
 from engine.roles import INCIDENT_ROLES
@@ -14,9 +13,8 @@ from engine.roles import INCIDENT_ROLES
 from ..auth import login_required, roles_required, signed_in_user
 from ..context import db, workflow_engine
 from . import bp
-from .serialize import instance_json, iso, json_body
-
-MAX_REASON = 500
+from .contract import request_body
+from .serialize import instance_json, iso
 
 
 def incident_json(i: Incident) -> dict[str, Any]:
@@ -47,11 +45,9 @@ def retry(instance_id: int) -> Response:
     """Re-run a failed instance from its failed step; `{"version": n}` moves it there first."""
     user = signed_in_user()
     load_instance(db(), instance_id, user)  # 404 before 403: no hint the instance exists
-    version = json_body().get("version")
-    if version is not None and (not isinstance(version, int) or isinstance(version, bool)
-                                or not 0 < version < 10**8):
-        raise InvalidData("version must be a positive whole number", {"version": "invalid"})
-    instance = workflow_engine().retry_instance(db(), instance_id, user, to_version=version)
+    version = request_body().get("version")  # a whole number in range: RetryRequest
+    instance = workflow_engine().retry_instance(
+        db(), instance_id, user, to_version=int(version) if version is not None else None)
     db().commit()
     return jsonify(instance_json(instance))
 
@@ -62,12 +58,7 @@ def cancel(instance_id: int) -> Response:
     """Cancel an instance; a failed one needs `{"reason": …}` (422 without)."""
     user = signed_in_user()
     load_instance(db(), instance_id, user)
-    reason = json_body().get("reason", "")
-    if reason is None:
-        reason = ""
-    if not isinstance(reason, str) or len(reason) > MAX_REASON:
-        raise InvalidData(f"reason must be text of at most {MAX_REASON} characters",
-                          {"reason": "invalid"})
+    reason = request_body().get("reason") or ""  # text or null, length: CancelRequest
     instance = workflow_engine().cancel_instance(db(), instance_id, user, reason)
     db().commit()
     return jsonify(instance_json(instance))

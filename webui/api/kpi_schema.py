@@ -12,7 +12,7 @@ STR = {"type": "string"}
 
 
 def _obj(**properties: Any) -> dict[str, Any]:
-    return {"type": "object", "properties": properties}
+    return {"type": "object", "required": list(properties), "properties": properties}
 
 
 def _list(item: dict[str, Any]) -> dict[str, Any]:

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 from flask import Response, current_app, jsonify, request
 
 from engine.errors import InvalidData
-from engine.kpis import compute_kpis
+from engine.kpis import GROUPINGS, compute_kpis
 from engine.roles import KPI_ROLES
 
 from ..auth import roles_required
@@ -47,6 +47,6 @@ def kpis() -> Response:
     if start >= end:
         raise InvalidData("from must be before to", {"from": "after to"})
     by = request.args.get("by", "user")
-    if by not in ("user", "role"):
-        raise InvalidData("by must be user or role", {"by": "invalid"})
+    if by not in GROUPINGS:
+        raise InvalidData(f"by must be {' or '.join(GROUPINGS)}", {"by": "invalid"})
     return jsonify(compute_kpis(db(), start, end, now, by, current_app.config["TIMEZONE"]))

@@ -17,14 +17,20 @@ def iso(value: datetime | None) -> str | None:
     return value.isoformat() if value is not None else None
 
 
-def json_body() -> dict[str, Any]:
-    """The request's JSON object ({} when empty); 400 if not JSON, 422 if not an object."""
+def request_json() -> Any:
+    """The request's parsed JSON ({} when the body is empty); 400 if it is not JSON."""
     if not request.get_data(cache=True):
         return {}
     try:
-        body = request.get_json(force=True)  # depth and NUL checked by webui.request_input
+        return request.get_json(force=True)  # depth and NUL checked by webui.request_input
     except BadRequest as err:
         raise MalformedRequest("the body is not valid JSON") from err
+
+
+def json_body() -> dict[str, Any]:
+    """The request's JSON object ({} when empty); 400 if not JSON, 422 if not an object.
+    (The API's own routes check their bodies against the document: contract.request_body.)"""
+    body = request_json()
     if not isinstance(body, dict):
         raise InvalidData("the body must be a JSON object", {"": "must be an object"})
     return body

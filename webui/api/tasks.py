@@ -11,7 +11,8 @@ from ..auth import login_required, signed_in_user
 from ..context import db, workflow_engine
 from ..inbox.views import truthy
 from . import bp
-from .serialize import json_body, task_json
+from .contract import request_body
+from .serialize import task_json
 
 
 @bp.get("/tasks")
@@ -70,9 +71,6 @@ def unclaim(task_id: int) -> Response:
 def complete(task_id: int) -> Response:
     """Complete with `{"data": {…}}`; 422 with field messages, 409 if already done."""
     user = signed_in_user()
-    body = json_body()
-    data = body.get("data", {})
-    if not isinstance(data, dict):
-        raise InvalidData("data must be an object", {"data": "must be an object"})
+    data = request_body().get("data", {})  # an object: CompleteRequest in the document
     workflow_engine().complete_task(db(), task_id, user, data)
     return _after(task_id)

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from flask import Response, jsonify, request, url_for
 
 from engine.deployment import Bundle
 from engine.deployment.archive import expand_uploads
-from engine.errors import InvalidData
 from engine.queries.definitions import process_choices
 from engine.queries.instances import get_instance
 from engine.roles import PROCESS_OWNER_ROLES
@@ -16,7 +13,8 @@ from engine.roles import PROCESS_OWNER_ROLES
 from ..auth import current_user, login_required, roles_required, signed_in_user
 from ..context import db, workflow_engine
 from . import bp
-from .serialize import definition_json, event_json, instance_json, json_body, task_json
+from .contract import request_body
+from .serialize import definition_json, event_json, instance_json, task_json
 
 
 @bp.get("/processes")
@@ -42,28 +40,16 @@ def deployments() -> tuple[Response, int]:
                                   for r in results]}), 201
 
 
-def _text(body: dict[str, Any], name: str, limit: int) -> str | None:
-    value = body.get(name)
-    if value is None:
-        return None
-    if not isinstance(value, str) or len(value) > limit:
-        raise InvalidData(f"{name} must be a string of at most {limit} characters",
-                          {name: "invalid"})
-    return value or None
-
-
 @bp.post("/processes/<key>/instances")
 @login_required
 def start(key: str) -> tuple[Response, int, dict[str, str]]:
     """Start the newest version of `key`; 201 with the new instance's id, status and error."""
     user = signed_in_user()
-    body = json_body()
-    data = body.get("data", {})
-    if not isinstance(data, dict):
-        raise InvalidData("data must be an object", {"data": "must be an object"})
+    body = request_body()  # lengths and types: StartRequest in the OpenAPI document
     instance = workflow_engine().start_instance(
-        db(), key[:120], user, data=data, business_key=_text(body, "business_key", 120),
-        customer_name=_text(body, "customer_name", 200), owner=_text(body, "owner", 80))
+        db(), key[:120], user, data=body.get("data", {}),
+        business_key=body.get("business_key") or None,
+        customer_name=body.get("customer_name") or None, owner=body.get("owner") or None)
     db().commit()
     location = url_for("api.instance", instance_id=instance.id)
     # A start that failed on its first steps is still a start: 201, its status says `error`.

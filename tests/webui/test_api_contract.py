@@ -1,0 +1,129 @@
+"""The OpenAPI document is the API's contract: request bodies are checked against its schemas
+(422 naming each field), its enumerations are the engine's constants, and the responses the
+tests see are checked against it (api_contract.py, on every test app)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from api_contract import ContractBroken, check_response
+from flask import Response
+from sqlalchemy import func, select
+from test_api import Api
+
+from engine.kpis import GROUPINGS
+from engine.models import InstanceStatus, ProcessInstance, TaskStatus
+from engine.queries.tasks import INBOX_SCOPES
+from engine.roles import LANE_ROLES
+from webui.api.openapi import document
+
+JSON_BODIES = sorted((path, method) for path, item in document()["paths"].items()
+                     for method, op in item.items()
+                     if "application/json" in op.get("requestBody", {}).get("content", {}))
+WRONG_TYPE = {"object": "text", "string": ["a", "list"], "integer": "7"}
+
+
+def body_schema(path: str, method: str) -> dict:
+    ref = document()["paths"][path][method]["requestBody"]["content"]["application/json"][
+        "schema"]["$ref"]
+    return document()["components"]["schemas"][ref.rsplit("/", 1)[1]]
+
+
+@pytest.fixture
+def url_of(env):
+    """A URL of each operation that reaches the body check (a visible instance for the
+    incident commands, which look the instance up first)."""
+    instance_id = env.start()
+
+    def _url(path: str) -> str:
+        return path.replace("{key}", "webui_flow").replace("{id}", str(instance_id))
+    return _url
+
+
+def instances(env) -> int:
+    with env.session() as s:
+        return s.scalar(select(func.count()).select_from(ProcessInstance))
+
+
+def test_every_json_body_of_the_document_is_checked(app, env, url_of):
+    assert JSON_BODIES == [("/api/instances/{id}/cancel", "post"),
+                           ("/api/instances/{id}/retry", "post"),
+                           ("/api/processes/{key}/instances", "post"),
+                           ("/api/tasks/{id}/complete", "post")]
+    admin = Api(app, env, "admin")
+    before = instances(env)
+    for path, _method in JSON_BODIES:
+        response = admin.post(url_of(path), [1, 2])
+        assert response.status_code == 422, path
+        assert response.get_json()["details"] == {"": "must be an object"}, path
+        for name, field in body_schema(path, "post")["properties"].items():
+            kind = field["type"][0] if isinstance(field["type"], list) else field["type"]
+            wrong = admin.post(url_of(path), {name: WRONG_TYPE[kind]})
+            assert wrong.status_code == 422, (path, name)
+            body = wrong.get_json()
+            assert body["error"] == "invalid_data" and set(body) == {"error", "message",
+                                                                     "details"}
+            assert list(body["details"]) == [name], (path, body)
+            assert body["details"][name].startswith("must be "), body
+    assert instances(env) == before
+
+
+def test_422_names_every_field_with_its_problem(app, env):
+    manager = Api(app, env, "senior_manager")
+    response = manager.post("/api/processes/webui_flow/instances", {
+        "data": "x", "business_key": "K" * 121, "customer_name": 5, "owner": None})
+    assert response.status_code == 422
+    assert response.get_json()["details"] == {
+        "business_key": "at most 120 characters", "customer_name": "must be text or null",
+        "data": "must be an object"}
+    message = response.get_json()["message"]
+    assert "business_key: at most 120 characters" in message and "K" * 20 not in message
+
+
+def test_the_limits_of_the_document_are_the_limits_of_the_api(app, env, url_of):
+    admin = Api(app, env, "admin")
+    cancel = url_of("/api/instances/{id}/cancel")
+    limit = body_schema("/api/instances/{id}/cancel", "post")["properties"]["reason"][
+        "maxLength"]
+    assert admin.post(cancel, {"reason": "x" * (limit + 1)}).get_json()["details"] == {
+        "reason": f"at most {limit} characters"}
+    retry = url_of("/api/instances/{id}/retry")
+    for version, words in ((0, "at least 1"), (10**8, "at most 99999999"),
+                           (True, "must be a whole number or null")):
+        assert admin.post(retry, {"version": version}).get_json()["details"] == {
+            "version": words}
+    assert admin.post(cancel, {"reason": "x" * limit}).status_code == 200
+
+
+def test_fields_the_document_does_not_name_are_still_ignored(app, env):
+    started = Api(app, env, "senior_manager").post("/api/processes/webui_flow/instances",
+                                                   {"data": {}, "comment": "not a field"})
+    assert started.status_code == 201
+
+
+def test_the_documents_enumerations_are_the_engines_constants():
+    schemas = document()["components"]["schemas"]
+    task, instance = schemas["Task"]["properties"], schemas["Instance"]["properties"]
+    assert task["state"]["enum"] == list(TaskStatus)
+    assert task["role"]["enum"] == list(LANE_ROLES)
+    assert schemas["Process"]["properties"]["lanes"]["items"]["enum"] == list(LANE_ROLES)
+    assert instance["status"]["enum"] == list(InstanceStatus)
+    assert schemas["Kpis"]["properties"]["by"]["enum"] == list(GROUPINGS)
+    parameters = {p["name"]: p for p in document()["paths"]["/api/tasks"]["get"]["parameters"]}
+    assert parameters["scope"]["schema"]["enum"] == list(INBOX_SCOPES)
+
+
+def _json_response(body: object, status: int = 200) -> Response:
+    return Response(json.dumps(body), status=status, mimetype="application/json")
+
+
+def test_a_response_that_breaks_the_document_fails_the_test():
+    with pytest.raises(ContractBroken, match="undocumented"):
+        check_response("/api/tasks", "GET", _json_response({"tasks": [], "undocumented": 1}))
+    with pytest.raises(ContractBroken, match="status not in the document"):
+        check_response("/api/tasks", "GET", _json_response({"tasks": []}, 409))
+    with pytest.raises(ContractBroken, match="'error' is a required property"):
+        check_response("/api/tasks", "GET", _json_response({"message": "m", "details": None},
+                                                           422))
+    check_response("/api/tasks", "GET", _json_response({"tasks": []}))

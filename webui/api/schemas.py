@@ -1,0 +1,135 @@
+"""The OpenAPI component schemas: request bodies (checked on every request, contract.py) and
+responses (every response of the API tests is checked against them, tests/webui/api_contract.py).
+
+Enumerations come from the engine's own constants, so the document cannot drift from what
+the engine stores. Response objects list their fields as `required` (they are always sent);
+clients should still ignore fields they do not know.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from engine.kpis import GROUPINGS
+from engine.models import InstanceStatus, TaskStatus
+from engine.roles import LANE_ROLES
+
+from .kpi_schema import KPI_AREAS
+
+
+def ref(name: str) -> dict[str, str]:
+    """A reference to one of SCHEMAS."""
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def obj(properties: dict[str, Any], *optional: str, **extra: Any) -> dict[str, Any]:
+    """An object schema whose fields are all required except `optional`."""
+    return {"type": "object", "required": [p for p in properties if p not in optional],
+            "properties": properties, **extra}
+
+
+def extend(base: dict[str, Any], properties: dict[str, Any]) -> dict[str, Any]:
+    """`base` with more required fields (a plain object: strict checks see every field)."""
+    return obj({**base["properties"], **properties},
+               *[p for p in base["properties"] if p not in base["required"]])
+
+
+STR = {"type": "string"}
+INT = {"type": "integer"}
+BOOL = {"type": "boolean"}
+OBJECT = {"type": "object"}
+NULLABLE_STR = {"type": ["string", "null"]}
+NULLABLE_TIME = {"type": ["string", "null"], "format": "date-time"}
+TIME = {"type": "string", "format": "date-time"}
+ROLE = {"type": "string", "enum": [r.value for r in LANE_ROLES]}
+INSTANCE_STATUS = {"type": "string", "enum": [s.value for s in InstanceStatus]}
+TASK_STATE = {"type": "string", "enum": [s.value for s in TaskStatus]}
+
+
+def _text(limit: int, description: str = "") -> dict[str, Any]:
+    schema: dict[str, Any] = {"type": ["string", "null"], "maxLength": limit}
+    return {**schema, "description": description} if description else schema
+
+
+TASK = obj({
+    "id": INT, "instance_id": INT, "process": STR, "bpmn_id": STR, "name": STR,
+    "name_en": STR, "role": ROLE, "state": TASK_STATE,
+    "assignee": NULLABLE_STR, "customer_name": NULLABLE_STR, "form_key": NULLABLE_STR,
+    "created_at": NULLABLE_TIME, "due_at": NULLABLE_TIME, "overdue": BOOL,
+    "completed_at": NULLABLE_TIME})
+INSTANCE = obj({
+    "id": INT, "process": STR, "version": INT, "name": STR, "name_en": STR,
+    "status": INSTANCE_STATUS, "business_key": NULLABLE_STR, "customer_name": NULLABLE_STR,
+    "started_at": NULLABLE_TIME, "ended_at": NULLABLE_TIME,
+    "error": {"type": ["object", "null"], "description": "the latest failure (status error)"},
+    "owner": {"type": ["string", "null"],
+              "description": "user name of the account's senior manager"}})
+COUNTS = {"type": "object", "additionalProperties": INT}
+
+SCHEMAS: dict[str, Any] = {
+    "Error": obj({
+        "error": {"type": "string", "examples": ["not_found", "conflict", "invalid_data"]},
+        "message": STR,
+        "details": {"description": "field path -> message (422), problems (deployments), "
+                                   "or null"}}),
+    "Process": obj({
+        "key": STR, "version": INT, "name": STR, "name_en": STR,
+        "lanes": {"type": "array", "items": ROLE}, "deployed_at": NULLABLE_TIME,
+        "may_start": BOOL}),
+    "Deployed": obj({"processes": {"type": "array", "items": obj({
+        "key": STR, "version": INT,
+        "created": {"type": "boolean",
+                    "description": "false when identical content was deployed before"}})}}),
+    "Started": obj({"id": INT, "status": INSTANCE_STATUS,
+                    "error": {"type": ["object", "null"]}}),
+    "Task": TASK,
+    "InboxTask": extend(TASK, {"process_name": STR, "process_name_en": STR}),
+    "TaskDetail": extend(TASK, {
+        "form": {"type": ["object", "null"], "description": "the task's JSON Schema form"},
+        "data": {"type": "object", "description": "the instance's current data"}}),
+    "HistoryEvent": obj({
+        "at": TIME, "action": STR, "actor": NULLABLE_STR, "task_id": {"type": ["integer", "null"]},
+        "bpmn_id": NULLABLE_STR, "data": OBJECT}),
+    "Instance": INSTANCE,
+    "InstanceDetail": extend(INSTANCE, {
+        "data": OBJECT, "tasks": {"type": "array", "items": ref("Task")},
+        "history": {"type": "array", "items": ref("HistoryEvent")}, "may_cancel": BOOL}),
+    "Incident": obj({
+        "instance_id": INT, "process": STR, "version": INT, "name": STR, "name_en": STR,
+        "reason": STR, "element_id": NULLABLE_STR, "element_name": NULLABLE_STR,
+        "element_name_en": NULLABLE_STR,
+        "since": {**NULLABLE_TIME, "description": "the latest failure"},
+        "started_by": NULLABLE_STR, "customer_name": NULLABLE_STR, "business_key": NULLABLE_STR,
+        "migration": {**obj({"version": INT, "movable": BOOL,
+                             "reasons": {"type": "array", "items": STR}}),
+                      "type": ["object", "null"],
+                      "description": "the newest version, when newer, and whether the "
+                                     "instance can move there"}}),
+    "RetryRequest": {"type": "object", "properties": {"version": {
+        "type": ["integer", "null"], "minimum": 1, "maximum": 99_999_999,
+        "description": "move the instance to this (fixed) version of its process first"}}},
+    "CancelRequest": {"type": "object", "properties": {
+        "reason": _text(500, "why; required for an instance in error")}},
+    "StartRequest": {"type": "object", "properties": {
+        "data": {"type": "object", "description": "checked against the start form"},
+        "business_key": _text(120), "customer_name": _text(200),
+        "owner": _text(80, "a senior manager's user name: leaders and admins start on their "
+                           "behalf (403 for others, 422 if not an active senior manager)")}},
+    "CompleteRequest": {"type": "object", "properties": {
+        "data": {"type": "object", "description": "checked against the task's form"}}},
+    "Kpis": obj({
+        "from": TIME, "to": TIME, "by": {"type": "string", "enum": list(GROUPINGS)},
+        "groups": {"type": "array", "items": obj({
+            "key": STR, "tasks_completed": INT, "with_due": INT, "on_time": INT,
+            "on_time_rate": {"type": ["number", "null"]}, "overdue_now": INT})},
+        "overdue_now": INT,
+        "steps": {"type": "array", "items": obj({
+            "process": STR, "step": STR, "name": STR, "name_en": STR, "completed": INT,
+            "mean_wait_hours": {"type": ["number", "null"]},
+            "mean_work_hours": {"type": ["number", "null"]}})},
+        "processes": {"type": "array", "items": obj({
+            "process": NULLABLE_STR, "started": INT, "completed": INT, "cancelled": INT})},
+        "approvals": {"type": "array", "items": obj({
+            "process": STR, "step": STR, "field": STR, "outcomes": COUNTS})},
+        **KPI_AREAS}),
+}
