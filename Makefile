@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test setup chromium
+.PHONY: run test setup chromium messages
 
 run: setup
 	$(BIN)/keyflow init-db
@@ -34,3 +34,13 @@ node_modules/.package-lock.json: package.json package-lock.json
 chromium:
 	@command -v chromium >/dev/null || { apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+# The message catalog (engine/i18n/zh_CN/LC_MESSAGES/keyflow.po; DEVELOPERS.md): extract every
+# message of code and templates, then merge: new ones come in empty, changed ones fuzzy,
+# gone ones leave. Translate the empty and fuzzy ones; tests/webui/test_i18n.py checks.
+messages: setup
+	mkdir -p var
+	$(BIN)/pybabel --quiet extract -F babel.cfg --sort-output --add-location=file \
+	  --project=keyflow --version=0.1 -o var/keyflow.pot engine webui workers
+	$(BIN)/pybabel --quiet update -i var/keyflow.pot -d engine/i18n -D keyflow -l zh_CN \
+	  --ignore-obsolete

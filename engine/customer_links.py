@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 from engine.customer_fields import KEYWORD, customer_fields
 from engine.db import is_postgres
 from engine.errors import InvalidData, KeyflowError, NotFound
+from engine.i18n import known_language
 from engine.models import CustomerLink, HumanTask, InstanceStatus, ProcessInstance
 from engine.roles import EXTERNAL_ROLE
 from engine.runtime.context import Runtime
@@ -97,7 +98,7 @@ def issue_link(session: Session, signer: LinkSigner, task: HumanTask, *, email: 
                language: str, now: datetime, ttl: timedelta) -> tuple[CustomerLink, str]:
     """Store a link for `task` and return it with its token (the token is not stored)."""
     link = CustomerLink(task_id=task.id, instance_id=task.instance_id, purpose=PURPOSE,
-                        email=email, language=language if language in ("zh", "en") else "zh",
+                        email=email, language=known_language(language),
                         created_at=now, expires_at=(now + ttl).replace(microsecond=0))
     session.add(link)
     session.flush()

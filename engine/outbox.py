@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from engine.i18n import texts_for
 from engine.models import HumanTask, Notification, NotificationStatus, User
 
 
@@ -50,9 +51,8 @@ def queue_notification(
 
 def task_assigned_text(task: HumanTask, language: str) -> tuple[str, str]:
     """Subject and body of the 'a task is yours' mail, in the recipient's language."""
-    if language == "en":
-        return (f"New task: {task.name}",
-                f"The task \"{task.name}\" of process {task.process_key} "
-                f"(instance {task.instance_id}) is assigned to you.")
-    return (f"新任务：{task.name}",
-            f"流程 {task.process_key}（实例 {task.instance_id}）的任务“{task.name}”已分配给您。")
+    t = texts_for(language)
+    name = t.name(task.name, task.name_en)
+    return (t._("New task: {task}", task=name),
+            t._('The task "{task}" of process {process} (instance {instance}) is assigned to '
+                "you.", task=name, process=task.process_key, instance=task.instance_id))

@@ -5,28 +5,70 @@ from __future__ import annotations
 import json
 from datetime import datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from flask import Flask, current_app
+from flask import Flask
+from flask_babel import format_datetime
 
-from .i18n import _, get_language, pick
+from engine.i18n import MOMENT, texts_for
+from engine.models import InstanceStatus, NotificationStatus, TaskStatus
+from engine.roles import RoleName
 
-ROLE_NAMES: dict[str, tuple[str, str]] = {
-    "marketing_director": ("营销总监", "Marketing Director"),
-    "dept_head": ("大客户服务部部长", "Key Account Department Head"),
-    "senior_manager": ("高级业务经理", "Senior Business Manager"),
-    "clerk": ("内勤", "Clerk"),
-    "finance": ("财务部", "Finance"),
-    "customer": ("客户", "Customer"),
-    "process_owner": ("流程负责人", "Process Owner"),
-    "admin": ("管理员", "Administrator"),
+from .i18n import N_, _, get_language, language_tag, pgettext, pick
+
+ROLE_NAMES: dict[str, str] = {
+    RoleName.MARKETING_DIRECTOR: N_("Marketing Director"),
+    RoleName.DEPT_HEAD: N_("Key Account Department Head"),
+    RoleName.SENIOR_MANAGER: N_("Senior Business Manager"),
+    RoleName.CLERK: N_("Clerk"),
+    RoleName.FINANCE: N_("Finance"),
+    RoleName.CUSTOMER: N_("Customer"),
+    RoleName.PROCESS_OWNER: N_("Process Owner"),
+    RoleName.ADMIN: N_("Administrator"),
 }
+TASK_STATE_LABELS: dict[str, str] = {
+    TaskStatus.READY: N_("waiting to be claimed"), TaskStatus.CLAIMED: N_("claimed"),
+    TaskStatus.COMPLETED: N_("completed"), TaskStatus.CANCELLED: N_("cancelled")}
+INSTANCE_STATUS_LABELS: dict[str, str] = {
+    InstanceStatus.RUNNING: N_("running"), InstanceStatus.COMPLETED: N_("completed"),
+    InstanceStatus.CANCELLED: N_("cancelled"), InstanceStatus.ERROR: N_("failed")}
+ACTION_LABELS = {
+    "instance_started": N_("Process started"), "instance_completed": N_("Process completed"),
+    "instance_cancelled": N_("Process cancelled"), "instance_error": N_("Process failed"),
+    "instance_retried": N_("Process retried"),
+    "instance_migrated": N_("Instance moved to a new version"),
+    "task_created": N_("Task created"), "task_claimed": N_("Task claimed"),
+    "task_unclaimed": N_("Task given back"), "task_completed": N_("Task completed"),
+    "task_cancelled": N_("Task withdrawn"), "timer_fired": N_("Timer fired"),
+    "process_deployed": N_("Process deployed"),
+}
+
+
+def _label(labels: dict[str, str], code: str) -> str:
+    """The translated label of a stored code (the code itself if it has none)."""
+    return _(labels[code]) if code in labels else code
 
 
 def role_name(role: str) -> str:
     """A role's name in the request's language (the id itself if unknown)."""
-    zh, en = ROLE_NAMES.get(role, (role, role))
-    return pick(zh, en)
+    return _label(ROLE_NAMES, role)
+
+
+def task_state(state: str) -> str:
+    """A task state ('ready') as words."""
+    return _label(TASK_STATE_LABELS, state)
+
+
+def instance_status(status: str) -> str:
+    """An instance status ('running') as words."""
+    return _label(INSTANCE_STATUS_LABELS, status)
+
+
+def notification_status(status: str) -> str:
+    """An outbox row's status ('pending') as words ("failed" is not an instance's)."""
+    labels = {NotificationStatus.PENDING: pgettext("mail", "pending"),
+              NotificationStatus.SENT: pgettext("mail", "sent"),
+              NotificationStatus.FAILED: pgettext("mail", "failed")}
+    return labels.get(status, status)
 
 
 def _amount(delta: timedelta) -> tuple[int, str]:
@@ -46,11 +88,10 @@ def due_text(due_at: datetime | None, now: datetime) -> str:
     """'due in 2 days' / '3 hours overdue' (or the Chinese), '' without a due time."""
     if due_at is None:
         return ""
-    n, unit = _amount(due_at - now)
-    plural = "" if n == 1 else "s"
+    amount = texts_for(get_language()).duration(*_amount(due_at - now))
     if due_at >= now:
-        return _("due in {n} " + unit + plural, n=n)
-    return _("{n} " + unit + plural + " overdue", n=n)
+        return _("due in {amount}", amount=amount)
+    return _("{amount} overdue", amount=amount)
 
 
 def is_overdue(due_at: datetime | None, now: datetime) -> bool:
@@ -58,12 +99,16 @@ def is_overdue(due_at: datetime | None, now: datetime) -> bool:
     return due_at is not None and due_at < now
 
 
-def local_time(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
-    """An aware UTC time shown in the department's time zone."""
+def local_time(value: datetime | None, pattern: str = MOMENT) -> str:
+    """An aware UTC time shown in the department's time zone (a Babel date pattern)."""
     if value is None:
         return ""
-    zone = ZoneInfo(current_app.config.get("TIMEZONE", "Asia/Shanghai"))
-    return value.astimezone(zone).strftime(fmt)
+    return format_datetime(value, pattern)  # Flask-Babel: the request's locale, TIMEZONE
+
+
+def number(value: Any, pattern: str = "#,##0.##") -> str:
+    """A number with the separators of the request's language."""
+    return "" if value is None else texts_for(get_language()).decimal(value, pattern)
 
 
 def schema_title(schema: dict[str, Any], fallback: str = "") -> str:
@@ -90,8 +135,7 @@ def enum_labels(schema: dict[str, Any]) -> list[tuple[Any, str]]:
 
 def action_name(action: str) -> str:
     """An audit action ('task_completed') as words."""
-    text = _("action:" + action)
-    return action if text.startswith("action:") else text
+    return _label(ACTION_LABELS, action)
 
 
 def pretty(value: Any) -> str:
@@ -108,10 +152,13 @@ def pretty(value: Any) -> str:
 def init_app(app: Flask) -> None:
     """Expose the display helpers to templates."""
     app.jinja_env.globals.update(role_name=role_name, due_text=due_text, is_overdue=is_overdue,
-                                 schema_title=schema_title, action_name=action_name)
+                                 schema_title=schema_title, action_name=action_name,
+                                 task_state=task_state, instance_status=instance_status,
+                                 notification_status=notification_status)
     app.jinja_env.filters["localtime"] = local_time
+    app.jinja_env.filters["number"] = number
     app.jinja_env.filters["pretty"] = pretty
-    app.jinja_env.globals["lang_attr"] = lambda: "zh-CN" if get_language() == "zh" else "en"
+    app.jinja_env.globals["lang_attr"] = language_tag
 
 
 def field_labels(forms: dict[str, dict[str, Any]]) -> dict[str, str]:

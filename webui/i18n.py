@@ -1,21 +1,33 @@
-"""Two languages, no compile step: English message ids, a Chinese catalog, and `_()`.
+"""Two languages through Flask-Babel, from the engine's gettext catalog (engine/i18n).
 
 The language comes from the `lang` cookie (the switch), else Accept-Language, else Chinese,
-the department's working language.
+the department's working language. Stored codes are `zh` and `en`; Babel sees their locales
+(zh_CN, en). `_()` keeps `{name}` placeholders: `_("Done: {task}.", task=name)`.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, g, has_request_context, request
+from babel import Locale
+from babel.support import NullTranslations
+from flask import Flask, current_app, g, has_app_context, has_request_context, request
+from flask_babel import Babel, Domain, get_translations
 
-from .catalog_zh import EN, ZH
+from engine.i18n import (
+    DEFAULT_LANGUAGE,
+    LANGUAGES,
+    LOCALES,
+    N_,
+    known_language,
+    texts_for,
+    translations,
+)
 
-LANGUAGES = ("zh", "en")
-DEFAULT_LANGUAGE = "zh"
+__all__ = ["LANGUAGES", "LANG_COOKIE", "N_", "_", "get_language", "init_app", "ngettext",
+           "pgettext", "pick"]
+
 LANG_COOKIE = "lang"
-CATALOGS: dict[str, dict[str, str]] = {"zh": ZH, "en": EN}
 
 
 def select_language() -> str:
@@ -27,7 +39,7 @@ def select_language() -> str:
 
 
 def get_language() -> str:
-    """The language of the current request (Chinese outside a request)."""
+    """The language code of the current request (Chinese outside a request)."""
     if not has_request_context():
         return DEFAULT_LANGUAGE
     if "lang" not in g:
@@ -36,25 +48,61 @@ def get_language() -> str:
     return lang
 
 
-def translate(message: str, lang: str, **values: Any) -> str:
-    """`message` in `lang`, with `{name}` placeholders filled from `values`."""
-    text = CATALOGS.get(lang, {}).get(message, message)
-    return text.format(**values) if values else text
+class CatalogDomain(Domain):
+    """Flask-Babel's domain, reading the engine's catalog (compiled in memory from the .po)."""
+
+    def get_translations(self) -> NullTranslations:
+        """The catalog of the request's language (the one the locale selector chose)."""
+        return translations(LOCALES[get_language()])
+
+
+def _catalog() -> NullTranslations:
+    """Flask-Babel's translations for the request; Chinese outside any app (as before)."""
+    if not has_app_context():
+        return translations(LOCALES[DEFAULT_LANGUAGE])
+    return get_translations()
 
 
 def _(message: str, **values: Any) -> str:
-    """`message` in the request's language."""
-    return translate(message, get_language(), **values)
+    """`message` in the request's language, `{name}` placeholders filled from `values`."""
+    text = _catalog().gettext(message)
+    return text.format(**values) if values else text
+
+
+def ngettext(singular: str, plural: str, n: int, **values: Any) -> str:
+    """The plural form for `n` in the request's language, `{n}` filled in."""
+    return _catalog().ngettext(singular, plural, n).format(n=n, **values)
+
+
+def pgettext(context: str, message: str, **values: Any) -> str:
+    """`message` in the request's language, told apart from the same words elsewhere."""
+    text = _catalog().pgettext(context, message)
+    return text.format(**values) if values else text
 
 
 def pick(zh: str | None, en: str | None) -> str:
-    """The Chinese or English variant of a name, falling back to the other."""
-    if get_language() == "en":
-        return en or zh or ""
-    return zh or en or ""
+    """The variant of a bilingual name (process, task, form title) for the request."""
+    return texts_for(get_language()).name(zh, en)
+
+
+def language_tag(code: str | None = None) -> str:
+    """The BCP 47 tag of a language (the request's by default): `zh-CN`, `en`."""
+    return LOCALES[known_language(code or get_language())].replace("_", "-")
+
+
+def language_name(code: str) -> str:
+    """A language's name in itself (`中文`, `English`), as a language switch shows it."""
+    return Locale.parse(LOCALES[code]).language_name or code
 
 
 def init_app(app: Flask) -> None:
-    """Make `_`, `pick` and the language available in every template."""
-    app.jinja_env.globals.update(_=_, pick=pick, get_language=get_language,
-                                 LANGUAGES=LANGUAGES)
+    """Attach Flask-Babel and make `_`, `ngettext`, `pick` and the language templates' too."""
+    babel = Babel(configure_jinja=False)  # our `_` keeps `{name}`, not Flask-Babel's `%(name)s`
+    babel.init_app(app, default_locale=LOCALES[DEFAULT_LANGUAGE],
+                   locale_selector=lambda: LOCALES[get_language()],
+                   timezone_selector=lambda: current_app.config.get("TIMEZONE",
+                                                                    "Asia/Shanghai"))
+    babel.domain_instance = CatalogDomain()
+    app.jinja_env.globals.update(_=_, ngettext=ngettext, pick=pick, get_language=get_language,
+                                 LANGUAGES=LANGUAGES, language_tag=language_tag,
+                                 language_name=language_name)

@@ -9,16 +9,11 @@ from email.utils import format_datetime
 from html import escape
 
 from engine.addresses import sendable_address, sender_address
+from engine.i18n import Texts, texts_for
 from engine.models import Notification
 
 from .headers import one_line
 
-_OPEN = {"zh": "打开任务", "en": "Open the task"}
-_INBOX = {"zh": "打开我的任务", "en": "Open my tasks"}
-_FOOTER = {
-    "zh": "此邮件由 keyflow 大客户服务部流程系统自动发送。",
-    "en": "Sent automatically by keyflow, the key account department's workflow system.",
-}
 # Kinds whose body already carries the only link the reader may use (the customer's).
 _OWN_LINK_KINDS = frozenset({"customer_link"})
 
@@ -40,14 +35,14 @@ class MailComposer:
         """(label, URL) of the deep link the mail carries, if any."""
         if note.kind in _OWN_LINK_KINDS:
             return None
-        lang = note.language if note.language in _OPEN else "zh"
+        t = texts_for(note.language)
         if note.task_id is not None:
-            return _OPEN[lang], f"{self.base_url}/tasks/{note.task_id}"
-        return _INBOX[lang], f"{self.base_url}/"
+            return t._("Open the task"), f"{self.base_url}/tasks/{note.task_id}"
+        return t._("Open my tasks"), f"{self.base_url}/"
 
     def compose(self, note: Notification) -> EmailMessage:
         """The full message: headers that identify the outbox row, text and HTML parts."""
-        lang = note.language if note.language in _FOOTER else "zh"
+        t = texts_for(note.language)
         link = self.link_for(note)
         message = EmailMessage()
         message["From"] = self.sender
@@ -63,12 +58,13 @@ class MailComposer:
         text = note.body
         if link:
             text += f"\n\n{link[0]}: {link[1]}"
-        message.set_content(f"{text}\n\n-- \n{_FOOTER[lang]}\n")
-        message.add_alternative(self._html(note, link, lang), subtype="html")
-        message["Content-Language"] = lang  # after the body: set_content drops Content-* headers
+        message.set_content(f"{text}\n\n-- \n{_footer(t)}\n")
+        message.add_alternative(self._html(note, link, t), subtype="html")
+        # After the body: set_content drops Content-* headers. The stored code (zh, en).
+        message["Content-Language"] = t.language
         return message
 
-    def _html(self, note: Notification, link: tuple[str, str] | None, lang: str) -> str:
+    def _html(self, note: Notification, link: tuple[str, str] | None, t: Texts) -> str:
         paragraphs = "".join(
             f"<p>{_linkify(escape(p)).replace(chr(10), '<br>')}</p>"
             for p in note.body.split("\n\n") if p.strip()
@@ -76,11 +72,15 @@ class MailComposer:
         button = (f'<p><a href="{escape(link[1])}" style="display:inline-block;padding:8px 16px;'
                   f'background:#1f5fa8;color:#fff;text-decoration:none;border-radius:4px">'
                   f"{escape(link[0])}</a></p>") if link else ""
-        return (f'<!doctype html><html lang="{lang}"><head><meta charset="utf-8">'
+        return (f'<!doctype html><html lang="{t.language}"><head><meta charset="utf-8">'
                 f"<title>{escape(note.subject)}</title></head>"
                 f'<body style="font-family:sans-serif;line-height:1.5">{paragraphs}{button}'
-                f'<hr><p style="color:#777;font-size:smaller">{escape(_FOOTER[lang])}</p>'
+                f'<hr><p style="color:#777;font-size:smaller">{escape(_footer(t))}</p>'
                 "</body></html>")
+
+
+def _footer(t: Texts) -> str:
+    return t._("Sent automatically by keyflow, the key account department's workflow system.")
 
 
 def _linkify(escaped: str) -> str:

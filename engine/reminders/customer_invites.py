@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from engine.addresses import AddressInvalid, normalized_address
 from engine.customer_links import LinkSigner, issue_link
+from engine.i18n import known_language
 from engine.mail.headers import one_line
 from engine.models import OPEN_TASK_STATES, CustomerLink, HumanTask, InstanceStatus, ProcessInstance
 from engine.roles import EXTERNAL_ROLE
@@ -80,7 +81,7 @@ def _invite(session: Session, rt: Runtime, signer: LinkSigner, people: People,
     spiff = workflow.get_task_from_id(UUID(task.spiff_task_id))
     data = dict(spiff.data) if spiff is not None else {}
     email, invalid = customer_address(data)
-    language = "en" if data.get("customer_language") == "en" else "zh"
+    language = known_language(data.get("customer_language"))
     link, token = issue_link(session, signer, task, email=email, language=language,
                              now=now, ttl=ttl)
     if email is None:
@@ -89,11 +90,11 @@ def _invite(session: Session, rt: Runtime, signer: LinkSigner, people: People,
                     else "no customer_email")
         yield from _owner_told(people, instance, task, link.id, invalid)
         return
-    name = task.name_en if language == "en" else task.name
     subject, body = texts.customer_invite(
-        language, task=name or task.name, customer=str(data.get("customer_name") or "")
-        or instance.customer_name, url=customer_task_url(base_url, task.id, token),
-        expires=texts.local(link.expires_at, tz))
+        language, task=texts.name_in(language, task.name, task.name_en),
+        customer=str(data.get("customer_name") or "") or instance.customer_name,
+        url=customer_task_url(base_url, task.id, token),
+        expires=texts.local(link.expires_at, tz, language))
     yield Draft(key=f"customer_link:{link.id}", email=email, language=language,
                 kind="customer_link", subject=subject, body=body,
                 instance_id=task.instance_id, task_id=task.id)
@@ -104,9 +105,9 @@ def _owner_told(people: People, instance: ProcessInstance, task: HumanTask,
     owner = people.get(instance.owner_id or instance.started_by_id)
     if owner is None:
         return
-    name = task.name_en if owner.language == "en" else task.name
     subject, body = texts.customer_unreachable(
-        owner.language, task=name or task.name, customer=instance.customer_name,
+        owner.language, task=texts.name_in(owner.language, task.name, task.name_en),
+        customer=instance.customer_name,
         process_key=instance.definition.key, invalid=invalid)
     yield Draft(key=f"customer_link:{link_id}:unreachable", email=owner.email,
                 language=owner.language, kind="customer_unreachable", subject=subject,

@@ -55,9 +55,8 @@ def _digest(person: Person, own: list[tuple[str, str, datetime | None]], people:
     in_roles = sum(offered.get(role, 0) for role in people.roles_of(person.id))
     if not own and not in_roles:
         return
-    english = person.language == "en"
-    listed = [(en if english else zh, texts.local(due, tz) if due else "")
-              for zh, en, due in own]
+    listed = [(texts.name_in(person.language, zh, en),
+               texts.local(due, tz, person.language) if due else "") for zh, en, due in own]
     subject, body = texts.digest(person.language, day, listed, in_roles)
     yield Draft(key=f"digest:{person.id}:{day.isoformat()}", email=person.email,
                 language=person.language, kind="digest", subject=subject, body=body,

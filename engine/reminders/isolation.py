@@ -22,6 +22,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
+from engine.i18n import texts_for
 from engine.mail.headers import one_line, safe_reason
 from engine.models import NotificationStatus
 
@@ -29,6 +30,8 @@ from .drafts import Draft, insert_rows
 
 log = logging.getLogger(__name__)
 KEY_LIMIT = 200  # notification.idempotency_key
+# A failure is an operator's record, never mailed; its reason is an exception's English text.
+FAILURE_LANGUAGE = "en"
 
 
 @dataclass(frozen=True)
@@ -54,9 +57,10 @@ class RecordFailure:
         """The `failed` outbox row; without `linked` it names no user, instance or task."""
         return {"idempotency_key": self.key(day),
                 "recipient_id": self.recipient_id if linked else None,
-                "recipient_email": None, "language": "en", "kind": "reminder_failed",
-                "subject": one_line(f"提醒未写入 / Reminder not written: {self.record} "
-                                    f"({self.rule})"),
+                "recipient_email": None, "language": FAILURE_LANGUAGE, "kind": "reminder_failed",
+                "subject": one_line(texts_for(FAILURE_LANGUAGE)._(
+                    "Reminder not written: {record} ({rule})", record=self.record,
+                    rule=self.rule)),
                 "body": self.reason, "instance_id": self.instance_id if linked else None,
                 "task_id": self.task_id if linked else None, "status": NotificationStatus.FAILED,
                 "attempts": 0, "created_at": now, "next_attempt_at": None,

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.addresses import AddressInvalid, normalized_address
+from engine.i18n import known_language
 from engine.models import User, user_role
 
 
@@ -49,7 +50,8 @@ class People:
             except AddressInvalid as err:
                 refused[r.id] = f"user {r.username}: {err}"
                 continue
-            people[r.id] = Person(r.id, email, r.language or "zh", r.display_name or r.username)
+            people[r.id] = Person(r.id, email, known_language(r.language),
+                                  r.display_name or r.username)
         holders: dict[str, list[Person]] = defaultdict(list)
         for user_id, role in session.execute(select(user_role.c.user_id, user_role.c.role_name)):
             if user_id in people:

@@ -83,10 +83,10 @@ def _notices(row: Row[Any], book: PolicyBook, people: People, now: datetime,
 def _draft(row: Row[Any], person: Person, kind: str, part: str, nth: int, people: People,
            tz: ZoneInfo) -> Draft:
     assignee = people.get(row.assignee_id)
-    name = (row.name_en or row.name) if person.language == "en" else (row.name or row.name_en)
+    name = texts.name_in(person.language, row.name, row.name_en)
     subject, body = texts.task_notice(
         kind, person.language, task=name, process_key=row.process_key,
-        customer=row.customer_name, due=texts.local(row.due_at, tz), nth=nth,
+        customer=row.customer_name, due=texts.local(row.due_at, tz, person.language), nth=nth,
         assignee=assignee.name if assignee else None)
     return Draft(key=f"task:{row.id}:{part}:{person.id}", email=person.email,
                  language=person.language, kind=f"task_{kind}", subject=subject, body=body,

@@ -1,108 +1,105 @@
-"""The words of every reminder, in Chinese and English (the recipient's language)."""
+"""The words of every reminder, in the recipient's language (the catalog of engine/i18n)."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+from engine.i18n import Texts, texts_for
 
-def local(when: datetime, tz: ZoneInfo) -> str:
+
+def local(when: datetime, tz: ZoneInfo, language: str | None = None) -> str:
     """A moment as the company reads it: `2026-03-04 09:00`."""
-    return when.astimezone(tz).strftime("%Y-%m-%d %H:%M")
+    return texts_for(language).moment(when, tz)
 
 
-def _about(lang: str, process_key: str, customer: str | None) -> str:
-    if lang == "en":
-        return f"Process {process_key}" + (f", customer {customer}" if customer else "")
-    return f"流程 {process_key}" + (f"，客户 {customer}" if customer else "")
+def name_in(language: str | None, zh: str | None, en: str | None) -> str:
+    """The variant of a bilingual name (task, timer) that a reader of `language` gets."""
+    return texts_for(language).name(zh, en)
+
+
+def _about(t: Texts, process_key: str, customer: str | None) -> str:
+    if customer:
+        return t._("Process {process}, customer {customer}", process=process_key,
+                   customer=customer)
+    return t._("Process {process}", process=process_key)
 
 
 def task_notice(kind: str, lang: str, *, task: str, process_key: str, customer: str | None,
                 due: str, nth: int = 1, assignee: str | None = None) -> tuple[str, str]:
     """Subject and body of a due-soon, overdue or escalation notice."""
-    about = _about(lang, process_key, customer)
-    if lang == "en":
-        who = f"It is assigned to {assignee}." if assignee else "Nobody has claimed it yet."
-        texts = {
-            "due_soon": (f"Due soon: {task}", f"The task \"{task}\" is due at {due}.\n\n{about}."),
-            "overdue": (f"Overdue: {task}" + (f" (reminder {nth})" if nth > 1 else ""),
-                        f"The task \"{task}\" was due at {due} and is still open.\n\n{about}."),
-            "escalation": (f"Escalation: {task} is overdue",
-                           f"The task \"{task}\" was due at {due} and is still open. {who}"
-                           f"\n\n{about}."),
-        }
-    else:
-        who = f"当前处理人：{assignee}。" if assignee else "目前尚无人认领。"
-        texts = {
-            "due_soon": (f"即将到期：{task}", f"任务“{task}”将于 {due} 到期。\n\n{about}。"),
-            "overdue": (f"已逾期：{task}" + (f"（第 {nth} 次提醒）" if nth > 1 else ""),
-                        f"任务“{task}”已于 {due} 到期，仍未完成。\n\n{about}。"),
-            "escalation": (f"升级提醒：{task} 已逾期",
-                           f"任务“{task}”已于 {due} 到期，仍未完成。{who}\n\n{about}。"),
-        }
-    return texts[kind]
+    t = texts_for(lang)
+    about = _about(t, process_key, customer)
+    if kind == "due_soon":
+        return (t._("Due soon: {task}", task=task),
+                t._('The task "{task}" is due at {due}.\n\n{about}.', task=task, due=due,
+                    about=about))
+    if kind == "overdue":
+        subject = (t._("Overdue: {task} (reminder {nth})", task=task, nth=nth) if nth > 1
+                   else t._("Overdue: {task}", task=task))
+        return subject, t._('The task "{task}" was due at {due} and is still open.\n\n'
+                            '{about}.', task=task, due=due, about=about)
+    who = (t._("It is assigned to {assignee}.", assignee=assignee) if assignee
+           else t._("Nobody has claimed it yet."))
+    return (t._("Escalation: {task} is overdue", task=task),
+            t._('The task "{task}" was due at {due} and is still open. {who}\n\n{about}.',
+                task=task, due=due, who=who, about=about))
 
 
 def digest(lang: str, day: date, mine: list[tuple[str, str]], offered: int) -> tuple[str, str]:
     """The daily digest: the user's own open tasks and how many wait in their roles."""
-    if lang == "en":
-        lines = [f"- {name}" + (f" (due {due})" if due else "") for name, due in mine]
-        body = (f"Your open tasks on {day.isoformat()}: {len(mine)}.\n"
-                + "\n".join(lines[:30])
-                + (f"\n\n{offered} unclaimed task(s) wait in your roles." if offered else ""))
-        return f"Your tasks for {day.isoformat()}", body
-    lines = [f"- {name}" + (f"（{due} 到期）" if due else "") for name, due in mine]
-    body = (f"截至 {day.isoformat()}，您有 {len(mine)} 项待办任务。\n" + "\n".join(lines[:30])
-            + (f"\n\n另有 {offered} 项任务等待您所在的角色认领。" if offered else ""))
-    return f"{day.isoformat()} 待办任务汇总", body
+    t = texts_for(lang)
+    when = t.day(day)
+    lines = ["- " + (t._("{name} (due {due})", name=name, due=due) if due else name)
+             for name, due in mine]
+    body = "\n".join([t._("Your open tasks on {day}: {n}.", day=when, n=len(mine)),
+                      *lines[:30]])
+    if offered:
+        body += "\n\n" + t.ngettext("{n} unclaimed task waits in your roles.",
+                                    "{n} unclaimed tasks wait in your roles.", offered)
+    return t._("Your tasks for {day}", day=when), body
 
 
 def timer_reminder(lang: str, *, event: str, customer: str | None, process_key: str,
                    when: str) -> tuple[str, str]:
     """The day-before reminder of a waiting timer (a visit, a reception)."""
-    about = _about(lang, process_key, customer)
-    if lang == "en":
-        return (f"Reminder: {event} at {when}",
-                f"\"{event}\" is coming up at {when}. Please get ready.\n\n{about}.")
-    return (f"提醒：{event}（{when}）", f"“{event}”将于 {when} 到来，请做好准备。\n\n{about}。")
+    t = texts_for(lang)
+    return (t._("Reminder: {event} at {when}", event=event, when=when),
+            t._('"{event}" is coming up at {when}. Please get ready.\n\n{about}.',
+                event=event, when=when, about=_about(t, process_key, customer)))
 
 
 def birthday(lang: str, *, contact: str, customer: str, day: date) -> tuple[str, str]:
     """The account owner's reminder of a key contact's birthday."""
-    if lang == "en":
-        return (f"Birthday on {day.isoformat()}: {contact} ({customer})",
-                f"{contact}, key contact of {customer}, has a birthday on {day.isoformat()}.")
-    return (f"{day.month}月{day.day}日生日提醒：{contact}（{customer}）",
-            f"{customer} 的关键联系人 {contact} 将于 {day.month}月{day.day}日过生日。")
+    t = texts_for(lang)
+    when = t.day_of_year(day)
+    return (t._("Birthday on {day}: {contact} ({customer})", day=when, contact=contact,
+                customer=customer),
+            t._("{contact}, key contact of {customer}, has a birthday on {day}.",
+                contact=contact, customer=customer, day=when))
 
 
 def customer_invite(lang: str, *, task: str, customer: str | None, url: str,
                     expires: str) -> tuple[str, str]:
     """The customer's mail with its one-time link (no login)."""
-    if lang == "en":
-        hello = f"Dear {customer}," if customer else "Hello,"
-        return (f"Please confirm: {task}",
-                f"{hello}\n\nplease confirm or propose another date using this link:\n\n{url}"
-                f"\n\nThe link works once and expires at {expires}.")
-    hello = f"{customer}，您好：" if customer else "您好："
-    return (f"请确认：{task}",
-            f"{hello}\n\n请通过以下链接确认，或提出其他日期：\n\n{url}"
-            f"\n\n此链接仅可使用一次，将于 {expires} 失效。")
+    t = texts_for(lang)
+    hello = t._("Dear {customer},", customer=customer) if customer else t._("Hello,")
+    return (t._("Please confirm: {task}", task=task),
+            t._("{hello}\n\nplease confirm or propose another date using this link:\n\n{url}"
+                "\n\nThe link works once and expires at {expires}.", hello=hello, url=url,
+                expires=expires))
 
 
 def customer_unreachable(lang: str, *, task: str, customer: str | None, process_key: str,
                          invalid: str | None = None) -> tuple[str, str]:
     """To the account owner: the customer could not be sent a link (no e-mail in the data, or
     `invalid`, an address that is not one)."""
-    about = _about(lang, process_key, customer)
-    if lang == "en":
-        why = (f"the customer e-mail in the process data (\"{invalid}\") is not a valid e-mail "
-               f"address" if invalid else "the process data has no customer e-mail")
-        return (f"No e-mail for the customer: {task}",
-                f"The customer could not be sent a link for \"{task}\": {why}. Please reach the "
-                f"customer another way; if nobody answers, the follow-up task comes to you when "
-                f"the wait runs out.\n\n{about}.")
-    why = f"流程数据中的客户邮箱（{invalid}）无效" if invalid else "流程数据中没有客户邮箱"
-    return (f"客户无邮箱：{task}",
-            f"无法向客户发送“{task}”的链接：{why}。请通过其他方式联系客户；"
-            f"如无人答复，等待期满后跟进任务会交给您。\n\n{about}。")
+    t = texts_for(lang)
+    why = (t._('the customer e-mail in the process data ("{invalid}") is not a valid e-mail '
+               'address', invalid=invalid) if invalid
+           else t._("the process data has no customer e-mail"))
+    return (t._("No e-mail for the customer: {task}", task=task),
+            t._('The customer could not be sent a link for "{task}": {why}. Please reach the '
+                "customer another way; if nobody answers, the follow-up task comes to you when "
+                "the wait runs out.\n\n{about}.", task=task, why=why,
+                about=_about(t, process_key, customer)))

@@ -69,10 +69,11 @@ def _reminders(rt: Runtime, instance: ProcessInstance, timers: dict[str, TimerRe
         recipients = {p.id: p for p in ([owner] if owner else [])}
         recipients |= {p.id: p for p in people.holders(*reminder.roles)}
         for person in recipients.values():
-            event = reminder.name_en if person.language == "en" else reminder.name
             subject, body = texts.timer_reminder(
-                person.language, event=event, customer=instance.customer_name,
-                process_key=instance.definition.key, when=texts.local(due, tz))
+                person.language, event=texts.name_in(person.language, reminder.name,
+                                                     reminder.name_en),
+                customer=instance.customer_name, process_key=instance.definition.key,
+                when=texts.local(due, tz, person.language))
             yield Draft(key=f"timer:{instance.id}:{reminder.bpmn_id}:"
                             f"{due.strftime('%Y%m%dT%H%M')}:{person.id}",
                         email=person.email, language=person.language,

@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from engine.i18n import texts_for
 from engine.models import Role, User, user_role
 from engine.outbox import queue_notification
 from engine.roles import LANE_ROLES
@@ -49,11 +50,11 @@ def notify_role(ctx: ServiceContext, params: dict[str, Any], data: Mapping[str, 
     body_en = _text(params, "body_en", MAX_BODY, body)
     sent = 0
     for user in role_members(ctx, role):
-        english = user.language == "en"
+        t = texts_for(user.language)
         note = queue_notification(
             ctx.session, key=f"service:{ctx.task_id}:{user.id}", recipient=user,
-            kind="process_notice", subject=subject_en if english else subject,
-            body=body_en if english else body, now=ctx.now, instance_id=ctx.instance.id,
+            kind="process_notice", subject=t.name(subject, subject_en),
+            body=t.name(body, body_en), now=ctx.now, instance_id=ctx.instance.id,
         )
         sent += note is not None
     return sent

@@ -1,53 +1,83 @@
-"""The customer page's words in both languages (the customer has no account, so no settings)."""
+"""The customer page's words in the link's language (the customer has no account, so the
+language was chosen when the link was made, not by the browser)."""
 
 from __future__ import annotations
 
-WORDS: dict[str, dict[str, str]] = {
-    "zh": {
-        "title": "请确认",
-        "hello": "您好{name}：",
-        "ask": "请确认以下事项，或提出其他日期。",
-        "task": "事项",
-        "date": "拟定日期",
-        "confirm": "确认",
-        "propose": "提出其他日期",
-        "other_date": "其他日期",
-        "comment": "备注（可选）",
-        "done_confirm": "谢谢，您的确认已收到。",
-        "done_propose": "谢谢，我们已收到您提出的日期，将尽快与您联系。",
-        "decline": "谢绝",
-        "decline_ask": "如不便安排，也可以直接谢绝：",
-        "done_decline": "谢谢您的答复，我们已知悉。",
-        "invalid": "此链接无效。请检查邮件中的完整链接。",
-        "expired": "此链接已过期。请联系您的客户经理获取新的链接。",
-        "used": "此链接已使用过，每个链接只能使用一次。",
-        "closed": "此事项已处理完毕，无需再操作。",
-        "busy": "系统正忙，请稍后再试。",
-        "bad_data": "请检查填写的内容：",
-    },
-    "en": {
-        "title": "Please confirm",
-        "hello": "Hello{name},",
-        "ask": "please confirm the following, or propose another date.",
-        "task": "Matter",
-        "date": "Proposed date",
-        "confirm": "Confirm",
-        "propose": "Propose another date",
-        "other_date": "Another date",
-        "comment": "Comment (optional)",
-        "done_confirm": "Thank you, your confirmation has been received.",
-        "done_propose": "Thank you, we have your proposed date and will be in touch soon.",
-        "decline": "Decline",
-        "decline_ask": "If it does not suit you, you may also decline:",
-        "done_decline": "Thank you for your answer; we have noted it.",
-        "invalid": "This link is not valid. Please check that the whole link from the e-mail "
-                   "was used.",
-        "expired": "This link has expired. Please ask your account manager for a new one.",
-        "used": "This link has already been used; each link works only once.",
-        "closed": "This matter has already been dealt with; nothing more is needed.",
-        "busy": "The system is busy; please try again in a moment.",
-        "bad_data": "Please check what you entered:",
-    },
-}
+from collections.abc import Iterator, Mapping
+
+from engine.i18n import LANGUAGES, texts_for
+
+
+class CustomerWords(Mapping[str, str]):
+    """The page's texts in one language, by key (`w.title`, `w[reason]` in templates)."""
+
+    def __init__(self, language: str) -> None:
+        t = self._texts = texts_for(language)
+        self.language = t.language
+        self._words = {
+            "title": t._("Please confirm"),
+            "ask": t._("please confirm the following, or propose another date."),
+            "task": t._("Matter"),
+            "date": t._("Proposed date"),
+            "confirm": t._("Confirm"),
+            "propose": t._("Propose another date"),
+            "other_date": t._("Another date"),
+            "comment": t._("Comment (optional)"),
+            "done_confirm": t._("Thank you, your confirmation has been received."),
+            "done_propose": t._("Thank you, we have your proposed date and will be in touch "
+                                "soon."),
+            "decline": t._("Decline"),
+            "decline_ask": t._("If it does not suit you, you may also decline:"),
+            "done_decline": t._("Thank you for your answer; we have noted it."),
+            "invalid": t._("This link is not valid. Please check that the whole link from the "
+                           "e-mail was used."),
+            "expired": t._("This link has expired. Please ask your account manager for a new "
+                           "one."),
+            "used": t._("This link has already been used; each link works only once."),
+            "closed": t._("This matter has already been dealt with; nothing more is needed."),
+            "busy": t._("The system is busy; please try again in a moment."),
+            "bad_data": t._("Please check what you entered:"),
+        }
+
+    def __getitem__(self, key: str) -> str:
+        return self._words[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._words)
+
+    def __len__(self) -> int:
+        return len(self._words)
+
+    def hello(self, customer: str | None) -> str:
+        """The greeting, by the customer's name when the task has one."""
+        if customer:
+            return self._texts._("Hello {customer},", customer=customer)
+        return self._texts._("Hello,")
+
+    def name(self, zh: str | None, en: str | None) -> str:
+        """The variant of a bilingual name (the task) in this language."""
+        return self._texts.name(zh, en)
+
+    def tag(self) -> str:
+        """The page's `lang` attribute."""
+        return str(self._texts.locale).replace("_", "-")
+
+
+class _ByLanguage(Mapping[str, CustomerWords]):
+    """`WORDS[language]`: the words of each language keyflow speaks, made when first asked."""
+
+    def __getitem__(self, language: str) -> CustomerWords:
+        if language not in LANGUAGES:
+            raise KeyError(language)
+        return CustomerWords(language)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(LANGUAGES)
+
+    def __len__(self) -> int:
+        return len(LANGUAGES)
+
+
+WORDS: Mapping[str, CustomerWords] = _ByLanguage()
 # HTTP status per refusal: an unknown or forged link is "not found", a spent one is "gone".
 STATUS = {"invalid": 404, "expired": 410, "used": 410, "closed": 410, "busy": 409}

@@ -8,13 +8,19 @@ from engine.queries.customers import customer_list, customer_page
 
 from ..auth import login_required, signed_in_user
 from ..context import db
+from ..i18n import N_, _
 from . import bp
 
 CLASS_NAMES = {
-    "quality": ("优质客户", "Quality"), "high_value": ("高值客户", "High value"),
-    "group": ("集团客户", "Group"), "strategic": ("战略客户", "Strategic"),
-    "potential": ("潜在大客户", "Potential"),
+    "quality": N_("Quality customer"), "high_value": N_("High-value customer"),
+    "group": N_("Group customer"), "strategic": N_("Strategic customer"),
+    "potential": N_("Potential key account"),
 }
+
+
+def class_names() -> dict[str, str]:
+    """The customer classes' names in the request's language."""
+    return {code: _(name) for code, name in CLASS_NAMES.items()}
 
 
 @bp.get("/customers")
@@ -25,7 +31,7 @@ def index() -> str:
     wanted = request.args.get("class") or ""
     customers = customer_list(db(), signed_in_user(), name=q, customer_class=wanted)
     return render_template("customers/index.html", customers=customers, q=q, wanted=wanted,
-                           class_names=CLASS_NAMES)
+                           class_names=class_names())
 
 
 @bp.get("/customers/<int:customer_id>")
@@ -34,4 +40,4 @@ def show(customer_id: int) -> str:
     """One customer with its key contact and the processes run for it."""
     page = customer_page(db(), signed_in_user(), customer_id)
     return render_template("customers/show.html", customer=page.customer,
-                           instances=page.instances, class_names=CLASS_NAMES)
+                           instances=page.instances, class_names=class_names())

@@ -23,7 +23,7 @@ from engine.workflow_engine import StateUnreadable
 from ..auth.csrf import CsrfFailure
 from ..auth.identity import RoleMissing, Unauthenticated
 from ..context import db, workflow_engine
-from ..i18n import _
+from ..i18n import N_, _
 from ..log_redaction import redact
 from . import bp
 from .negotiation import wants_json
@@ -38,23 +38,23 @@ CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_fo
          405: "method_not_allowed", 409: "conflict", 413: "too_large", 415: "unsupported",
          422: "invalid_data", 429: "too_many_requests", 500: "internal_error"}
 HEADLINES = {
-    400: "The request could not be understood.",
-    401: "Please sign in.",
-    403: "You may not do this.",
-    404: "Not found, or not yours to see.",
-    405: "This action is not available here.",
-    409: "Someone else got there first.",
-    413: "What you sent is too large.",
-    415: "This kind of content is not accepted.",
-    422: "Some of the data is not valid.",
-    429: "Too many attempts. Please wait a moment and try again.",
-    500: "Something went wrong on our side. Nothing was saved.",
+    400: N_("The request could not be understood."),
+    401: N_("Please sign in."),
+    403: N_("You may not do this."),
+    404: N_("Not found, or not yours to see."),
+    405: N_("This action is not available here."),
+    409: N_("Someone else got there first."),
+    413: N_("What you sent is too large."),
+    415: N_("This kind of content is not accepted."),
+    422: N_("Some of the data is not valid."),
+    429: N_("Too many attempts. Please wait a moment and try again."),
+    500: N_("Something went wrong on our side. Nothing was saved."),
 }
 EXPLANATIONS = {
-    409: "Another person completed, claimed or changed this item while you were working on "
-         "it. Nothing you entered was saved. Reload the page to see its current state.",
-    404: "The item does not exist, or it belongs to a role you do not hold.",
-    403: "Your roles do not allow this action.",
+    409: N_("Another person completed, claimed or changed this item while you were working "
+            "on it. Nothing you entered was saved. Reload the page to see its current state."),
+    404: N_("The item does not exist, or it belongs to a role you do not hold."),
+    403: N_("Your roles do not allow this action."),
 }
 
 
@@ -70,12 +70,13 @@ def error_response(status: int, code: str, message: str, details: Any = None,
     _rollback()
     g.error_page = True
     headline = _(HEADLINES.get(status, HEADLINES[500]))
+    explanation = _(EXPLANATIONS[status]) if status in EXPLANATIONS else ""
     if wants_json():
         text = headline if not message or message == headline else f"{headline} {message}"
         response = jsonify({"error": code, "message": text, "details": details})
     else:
         body = render_template("errors/error.html", status=status, code=code,
-                               headline=headline, explanation=_(EXPLANATIONS.get(status, "")),
+                               headline=headline, explanation=explanation,
                                message=message, details=details)
         response = Response(body, mimetype="text/html")
     response.status_code = status

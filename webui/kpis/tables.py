@@ -5,7 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..i18n import _, pick
+from engine.i18n import texts_for
+
+from ..i18n import _, get_language, pick
 
 
 @dataclass
@@ -27,7 +29,7 @@ class Area:
 
 
 def _percent(value: float | None) -> str:
-    return "" if value is None else f"{value * 100:.1f}%"
+    return "" if value is None else texts_for(get_language()).percent(value)
 
 
 def _blank(value: Any) -> Any:

@@ -37,8 +37,8 @@ def start(key: str) -> Response:
     if instance.status == InstanceStatus.ERROR:
         # Started, but its first steps failed: say so; the instance page shows the reason.
         reason = str((instance.error or {}).get("reason", ""))
-        flash(f'{_("The process started but stopped at once with an error:")} {reason}',
-              "error")
+        flash(_("The process started but stopped at once with an error: {reason}",
+                reason=reason), "error")
         return redirect(url_for("instances.show", instance_id=instance.id))
     flash(_("The process has started."), "info")
     first = first_task_of(db(), instance.id, user)

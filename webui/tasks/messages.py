@@ -9,12 +9,12 @@ from jsonschema.exceptions import ValidationError
 
 from engine.forms import validation_errors
 
-from ..i18n import _
+from ..i18n import N_, _, ngettext
 
 FORMAT_MESSAGES = {
-    "date": "Enter a valid date.",
-    "date-time": "Enter a valid date and time.",
-    "email": "Enter a valid e-mail address.",
+    "date": N_("Enter a valid date."),
+    "date-time": N_("Enter a valid date and time."),
+    "email": N_("Enter a valid e-mail address."),
 }
 
 
@@ -49,19 +49,23 @@ def message_for(error: ValidationError) -> str:
     if kind == "minLength":
         if limit == 1:
             return _("This field is required.")
-        return _("Enter at least {limit} characters.", limit=limit)
+        return ngettext("Enter at least {n} character.", "Enter at least {n} characters.",
+                        limit)
     if kind == "maxLength":
-        return _("Enter at most {limit} characters.", limit=limit)
+        return ngettext("Enter at most {n} character.", "Enter at most {n} characters.",
+                        limit)
     if kind == "enum":
         return _("Choose one of the options.")
     if kind == "format":
-        return _(FORMAT_MESSAGES.get(str(limit), "The value has the wrong format."))
+        if str(limit) in FORMAT_MESSAGES:
+            return _(FORMAT_MESSAGES[str(limit)])
+        return _("The value has the wrong format.")
     if kind == "pattern":
         return _("The value has the wrong format.")
     if kind == "minItems":
-        return _("Add at least {limit} rows.", limit=limit)
+        return ngettext("Add at least {n} row.", "Add at least {n} rows.", limit)
     if kind == "maxItems":
-        return _("Add at most {limit} rows.", limit=limit)
+        return ngettext("Add at most {n} row.", "Add at most {n} rows.", limit)
     if kind == "additionalProperties":
         return _("Unknown field.")
     return error.message
