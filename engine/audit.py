@@ -11,6 +11,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session, UOWTransaction
 
 from engine.models import AuditEvent, HumanTask, ProcessInstance, User
+from engine.observability.request_ids import current_request_id
 
 JSON_SAFE_DEPTH = 64  # deeper than any data keyflow accepts; what is below is cut off
 
@@ -26,7 +27,8 @@ def record(
     process_key: str | None = None,
     data: dict[str, Any] | None = None,
 ) -> AuditEvent:
-    """Add one audit event to the session (the caller's transaction commits it)."""
+    """Add one audit event to the session (the caller's transaction commits it), marked with
+    the id of the request or worker run writing it."""
     audit = AuditEvent(
         at=at,
         actor_id=actor.id if actor else None,
@@ -37,6 +39,7 @@ def record(
         or (instance.definition.key if instance else None),
         bpmn_id=task.bpmn_id if task else None,
         data=json_safe(data or {}),
+        request_id=current_request_id(),
     )
     session.add(audit)
     return audit

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from engine.i18n import texts_for
 from engine.models import HumanTask, Notification, NotificationStatus, User
+from engine.observability.request_ids import current_request_id
 
 
 def queue_notification(
@@ -44,6 +45,7 @@ def queue_notification(
         attempts=0,
         created_at=now,
         next_attempt_at=now,
+        request_id=current_request_id(),
     )
     session.add(note)
     return note

@@ -21,7 +21,7 @@ import threading
 from collections.abc import Mapping
 from datetime import time
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -78,6 +78,12 @@ class Settings(BaseModel):
     link_ttl_days: Positive = 7.0
     relay_batch: AtLeastOne = 200
     relay_max_attempts: AtLeastOne = 10
+    # Logs: `auto` is text when embedded (a terminal) and JSON lines in department mode.
+    log_format: Literal["auto", "json", "text"] = "auto"
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    # A second listener (HOST:PORT) serving only /metrics, without a token: bind it to an
+    # address only the monitoring network reaches. None: /metrics on the web port only.
+    metrics_bind: str | None = None
     # Only for tests: a file holding an ISO time that every worker process reads as "now".
     clock_file: str | None = None
 
@@ -102,6 +108,19 @@ class Settings(BaseModel):
     def is_embedded(self) -> bool:
         """Whether the worker and beat run inside the web process (no broker configured)."""
         return not self.broker_url
+
+    @property
+    def logs_as_json(self) -> bool:
+        """Whether log lines are JSON (`auto`: in department mode)."""
+        return self.log_format == "json" or (self.log_format == "auto" and not self.is_embedded)
+
+    @property
+    def metrics_address(self) -> tuple[str, int] | None:
+        """(host, port) of the separate metrics listener, if one is configured."""
+        if self.metrics_bind is None:
+            return None
+        host, _, port = self.metrics_bind.rpartition(":")
+        return host.strip("[]"), int(port)
 
     @property
     def mail_dir(self) -> Path:
@@ -143,6 +162,24 @@ class Settings(BaseModel):
     def _not_blank(cls, value: str) -> str:
         if not value.strip():
             raise ValueError("must not be empty")
+        return value
+
+    @field_validator("log_format", "log_level", mode="before")
+    @classmethod
+    def _any_case(cls, value: object) -> object:
+        if not isinstance(value, str):
+            return value
+        return value.lower() if value.lower() in ("auto", "json", "text") else value.upper()
+
+    @field_validator("metrics_bind")
+    @classmethod
+    def _metrics_bind(cls, value: str | None) -> str | None:
+        if value is None:
+            return value
+        host, colon, port = value.rpartition(":")
+        if not colon or not host.strip("[]") or not port.isdigit() \
+                or not 1 <= int(port) <= 65535:
+            raise ValueError("must be HOST:PORT, such as 127.0.0.1:9464")
         return value
 
     @field_validator("timezone")

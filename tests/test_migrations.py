@@ -166,7 +166,7 @@ def _downgrade_0006_accepts_any_value_again(engine: Engine) -> None:
     with engine.begin() as conn:
         config = alembic_config()
         config.attributes["connection"] = conn
-        command.downgrade(config, "0005")
+        command.downgrade(config, "-1")  # 0006 only
     with engine.begin() as conn:
         conn.execute(text("INSERT INTO role (name) VALUES ('superuser')"))
 

@@ -65,12 +65,14 @@ def create_app(test_config: dict[str, Any] | None = None,
         log_redaction,
         mail,
         navigation,
+        observability,
         processes,
         request_input,
         tasks,
     )
     from .auth import csrf
 
+    observability.init_app(app)  # first: its hooks time and log everything after them
     request_input.init_app(app)
     log_redaction.init_app(app)
     context.init_app(app)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -17,6 +18,7 @@ from engine.db import make_db_engine, make_session_factory
 from engine.deployment import Bundle
 from engine.deployment.archive import read_zip
 from engine.errors import DeploymentInvalid, KeyflowError
+from engine.observability.logs import configure_logging
 from engine.roles import RoleName
 from engine.schema import upgrade
 from engine.settings import Settings, SettingsInvalid, use_settings
@@ -174,9 +176,19 @@ def demo(settings: Settings) -> None:
 @click.pass_obj
 def serve(settings: Settings, host: str | None, port: int | None) -> None:
     """Run the web UI; without KEYFLOW_BROKER_URL the worker and beat run inside it too."""
+    configure_logging(settings.logs_as_json, settings.log_level)
     app, beat = prepare_server(settings)
+    if settings.metrics_address is not None:
+        from .metrics_listener import start_metrics_listener
+
+        start_metrics_listener(settings.metrics_address,
+                               app.extensions["keyflow.http_metrics"].scrape_registry())
+    host, port = host or settings.host, port or settings.port
+    logging.getLogger("keyflow").info("serving on http://%s:%s", host, port)
     try:
-        app.run(host=host or settings.host, port=port or settings.port, threaded=True)
+        # keyflow logs each request itself (webui/observability), with its id: the dev
+        # server's own request lines are quiet (engine.observability.logs.QUIET_LOGGERS).
+        app.run(host=host, port=port, threaded=True)
     finally:
         if beat is not None:
             beat.stop()
@@ -198,6 +210,11 @@ def prepare_server(settings: Settings) -> tuple[Flask, EmbeddedBeat | None]:
     return app, beat
 
 
+def _quiet(settings: Settings) -> list[str]:
+    """Celery's `--quiet` when logs are JSON: its start banner is not a log line."""
+    return ["--quiet"] if settings.logs_as_json else []
+
+
 def _broker_or_exit(settings: Settings) -> None:
     if settings.is_embedded:
         click.echo("error: KEYFLOW_BROKER_URL is not set; embedded mode runs the worker and "
@@ -214,10 +231,11 @@ def _broker_or_exit(settings: Settings) -> None:
 def worker(settings: Settings, concurrency: int, pool: str, loglevel: str) -> None:
     """Run a Celery worker (department mode; as many as needed)."""
     _broker_or_exit(settings)
+    configure_logging(settings.logs_as_json, loglevel)  # before Celery's first warning
     from workers.celery_app import app as celery_app
 
-    celery_app.worker_main(["worker", f"--loglevel={loglevel}", f"--pool={pool}",
-                            f"--concurrency={concurrency}"])
+    celery_app.worker_main([*_quiet(settings), "worker", f"--loglevel={loglevel}",
+                            f"--pool={pool}", f"--concurrency={concurrency}"])
 
 
 @main.command()
@@ -227,8 +245,10 @@ def worker(settings: Settings, concurrency: int, pool: str, loglevel: str) -> No
 def beat(settings: Settings, schedule_file: str | None, loglevel: str) -> None:
     """Run the Celery beat that sends the tick (one per deployment; a second one is harmless)."""
     _broker_or_exit(settings)
+    configure_logging(settings.logs_as_json, loglevel)
     from workers.celery_app import app as celery_app
 
     path = Path(schedule_file or Path(settings.var_dir) / "celerybeat-schedule")
     path.parent.mkdir(parents=True, exist_ok=True)
-    celery_app.start(["beat", f"--loglevel={loglevel}", f"--schedule={path}"])
+    celery_app.start([*_quiet(settings), "beat", f"--loglevel={loglevel}",
+                      f"--schedule={path}"])

@@ -11,18 +11,19 @@ holds whatever logging configuration the server was started with.
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import MutableMapping
 
 from flask import Flask
 
-LINK_TOKEN = re.compile(r"(/c/\d+/)[^/\s?#\"'<>&]+")
+from engine.observability.redaction import LINK_TOKEN, redact_link_tokens
+
 LOGGERS = ("werkzeug", "gunicorn.access", "gunicorn.error", "webui")
+__all__ = ["LINK_TOKEN", "RedactLinkTokens", "init_app", "install", "redact"]
 
 
 def redact(text: str) -> str:
     """`text` with every customer link token replaced by `…`."""
-    return LINK_TOKEN.sub("\\1…", text)
+    return redact_link_tokens(text)
 
 
 class RedactLinkTokens(logging.Filter):

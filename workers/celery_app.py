@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from celery import Celery
+from celery import Celery, signals
 
+from engine.observability.logs import configure_logging
 from engine.settings import Settings, current_settings
 
 TICK_TASKS = ("keyflow.fire_timers", "keyflow.remind", "keyflow.relay")
@@ -44,6 +45,15 @@ def create_celery(settings: Settings) -> Celery:
         beat_schedule=beat_schedule(settings.tick_seconds),
     )
     return app
+
+
+@signals.setup_logging.connect
+def _keyflow_logging(loglevel: int | str | None = None, **_: Any) -> None:
+    """Worker and beat log like the web: one line per record, JSON in department mode
+    (KEYFLOW_LOG_FORMAT), at the command's --loglevel. Connecting here stops Celery from
+    installing its own handlers."""
+    settings = current_settings()
+    configure_logging(settings.logs_as_json, loglevel or settings.log_level)
 
 
 app = create_celery(current_settings())

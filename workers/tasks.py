@@ -15,16 +15,19 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 from engine.errors import Conflict
 from engine.mail import Mailer, RelayResult, RowNotRecorded, mailer_for, record_apart, relay_one
 from engine.models import NotificationStatus
+from engine.observability.request_ids import current_request_id
 from engine.reminders import write_reminders
 
 from .celery_app import app
 from .context import WorkerContext, worker_context
+from .runs import observed_run
 
 log = logging.getLogger(__name__)
 TASK_OPTIONS = {"acks_late": True, "reject_on_worker_lost": True, "ignore_result": True}
 
 
 @app.task(name="keyflow.fire_timers", **TASK_OPTIONS)
+@observed_run("keyflow.fire_timers")
 def fire_timers() -> int:
     """Fire the BPMN timers that are due (instances' `next_wakeup_at`), one transaction each.
 
@@ -50,7 +53,10 @@ def _fire_one(ctx: WorkerContext, instance_id: int, now: datetime) -> bool:
     """Fire one instance in its own transaction; record its failure in a fresh one."""
     try:
         with ctx.transaction() as session:
-            return ctx.engine.fire_timer(session, instance_id, now)
+            fired = ctx.engine.fire_timer(session, instance_id, now)
+        if fired:
+            log.info("instance %s: timers fired", instance_id, extra={"instance_id": instance_id})
+        return fired
     except (Conflict, OperationalError, InterfaceError) as err:
         # A user changed it meanwhile, or the database had a passing problem: not the
         # instance's fault; the next tick fires it.
@@ -67,6 +73,7 @@ def _fire_one(ctx: WorkerContext, instance_id: int, now: datetime) -> bool:
 
 
 @app.task(name="keyflow.remind", **TASK_OPTIONS)
+@observed_run("keyflow.remind")
 def remind() -> int:
     """Write the due reminders, digests, birthday notes and customer links into the outbox."""
     ctx = worker_context()
@@ -81,6 +88,7 @@ def remind() -> int:
 
 
 @app.task(name="keyflow.relay", **TASK_OPTIONS)
+@observed_run("keyflow.relay")
 def relay() -> int:
     """Send due outbox rows, one transaction per mail (the only duplicate window is one mail)."""
     ctx = worker_context()
@@ -91,12 +99,23 @@ def relay() -> int:
             result = _relay_next(ctx, mailer)
             if result is None:
                 break
+            _log_row(result)
             sent += result.status == NotificationStatus.SENT
             if result.stop:
                 break
     finally:
         mailer.close()
     return sent
+
+
+def _log_row(result: RelayResult) -> None:
+    """One line per mail handled, carrying the id of the request (or run) that wrote it."""
+    fields = {"notification_id": result.notification_id, "key": result.key,
+              "kind": result.kind, "status": result.status, "instance_id": result.instance_id,
+              "task_id": result.task_id, "run_id": current_request_id(),
+              "request_id": result.request_id or "unknown"}
+    log.info("mail %s: %s", result.status, result.key,
+             extra={k: v for k, v in fields.items() if v is not None})
 
 
 def _relay_next(ctx: WorkerContext, mailer: Mailer) -> RelayResult | None:

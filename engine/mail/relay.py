@@ -43,6 +43,17 @@ class RelayResult:
     key: str
     status: str
     stop: bool = False
+    # What the worker's log line about this row says: the request or run that wrote it.
+    request_id: str | None = None
+    kind: str | None = None
+    instance_id: int | None = None
+    task_id: int | None = None
+
+
+def result_of(note: Notification, stop: bool = False) -> RelayResult:
+    """The outcome of `note` as it stands now."""
+    return RelayResult(note.id, note.idempotency_key, note.status, stop,
+                       note.request_id, note.kind, note.instance_id, note.task_id)
 
 
 class RowNotRecorded(Exception):
@@ -117,13 +128,13 @@ def relay_one(session: Session, mailer: Mailer, composer: MailComposer, now: dat
         _retry_later(note, now, safe_reason(err, with_type=True), max_attempts)
     else:
         note.status, note.sent_at, note.last_error = NotificationStatus.SENT, now, None
-    status = note.status
+    result = result_of(note, stop)
     try:
         session.flush()
     except Exception as err:
-        raise RowNotRecorded(ident, key, sent=status == NotificationStatus.SENT,
+        raise RowNotRecorded(ident, key, sent=result.status == NotificationStatus.SENT,
                              cause=err) from err
-    return RelayResult(ident, key, status, stop)
+    return result
 
 
 def _retry_later(note: Notification, now: datetime, reason: str, max_attempts: int) -> None:
@@ -167,4 +178,4 @@ def record_apart(session: Session, failure: RowNotRecorded, now: datetime,
         note.attempts += 1
         _retry_later(note, now, "could not record the outcome: " + failure.reason, max_attempts)
     session.flush()
-    return RelayResult(note.id, note.idempotency_key, note.status)
+    return result_of(note)

@@ -9,6 +9,7 @@ from .outbox import Notification, NotificationStatus
 from .processes import ACTIVE_STATUSES, InstanceStatus, ProcessDefinition, ProcessInstance
 from .sign_in import SignInFailure
 from .tasks import OPEN_TASK_STATES, HumanTask, TaskStatus
+from .tick_stats import TickStat
 from .users import ApiToken, Role, User, user_role
 
 __all__ = [
@@ -30,6 +31,7 @@ __all__ = [
     "Role",
     "SignInFailure",
     "TaskStatus",
+    "TickStat",
     "User",
     "user_role",
 ]

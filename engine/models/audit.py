@@ -35,3 +35,6 @@ class AuditEvent(Base):
     process_key: Mapped[str | None] = mapped_column(String(120))
     bpmn_id: Mapped[str | None] = mapped_column(String(120))
     data: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # The web request or worker run that wrote the event (engine.observability.request_ids):
+    # the same id is in that request's or run's log lines.
+    request_id: Mapped[str | None] = mapped_column(String(64))

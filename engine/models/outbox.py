@@ -46,3 +46,5 @@ class Notification(Base):
     next_attempt_at: Mapped[datetime | None]
     sent_at: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(Text)
+    # The web request or worker run that wrote the row; the relay logs it when it sends.
+    request_id: Mapped[str | None] = mapped_column(String(64))

@@ -7,10 +7,10 @@
 - `customers`    the customer register, as far as a user may see it
 - `people`       users, their roles and API tokens
 - `outbox`       the notifications the relay has sent, retries and gave up on
-- `health`       whether the database answers
 
 Everything a user may see passes through engine/runtime/access.py (per-object checks and
 SQL filters), the one visibility rule. Functions that need the engine's collaborators (the
 spec cache, the serializer) take the `WorkflowEngine`; results are small dataclasses around
-the rows they show. The indicators are engine/kpis.
+the rows they show. The indicators are engine/kpis, the scrape's gauges and the readiness
+checks engine/observability.
 """

@@ -13,6 +13,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from engine.models import Notification, NotificationStatus
+from engine.observability.request_ids import current_request_id
 
 if TYPE_CHECKING:
     from .isolation import RecordGuard
@@ -70,6 +71,8 @@ def insert_rows(session: Session, rows: list[dict[str, Any]]) -> set[str]:
         stmt = insert(Notification)
     if not rows:
         return set()
+    request_id = current_request_id()  # the tick's run: the relay logs it when it sends
+    rows = [{"request_id": request_id, **row} for row in rows]
     return set(session.scalars(stmt.returning(Notification.idempotency_key), rows))
 
 

@@ -1,8 +1,11 @@
 """instance statuses, task states, outbox statuses and role names checked by the database
 
 Revision ID: 0006
-Revises: 0005
+Revises: 0008
 Create Date: 2026-12-01 09:00:00.000000
+
+It comes after 0008 (request ids), which reached main first: a database already at 0008
+still gets these checks.
 
 The values are the engine's StrEnums (InstanceStatus, TaskStatus, NotificationStatus,
 RoleName) as they are at this revision, written out: a migration must not change when the
@@ -21,7 +24,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = "0006"
-down_revision: str | None = "0005"
+down_revision: str | None = "0008"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

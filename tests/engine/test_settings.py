@@ -39,6 +39,9 @@ SAMPLES = {
     "KEYFLOW_PORT": ("8080", 8080),
     "KEYFLOW_RELAY_BATCH": ("50", 50),
     "KEYFLOW_RELAY_MAX_ATTEMPTS": ("4", 4),
+    "KEYFLOW_LOG_FORMAT": ("JSON", "json"),
+    "KEYFLOW_LOG_LEVEL": ("debug", "DEBUG"),
+    "KEYFLOW_METRICS_BIND": ("10.0.0.5:9464",) * 2,
     "KEYFLOW_CLOCK_FILE": ("/tmp/clock.txt",) * 2,
 }
 
@@ -82,7 +85,8 @@ BAD = [
     ("KEYFLOW_DIGEST_AT", "25:00"), ("KEYFLOW_MAIL_FROM", "keyflow@"),
     ("KEYFLOW_BASE_URL", "keyflow.example.com"), ("KEYFLOW_SMTP_URL", "mail.example.com:25"),
     ("KEYFLOW_BROKER_URL", "redis-host"), ("KEYFLOW_DATABASE_URL", "keyflow.db"),
-    ("KEYFLOW_VAR_DIR", "   "),
+    ("KEYFLOW_VAR_DIR", "   "), ("KEYFLOW_LOG_FORMAT", "xml"), ("KEYFLOW_LOG_LEVEL", "loud"),
+    ("KEYFLOW_METRICS_BIND", "9464"), ("KEYFLOW_METRICS_BIND", "127.0.0.1:99999"),
 ]
 
 
@@ -146,3 +150,16 @@ def test_a_process_reads_its_settings_once(fresh_process_settings, monkeypatch):
     assert current_settings() is first and first.tick_seconds == 7
     installed = Settings(tick_seconds=3)
     assert use_settings(installed) is installed and current_settings() is installed
+
+
+def test_logs_are_json_in_department_mode_unless_chosen_otherwise():
+    assert not Settings().logs_as_json
+    assert Settings(broker_url="redis://redis:6379/0").logs_as_json
+    assert not Settings(broker_url="redis://redis:6379/0", log_format="text").logs_as_json
+    assert Settings(log_format="json").logs_as_json
+
+
+def test_the_metrics_listener_address():
+    assert Settings().metrics_address is None
+    assert Settings(metrics_bind="10.0.0.5:9464").metrics_address == ("10.0.0.5", 9464)
+    assert Settings(metrics_bind="[::1]:9464").metrics_address == ("::1", 9464)

@@ -1,4 +1,4 @@
-"""Browser assets from npm (bpmn-js, pinned by package-lock.json; no CDN) and a health check."""
+"""Browser assets from npm (bpmn-js, pinned by package-lock.json; no CDN)."""
 
 from flask import Blueprint
 

@@ -1,4 +1,4 @@
-"""Serve bpmn-js's distributed files from node_modules; answer the liveness probe."""
+"""Serve bpmn-js's distributed files from node_modules."""
 
 from __future__ import annotations
 
@@ -7,9 +7,6 @@ from pathlib import Path
 from flask import Response, current_app, send_from_directory
 from werkzeug.exceptions import NotFound
 
-from engine.queries.health import database_answers
-
-from ..context import db
 from . import bp
 
 # Only the viewer bundles and their stylesheets and font; nothing else of node_modules.
@@ -34,10 +31,3 @@ def vendor_file(package: str, filename: str, allowed: set[str], font_dir: str) -
 def bpmn_js(filename: str) -> Response:
     """One file of node_modules/bpmn-js/dist (allow-listed), cached for a day."""
     return vendor_file("bpmn-js", filename, BPMN_JS_FILES, "assets/bpmn-font/")
-
-
-@bp.get("/healthz")
-def healthz() -> dict[str, str]:
-    """Liveness probe: the database answers."""
-    database_answers(db())
-    return {"status": "ok"}

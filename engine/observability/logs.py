@@ -1,0 +1,103 @@
+"""keyflow's log lines: one JSON object per line (department mode), or readable text.
+
+Both formats carry the same fields: the time (UTC, ISO 8601), the level, the logger, the
+message, the request id bound when the line was written (engine.observability.request_ids),
+and whatever fields the caller passed in `extra=` (route, status, duration_ms, user_id,
+instance_id, task_id, run_id, …). Every text goes through `redact_secrets` first.
+
+`configure_logging` is called by the entry points only (`keyflow serve`, the gunicorn
+configuration, the Celery worker and beat through Celery's `setup_logging` signal): an app
+factory or a library never installs handlers.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from datetime import UTC, datetime
+from typing import Any
+
+from .redaction import redact_secrets
+from .request_ids import current_request_id
+
+# The attributes every LogRecord has; anything else on a record came from `extra=`.
+_STANDARD = frozenset(vars(logging.LogRecord("", 0, "", 0, "", (), None))) | {
+    "message", "asctime", "taskName"}
+# Celery's own per-task lines ("received", "succeeded in …") repeat what keyflow's run line
+# says; their warnings and errors still pass.
+QUIET_LOGGERS = ("celery.app.trace", "celery.worker.strategy", "werkzeug")
+# Non-ASCII kept readable (customer names are Chinese); anything else JSON lacks as text.
+_ENCODER = json.JSONEncoder(ensure_ascii=False, default=str)
+
+
+def _clean(value: Any) -> Any:
+    if isinstance(value, str):
+        return redact_secrets(value)
+    if isinstance(value, bool | int | float) or value is None:
+        return value
+    return redact_secrets(str(value))
+
+
+def record_fields(record: logging.LogRecord) -> dict[str, Any]:
+    """The line's fields: time, level, logger, message, request id, extras, exception."""
+    fields: dict[str, Any] = {
+        "ts": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds")
+        .replace("+00:00", "Z"),
+        "level": record.levelname,
+        "logger": record.name,
+        "message": _clean(record.getMessage()),
+    }
+    request_id = getattr(record, "request_id", None) or current_request_id()
+    if request_id:
+        fields["request_id"] = _clean(request_id)
+    for key, value in vars(record).items():
+        if key not in _STANDARD and key != "request_id" and not key.startswith("_"):
+            fields[key] = _clean(value)
+    if record.exc_info:
+        fields["exception"] = _clean(logging.Formatter().formatException(record.exc_info))
+    elif record.exc_text:
+        fields["exception"] = _clean(record.exc_text)
+    return fields
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        """The record as one line of JSON."""
+        return _ENCODER.encode(record_fields(record))
+
+
+class TextFormatter(logging.Formatter):
+    """`time level logger: message key=value …`, for a person watching a terminal."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        """The record as readable text (an exception's traceback on the following lines)."""
+        fields = record_fields(record)
+        head = f"{fields.pop('ts')} {fields.pop('level'):<7} {fields.pop('logger')}: " \
+               f"{fields.pop('message')}"
+        exception = fields.pop("exception", None)
+        tail = " ".join(f"{key}={value}" for key, value in fields.items())
+        line = f"{head}  {tail}" if tail else head
+        return f"{line}\n{exception}" if exception else line
+
+
+def formatter_for(json_lines: bool) -> logging.Formatter:
+    """The JSON or the text formatter."""
+    return JsonFormatter() if json_lines else TextFormatter()
+
+
+def configure_logging(json_lines: bool, level: str | int = "INFO") -> None:
+    """Send every logger's records at `level` and above to standard error, one line each
+    (JSON or text); replaces the root logger's handlers (an entry point's call, once)."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(formatter_for(json_lines))
+    root = logging.getLogger()
+    for old in list(root.handlers):
+        root.removeHandler(old)
+    root.addHandler(handler)
+    root.setLevel(level)
+    logging.captureWarnings(True)  # a library's warning is a line like any other
+    for name in QUIET_LOGGERS:
+        logging.getLogger(name).setLevel(logging.WARNING)

@@ -1,0 +1,41 @@
+"""Secrets never reach a log line: the patterns every formatter removes before writing.
+
+Log lines are built from chosen fields (no request bodies, headers or query strings), so
+this is the second line of defence, for what a message or an exception's text may carry:
+a customer's one-time link (`/c/<task id>/<token>`: whoever reads it can answer for the
+customer), an API token (`kf_…`), an `Authorization` header, a password in a URL
+(`postgresql://user:password@host`, `redis://:password@host`), an argon2 hash.
+"""
+
+from __future__ import annotations
+
+import re
+
+LINK_TOKEN = re.compile(r"(/c/\d+/)[^/\s?#\"'<>&]+")
+SECRETS = (
+    (LINK_TOKEN, "\\1…"),
+    (re.compile(r"\bkf_[A-Za-z0-9_-]{8,}"), "kf_…"),
+    (re.compile(r"(?i)\b(authorization|cookie|x-csrf-token)([\"']?\s*[:=]\s*[\"']?)"
+                r"[^\"'\r\n,}]+"), "\\1\\2…"),
+    (re.compile(r"(?i)\b(password|passwd|secret|token|csrf_token)([\"']?\s*[:=]\s*[\"']?)"
+                r"[^\"'\s&,}]+"), "\\1\\2…"),
+    (re.compile(r"([a-z][a-z0-9+.-]*://[^:/@\s\"']*:)[^@/\s\"']+@"), "\\1…@"),
+    (re.compile(r"\$argon2[a-z]*\$[^\s\"']+"), "$argon2…"),
+)
+# Something one of SECRETS could match starts so; most texts have none and pass in one search.
+MAYBE_SECRET = re.compile(
+    r"/c/\d|kf_|://|\$argon2|(?i:authorization|cookie|csrf|password|passwd|secret|token)")
+
+
+def redact_link_tokens(text: str) -> str:
+    """`text` with every customer link token replaced by `…`."""
+    return LINK_TOKEN.sub("\\1…", text)
+
+
+def redact_secrets(text: str) -> str:
+    """`text` without link tokens, API tokens, credentials in URLs or headers, hashes."""
+    if not MAYBE_SECRET.search(text):
+        return text
+    for pattern, replacement in SECRETS:
+        text = pattern.sub(replacement, text)
+    return text

@@ -1,0 +1,100 @@
+"""Log lines: JSON or text with the bound request id and the caller's fields, never a secret."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+
+import pytest
+
+from engine.observability.logs import JsonFormatter, TextFormatter, configure_logging
+from engine.observability.redaction import redact_secrets
+from engine.observability.request_ids import bound_request_id
+
+
+def record(message, *args, level=logging.INFO, exc_info=None, **extra):
+    made = logging.LogRecord("keyflow.test", level, __file__, 1, message, args, exc_info)
+    for key, value in extra.items():
+        setattr(made, key, value)
+    return made
+
+
+def test_a_json_line_has_time_level_logger_message_request_id_and_fields():
+    with bound_request_id("req-0123456789"):
+        line = JsonFormatter().format(record(
+            "GET %s %s", "/tasks/7", 200, route="/tasks/<int:task_id>", status=200,
+            duration_ms=1.5, user_id=3, task_id=7))
+    fields = json.loads(line)
+    assert "\n" not in line
+    assert fields.pop("ts").endswith("Z")
+    assert fields == {"level": "INFO", "logger": "keyflow.test", "message": "GET /tasks/7 200",
+                      "request_id": "req-0123456789", "route": "/tasks/<int:task_id>",
+                      "status": 200, "duration_ms": 1.5, "user_id": 3, "task_id": 7}
+
+
+def test_an_explicit_request_id_wins_and_chinese_stays_readable():
+    with bound_request_id("run-0123456789"):
+        line = JsonFormatter().format(record("客户 华建路桥", request_id="req-from-the-row"))
+    assert json.loads(line)["request_id"] == "req-from-the-row" and "华建路桥" in line
+
+
+def test_an_exception_is_one_json_line_too():
+    try:
+        raise ValueError("boom with kf_SECRETSECRETSECRET inside")
+    except ValueError:
+        line = JsonFormatter().format(record("failed", level=logging.ERROR,
+                                             exc_info=sys.exc_info()))
+    fields = json.loads(line)
+    assert "ValueError: boom" in fields["exception"] and "SECRETSECRET" not in line
+
+
+def test_text_lines_read_well():
+    with bound_request_id("req-0123456789"):
+        line = TextFormatter().format(record("GET /x 200", status=200))
+    assert line.endswith("INFO    keyflow.test: GET /x 200  request_id=req-0123456789 status=200")
+
+
+SECRETS = [
+    ("/c/42/7.1767225600.Zm9vYmFy.c2lnbmF0dXJl answered", "7.1767225600"),
+    ("Authorization: Bearer kf_abcdefghijklmnopqrstuvwxyz", "abcdefghijkl"),
+    ("token kf_Zm9vYmFyYmF6cXV4Zm9vYmFy used", "Zm9vYmFyYmF6"),
+    ("connecting to postgresql+psycopg://keyflow:hunter2@db/keyflow", "hunter2"),
+    ("redis://:s3cr3t-pw@redis:6379/0 refused", "s3cr3t-pw"),
+    ("form {'password': 'correct-horse-1', 'user': 'x'}", "correct-horse-1"),
+    ("password=correct-horse-1&user=x", "correct-horse-1"),
+    ("cookie: session=eyJ1aWQiOjF9.ZmFrZQ", "eyJ1aWQiOjF9"),
+    ("hash $argon2id$v=19$m=65536,t=3,p=4$c2FsdA$aGFzaA stored", "c2FsdA"),
+    ("csrf_token=abc123def456 sent", "abc123def456"),
+]
+
+
+@pytest.mark.parametrize(("text", "secret"), SECRETS)
+def test_secrets_are_cut_out(text, secret):
+    assert secret not in redact_secrets(text)
+    assert secret not in JsonFormatter().format(record("%s", text))
+
+
+def test_ordinary_words_are_kept():
+    text = "task_id=7 tokens revoked for user 3; /c/42/… answered; token_count=2"
+    assert redact_secrets(text) == text
+
+
+def test_configure_logging_replaces_the_root_handlers(capsys):
+    root = logging.getLogger()
+    saved, level = list(root.handlers), root.level
+    try:
+        configure_logging(json_lines=True, level="INFO")
+        logging.getLogger("keyflow.test").info("hello", extra={"status": 200})
+        logging.getLogger("celery.app.trace").info("Task succeeded")  # quiet: keyflow says it
+        lines = capsys.readouterr().err.splitlines()
+        assert [json.loads(line)["message"] for line in lines] == ["hello"]
+    finally:
+        for handler in list(root.handlers):
+            root.removeHandler(handler)
+        for handler in saved:
+            root.addHandler(handler)
+        root.setLevel(level)
+        logging.captureWarnings(False)
+        for name in ("celery.app.trace", "celery.worker.strategy", "werkzeug"):
+            logging.getLogger(name).setLevel(logging.NOTSET)
