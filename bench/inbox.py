@@ -11,7 +11,7 @@ PostgreSQL stores a real multi-KB state out of line (TOAST) anyway. `--closed K`
 completed tasks per instance (history; 0 by default). The tables are ANALYZEd.
 
 Then it times, in fresh sessions and round-robin so machine noise spreads evenly, ≥ 200
-samples of each case (adapter `run_case`, the one place naming engine.queries):
+samples of each case (adapter `run_case`, the one place naming engine.queries.tasks):
 
     inbox_p95_ms   worst p95 of: mine, role (a head), all (a manager), mine overdue; the
                    case it comes from is `inbox_slowest`
@@ -37,12 +37,12 @@ from sqlalchemy import func, insert, select, text
 from sqlalchemy.orm import Session
 
 from bench.common import ROOT, ensure_database, fresh_database, headline, pct
-from engine import queries
 from engine.accounts import create_user
 from engine.clock import SystemClock
 from engine.db import make_db_engine, make_session_factory
 from engine.deployment import Bundle
 from engine.models import Base, HumanTask, ProcessDefinition, ProcessInstance, User
+from engine.queries import tasks as task_queries
 from engine.workflow_engine import WorkflowEngine
 
 URL = "postgresql+psycopg://postgres@127.0.0.1:5432/keyflow_bench_inbox"
@@ -82,9 +82,9 @@ CASES = (
 def run_case(session: Session, case: Case, user: User, now: datetime) -> int:
     """Call the engine's query for `case` as the web does; rows (or counts) returned."""
     if case.group == "counts":
-        return sum(queries.inbox_counts(session, user, now).values())
-    return len(queries.inbox(session, user, now, scope=case.scope, overdue=case.overdue,
-                             q=case.q, **case.extra))
+        return sum(task_queries.inbox_counts(session, user, now).values())
+    return len(task_queries.inbox(session, user, now, scope=case.scope, overdue=case.overdue,
+                                  q=case.q, **case.extra))
 
 
 def populate(url: str, n: int, closed: int) -> None:

@@ -53,10 +53,19 @@ def create_user(session: Session, clock: Clock, username: str, roles: Iterable[s
     user = User(username=username, display_name=display_name or username, email=email,
                 language=language, active=True, created_at=clock.now(),
                 password_hash=_hasher.hash(password) if password else None)
-    user.roles = list(session.scalars(select(Role).where(Role.name.in_(roles))))
+    set_roles(session, user, roles)
     session.add(user)
     session.flush()
     return user
+
+
+def set_roles(session: Session, user: User, roles: Iterable[str]) -> None:
+    """Give `user` exactly `roles` (InvalidData naming any role keyflow does not know)."""
+    wanted = list(dict.fromkeys(roles))
+    unknown = [r for r in wanted if r not in ALL_ROLES]
+    if unknown:
+        raise InvalidData(f"unknown role(s): {', '.join(unknown)}", {"roles": unknown})
+    user.roles = list(session.scalars(select(Role).where(Role.name.in_(wanted))))
 
 
 def set_password(user: User, password: str) -> None:
@@ -121,3 +130,14 @@ def user_for_token(session: Session, clock: Clock, secret: str) -> User | None:
         return None
     token.last_used_at = clock.now()
     return token.user
+
+
+def revoke_token(session: Session, clock: Clock, token_id: int, *,
+                 owner: User | None = None) -> None:
+    """Revoke token `token_id` (only `owner`'s when given: NotFound for anyone else's, so that
+    nobody learns which ids exist); revoking it again changes nothing."""
+    token = session.get(ApiToken, token_id)
+    if token is None or (owner is not None and token.user_id != owner.id):
+        raise NotFound(f"token {token_id} not found")
+    if token.revoked_at is None:
+        token.revoked_at = clock.now()

@@ -15,25 +15,26 @@ import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.exc import StaleDataError
 
-from engine.audit import record
 from engine.customer_fields import KEYWORD, customer_fields
 from engine.db import is_postgres
-from engine.errors import Conflict, InvalidData, KeyflowError
-from engine.forms import validate_submission
+from engine.errors import InvalidData, KeyflowError, NotFound
 from engine.i18n import known_language
-from engine.models import CustomerLink, HumanTask, ProcessInstance
+from engine.models import CustomerLink, HumanTask, InstanceStatus, ProcessInstance
 from engine.roles import EXTERNAL_ROLE
 from engine.runtime.context import Runtime
-from engine.runtime.state import lock_instance, restore, run_engine_steps
+from engine.runtime.state import restore
+from engine.runtime.tasks import TaskVanished, complete_locked, lock_task_instance
 from engine.secret_key import load_or_create_secret_key
 from engine.settings import Settings
+
+if TYPE_CHECKING:
+    from engine.workflow_engine import WorkflowEngine
 
 PURPOSE = "confirm"
 # The only task data the customer's page shows (the first date found is "the date").
@@ -144,9 +145,10 @@ class LinkPage:
         return found[0] if found else None
 
 
-def link_page(session: Session, rt: Runtime, signer: LinkSigner, task_id: int,
+def link_page(session: Session, kf: WorkflowEngine, signer: LinkSigner, task_id: int,
               token: str) -> LinkPage:
     """The task behind a valid link, with the task data the page may show."""
+    rt = kf.runtime
     link, task = open_link(session, signer, task_id, token, rt.clock.now())
     instance = session.get(ProcessInstance, task.instance_id)
     if instance is None:
@@ -198,39 +200,29 @@ def answer_data(schema: dict[str, Any] | None, answer: CustomerAnswer) -> dict[s
 
 def complete_via_link(session: Session, rt: Runtime, signer: LinkSigner, task_id: int,
                       token: str, answer: CustomerAnswer) -> CustomerLink:
-    """Complete the link's customer task with the answer, as the system; the caller commits.
+    """Complete the link's customer task with the answer, as the system; the caller commits
+    (through WorkflowEngine.complete_via_link, which turns lost races into Conflict).
 
-    Audited as `task_completed` with no actor and the link id. Whatever else happens, the
-    link is spent only when the task completes.
+    The same path as a user's completion (engine.runtime.tasks): the instance is locked
+    first, then the link is checked in place of the user's rights. Audited as
+    `task_completed` with no actor and the link id. Whatever else happens, the link is spent
+    only when the task completes.
     """
     try:
-        instance_id = session.scalar(select(HumanTask.instance_id)
-                                     .where(HumanTask.id == task_id))
-        if instance_id is None:
-            raise LinkRefused("invalid")
-        instance = lock_instance(session, instance_id)
-        now = rt.clock.now()
-        link, task = open_link(session, signer, task_id, token, now, lock=True)
-        if instance.status != "running":
-            raise LinkRefused("closed", link.language)
-        compiled, workflow = restore(rt, instance)
-        schema = compiled.forms.get(task.form_key) if task.form_key else None
-        submitted = validate_submission(schema, answer_data(schema, answer))
-        spiff_task = workflow.get_task_from_id(UUID(task.spiff_task_id))
-        if spiff_task is None:
-            raise LinkRefused("closed", link.language)
+        instance = lock_task_instance(session, task_id)
+    except NotFound as err:
+        raise LinkRefused("invalid") from err
+    link, task = open_link(session, signer, task_id, token, rt.clock.now(), lock=True)
+    if instance.status != InstanceStatus.RUNNING:
+        raise LinkRefused("closed", link.language)
+    schema = rt.specs.get(instance.definition).forms.get(task.form_key or "")
 
-        def step() -> None:
-            # Inside the run's savepoint: an unsavable result leaves the task and link open.
-            task.state, task.completed_at = "completed", now
-            link.used_at, link.used_action = now, answer.action
-            record(session, "task_completed", at=now, task=task,
-                   data={"data": submitted, "via": "customer_link", "link_id": link.id})
-            spiff_task.data.update(submitted)
-            spiff_task.run()
+    def spend(now: datetime) -> None:
+        link.used_at, link.used_action = now, answer.action
 
-        run_engine_steps(session, rt, instance, workflow, now=now, actor=None, step=step)
-        session.flush()
-        return link
-    except StaleDataError as err:
-        raise Conflict("the task changed while the link was used; open the link again") from err
+    try:
+        complete_locked(session, rt, instance, task, answer_data(schema, answer), actor=None,
+                        audit={"via": "customer_link", "link_id": link.id}, also=spend)
+    except TaskVanished as err:
+        raise LinkRefused("closed", link.language) from err
+    return link

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.i18n import texts_for
-from engine.models import HumanTask, Notification, User
+from engine.models import HumanTask, Notification, NotificationStatus, User
 from engine.observability.request_ids import current_request_id
 
 
@@ -41,7 +41,7 @@ def queue_notification(
         instance_id=instance_id if instance_id is not None
         else (task.instance_id if task else None),
         task_id=task.id if task else None,
-        status="pending",
+        status=NotificationStatus.PENDING,
         attempts=0,
         created_at=now,
         next_attempt_at=now,

@@ -3,6 +3,11 @@
 Every method takes a SQLAlchemy Session and leaves committing to the caller (a web
 request or a Celery task), so each command is one transaction (design.md invariant 1).
 Concurrent changes surface as `Conflict`, never as a half-written state.
+
+The web and the workers reach the engine through this module, the read side in
+engine/queries, and the errors in engine/errors (plus `StateUnreadable`, re-exported here:
+a command on an instance whose saved state cannot be loaded raises it, and the caller
+records that as the instance's failure with `record_instance_failure`).
 """
 
 from __future__ import annotations
@@ -16,14 +21,19 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
+from engine import customer_links
 from engine.clock import Clock, SystemClock
+from engine.customer_links import CustomerAnswer, LinkSigner
 from engine.deployment import Bundle, DeployedProcess, SpecCache, deploy
 from engine.errors import Conflict, Forbidden
-from engine.models import HumanTask, ProcessInstance, User
+from engine.models import CustomerLink, HumanTask, ProcessInstance, User
 from engine.retention import archive, failures
 from engine.runtime import instances, retry, tasks, timers, version_migration
 from engine.runtime.access import may_handle_incidents
 from engine.runtime.context import Runtime
+from engine.runtime.failures import StateUnreadable
+
+__all__ = ["StateUnreadable", "WorkflowEngine"]
 
 T = TypeVar("T")
 
@@ -84,6 +94,13 @@ class WorkflowEngine:
         """Complete a task with form data (422 on invalid data, 409 if already done)."""
         return self._guarded(session, lambda: tasks.complete_task(
             session, self.runtime, task_id, user, data))
+
+    def complete_via_link(self, session: Session, signer: LinkSigner, task_id: int, token: str,
+                          answer: CustomerAnswer) -> CustomerLink:
+        """Complete a customer-lane task with the customer's answer through its one-time link
+        (LinkRefused saying why not; 422 on an answer the form refuses; 409 on a lost race)."""
+        return self._guarded(session, lambda: customer_links.complete_via_link(
+            session, self.runtime, signer, task_id, token, answer))
 
     def cancel_instance(self, session: Session, instance_id: int, user: User,
                         reason: str = "") -> ProcessInstance:
@@ -147,7 +164,7 @@ class WorkflowEngine:
         state, optionally blank its contact data; False if it is no longer archivable.
         Raises if its state cannot be read (nothing changed: record it and go on)."""
         return self._guarded(session, lambda: archive.archive_instance(
-            session, self.runtime, instance_id, cutoff, now or self.clock.now(),
+            session, self, instance_id, cutoff, now or self.clock.now(),
             blank=blank_contacts))
 
     def record_archive_failure(self, session: Session, instance_id: int, reason: str,

@@ -94,3 +94,55 @@ def test_the_web_package_and_its_command_line_do_not_import_the_workers():
     done = subprocess.run([sys.executable, "-c", check], cwd=ROOT, capture_output=True,
                           text=True, check=True)
     assert done.stdout.strip() == "[]"
+
+
+# --- webui reaches the engine through its front door ------------------------------------
+
+WEBUI = ROOT / "webui"
+SQL_CALLS = {"select", "execute", "scalars", "scalar"}
+
+
+def front_door_breaches(path: Path) -> list[str]:
+    """What in a webui module goes past the engine's front door (WorkflowEngine for
+    commands, engine.queries for reads): importing engine.runtime, building or running SQL,
+    reading an engine's `.runtime`."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found += [f"import {a.name}" for a in node.names
+                      if a.name == "engine.runtime" or a.name.startswith("engine.runtime.")]
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            if node.module == "engine.runtime" or node.module.startswith("engine.runtime."):
+                found.append(f"from {node.module} import …")
+            elif node.module == "engine" and any(a.name == "runtime" for a in node.names):
+                found.append("from engine import runtime")
+        elif isinstance(node, ast.Attribute) and node.attr == "runtime":
+            found.append(f"line {node.lineno}: .runtime")
+        elif isinstance(node, ast.Call):
+            func = node.func
+            name = func.id if isinstance(func, ast.Name) else (
+                func.attr if isinstance(func, ast.Attribute) else None)
+            if name in SQL_CALLS:
+                found.append(f"line {node.lineno}: {name}(…)")
+    return found
+
+
+def test_webui_goes_through_the_engines_front_door():
+    offenders = {str(path.relative_to(WEBUI)): breaches for path in WEBUI.rglob("*.py")
+                 if (breaches := front_door_breaches(path))}
+    assert offenders == {}
+
+
+def test_the_front_door_check_sees_each_breach(tmp_path):
+    sample = tmp_path / "sample.py"
+    sample.write_text(
+        "import engine.runtime.access\n"
+        "from engine.runtime.incidents import list_incidents\n"
+        "from engine import runtime\n"
+        "def view(session, kf):\n"
+        "    rt = kf.runtime\n"
+        "    session.execute(select(1))\n"
+        "    return session.scalars(q), db().scalar(q)\n"
+    )
+    assert len(front_door_breaches(sample)) == 8

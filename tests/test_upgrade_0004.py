@@ -21,7 +21,7 @@ from engine.backup.schema_state import head_revision
 from engine.clock import MovableClock
 from engine.db import make_db_engine, make_session_factory
 from engine.models import HumanTask, ProcessInstance, User
-from engine.queries import element_states, instance_data
+from engine.queries.instances import element_states, instance_data
 from engine.schema import upgrade
 from engine.settings import use_settings
 from engine.workflow_engine import WorkflowEngine
@@ -72,8 +72,8 @@ def run_to_the_end(engine: Engine) -> None:
         assert {i.owner_id for i in s.scalars(select(ProcessInstance))} == {manager.id}
         done = by_key(s, "done")
         assert done.status == "completed" and "approved_end" in element_states(
-            kf.runtime, done).completed
-        assert instance_data(kf.runtime, by_key(s, "at_review"))["net_value"] == 60
+            kf, done).completed
+        assert instance_data(kf, by_key(s, "at_review"))["net_value"] == 60
         at_review, at_submit, timer = (by_key(s, k) for k in ("at_review", "at_submit",
                                                                   "timer"))
         assert [t.bpmn_id for t in open_tasks(s, at_review)] == ["review"]
@@ -97,7 +97,7 @@ def run_to_the_end(engine: Engine) -> None:
         statuses = {i.business_key: i.status for i in s.scalars(select(ProcessInstance))}
         assert statuses == dict.fromkeys(("at_review", "at_submit", "timer", "done"),
                                          "completed")
-        assert "rejected_end" in element_states(kf.runtime, by_key(s, "at_submit")).completed
+        assert "rejected_end" in element_states(kf, by_key(s, "at_submit")).completed
 
 
 def test_running_instances_go_on_after_upgrading_from_0004_on_sqlite(tmp_path):

@@ -19,6 +19,7 @@ from engine.deployment import Bundle
 from engine.deployment.archive import read_zip
 from engine.errors import DeploymentInvalid, KeyflowError
 from engine.observability.logs import configure_logging
+from engine.roles import RoleName
 from engine.schema import upgrade
 from engine.settings import Settings, SettingsInvalid, use_settings
 from engine.workflow_engine import WorkflowEngine
@@ -32,13 +33,13 @@ if TYPE_CHECKING:
 
 # One demo user per role; the README lists them. The customer has no login (one-time links).
 DEMO_USERS = (
-    ("director", "marketing_director", "营销总监 Director"),
-    ("head", "dept_head", "大客户服务部部长 Head"),
-    ("manager", "senior_manager", "高级业务经理 Manager"),
-    ("clerk", "clerk", "内勤 Clerk"),
-    ("finance", "finance", "财务 Finance"),
-    ("owner", "process_owner", "流程负责人 Process owner"),
-    ("admin", "admin", "管理员 Admin"),
+    ("director", RoleName.MARKETING_DIRECTOR, "营销总监 Director"),
+    ("head", RoleName.DEPT_HEAD, "大客户服务部部长 Head"),
+    ("manager", RoleName.SENIOR_MANAGER, "高级业务经理 Manager"),
+    ("clerk", RoleName.CLERK, "内勤 Clerk"),
+    ("finance", RoleName.FINANCE, "财务 Finance"),
+    ("owner", RoleName.PROCESS_OWNER, "流程负责人 Process owner"),
+    ("admin", RoleName.ADMIN, "管理员 Admin"),
 )
 DEMO_PASSWORD = "keyflow-demo"
 

@@ -10,23 +10,27 @@ from flask import Flask
 from flask_babel import format_datetime
 
 from engine.i18n import MOMENT, texts_for
+from engine.models import InstanceStatus, NotificationStatus, TaskStatus
+from engine.roles import RoleName
 
 from .i18n import N_, _, get_language, language_tag, pgettext, pick
 
 ROLE_NAMES: dict[str, str] = {
-    "marketing_director": N_("Marketing Director"),
-    "dept_head": N_("Key Account Department Head"),
-    "senior_manager": N_("Senior Business Manager"),
-    "clerk": N_("Clerk"),
-    "finance": N_("Finance"),
-    "customer": N_("Customer"),
-    "process_owner": N_("Process Owner"),
-    "admin": N_("Administrator"),
+    RoleName.MARKETING_DIRECTOR: N_("Marketing Director"),
+    RoleName.DEPT_HEAD: N_("Key Account Department Head"),
+    RoleName.SENIOR_MANAGER: N_("Senior Business Manager"),
+    RoleName.CLERK: N_("Clerk"),
+    RoleName.FINANCE: N_("Finance"),
+    RoleName.CUSTOMER: N_("Customer"),
+    RoleName.PROCESS_OWNER: N_("Process Owner"),
+    RoleName.ADMIN: N_("Administrator"),
 }
-TASK_STATE_LABELS = {"ready": N_("waiting to be claimed"), "claimed": N_("claimed"),
-               "completed": N_("completed"), "cancelled": N_("cancelled")}
-INSTANCE_STATUS_LABELS = {"running": N_("running"), "completed": N_("completed"),
-                     "cancelled": N_("cancelled"), "error": N_("failed")}
+TASK_STATE_LABELS: dict[str, str] = {
+    TaskStatus.READY: N_("waiting to be claimed"), TaskStatus.CLAIMED: N_("claimed"),
+    TaskStatus.COMPLETED: N_("completed"), TaskStatus.CANCELLED: N_("cancelled")}
+INSTANCE_STATUS_LABELS: dict[str, str] = {
+    InstanceStatus.RUNNING: N_("running"), InstanceStatus.COMPLETED: N_("completed"),
+    InstanceStatus.CANCELLED: N_("cancelled"), InstanceStatus.ERROR: N_("failed")}
 ACTION_LABELS = {
     "instance_started": N_("Process started"), "instance_completed": N_("Process completed"),
     "instance_cancelled": N_("Process cancelled"), "instance_error": N_("Process failed"),
@@ -61,8 +65,9 @@ def instance_status(status: str) -> str:
 
 def notification_status(status: str) -> str:
     """An outbox row's status ('pending') as words ("failed" is not an instance's)."""
-    labels = {"pending": pgettext("mail", "pending"), "sent": pgettext("mail", "sent"),
-              "failed": pgettext("mail", "failed")}
+    labels = {NotificationStatus.PENDING: pgettext("mail", "pending"),
+              NotificationStatus.SENT: pgettext("mail", "sent"),
+              NotificationStatus.FAILED: pgettext("mail", "failed")}
     return labels.get(status, status)
 
 
@@ -154,3 +159,13 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["number"] = number
     app.jinja_env.filters["pretty"] = pretty
     app.jinja_env.globals["lang_attr"] = language_tag
+
+
+def field_labels(forms: dict[str, dict[str, Any]]) -> dict[str, str]:
+    """Property name -> title across a process's forms (to label instance data)."""
+    labels: dict[str, str] = {}
+    for schema in forms.values():
+        for name, prop in (schema.get("properties") or {}).items():
+            if isinstance(prop, dict):
+                labels.setdefault(name, schema_title(prop, name))
+    return labels

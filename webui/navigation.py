@@ -6,11 +6,10 @@ from typing import Any
 
 from flask import Flask, current_app, g, request
 
-from engine.queries import inbox_counts
-from engine.runtime.access import may_handle_incidents
-from engine.runtime.incidents import count_incidents
+from engine.queries.incidents import incident_count_for
+from engine.queries.tasks import inbox_counts
+from engine.roles import KPI_ROLES
 
-from .api.kpis import KPI_ROLES
 from .auth.identity import current_user
 from .context import db, workflow_engine
 
@@ -24,11 +23,11 @@ def navigation() -> dict[str, Any]:
         user = current_user()
         counts = inbox_counts(db(), user, workflow_engine().clock.now()) if user else None
         # Failed instances are the process owners' and admins' to deal with (the header's count).
-        incidents = count_incidents(db()) if user and may_handle_incidents(user) else None
+        incidents = incident_count_for(db(), user) if user else None
     return {"nav_user": user, "nav_counts": counts, "nav_incidents": incidents,
             "here": request.full_path.rstrip("?"),
             "has_customers": "customers.index" in current_app.view_functions,
-            "sees_kpis": bool(user and user.role_names & set(KPI_ROLES))}
+            "sees_kpis": bool(user and user.role_names & KPI_ROLES)}
 
 
 def init_app(app: Flask) -> None:

@@ -15,6 +15,7 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 
 from engine.errors import Conflict
 from engine.mail import Mailer, RelayResult, RowNotRecorded, mailer_for, record_apart, relay_one
+from engine.models import NotificationStatus
 from engine.observability.request_ids import current_request_id
 from engine.reminders import write_reminders
 from engine.retention import RetentionPolicy, sweep
@@ -104,7 +105,7 @@ def relay() -> int:
             if result is None:
                 break
             _log_row(result)
-            sent += result.status == "sent"
+            sent += result.status == NotificationStatus.SENT
             if result.stop:
                 break
     finally:
@@ -136,8 +137,9 @@ def _relay_next(ctx: WorkerContext, mailer: Mailer) -> RelayResult | None:
             try:
                 session.commit()
             except Exception as err:
-                raise RowNotRecorded(result.notification_id, result.key,
-                                     sent=result.status == "sent", cause=err) from err
+                sent = result.status == NotificationStatus.SENT
+                raise RowNotRecorded(result.notification_id, result.key, sent=sent,
+                                     cause=err) from err
             return result
         except RowNotRecorded as failure:
             session.rollback()

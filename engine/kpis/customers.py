@@ -63,7 +63,7 @@ def volume_indicators(session: Session, grouping: Grouping) -> list[dict[str, An
     rows: dict[str, dict[str, Any]] = {}
     for customer in session.scalars(select(Customer).where(Customer.status == "key_account")):
         if grouping.by == "role":
-            key = SENIOR_MANAGER  # accounts are owned by senior managers (STICKY_ROLE)
+            key: str = SENIOR_MANAGER  # accounts are owned by senior managers (STICKY_ROLE)
         elif customer.owner_id is None:
             key = UNASSIGNED_KEY
         else:

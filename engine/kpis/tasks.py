@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine.models import OPEN_TASK_STATES, AuditEvent, HumanTask
+from engine.models import OPEN_TASK_STATES, AuditEvent, HumanTask, TaskStatus
 
 from .history import UNASSIGNED_KEY, Grouping, mean, rate
 
@@ -29,7 +29,7 @@ def task_indicators(session: Session, start: datetime, end: datetime, now: datet
                     grouping: Grouping) -> dict[str, Any]:
     """Per group: tasks completed, on-time rate, overdue now; per step: mean wait and work."""
     done = session.scalars(select(HumanTask).where(
-        HumanTask.state == "completed", HumanTask.completed_at >= start,
+        HumanTask.state == TaskStatus.COMPLETED, HumanTask.completed_at >= start,
         HumanTask.completed_at < end)).all()
     late = session.scalars(select(HumanTask).where(
         HumanTask.state.in_(OPEN_TASK_STATES), HumanTask.due_at < now)).all()

@@ -10,12 +10,12 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from engine.models import AuditEvent
+from engine.roles import RoleName
 
 from .history import Grouping, completions, mean, rate
 
 VISIT = "key_account_visit"
 RECEPTION = "customer_reception"
-SENIOR_MANAGER = "senior_manager"
 DAY_SECONDS = 86400
 
 
@@ -67,7 +67,7 @@ def visit_indicators(session: Session, start: datetime, end: datetime, grouping:
         row["visits_done"] += 1
         if report.instance_id in lead:
             row["_lead"].append(lead[report.instance_id])
-        if report.role == SENIOR_MANAGER:
+        if report.role == RoleName.SENIOR_MANAGER:
             month = report.at.astimezone(zone).strftime("%Y-%m")
             person = grouping.user(report.actor_id)
             monthly[(person, month)] = monthly.get((person, month), 0) + 1

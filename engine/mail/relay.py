@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 
 from engine.addresses import AddressInvalid
 from engine.db import is_postgres
-from engine.models import Notification
+from engine.models import Notification, NotificationStatus
 
 from .headers import safe_reason
 from .mailer import Mailer, PermanentFailure, TemporaryFailure
@@ -76,7 +76,8 @@ def claim_next(session: Session, now: datetime) -> Notification | None:
     """Lock the oldest due pending row; other relays skip it (SKIP LOCKED on PostgreSQL)."""
     query = (
         select(Notification)
-        .where(Notification.status == "pending", Notification.next_attempt_at <= now)
+        .where(Notification.status == NotificationStatus.PENDING,
+               Notification.next_attempt_at <= now)
         .order_by(Notification.next_attempt_at)  # the (status, next_attempt_at) index, no sort
         .limit(1)
     )
@@ -114,7 +115,8 @@ def relay_one(session: Session, mailer: Mailer, composer: MailComposer, now: dat
     try:
         mailer.send(compose(note, composer))
     except PermanentFailure as err:
-        note.status, note.last_error, note.next_attempt_at = "failed", safe_reason(err), None
+        note.status, note.next_attempt_at = NotificationStatus.FAILED, None
+        note.last_error = safe_reason(err)
         log.warning("notification %s (%s) failed for good: %s", ident, key, note.last_error)
     except TemporaryFailure as err:
         stop = err.stop_batch
@@ -125,19 +127,20 @@ def relay_one(session: Session, mailer: Mailer, composer: MailComposer, now: dat
         log.exception("notification %s (%s): unexpected mailer error", ident, key)
         _retry_later(note, now, safe_reason(err, with_type=True), max_attempts)
     else:
-        note.status, note.sent_at, note.last_error = "sent", now, None
+        note.status, note.sent_at, note.last_error = NotificationStatus.SENT, now, None
     result = result_of(note, stop)
     try:
         session.flush()
     except Exception as err:
-        raise RowNotRecorded(ident, key, sent=result.status == "sent", cause=err) from err
+        raise RowNotRecorded(ident, key, sent=result.status == NotificationStatus.SENT,
+                             cause=err) from err
     return result
 
 
 def _retry_later(note: Notification, now: datetime, reason: str, max_attempts: int) -> None:
     note.last_error = reason
     if note.attempts >= max_attempts:
-        note.status, note.next_attempt_at = "failed", None
+        note.status, note.next_attempt_at = NotificationStatus.FAILED, None
         log.warning("notification %s (%s) gave up after %d attempts: %s", note.id,
                     note.idempotency_key, note.attempts, reason)
     else:
@@ -155,18 +158,18 @@ def record_apart(session: Session, failure: RowNotRecorded, now: datetime,
     row counts one more attempt and is retried with backoff.
     """
     query = select(Notification).where(Notification.id == failure.notification_id,
-                                       Notification.status == "pending")
+                                       Notification.status == NotificationStatus.PENDING)
     if is_postgres(session):
         query = query.with_for_update(skip_locked=True)
     note = session.scalars(query.execution_options(populate_existing=True)).first()
     if note is None:  # another relay holds it or has finished it
-        return RelayResult(failure.notification_id, failure.key, "pending")
+        return RelayResult(failure.notification_id, failure.key, NotificationStatus.PENDING)
     if failure.sent:
         try:
             with session.begin_nested():
-                note.status, note.sent_at, note.last_error = "sent", now, None
+                note.status, note.sent_at, note.last_error = NotificationStatus.SENT, now, None
         except Exception as err:
-            note.status, note.next_attempt_at = "failed", None
+            note.status, note.next_attempt_at = NotificationStatus.FAILED, None
             note.last_error = ("accepted by the mail server but could not be marked sent: "
                                + safe_reason(err, with_type=True))
             log.error("notification %s (%s) %s; it will not be sent again", note.id,

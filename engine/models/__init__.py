@@ -5,14 +5,15 @@ from .base import Base
 from .customers import CUSTOMER_STATUSES, Customer
 from .drafts import ProcessDraft
 from .links import CustomerLink
-from .outbox import Notification
-from .processes import ProcessDefinition, ProcessInstance
+from .outbox import Notification, NotificationStatus
+from .processes import ACTIVE_STATUSES, InstanceStatus, ProcessDefinition, ProcessInstance
 from .sign_in import SignInFailure
-from .tasks import OPEN_TASK_STATES, HumanTask
+from .tasks import OPEN_TASK_STATES, HumanTask, TaskStatus
 from .tick_stats import TickStat
 from .users import ApiToken, Role, User, user_role
 
 __all__ = [
+    "ACTIVE_STATUSES",
     "CUSTOMER_STATUSES",
     "OPEN_TASK_STATES",
     "ApiToken",
@@ -21,12 +22,15 @@ __all__ = [
     "Customer",
     "CustomerLink",
     "HumanTask",
+    "InstanceStatus",
     "Notification",
+    "NotificationStatus",
     "ProcessDefinition",
     "ProcessDraft",
     "ProcessInstance",
     "Role",
     "SignInFailure",
+    "TaskStatus",
     "TickStat",
     "User",
     "user_role",

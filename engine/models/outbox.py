@@ -3,20 +3,30 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from .base import Base
+from .base import Base, one_of
 
-NOTIFICATION_STATUSES = ("pending", "sent", "failed")
+
+class NotificationStatus(StrEnum):
+    """Where an outbox row stands (`notification.status`)."""
+
+    PENDING = "pending"  # the relay sends it at `next_attempt_at`
+    SENT = "sent"
+    FAILED = "failed"  # given up: refused for good, or out of attempts
 
 
 class Notification(Base):
     """One message to one recipient; the idempotency key makes a second write a no-op."""
 
     __tablename__ = "notification"
-    __table_args__ = (Index("ix_notification_relay", "status", "next_attempt_at"),)
+    __table_args__ = (
+        Index("ix_notification_relay", "status", "next_attempt_at"),
+        one_of("status", NotificationStatus),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     idempotency_key: Mapped[str] = mapped_column(String(200), unique=True)
@@ -30,7 +40,7 @@ class Notification(Base):
         ForeignKey("process_instance.id", ondelete="SET NULL")
     )
     task_id: Mapped[int | None] = mapped_column(ForeignKey("human_task.id", ondelete="SET NULL"))
-    status: Mapped[str] = mapped_column(String(16), default="pending")
+    status: Mapped[str] = mapped_column(String(16), default=NotificationStatus.PENDING.value)
     attempts: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[datetime]
     next_attempt_at: Mapped[datetime | None]

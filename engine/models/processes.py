@@ -3,15 +3,27 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from .base import Base
+from .base import Base, one_of
 from .users import User
 
-INSTANCE_STATUSES = ("running", "completed", "cancelled", "error")
+
+class InstanceStatus(StrEnum):
+    """Where an instance stands (`process_instance.status`)."""
+
+    RUNNING = "running"
+    COMPLETED = "completed"
+    CANCELLED = "cancelled"
+    ERROR = "error"  # failed: an incident until retried or cancelled (engine.runtime.failures)
+
+
+# Still changeable: commands act on running instances, incident handling on failed ones.
+ACTIVE_STATUSES = (InstanceStatus.RUNNING, InstanceStatus.ERROR)
 
 
 class ProcessDefinition(Base):
@@ -48,13 +60,14 @@ class ProcessInstance(Base):
         Index("ix_process_instance_wakeup", "status", "next_wakeup_at"),
         # Retention's daily query: ended instances by end time (engine.retention).
         Index("ix_process_instance_ended", "status", "ended_at"),
+        one_of("status", InstanceStatus),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     definition_id: Mapped[int] = mapped_column(ForeignKey("process_definition.id"), index=True)
     business_key: Mapped[str | None] = mapped_column(String(120), index=True)
     customer_name: Mapped[str | None] = mapped_column(String(200), index=True)
-    status: Mapped[str] = mapped_column(String(16), default="running")
+    status: Mapped[str] = mapped_column(String(16), default=InstanceStatus.RUNNING.value)
     started_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"), index=True)
     # The account owner: the senior manager who started it or was named at the start. They
     # keep its senior-manager tasks and always see it (engine.runtime.access).

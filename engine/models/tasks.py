@@ -3,16 +3,26 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from .base import Base
+from .base import Base, one_of
 from .processes import ProcessInstance
 from .users import User
 
-TASK_STATES = ("ready", "claimed", "completed", "cancelled")
-OPEN_TASK_STATES = ("ready", "claimed")
+
+class TaskStatus(StrEnum):
+    """Where a user task stands (`human_task.state`)."""
+
+    READY = "ready"  # offered to its role
+    CLAIMED = "claimed"  # someone holds it
+    COMPLETED = "completed"
+    CANCELLED = "cancelled"  # its instance ended, or the workflow withdrew it
+
+
+OPEN_TASK_STATES = (TaskStatus.READY, TaskStatus.CLAIMED)
 
 
 class HumanTask(Base):
@@ -26,6 +36,7 @@ class HumanTask(Base):
         Index("ix_human_task_instance_spiff", "instance_id", "spiff_task_id"),
         # Visibility (engine.runtime.access): the instances a user completed a task of.
         Index("ix_human_task_completed_by", "completed_by_id"),
+        one_of("state", TaskStatus),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -38,7 +49,7 @@ class HumanTask(Base):
     name_en: Mapped[str] = mapped_column(String(200), default="")
     role: Mapped[str] = mapped_column(String(40))
     assignee_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
-    state: Mapped[str] = mapped_column(String(16), default="ready")
+    state: Mapped[str] = mapped_column(String(16), default=TaskStatus.READY.value)
     form_key: Mapped[str | None] = mapped_column(String(120))
     created_at: Mapped[datetime]
     claimed_at: Mapped[datetime | None]

@@ -7,7 +7,9 @@ from datetime import datetime
 from sqlalchemy import Column, ForeignKey, String, Table
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from .base import Base
+from engine.roles import RoleName
+
+from .base import Base, one_of
 
 user_role = Table(
     "user_role",
@@ -21,6 +23,7 @@ class Role(Base):
     """One of the fixed roles (the six BPMN lanes plus process_owner and admin)."""
 
     __tablename__ = "role"
+    __table_args__ = (one_of("name", RoleName),)
 
     name: Mapped[str] = mapped_column(String(40), primary_key=True)
 

@@ -24,7 +24,9 @@ from sqlalchemy.orm import Session
 from engine.models import (
     OPEN_TASK_STATES,
     HumanTask,
+    InstanceStatus,
     Notification,
+    NotificationStatus,
     ProcessDefinition,
     ProcessInstance,
 )
@@ -68,7 +70,7 @@ class WorkSnapshot:
     @property
     def incidents_open(self) -> int:
         """Instances stopped on an error (the incidents page's list)."""
-        return sum(n for (_, status), n in self.instances.items() if status == "error")
+        return sum(n for (_, status), n in self.instances.items() if status == InstanceStatus.ERROR)
 
     @property
     def oldest_pending_seconds(self) -> float:
@@ -96,7 +98,8 @@ def read_work_snapshot(session: Session, now: datetime) -> WorkSnapshot:
     snapshot.outbox = {status: int(n) for status, n in session.execute(
         select(Notification.status, func.count()).group_by(Notification.status))}
     snapshot.oldest_pending_at = session.scalar(
-        select(func.min(Notification.created_at)).where(Notification.status == "pending"))
+        select(func.min(Notification.created_at))
+        .where(Notification.status == NotificationStatus.PENDING))
     snapshot.ticks = [TickTotals(t.task, t.runs, t.failed_runs, t.seconds_total,
                                  t.last_seconds, t.last_run_at) for t in tick_stats(session)]
     return snapshot

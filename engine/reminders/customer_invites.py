@@ -24,7 +24,7 @@ from engine.addresses import AddressInvalid, normalized_address
 from engine.customer_links import LinkSigner, issue_link
 from engine.i18n import known_language
 from engine.mail.headers import one_line
-from engine.models import OPEN_TASK_STATES, CustomerLink, HumanTask, ProcessInstance
+from engine.models import OPEN_TASK_STATES, CustomerLink, HumanTask, InstanceStatus, ProcessInstance
 from engine.roles import EXTERNAL_ROLE
 from engine.runtime.context import Runtime
 from engine.runtime.state import restore
@@ -75,7 +75,7 @@ def _invite(session: Session, rt: Runtime, signer: LinkSigner, people: People,
             task: HumanTask, *, now: datetime, tz: ZoneInfo, base_url: str,
             ttl: timedelta) -> Iterator[Draft]:
     instance = session.get(ProcessInstance, task.instance_id)
-    if instance is None or instance.status != "running":
+    if instance is None or instance.status != InstanceStatus.RUNNING:
         return
     _, workflow = restore(rt, instance)
     spiff = workflow.get_task_from_id(UUID(task.spiff_task_id))

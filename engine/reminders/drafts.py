@@ -12,7 +12,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from engine.models import Notification
+from engine.models import Notification, NotificationStatus
 from engine.observability.request_ids import current_request_id
 
 if TYPE_CHECKING:
@@ -40,7 +40,7 @@ class Draft:
         return {"idempotency_key": self.key, "recipient_id": self.recipient_id,
                 "recipient_email": self.email, "language": self.language, "kind": self.kind,
                 "subject": self.subject[:300], "body": self.body, "instance_id": self.instance_id,
-                "task_id": self.task_id, "status": "pending", "attempts": 0,
+                "task_id": self.task_id, "status": NotificationStatus.PENDING, "attempts": 0,
                 "created_at": now, "next_attempt_at": now}
 
 

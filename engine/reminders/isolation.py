@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 
 from engine.i18n import texts_for
 from engine.mail.headers import one_line, safe_reason
+from engine.models import NotificationStatus
 
 from .drafts import Draft, insert_rows
 
@@ -61,7 +62,7 @@ class RecordFailure:
                     "Reminder not written: {record} ({rule})", record=self.record,
                     rule=self.rule)),
                 "body": self.reason, "instance_id": self.instance_id if linked else None,
-                "task_id": self.task_id if linked else None, "status": "failed",
+                "task_id": self.task_id if linked else None, "status": NotificationStatus.FAILED,
                 "attempts": 0, "created_at": now, "next_attempt_at": None,
                 "last_error": self.reason}
 

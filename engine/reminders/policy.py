@@ -17,13 +17,16 @@ from engine.deployment import CompiledProcess
 from engine.deployment.compile import english_name
 from engine.deployment.reminder_checks import SWITCHED_OFF as OFF
 from engine.durations import parse_duration
+from engine.roles import RoleName
 
 log = logging.getLogger(__name__)
 SPIFF_NS = "http://spiffworkflow.org/bpmn/schema/1.0/core"
 # Longer than this is a typo, not a rule (and near datetime's limits it would overflow).
 LONGEST = timedelta(days=3650)
 # Who hears of an overdue task by default: the head; of the head's own task: the director.
-DEFAULT_ESCALATION = {"dept_head": ("marketing_director",), "marketing_director": ()}
+DEFAULT_ESCALATION: dict[str, tuple[str, ...]] = {
+    RoleName.DEPT_HEAD: (RoleName.MARKETING_DIRECTOR,), RoleName.MARKETING_DIRECTOR: ()}
+DEFAULT_ESCALATED_TO = (RoleName.DEPT_HEAD,)
 
 
 @dataclass(frozen=True)
@@ -39,7 +42,7 @@ class ReminderPolicy:
         """The roles told when a task of `task_role` is escalated."""
         if self.escalate_to is not None:
             return self.escalate_to
-        return DEFAULT_ESCALATION.get(task_role, ("dept_head",))
+        return DEFAULT_ESCALATION.get(task_role, DEFAULT_ESCALATED_TO)
 
     def overridden(self, props: dict[str, str], where: str) -> ReminderPolicy:
         """This policy with the BPMN properties `remindBefore`, `overdueEvery`,

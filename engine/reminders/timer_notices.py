@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.bpmn.timers import due_time
-from engine.models import ProcessInstance
+from engine.models import InstanceStatus, ProcessInstance
 from engine.runtime.context import Runtime
 from engine.runtime.state import restore
 
@@ -41,7 +41,7 @@ def timer_drafts(session: Session, rt: Runtime, book: PolicyBook, people: People
     lead = max(t.before for e in definitions.values() for t in e.timers.values())
     candidates = session.scalars(
         select(ProcessInstance).where(
-            ProcessInstance.status == "running",
+            ProcessInstance.status == InstanceStatus.RUNNING,
             ProcessInstance.definition_id.in_(list(definitions)),
             ProcessInstance.next_wakeup_at > now,
             ProcessInstance.next_wakeup_at <= now + lead,

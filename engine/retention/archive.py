@@ -13,19 +13,22 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine.models import ProcessInstance
-from engine.queries import element_states
-from engine.runtime.context import Runtime
+from engine.models import InstanceStatus, ProcessInstance
+from engine.queries.instances import element_states
 from engine.runtime.state import lock_instance
 from engine.settings import Settings
 
 from .contacts import blank_contacts
 
-ARCHIVABLE_STATUSES = ("completed", "cancelled")
+if TYPE_CHECKING:
+    from engine.workflow_engine import WorkflowEngine
+
+ARCHIVABLE_STATUSES = (InstanceStatus.COMPLETED, InstanceStatus.CANCELLED)
 
 
 @dataclass(frozen=True)
@@ -59,7 +62,7 @@ def archivable_ids(session: Session, cutoff: datetime, limit: int = 200,
         .order_by(ProcessInstance.id).limit(limit)))
 
 
-def archive_instance(session: Session, rt: Runtime, instance_id: int, cutoff: datetime,
+def archive_instance(session: Session, kf: WorkflowEngine, instance_id: int, cutoff: datetime,
                      now: datetime, *, blank: bool = False) -> bool:
     """Archive one instance if it is still archivable; False if it no longer is.
 
@@ -70,9 +73,9 @@ def archive_instance(session: Session, rt: Runtime, instance_id: int, cutoff: da
     if (instance.status not in ARCHIVABLE_STATUSES or instance.archived_at is not None
             or instance.ended_at is None or instance.ended_at >= cutoff):
         return False
-    states = element_states(rt, instance)
+    states = element_states(kf, instance)
     if blank:
-        blank_contacts(session, instance, rt.specs.get(instance.definition).forms.values())
+        blank_contacts(session, instance, kf.runtime.specs.get(instance.definition).forms.values())
     instance.archived_path = {"completed": states.completed,
                               "taken": [list(step) for step in states.taken]}
     instance.archived_at = now

@@ -20,6 +20,9 @@ an index (human_task's assignee, completed-by and role indexes, process_instance
 starter indexes) and then probed per row, which keeps the inbox cheap at 100k tasks.
 Invisible objects answer NotFound, never Forbidden: nobody learns that they exist.
 
+A customer of the register is seen by leaders, the clerk, finance and admins; a senior
+manager sees the accounts they own (`customers_visible`). The role sets are engine/roles.py's.
+
 Seeing is not acting: a task is acted on by its assignee, or by holders of its role (a
 claimed task then answers Conflict to everyone but its assignee).
 """
@@ -32,11 +35,21 @@ from sqlalchemy import ColumnElement, false, or_, select, true
 from sqlalchemy.orm import Session, aliased
 
 from engine.errors import Forbidden, NotFound
-from engine.models import OPEN_TASK_STATES, HumanTask, ProcessInstance, User
-
-# Roles that see every instance: leaders see the department's, process owners and admins
-# all of them (one department per installation, so the same set today).
-SEES_ALL_ROLES = frozenset({"dept_head", "marketing_director", "process_owner", "admin"})
+from engine.models import (
+    OPEN_TASK_STATES,
+    Customer,
+    HumanTask,
+    ProcessDefinition,
+    ProcessInstance,
+    User,
+)
+from engine.roles import (
+    CANCELS_ANY_ROLES,
+    INCIDENT_ROLES,
+    SEES_ALL_CUSTOMERS_ROLES,
+    SEES_ALL_ROLES,
+    STARTS_ANY_ROLES,
+)
 
 
 @dataclass(frozen=True)
@@ -143,9 +156,22 @@ def load_task(session: Session, task_id: int, user: User, *, for_action: bool) -
 
 def can_cancel(user: User, instance: ProcessInstance) -> bool:
     """The starter, department heads and admins may cancel."""
-    return instance.started_by_id == user.id or bool(user.role_names & {"admin", "dept_head"})
+    return instance.started_by_id == user.id or bool(user.role_names & CANCELS_ANY_ROLES)
 
 
 def may_handle_incidents(user: User) -> bool:
     """Process owners and admins see, retry, migrate and cancel failed instances of any process."""
-    return bool(user.role_names & {"process_owner", "admin"})
+    return bool(user.role_names & INCIDENT_ROLES)
+
+
+def may_start(user: User, definition: ProcessDefinition) -> bool:
+    """Anyone holding one of the process's lane roles (or admin) may start it."""
+    return bool(user.role_names & (set(definition.lanes) | STARTS_ANY_ROLES))
+
+
+def customers_visible(user: User) -> ColumnElement[bool]:
+    """A WHERE clause over customer: the whole register for leaders, the clerk, finance and
+    admins; the accounts a senior manager owns for everyone else."""
+    if user.role_names & SEES_ALL_CUSTOMERS_ROLES:
+        return true()
+    return Customer.owner_id == user.id

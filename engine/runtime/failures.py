@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from engine.audit import record
 from engine.errors import KeyflowError
-from engine.models import ProcessInstance, User
+from engine.models import InstanceStatus, ProcessInstance, User
 
 REASON_LIMIT = 500  # characters of an exception's text kept in the reason
 
@@ -103,7 +103,7 @@ def _innermost_task(tb: TracebackType | None) -> Any:
 def mark_failed(session: Session, instance: ProcessInstance, details: dict[str, Any], *,
                 now: datetime, actor: User | None) -> None:
     """Put the instance into `error` with `details` and audit it (its state is not touched)."""
-    instance.status = "error"
+    instance.status = InstanceStatus.ERROR
     instance.error = details
     instance.next_wakeup_at = None
     record(session, "instance_error", at=now, actor=actor, instance=instance, data=details)

@@ -15,32 +15,31 @@ from engine.deployment import CompiledProcess
 from engine.deployment.start_form import start_form_key
 from engine.errors import Conflict, Forbidden, InvalidData, NotFound
 from engine.forms import validate_submission
-from engine.models import OPEN_TASK_STATES, HumanTask, ProcessDefinition, ProcessInstance, User
-from engine.roles import STICKY_ROLE
+from engine.models import (
+    ACTIVE_STATUSES,
+    OPEN_TASK_STATES,
+    HumanTask,
+    InstanceStatus,
+    ProcessDefinition,
+    ProcessInstance,
+    TaskStatus,
+    User,
+)
+from engine.queries.definitions import newest_definition
+from engine.roles import NAMES_OWNERS, STICKY_ROLE
 
-from .access import can_cancel, may_handle_incidents
+from .access import can_cancel, may_handle_incidents, may_start
 from .context import Runtime
 from .data_limits import check_data
 from .state import lock_instance, restore, run_engine_steps, save
 
-# Who may start an instance on behalf of a senior manager (API start body "owner").
-NAMES_OWNERS = frozenset({"dept_head", "marketing_director", "admin"})
-
 
 def latest_definition(session: Session, key: str) -> ProcessDefinition:
     """The newest deployed version of process `key`."""
-    definition = session.scalars(
-        select(ProcessDefinition).where(ProcessDefinition.key == key)
-        .order_by(ProcessDefinition.version.desc()).limit(1)
-    ).first()
+    definition = newest_definition(session, key)
     if definition is None:
         raise NotFound(f"process {key!r} is not deployed")
     return definition
-
-
-def may_start(user: User, definition: ProcessDefinition) -> bool:
-    """Anyone holding one of the process's lane roles (or admin) may start it."""
-    return bool(user.role_names & (set(definition.lanes) | {"admin"}))
 
 
 def start_instance(session: Session, rt: Runtime, key: str, user: User, *,
@@ -82,7 +81,7 @@ def start_instance(session: Session, rt: Runtime, key: str, user: User, *,
         task.data.update(data)
     instance = ProcessInstance(
         definition=definition, definition_id=definition.id, business_key=business_key,
-        customer_name=customer_name, status="running", started_by=user,
+        customer_name=customer_name, status=InstanceStatus.RUNNING, started_by=user,
         started_by_id=user.id, owner=owner_user, owner_id=owner_user.id if owner_user else None,
         started_at=now,
         state=rt.serializer.dumps(workflow),  # the last good state, should the first run fail
@@ -139,13 +138,13 @@ def cancel_instance(session: Session, rt: Runtime, instance_id: int, user: User,
     """
     instance = lock_instance(session, instance_id)
     if not (can_cancel(user, instance)
-            or (instance.status == "error" and may_handle_incidents(user))):
+            or (instance.status == InstanceStatus.ERROR and may_handle_incidents(user))):
         raise Forbidden("you may not cancel this instance")
-    if instance.status not in ("running", "error"):
+    if instance.status not in ACTIVE_STATUSES:
         raise Conflict(f"instance {instance.id} is {instance.status}",
                        {"instance_id": instance.id, "status": instance.status})
     reason = reason.strip()
-    if instance.status == "error" and not reason:
+    if instance.status == InstanceStatus.ERROR and not reason:
         raise InvalidData("say why the failed instance is cancelled",
                           {"reason": "a reason is required"})
     now = rt.clock.now()
@@ -157,7 +156,7 @@ def cancel_instance(session: Session, rt: Runtime, instance_id: int, user: User,
     except Exception as err:  # a damaged state must not keep an instance from ending
         workflow = None
         details["state_unreadable"] = f"{type(err).__name__}: {err}"[:500]
-    instance.status = "cancelled"
+    instance.status = InstanceStatus.CANCELLED
     instance.ended_at = now
     record(session, "instance_cancelled", at=now, actor=user, instance=instance, data=details)
     if workflow is not None:
@@ -172,5 +171,5 @@ def _withdraw_open_tasks(session: Session, instance: ProcessInstance, now: datet
     """Cancel the instance's open task rows without its workflow (see sync_tasks)."""
     for row in session.scalars(select(HumanTask).where(
             HumanTask.instance_id == instance.id, HumanTask.state.in_(OPEN_TASK_STATES))):
-        row.state = "cancelled"
+        row.state = TaskStatus.CANCELLED
         record(session, "task_cancelled", at=now, instance=instance, task=row)

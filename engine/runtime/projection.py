@@ -11,7 +11,14 @@ from sqlalchemy.orm import Session
 
 from engine.audit import record
 from engine.deployment import user_task_info
-from engine.models import OPEN_TASK_STATES, HumanTask, ProcessInstance, User
+from engine.models import (
+    ACTIVE_STATUSES,
+    OPEN_TASK_STATES,
+    HumanTask,
+    ProcessInstance,
+    TaskStatus,
+    User,
+)
 from engine.outbox import queue_notification, task_assigned_text
 from engine.roles import STICKY_ROLE
 
@@ -21,7 +28,7 @@ from .context import Runtime
 def sync_tasks(session: Session, rt: Runtime, instance: ProcessInstance,
                workflow: BpmnWorkflow, *, now: datetime) -> list[HumanTask]:
     """Open a row for each new ready user task, cancel rows whose task went away."""
-    ready = {} if instance.status not in ("running", "error") else {
+    ready = {} if instance.status not in ACTIVE_STATUSES else {
         str(task.id): task for task in workflow.get_tasks(state=TaskState.READY, manual=True)
     }
     open_rows = session.scalars(
@@ -31,7 +38,7 @@ def sync_tasks(session: Session, rt: Runtime, instance: ProcessInstance,
     ).all()
     for row in open_rows:
         if row.spiff_task_id not in ready:
-            row.state = "cancelled"
+            row.state = TaskStatus.CANCELLED
             record(session, "task_cancelled", at=now, instance=instance, task=row)
     known = {row.spiff_task_id for row in open_rows}
     created = [
@@ -66,7 +73,7 @@ def _open_task(session: Session, instance: ProcessInstance, spiff_id: str, task:
         name_en=info.name_en,
         role=info.role,
         assignee_id=assignee.id if assignee else None,
-        state="claimed" if assignee else "ready",
+        state=TaskStatus.CLAIMED if assignee else TaskStatus.READY,
         form_key=info.form_key,
         created_at=now,
         claimed_at=now if assignee else None,

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 
 from engine.audit import record
 from engine.errors import Conflict, Forbidden, NotFound
-from engine.models import ProcessDefinition, ProcessInstance, User
+from engine.models import InstanceStatus, ProcessDefinition, ProcessInstance, User
 
 from .access import may_handle_incidents
 from .context import Runtime
@@ -48,7 +48,7 @@ def retry_instance(session: Session, rt: Runtime, instance_id: int, user: User, 
     instance = lock_instance(session, instance_id)
     if not may_handle_incidents(user):
         raise Forbidden("only process owners and admins retry failed instances")
-    if instance.status != "error":
+    if instance.status != InstanceStatus.ERROR:
         raise Conflict(f"instance {instance.id} is {instance.status}; only a failed instance "
                        f"can be retried", {"instance_id": instance.id, "status": instance.status})
     if to_version is not None and to_version != instance.definition.version:
@@ -65,7 +65,7 @@ def retry_instance(session: Session, rt: Runtime, instance_id: int, user: User, 
         _fail_again(session, instance, user, now, failed.get("element_id"),
                     f"the saved state cannot be read: {type(err).__name__}: {err}")
         return instance
-    instance.status, instance.error = "running", None
+    instance.status, instance.error = InstanceStatus.RUNNING, None
 
     def step() -> None:
         rerun_failed_steps(workflow, failed.get("element_id"))

@@ -14,6 +14,7 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinitio
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select
 from sqlalchemy.orm import Session, SessionTransaction
+from sqlalchemy.orm.attributes import set_committed_value
 
 from engine.audit import record
 from engine.bpmn.timers import due_time
@@ -21,7 +22,7 @@ from engine.clock import Clock
 from engine.db import is_postgres
 from engine.deployment import CompiledProcess
 from engine.errors import Conflict, NotFound
-from engine.models import ProcessInstance, User
+from engine.models import InstanceStatus, ProcessDefinition, ProcessInstance, User
 from engine.services import ServiceContext
 
 from .context import Runtime
@@ -45,12 +46,18 @@ def lock_instance(session: Session, instance_id: int) -> ProcessInstance:
     instance = session.scalars(query.execution_options(populate_existing=True)).first()
     if instance is None:
         raise NotFound(f"instance {instance_id} not found")
+    definition: ProcessDefinition | None = instance.definition
+    if definition is None or definition.id != instance.definition_id:
+        # The lock waited for a concurrent migration: PostgreSQL re-read only the locked row,
+        # so the definition joined to it is not the one it now points at (or none at all).
+        set_committed_value(instance, "definition",
+                            session.get(ProcessDefinition, instance.definition_id))
     return instance
 
 
 def require_running(instance: ProcessInstance) -> None:
     """Refuse to change an instance that has finished or failed."""
-    if instance.status != "running":
+    if instance.status != InstanceStatus.RUNNING:
         raise Conflict(f"instance {instance.id} is {instance.status}",
                        {"instance_id": instance.id, "status": instance.status})
 
@@ -141,14 +148,15 @@ def save(rt: Runtime, instance: ProcessInstance, workflow: BpmnWorkflow, *, now:
     from .projection import sync_tasks  # projection imports this module's helpers
 
     instance.state = rt.serializer.dumps(workflow)
-    if instance.status == "running" and workflow.is_completed():
+    if instance.status == InstanceStatus.RUNNING and workflow.is_completed():
         still_open = first_open_task(workflow)
         if still_open is not None:
             raise EndedEarly(still_open)
-        instance.status = "completed"
+        instance.status = InstanceStatus.COMPLETED
         instance.ended_at = now
         record(session, "instance_completed", at=now, actor=actor, instance=instance)
-    instance.next_wakeup_at = next_wakeup(workflow) if instance.status == "running" else None
+    running = instance.status == InstanceStatus.RUNNING
+    instance.next_wakeup_at = next_wakeup(workflow) if running else None
     session.flush()
     sync_tasks(session, rt, instance, workflow, now=now)
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
@@ -12,7 +14,7 @@ from sqlalchemy.orm.attributes import flag_modified
 from engine.audit import record
 from engine.errors import Conflict, Forbidden, NotFound
 from engine.forms import validate_submission
-from engine.models import HumanTask, ProcessInstance, User
+from engine.models import HumanTask, ProcessInstance, TaskStatus, User
 
 from .access import load_task
 from .context import Runtime
@@ -20,16 +22,25 @@ from .data_limits import check_data
 from .state import lock_instance, require_running, restore, run_engine_steps
 
 
-def _lock_task(session: Session, task_id: int, user: User) -> tuple[HumanTask, ProcessInstance]:
-    """Lock the task's instance, then load the task through the user's rights.
+class TaskVanished(Conflict):
+    """The task row is open but its workflow no longer has the task (nothing was changed)."""
 
-    Reading the task only after the lock is what makes the second of two simultaneous
-    completions see the first one's result and get a conflict.
+
+def lock_task_instance(session: Session, task_id: int) -> ProcessInstance:
+    """Lock the instance of task `task_id` (NotFound if there is no such task).
+
+    Every command on a task reads the task only after this lock: that is what makes the
+    second of two simultaneous completions see the first one's result and get a conflict.
     """
     instance_id = session.scalar(select(HumanTask.instance_id).where(HumanTask.id == task_id))
     if instance_id is None:
         raise NotFound(f"task {task_id} not found")
-    instance = lock_instance(session, instance_id)
+    return lock_instance(session, instance_id)
+
+
+def _lock_task(session: Session, task_id: int, user: User) -> tuple[HumanTask, ProcessInstance]:
+    """Lock the task's instance, then load the task through the user's rights."""
+    instance = lock_task_instance(session, task_id)
     task = load_task(session, task_id, user, for_action=True)
     if not task.is_open:
         who = f" by user {task.completed_by_id}" if task.completed_by_id else ""
@@ -52,7 +63,7 @@ def claim_task(session: Session, rt: Runtime, task_id: int, user: User) -> Human
     if task.assignee_id == user.id:
         return task
     now = rt.clock.now()
-    task.assignee_id, task.state, task.claimed_at = user.id, "claimed", now
+    task.assignee_id, task.state, task.claimed_at = user.id, TaskStatus.CLAIMED, now
     flag_modified(instance, "state")  # bump the version: a stale concurrent command fails
     record(session, "task_claimed", at=now, actor=user, task=task)
     return task
@@ -66,7 +77,7 @@ def unclaim_task(session: Session, rt: Runtime, task_id: int, user: User) -> Hum
     if not user.has_role(task.role):
         raise Forbidden("you do not hold this task's role, so nobody could take it back")
     now = rt.clock.now()
-    task.assignee_id, task.state, task.claimed_at = None, "ready", None
+    task.assignee_id, task.state, task.claimed_at = None, TaskStatus.READY, None
     flag_modified(instance, "state")
     record(session, "task_unclaimed", at=now, actor=user, task=task)
     return task
@@ -79,23 +90,44 @@ def complete_task(session: Session, rt: Runtime, task_id: int, user: User,
     if _taken_by_other(task, user):
         raise Conflict(f"task {task_id} is claimed by someone else",
                        {"task_id": task_id, "assignee_id": task.assignee_id})
+    complete_locked(session, rt, instance, task, data, actor=user)
+    return task
+
+
+def complete_locked(session: Session, rt: Runtime, instance: ProcessInstance, task: HumanTask,
+                    data: dict[str, Any], *, actor: User | None,
+                    audit: dict[str, Any] | None = None,
+                    also: Callable[[datetime], None] | None = None) -> None:
+    """Complete `task` of the locked, running `instance` with `data` and run to the next wait
+    state: every way of completing a task ends here once it has checked who may.
+
+    `data` is checked against the task's form (InvalidData) and the data limits; `actor`
+    (None: the system, e.g. a customer's link) becomes the task's completer, `audit` is
+    added to the `task_completed` event's data and `also` runs with the task's completion,
+    so that it is undone with it. TaskVanished (a Conflict) when the workflow no longer has
+    the task.
+    """
     compiled, workflow = restore(rt, instance)
     schema = compiled.forms.get(task.form_key) if task.form_key else None
     submitted = check_data(validate_submission(schema, data))
     spiff_task = workflow.get_task_from_id(UUID(task.spiff_task_id))
     if spiff_task is None:
-        raise Conflict(f"task {task_id} no longer exists in its workflow")
+        raise TaskVanished(f"task {task.id} no longer exists in its workflow")
     now = rt.clock.now()
 
     def step() -> None:
-        # Inside the run's savepoint: should the state reached be unsavable, the task stays open.
-        task.state, task.completed_at, task.completed_by_id = "completed", now, user.id
-        if task.assignee_id is None:
-            task.assignee_id, task.claimed_at = user.id, now
-        record(session, "task_completed", at=now, actor=user, task=task,
-               data={"data": submitted})
+        # Inside the run's savepoint: should the state reached be unsavable, the task stays
+        # open (and whatever `also` changed is undone).
+        task.state, task.completed_at = TaskStatus.COMPLETED, now
+        if actor is not None:
+            task.completed_by_id = actor.id
+            if task.assignee_id is None:
+                task.assignee_id, task.claimed_at = actor.id, now
+        if also is not None:
+            also(now)
+        record(session, "task_completed", at=now, actor=actor, task=task,
+               data={"data": submitted, **(audit or {})})
         spiff_task.data.update(submitted)
         spiff_task.run()
 
-    run_engine_steps(session, rt, instance, workflow, now=now, actor=user, step=step)
-    return task
+    run_engine_steps(session, rt, instance, workflow, now=now, actor=actor, step=step)

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from engine.audit import record
 from engine.db import is_postgres
-from engine.models import ProcessInstance
+from engine.models import InstanceStatus, ProcessInstance
 
 from .context import FixedClock, Runtime
 from .failures import NOT_INSTANCE_FAILURES, failure_details, mark_failed
@@ -32,8 +32,8 @@ def due_instance_ids(session: Session, now: datetime, limit: int, after_id: int 
     """Ids (ascending, above `after_id`) of running instances whose earliest timer is due."""
     return list(session.scalars(
         select(ProcessInstance.id)
-        .where(ProcessInstance.status == "running", ProcessInstance.next_wakeup_at <= now,
-               ProcessInstance.id > after_id)
+        .where(ProcessInstance.status == InstanceStatus.RUNNING,
+               ProcessInstance.next_wakeup_at <= now, ProcessInstance.id > after_id)
         .order_by(ProcessInstance.id)
         .limit(limit)
     ))
@@ -46,7 +46,7 @@ def _claim_due(session: Session, instance_id: int, now: datetime) -> ProcessInst
     if is_postgres(session):
         query = query.with_for_update(of=ProcessInstance, skip_locked=True)
     instance = session.scalars(query.execution_options(populate_existing=True)).first()
-    if instance is None or instance.status != "running":
+    if instance is None or instance.status != InstanceStatus.RUNNING:
         return None
     if instance.next_wakeup_at is None or instance.next_wakeup_at > now:
         return None
@@ -78,7 +78,7 @@ def record_failure(session: Session, instance_id: int, err: BaseException,
                    now: datetime) -> bool:
     """Put a running instance into `error` because of `err`, without loading its state."""
     instance = lock_instance(session, instance_id)
-    if instance.status != "running":
+    if instance.status != InstanceStatus.RUNNING:
         return False
     mark_failed(session, instance, failure_details(err, now), now=now, actor=None)
     session.flush()

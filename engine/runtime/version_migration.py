@@ -13,20 +13,19 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinitio
 from SpiffWorkflow.bpmn.specs.mixins.user_task import UserTask
 from SpiffWorkflow.bpmn.util.diff import diff_workflow, migrate_workflow
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.audit import record
 from engine.deployment import CompiledProcess
 from engine.errors import Conflict, NotFound
-from engine.models import ProcessDefinition, ProcessInstance, User
+from engine.models import ACTIVE_STATUSES, ProcessDefinition, ProcessInstance, User
 
 from .context import Runtime
 from .state import lock_instance, restore, save
 
 WAITING = TaskState.READY | TaskState.WAITING | TaskState.STARTED
 # Failed instances move too, so that they can be retried on a fixed version.
-MOVABLE_STATUSES = ("running", "error")
+MOVABLE_STATUSES = ACTIVE_STATUSES
 
 
 @dataclass(frozen=True)
@@ -79,19 +78,6 @@ def _target(session: Session, definition_id: int) -> ProcessDefinition:
     if target is None:
         raise NotFound(f"process version {definition_id} not found")
     return target
-
-
-def check_migrations(session: Session, rt: Runtime, definition_id: int) -> list[MigrationCheck]:
-    """Running and failed instances of older versions of the same process, each with whether
-    it can move."""
-    target = _target(session, definition_id)
-    compiled = rt.specs.get(target)
-    instances = session.scalars(
-        select(ProcessInstance).join(ProcessInstance.definition)
-        .where(ProcessDefinition.key == target.key, ProcessDefinition.version < target.version,
-               ProcessInstance.status.in_(MOVABLE_STATUSES))
-        .order_by(ProcessInstance.id)).all()
-    return [check_instance(rt, instance, compiled) for instance in instances]
 
 
 def check_instance(rt: Runtime, instance: ProcessInstance, target: CompiledProcess

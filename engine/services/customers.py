@@ -24,7 +24,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from engine.audit import record
-from engine.models import CUSTOMER_STATUSES, Customer, HumanTask, User
+from engine.models import CUSTOMER_STATUSES, Customer, HumanTask, TaskStatus, User
 from engine.roles import STICKY_ROLE
 
 from .registry import ServiceContext, ServiceError
@@ -153,7 +153,7 @@ def account_owner(ctx: ServiceContext) -> User | None:
     owner_id = ctx.session.scalar(
         select(HumanTask.completed_by_id).where(
             HumanTask.instance_id == ctx.instance.id, HumanTask.role == STICKY_ROLE,
-            HumanTask.state == "completed", HumanTask.completed_by_id.is_not(None),
+            HumanTask.state == TaskStatus.COMPLETED, HumanTask.completed_by_id.is_not(None),
         ).order_by(HumanTask.completed_at.desc(), HumanTask.id.desc()).limit(1)
     )
     if owner_id is not None:

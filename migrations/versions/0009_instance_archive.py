@@ -1,7 +1,7 @@
 """archived instances: when the state was dropped, the diagram path kept in its place
 
 Revision ID: 0009
-Revises: 0008
+Revises: 0006
 Create Date: 2026-12-01 09:00:00.000000
 
 Columns are added with plain ALTER TABLE, never by batch-copying process_instance (see 0005).
@@ -16,7 +16,7 @@ from sqlalchemy.dialects import postgresql
 import engine.models.base
 
 revision: str = "0009"
-down_revision: str | None = "0008"
+down_revision: str | None = "0006"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -14,9 +14,9 @@ from sqlalchemy import select, update
 from engine.deployment import Bundle, compile_bundle
 from engine.errors import Conflict, Forbidden, InvalidData, NotFound
 from engine.models import AuditEvent, HumanTask, ProcessDefinition, ProcessInstance
-from engine.runtime.incidents import count_incidents, list_incidents
+from engine.queries.definitions import check_migrations
+from engine.queries.incidents import count_incidents, list_incidents
 from engine.runtime.retry import rerun_failed_steps
-from engine.runtime.version_migration import check_migrations
 
 DATA = Path(__file__).parents[1] / "data"
 
@@ -97,7 +97,7 @@ def test_migrate_to_the_fixed_version_then_retry(session, kf, users, deploy):
     deploy("incidents/quote_v2")
     v2 = session.scalars(select(ProcessDefinition).where(
         ProcessDefinition.key == "quote", ProcessDefinition.version == 2)).one()
-    [check] = check_migrations(session, kf.runtime, v2.id)
+    [check] = check_migrations(session, kf, v2.id)
     assert (check.instance_id, check.movable) == (instance.id, True)
     kf.migrate_instance(session, instance.id, v2.id, users["process_owner"])
     session.commit()
@@ -149,7 +149,7 @@ def test_incidents_list_what_failed_where_and_since_when(session, kf, users, dep
     instance = failed_quote(session, kf, users)
     clock.advance(hours=5)
     assert count_incidents(session) == 1
-    [incident] = list_incidents(session, kf.runtime)
+    [incident] = list_incidents(session, kf)
     assert (incident.instance_id, incident.process_key, incident.version) == (
         instance.id, "quote", 1)
     assert (incident.process_name, incident.process_name_en) == ("报价", "Quote")
@@ -161,13 +161,13 @@ def test_incidents_list_what_failed_where_and_since_when(session, kf, users, dep
     assert incident.migration is None  # no newer version yet
 
     deploy("incidents/quote_v2")
-    [incident] = list_incidents(session, kf.runtime)
+    [incident] = list_incidents(session, kf)
     assert incident.migration is not None
     assert (incident.migration.version, incident.migration.movable) == (2, True)
 
     kf.retry_instance(session, instance.id, users["process_owner"], to_version=2)
     session.commit()
-    assert count_incidents(session) == 0 and list_incidents(session, kf.runtime) == []
+    assert count_incidents(session) == 0 and list_incidents(session, kf) == []
 
 
 def test_only_process_owners_and_admins_retry_and_only_failed_instances(session, kf, users,
@@ -261,7 +261,7 @@ def test_retry_of_an_unreadable_state_keeps_the_incident_with_the_new_reason(ses
     assert "cannot be read" in instance.error["reason"]
     assert instance.error["at"] == clock.now().isoformat()
     assert len(events(session, instance, "instance_retried")) == 1
-    assert [i.instance_id for i in list_incidents(session, kf.runtime)] == [instance.id]
+    assert [i.instance_id for i in list_incidents(session, kf)] == [instance.id]
     kf.cancel_instance(session, instance.id, users["admin"], "unrecoverable")
     session.commit()
     assert count_incidents(session) == 0
@@ -306,7 +306,7 @@ def test_a_step_inside_a_called_process_is_retried_in_place(session, kf, users, 
     kf.complete_task(session, before.id, users["senior_manager"], {})
     session.commit()
     assert (instance.status, instance.error["element_id"]) == ("error", "child_check")
-    [incident] = list_incidents(session, kf.runtime)
+    [incident] = list_incidents(session, kf)
     assert incident.element_name == "Check the day"
 
     clock.advance(days=2)  # Monday

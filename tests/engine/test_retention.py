@@ -19,7 +19,7 @@ from engine.models import (
     Notification,
     ProcessInstance,
 )
-from engine.queries import element_states, instance_data, instance_history
+from engine.queries.instances import element_states, instance_data, instance_history
 from engine.retention import RetentionPolicy, contact_fields, sweep
 
 TZ = ZoneInfo("Asia/Shanghai")
@@ -80,7 +80,7 @@ def snapshot(session, kf, instance_id):
     tasks = [(t.id, t.bpmn_id, t.state, t.assignee_id, t.completed_at, t.completed_by_id)
              for t in session.scalars(select(HumanTask).where(
                  HumanTask.instance_id == instance_id).order_by(HumanTask.id))]
-    states = element_states(kf.runtime, instance)
+    states = element_states(kf, instance)
     return history, tasks, (states.completed, states.active, states.taken), (
         instance.status, instance.started_at, instance.ended_at, instance.customer_name)
 
@@ -98,7 +98,7 @@ def test_an_old_completed_instance_keeps_history_tasks_and_path_but_not_its_stat
     session.refresh(instance)
     assert instance.state == "" and instance.archived_at == clock.now()
     assert snapshot(session, kf, old) == before
-    assert instance_data(kf.runtime, instance) == {}
+    assert instance_data(kf, instance) == {}
     # A second run finds nothing left to do.
     assert sweep(savepoints, kf, RetentionPolicy(days=30), clock.now(), TZ).archived == []
 

@@ -11,7 +11,8 @@ from sqlalchemy.orm import Session
 from engine.clock import MovableClock
 from engine.errors import Conflict, Forbidden, InvalidData, NotFound
 from engine.models import HumanTask, Notification, ProcessInstance, User
-from engine.queries import get_instance, instance_history, tasks_for
+from engine.queries.instances import get_instance, instance_history
+from engine.queries.tasks import tasks_for
 from engine.workflow_engine import WorkflowEngine
 
 
@@ -69,7 +70,7 @@ def test_approve_path_runs_script_and_gateway(session, kf, users, deploy):
     session.commit()
     kf.complete_task(session, review.id, users["dept_head"], {"decision": "approve"})
     session.commit()
-    view = get_instance(session, kf.runtime, instance.id, users["senior_manager"])
+    view = get_instance(session, kf, instance.id, users["senior_manager"])
     assert view.instance.status == "completed"
     assert view.data["net_value"] == 1000
     assert view.open_tasks == []
@@ -124,7 +125,7 @@ def test_only_role_holders_see_and_act(session, kf, users, deploy):
         session.rollback()
         assert review not in tasks_for(session, users[outsider], "role")
     with pytest.raises(NotFound):
-        get_instance(session, kf.runtime, instance.id, users["clerk"])
+        get_instance(session, kf, instance.id, users["clerk"])
 
 
 def test_claimed_task_belongs_to_its_assignee(session, kf, users, deploy):
@@ -221,7 +222,7 @@ def test_business_rule_task_collects_classes(session, kf, users, deploy):
         kf.complete_task(session, only_task(session, instance, "enter").id,
                          users["senior_manager"], {"volume": volume, "credit": credit})
         session.commit()
-        view = get_instance(session, kf.runtime, instance.id, users["dept_head"])
+        view = get_instance(session, kf, instance.id, users["dept_head"])
         results[(volume, credit)] = view.data.get("classes")
     assert results[(6000, "good")] == ["quality"]
     assert results[(4000, "good")] == ["potential"]

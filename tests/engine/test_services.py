@@ -215,9 +215,9 @@ def test_start_fills_the_customer_name_both_ways(session, kf, users, deploy):
     assert by_data.customer_name == "中铁一局"
     task = session.scalars(select(HumanTask).where(HumanTask.instance_id == by_data.id)).one()
     assert task.customer_name == "中铁一局"
-    from engine.queries import instance_data
+    from engine.queries.instances import instance_data
 
-    assert instance_data(kf.runtime, by_keyword)["customer_name"] == "中铁二局"
+    assert instance_data(kf, by_keyword)["customer_name"] == "中铁二局"
 
 
 def test_notify_role_mails_each_member_once_per_task_run(session, kf, users, deploy, clock):

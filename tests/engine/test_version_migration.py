@@ -10,7 +10,8 @@ from sqlalchemy import select
 from engine.deployment import Bundle
 from engine.errors import Conflict
 from engine.models import AuditEvent, HumanTask, ProcessDefinition
-from engine.runtime.version_migration import check_migrations, migrate_instance
+from engine.queries.definitions import check_migrations
+from engine.runtime.version_migration import migrate_instance
 
 DATA = Path(__file__).parents[1] / "data"
 BPMN = (DATA / "approval" / "approval.bpmn").read_bytes()
@@ -46,7 +47,7 @@ def test_instance_at_a_kept_task_moves_and_keeps_its_timer(session, kf, users, d
     [review] = open_rows(session, instance)
     clock.advance(days=1)
     v2 = deploy_variant(session, kf, BPMN.replace(b'name="Review request"', b'name="Check"'))
-    [check] = check_migrations(session, kf.runtime, v2.id)
+    [check] = check_migrations(session, kf, v2.id)
     assert (check.instance_id, check.from_version, check.movable) == (instance.id, 1, True)
 
     migrate_instance(session, kf.runtime, instance.id, v2.id, users["process_owner"])
@@ -57,7 +58,7 @@ def test_instance_at_a_kept_task_moves_and_keeps_its_timer(session, kf, users, d
     event = session.scalars(select(AuditEvent).where(
         AuditEvent.action == "instance_migrated")).one()
     assert (event.data["from_version"], event.data["to_version"]) == (1, 2)
-    assert check_migrations(session, kf.runtime, v2.id) == []
+    assert check_migrations(session, kf, v2.id) == []
 
     kf.complete_task(session, review.id, users["dept_head"], {"decision": "approve"})
     session.commit()
@@ -70,7 +71,7 @@ def test_instance_at_a_removed_task_cannot_move(session, kf, users, deploy):
     state = instance.state
     v2 = deploy_variant(session, kf, BPMN.replace(b'"review"', b'"review2"')
                         .replace(b'>review<', b'>review2<').replace(b'"review_di"', b'"r2_di"'))
-    [check] = check_migrations(session, kf.runtime, v2.id)
+    [check] = check_migrations(session, kf, v2.id)
     assert not check.movable
     assert any("'review'" in r and "does not exist" in r for r in check.reasons), check.reasons
     with pytest.raises(Conflict):
@@ -89,7 +90,7 @@ def test_a_task_that_became_another_kind_cannot_move(session, kf, users, deploy)
                             b'<bpmn:outgoing>flow_review_gateway</bpmn:outgoing>\n    '
                             b'</bpmn:manualTask>')
     v2 = deploy_variant(session, kf, manual)
-    [check] = check_migrations(session, kf.runtime, v2.id)
+    [check] = check_migrations(session, kf, v2.id)
     assert not check.movable and "user task 'review'" in check.reasons[0], check.reasons
 
 

@@ -19,7 +19,7 @@ from engine.accounts import create_user
 from engine.clock import MovableClock
 from engine.deployment import Bundle, SpecCache
 from engine.models import OPEN_TASK_STATES, HumanTask, ProcessInstance, User
-from engine.queries import instance_data
+from engine.queries.instances import instance_data
 from engine.roles import ALL_ROLES
 from engine.workflow_engine import WorkflowEngine
 
@@ -81,7 +81,7 @@ class Flow:
     def variables(self, instance: ProcessInstance) -> dict[str, Any]:
         """The instance's process variables as its latest step sees them."""
         self.session.refresh(instance)
-        return instance_data(self.kf.runtime, instance)
+        return instance_data(self.kf, instance)
 
     def status(self, instance: ProcessInstance) -> str:
         """The instance's status, fresh from the database."""

@@ -13,10 +13,8 @@ from sqlalchemy import func, select
 from test_api import Api
 
 from engine.kpis import GROUPINGS
-from engine.models import ProcessInstance
-from engine.models.processes import INSTANCE_STATUSES
-from engine.models.tasks import TASK_STATES
-from engine.queries import INBOX_SCOPES
+from engine.models import InstanceStatus, ProcessInstance, TaskStatus
+from engine.queries.tasks import INBOX_SCOPES
 from engine.roles import LANE_ROLES
 from webui.api.openapi import document
 
@@ -107,10 +105,10 @@ def test_fields_the_document_does_not_name_are_still_ignored(app, env):
 def test_the_documents_enumerations_are_the_engines_constants():
     schemas = document()["components"]["schemas"]
     task, instance = schemas["Task"]["properties"], schemas["Instance"]["properties"]
-    assert task["state"]["enum"] == list(TASK_STATES)
+    assert task["state"]["enum"] == list(TaskStatus)
     assert task["role"]["enum"] == list(LANE_ROLES)
     assert schemas["Process"]["properties"]["lanes"]["items"]["enum"] == list(LANE_ROLES)
-    assert instance["status"]["enum"] == list(INSTANCE_STATUSES)
+    assert instance["status"]["enum"] == list(InstanceStatus)
     assert schemas["Kpis"]["properties"]["by"]["enum"] == list(GROUPINGS)
     parameters = {p["name"]: p for p in document()["paths"]["/api/tasks"]["get"]["parameters"]}
     assert parameters["scope"]["schema"]["enum"] == list(INBOX_SCOPES)

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
-from engine.customer_links import CustomerAnswer, complete_via_link
+from engine.customer_links import CustomerAnswer
 from engine.deployment import SpecCache
 from engine.models import CustomerLink, HumanTask, ProcessDefinition, ProcessInstance, User
 from engine.reminders import PolicyBook, ReminderConfig, write_reminders
@@ -139,8 +139,7 @@ def test_a_corrupt_instance_among_waiting_timers(session, kf, people, deployed, 
     tick()
     for link in outbox("customer_link"):
         token = link.body.split("/c/")[1].split()[0].split("/", 1)[1]
-        complete_via_link(session, kf.runtime, signer, link.task_id, token,
-                          CustomerAnswer("confirm"))
+        kf.complete_via_link(session, signer, link.task_id, token, CustomerAnswer("confirm"))
     session.commit()
     corrupt(session, ids[1])
     clock.set(visit_at - timedelta(hours=23))

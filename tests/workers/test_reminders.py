@@ -122,11 +122,10 @@ def test_properties_override_and_timer_reminder(session, kf, people, deployed, t
     assert [(r.recipient_email, r.language) for r in invite] == [("buyer@customer.test", "en")]
     assert "/c/" in invite[0].body
     confirm = open_task(session, instance, "confirm")
-    from engine.customer_links import CustomerAnswer, complete_via_link
+    from engine.customer_links import CustomerAnswer
 
     token = invite[0].body.split("/c/")[1].split()[0].split("/", 1)[1]
-    complete_via_link(session, kf.runtime, signer, confirm.id,
-                      token, CustomerAnswer("confirm"))
+    kf.complete_via_link(session, signer, confirm.id, token, CustomerAnswer("confirm"))
     session.commit()
     assert session.get(ProcessInstance, instance.id).next_wakeup_at == visit_at
     tick()

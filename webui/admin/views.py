@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 from flask import Response, flash, redirect, render_template, request, url_for
-from sqlalchemy import func, select
 
-from engine.accounts import create_user, deactivate_user, set_password
+from engine.accounts import (
+    create_user,
+    deactivate_user,
+    revoke_token,
+    set_password,
+    set_roles,
+)
 from engine.addresses import optional_address
-from engine.errors import Conflict, InvalidData, NotFound
-from engine.models import ApiToken, Role, User, user_role
-from engine.roles import ALL_ROLES
+from engine.errors import Conflict, InvalidData
+from engine.queries.people import all_users, api_tokens, role_counts, user_by_id
+from engine.roles import ADMIN_ROLES, ALL_ROLES, RoleName
 
 from ..auth import current_user, roles_required
 from ..context import db, workflow_engine
@@ -17,13 +22,6 @@ from ..i18n import LANGUAGES, _
 from . import bp
 
 MIN_PASSWORD = 8
-
-
-def _user(user_id: int) -> User:
-    user = db().get(User, user_id)
-    if user is None:
-        raise NotFound(f"user {user_id} not found")
-    return user
 
 
 def _shown_error(err: InvalidData | Conflict) -> str:
@@ -38,15 +36,14 @@ def _roles_from_form() -> list[str]:
 
 
 @bp.get("/users")
-@roles_required("admin")
+@roles_required(*ADMIN_ROLES)
 def users() -> str:
     """Every user with roles and state, and the form for a new one."""
-    rows = db().scalars(select(User).order_by(User.username)).all()
-    return render_template("admin/users.html", users=rows, roles=ALL_ROLES, form={})
+    return render_template("admin/users.html", users=all_users(db()), roles=ALL_ROLES, form={})
 
 
 @bp.post("/users")
-@roles_required("admin")
+@roles_required(*ADMIN_ROLES)
 def create() -> Response | tuple[str, int]:
     """Create a user with roles and an initial password."""
     form = request.form
@@ -64,9 +61,8 @@ def create() -> Response | tuple[str, int]:
     except (InvalidData, Conflict) as err:
         db().rollback()
         flash(_shown_error(err), "error")
-        rows = db().scalars(select(User).order_by(User.username)).all()
         status = 409 if isinstance(err, Conflict) else 422
-        return render_template("admin/users.html", users=rows, roles=ALL_ROLES,
+        return render_template("admin/users.html", users=all_users(db()), roles=ALL_ROLES,
                                form=form), status
     db().commit()
     flash(_("The user is created."), "info")
@@ -74,17 +70,17 @@ def create() -> Response | tuple[str, int]:
 
 
 @bp.get("/users/<int:user_id>")
-@roles_required("admin")
+@roles_required(*ADMIN_ROLES)
 def edit(user_id: int) -> str:
     """One user's roles, state and password."""
-    return render_template("admin/user.html", user=_user(user_id), roles=ALL_ROLES)
+    return render_template("admin/user.html", user=user_by_id(db(), user_id), roles=ALL_ROLES)
 
 
 @bp.post("/users/<int:user_id>")
-@roles_required("admin")
+@roles_required(*ADMIN_ROLES)
 def update(user_id: int) -> Response:
     """Change roles, activate or deactivate, set a new password."""
-    user = _user(user_id)
+    user = user_by_id(db(), user_id)
     me = current_user()
     try:
         email = optional_address(request.form.get("email"))
@@ -93,10 +89,10 @@ def update(user_id: int) -> Response:
         return redirect(url_for("admin.edit", user_id=user_id))
     roles = _roles_from_form()
     active = request.form.get("active") == "on"
-    if me is not None and user.id == me.id and ("admin" not in roles or not active):
+    if me is not None and user.id == me.id and (RoleName.ADMIN not in roles or not active):
         flash(_("You cannot remove your own admin role or deactivate yourself."), "error")
         return redirect(url_for("admin.edit", user_id=user_id))
-    user.roles = list(db().scalars(select(Role).where(Role.name.in_(roles))))
+    set_roles(db(), user, roles)
     if user.active and not active:
         deactivate_user(db(), workflow_engine().clock, user)  # sessions and tokens end too
     user.active = active
@@ -114,31 +110,24 @@ def update(user_id: int) -> Response:
 
 
 @bp.get("/roles")
-@roles_required("admin")
+@roles_required(*ADMIN_ROLES)
 def roles() -> str:
     """The fixed roles and how many users hold each."""
-    counts = dict(db().execute(select(user_role.c.role_name, func.count())
-                               .group_by(user_role.c.role_name)).tuples().all())
-    return render_template("admin/roles.html", roles=ALL_ROLES, counts=counts)
+    return render_template("admin/roles.html", roles=ALL_ROLES, counts=role_counts(db()))
 
 
 @bp.get("/tokens")
-@roles_required("admin")
+@roles_required(*ADMIN_ROLES)
 def tokens() -> str:
     """Every API token (secrets are never shown again)."""
-    rows = db().scalars(select(ApiToken).order_by(ApiToken.id.desc())).all()
-    return render_template("admin/tokens.html", tokens=rows)
+    return render_template("admin/tokens.html", tokens=api_tokens(db()))
 
 
 @bp.post("/tokens/<int:token_id>/revoke")
-@roles_required("admin")
+@roles_required(*ADMIN_ROLES)
 def revoke(token_id: int) -> Response:
     """Revoke any user's token."""
-    token = db().get(ApiToken, token_id)
-    if token is None:
-        raise NotFound(f"token {token_id} not found")
-    if token.revoked_at is None:
-        token.revoked_at = workflow_engine().clock.now()
-        db().commit()
+    revoke_token(db(), workflow_engine().clock, token_id)
+    db().commit()
     flash(_("The token is revoked."), "info")
     return redirect(url_for("admin.tokens"))

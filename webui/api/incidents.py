@@ -6,8 +6,9 @@ from typing import Any
 
 from flask import Response, jsonify
 
-from engine.queries import load_instance
-from engine.runtime.incidents import Incident, count_incidents, list_incidents
+from engine.queries.incidents import Incident, count_incidents, list_incidents
+from engine.queries.instances import load_instance
+from engine.roles import INCIDENT_ROLES
 
 from ..auth import login_required, roles_required, signed_in_user
 from ..context import db, workflow_engine
@@ -31,10 +32,10 @@ def incident_json(i: Incident) -> dict[str, Any]:
 
 
 @bp.get("/incidents")
-@roles_required("process_owner", "admin")
+@roles_required(*INCIDENT_ROLES)
 def incidents() -> Response:
     """Every instance in `error`, the most recent failure first."""
-    found = list_incidents(db(), workflow_engine().runtime)
+    found = list_incidents(db(), workflow_engine())
     return jsonify({"count": count_incidents(db()), "incidents": [incident_json(i) for i in found]})
 
 

@@ -9,13 +9,12 @@ from flask import Response, current_app, jsonify, request
 
 from engine.errors import InvalidData
 from engine.kpis import GROUPINGS, compute_kpis
+from engine.roles import KPI_ROLES
 
 from ..auth import roles_required
 from ..context import db, workflow_engine
 from . import bp
 
-# People who answer for the department's performance, and those who run the system.
-KPI_ROLES = ("dept_head", "marketing_director", "process_owner", "admin")
 DEFAULT_DAYS = 30
 
 

@@ -9,7 +9,7 @@ from typing import Any
 from flask import Response, jsonify
 
 from engine.kpis import GROUPINGS
-from engine.queries import INBOX_SCOPES
+from engine.queries.tasks import INBOX_SCOPES
 
 from . import bp
 from .schemas import SCHEMAS, obj, ref

@@ -11,8 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from engine.kpis import GROUPINGS
-from engine.models.processes import INSTANCE_STATUSES
-from engine.models.tasks import TASK_STATES
+from engine.models import InstanceStatus, TaskStatus
 from engine.roles import LANE_ROLES
 
 from .kpi_schema import KPI_AREAS
@@ -42,8 +41,9 @@ OBJECT = {"type": "object"}
 NULLABLE_STR = {"type": ["string", "null"]}
 NULLABLE_TIME = {"type": ["string", "null"], "format": "date-time"}
 TIME = {"type": "string", "format": "date-time"}
-ROLE = {"type": "string", "enum": list(LANE_ROLES)}
-INSTANCE_STATUS = {"type": "string", "enum": list(INSTANCE_STATUSES)}
+ROLE = {"type": "string", "enum": [r.value for r in LANE_ROLES]}
+INSTANCE_STATUS = {"type": "string", "enum": [s.value for s in InstanceStatus]}
+TASK_STATE = {"type": "string", "enum": [s.value for s in TaskStatus]}
 
 
 def _text(limit: int, description: str = "") -> dict[str, Any]:
@@ -53,7 +53,7 @@ def _text(limit: int, description: str = "") -> dict[str, Any]:
 
 TASK = obj({
     "id": INT, "instance_id": INT, "process": STR, "bpmn_id": STR, "name": STR,
-    "name_en": STR, "role": ROLE, "state": {"type": "string", "enum": list(TASK_STATES)},
+    "name_en": STR, "role": ROLE, "state": TASK_STATE,
     "assignee": NULLABLE_STR, "customer_name": NULLABLE_STR, "form_key": NULLABLE_STR,
     "created_at": NULLABLE_TIME, "due_at": NULLABLE_TIME, "overdue": BOOL,
     "completed_at": NULLABLE_TIME})

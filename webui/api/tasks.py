@@ -5,9 +5,7 @@ from __future__ import annotations
 from flask import Response, jsonify, request
 
 from engine.errors import InvalidData
-from engine.models import ProcessInstance
-from engine.queries import INBOX_SCOPES, inbox, instance_data
-from engine.runtime.access import load_task
+from engine.queries.tasks import INBOX_SCOPES, inbox, task_page, visible_task
 
 from ..auth import login_required, signed_in_user
 from ..context import db, workflow_engine
@@ -38,21 +36,15 @@ def tasks() -> Response:
 @login_required
 def task(task_id: int) -> Response:
     """One task with its form (JSON Schema) and the instance's current data."""
-    user = signed_in_user()
-    found = load_task(db(), task_id, user, for_action=False)
-    instance = db().get(ProcessInstance, found.instance_id)
-    assert instance is not None
-    rt = workflow_engine().runtime
-    compiled = rt.specs.get(instance.definition)
-    form = compiled.forms.get(found.form_key) if found.form_key else None
-    return jsonify(dict(task_json(found, rt.clock.now()), form=form,
-                        data=instance_data(rt, instance)))
+    page = task_page(db(), workflow_engine(), task_id, signed_in_user())
+    return jsonify(dict(task_json(page.task, workflow_engine().clock.now()), form=page.form,
+                        data=page.data))
 
 
 def _after(task_id: int) -> Response:
     db().commit()
     user = signed_in_user()
-    found = load_task(db(), task_id, user, for_action=False)
+    found = visible_task(db(), task_id, user)
     return jsonify(task_json(found, workflow_engine().clock.now()))
 
 

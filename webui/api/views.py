@@ -3,18 +3,15 @@
 from __future__ import annotations
 
 from flask import Response, jsonify, request, url_for
-from sqlalchemy import select
 
 from engine.deployment import Bundle
 from engine.deployment.archive import expand_uploads
-from engine.models import User
-from engine.queries import get_instance
-from engine.runtime.access import can_cancel
-from engine.runtime.instances import may_start
+from engine.queries.definitions import process_choices
+from engine.queries.instances import get_instance
+from engine.roles import PROCESS_OWNER_ROLES
 
 from ..auth import current_user, login_required, roles_required, signed_in_user
 from ..context import db, workflow_engine
-from ..processes.catalog import latest_definitions
 from . import bp
 from .contract import request_body
 from .serialize import definition_json, event_json, instance_json, task_json
@@ -24,13 +21,13 @@ from .serialize import definition_json, event_json, instance_json, task_json
 @login_required
 def processes() -> Response:
     """The newest version of every deployed process, and whether the caller may start it."""
-    user = signed_in_user()
-    return jsonify({"processes": [dict(definition_json(d), may_start=may_start(user, d))
-                                  for d in latest_definitions(db())]})
+    choices = process_choices(db(), signed_in_user())
+    return jsonify({"processes": [dict(definition_json(c.definition), may_start=c.may_start)
+                                  for c in choices]})
 
 
 @bp.post("/deployments")
-@roles_required("process_owner")
+@roles_required(*PROCESS_OWNER_ROLES)
 def deployments() -> tuple[Response, int]:
     """Deploy the uploaded files (or zips) as one bundle; 422 (413) lists every problem."""
     user = current_user()
@@ -65,13 +62,9 @@ def start(key: str) -> tuple[Response, int, dict[str, str]]:
 def instance(instance_id: int) -> Response:
     """Status, version, data, open tasks and history of an instance the caller may see."""
     user = signed_in_user()
-    view = get_instance(db(), workflow_engine().runtime, instance_id, user)
-    ids = {e.actor_id for e in view.history if e.actor_id} | {
-        t.assignee_id for t in view.open_tasks if t.assignee_id}
-    names = dict(db().execute(select(User.id, User.username).where(User.id.in_(ids)))
-                 .tuples().all()) if ids else {}
+    view = get_instance(db(), workflow_engine(), instance_id, user)
     now = workflow_engine().clock.now()
     return jsonify(dict(instance_json(view.instance), data=view.data,
-                        tasks=[task_json(t, now, names) for t in view.open_tasks],
-                        history=[event_json(e, names) for e in view.history],
-                        may_cancel=can_cancel(user, view.instance)))
+                        tasks=[task_json(t, now, view.usernames) for t in view.open_tasks],
+                        history=[event_json(e, view.usernames) for e in view.history],
+                        may_cancel=view.may_cancel))

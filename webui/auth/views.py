@@ -15,12 +15,17 @@ from flask import (
     session,
     url_for,
 )
-from sqlalchemy import select
 from werkzeug.exceptions import TooManyRequests
 
-from engine.accounts import check_password, create_token, end_sessions, set_password
-from engine.errors import NotFound
-from engine.models import ApiToken, User
+from engine.accounts import (
+    check_password,
+    create_token,
+    end_sessions,
+    revoke_token,
+    set_password,
+)
+from engine.models import User
+from engine.queries.people import api_tokens, user_named
 
 from ..context import db, workflow_engine
 from ..i18n import LANG_COOKIE, LANGUAGES, _
@@ -81,7 +86,7 @@ def login() -> Response | str | tuple[str, int]:
     wait = _limiter().admit(username, address)
     if wait:
         raise TooManyRequests(retry_after=wait)
-    user = db().scalars(select(User).where(User.username == username)).first()
+    user = user_named(db(), username)
     if not check_password(user, password) or user is None:
         flash(_("Wrong user name or password."), "error")
         return render_template("auth/login.html", next=next_url, username=username), 401
@@ -131,9 +136,7 @@ def profile() -> str:
 
 
 def _profile_page(user: User, new_secret: str | None) -> str:
-    tokens = db().scalars(select(ApiToken).where(ApiToken.user_id == user.id)
-                          .order_by(ApiToken.id.desc())).all()
-    return render_template("auth/profile.html", user=user, tokens=tokens,
+    return render_template("auth/profile.html", user=user, tokens=api_tokens(db(), user),
                            new_secret=new_secret, min_password=MIN_PASSWORD)
 
 
@@ -175,11 +178,7 @@ def create_own_token() -> tuple[str, int]:
 def revoke_own_token(token_id: int) -> Response:
     """Revoke one of the user's own tokens (another user's token id: 404)."""
     user = signed_in_user()
-    token = db().get(ApiToken, token_id)
-    if token is None or token.user_id != user.id:
-        raise NotFound(f"token {token_id} not found")
-    if token.revoked_at is None:
-        token.revoked_at = workflow_engine().clock.now()
-        db().commit()
+    revoke_token(db(), workflow_engine().clock, token_id, owner=user)
+    db().commit()
     flash(_("The token is revoked."), "info")
     return redirect(url_for("auth.profile"))

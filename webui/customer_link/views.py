@@ -4,14 +4,7 @@ from __future__ import annotations
 
 from flask import Response, current_app, make_response, render_template, request
 
-from engine.customer_links import (
-    CustomerAnswer,
-    LinkRefused,
-    LinkSigner,
-    complete_via_link,
-    link_key,
-    link_page,
-)
+from engine.customer_links import CustomerAnswer, LinkRefused, LinkSigner, link_key, link_page
 from engine.errors import Conflict, InvalidData
 
 from ..auth import csrf_exempt
@@ -47,7 +40,6 @@ def _refused(err: LinkRefused) -> Response:
 def answer(task_id: int, token: str) -> Response:
     """Show the customer's task, or take their answer and complete it."""
     session = db()
-    runtime = workflow_engine().runtime
     errors: dict[str, str] = {}
     try:
         if request.method == "POST":
@@ -55,7 +47,8 @@ def answer(task_id: int, token: str) -> Response:
                                     request.form.get("proposed_date") or None,
                                     request.form.get("comment") or None)
             try:
-                link = complete_via_link(session, runtime, signer(), task_id, token, answer)
+                link = workflow_engine().complete_via_link(session, signer(), task_id, token,
+                                                           answer)
                 session.commit()
                 words = WORDS[link.language]
                 done = words[f"done_{answer.action}"]
@@ -64,7 +57,7 @@ def answer(task_id: int, token: str) -> Response:
             except InvalidData as err:
                 session.rollback()
                 errors = dict(err.details or {}) or {"": err.message}
-        page = link_page(session, runtime, signer(), task_id, token)
+        page = link_page(session, workflow_engine(), signer(), task_id, token)
     except LinkRefused as err:
         session.rollback()
         return _refused(err)

@@ -9,12 +9,12 @@ from flask import Response, jsonify, render_template
 from engine.deployment import Bundle, diff_versions, validate_files
 from engine.drafts import discard_draft, get_draft, save_draft
 from engine.errors import InvalidData
-from engine.roles import LANE_ROLES
+from engine.queries.definitions import get_version, previous_version
+from engine.roles import LANE_ROLES, PROCESS_OWNER_ROLES
 
 from ..api.serialize import json_body
 from ..auth import roles_required, signed_in_user
 from ..context import db, workflow_engine
-from ..library.catalog import get_version, previous_version
 from ..tasks.schema_form import build_fields
 from . import bp
 
@@ -29,7 +29,7 @@ def _files(body: dict[str, Any]) -> dict[str, str]:
 
 
 @bp.get("/editor/<key>")
-@roles_required("process_owner")
+@roles_required(*PROCESS_OWNER_ROLES)
 def edit(key: str) -> str:
     """The editors on the user's draft of `key`, or on its newest version."""
     latest = get_version(db(), key)
@@ -42,7 +42,7 @@ def edit(key: str) -> str:
 
 
 @bp.post("/editor/<key>/draft")
-@roles_required("process_owner")
+@roles_required(*PROCESS_OWNER_ROLES)
 def save(key: str) -> Response:
     """Store the edited files as the user's draft of `key` (nothing runs from a draft)."""
     latest = get_version(db(), key)
@@ -53,7 +53,7 @@ def save(key: str) -> Response:
 
 
 @bp.post("/editor/<key>/draft/discard")
-@roles_required("process_owner")
+@roles_required(*PROCESS_OWNER_ROLES)
 def discard(key: str) -> Response:
     """Throw the user's draft of `key` away."""
     found = discard_draft(db(), signed_in_user(), key)
@@ -62,7 +62,7 @@ def discard(key: str) -> Response:
 
 
 @bp.post("/editor/<key>/validate")
-@roles_required("process_owner")
+@roles_required(*PROCESS_OWNER_ROLES)
 def validate(key: str) -> Response:
     """Every problem of the edited files, with element ids; nothing is stored."""
     problems = validate_files(_files(json_body()))
@@ -70,7 +70,7 @@ def validate(key: str) -> Response:
 
 
 @bp.post("/editor/<key>/deploy")
-@roles_required("process_owner")
+@roles_required(*PROCESS_OWNER_ROLES)
 def deploy(key: str) -> tuple[Response, int]:
     """Deploy the edited files (422 with every problem, nothing stored); 201 with the diff."""
     files = _files(json_body())
@@ -93,7 +93,7 @@ def deploy(key: str) -> tuple[Response, int]:
 
 
 @bp.post("/editor/preview")
-@roles_required("process_owner")
+@roles_required(*PROCESS_OWNER_ROLES)
 def preview() -> str:
     """The form a JSON Schema gives, rendered exactly as on a task page."""
     schema = json_body().get("schema")

@@ -18,7 +18,7 @@ from engine.errors import (
     MalformedRequest,
     NotFound,
 )
-from engine.runtime.failures import StateUnreadable
+from engine.workflow_engine import StateUnreadable
 
 from ..auth.csrf import CsrfFailure
 from ..auth.identity import RoleMissing, Unauthenticated

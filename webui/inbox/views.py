@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import render_template, request
 
-from engine.queries import inbox, inbox_processes
+from engine.queries.tasks import inbox, inbox_processes
 
 from ..auth import login_required, signed_in_user
 from ..context import db, workflow_engine

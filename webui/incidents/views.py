@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from flask import Response, flash, redirect, render_template, request, url_for
 
-from engine.queries import load_instance
-from engine.runtime.incidents import list_incidents
+from engine.models import InstanceStatus
+from engine.queries.incidents import list_incidents
+from engine.queries.instances import load_instance
+from engine.roles import INCIDENT_ROLES
 
 from ..auth import login_required, roles_required, signed_in_user
 from ..context import db, workflow_engine
@@ -16,11 +18,11 @@ MAX_REASON = 500
 
 
 @bp.get("/incidents")
-@roles_required("process_owner", "admin")
+@roles_required(*INCIDENT_ROLES)
 def index() -> str:
     """Every failed instance: reason, element, since when, and what can be done about it."""
     return render_template("incidents/index.html",
-                           incidents=list_incidents(db(), workflow_engine().runtime))
+                           incidents=list_incidents(db(), workflow_engine()))
 
 
 def _back(instance_id: int) -> str:
@@ -45,7 +47,7 @@ def retry(instance_id: int) -> Response:
     version = _version()
     instance = workflow_engine().retry_instance(db(), instance_id, user, to_version=version)
     db().commit()
-    if instance.status == "error":
+    if instance.status == InstanceStatus.ERROR:
         reason = (instance.error or {}).get("reason", "")
         flash(_("The retry failed again: {reason}", reason=reason), "error")
     elif version is not None:

@@ -10,8 +10,8 @@ from flask import Response, current_app, render_template, request
 
 from engine.errors import InvalidData
 from engine.kpis import compute_kpis
+from engine.roles import KPI_ROLES
 
-from ..api.kpis import KPI_ROLES
 from ..auth import roles_required
 from ..context import db, workflow_engine
 from ..i18n import _

@@ -10,12 +10,13 @@ from flask import Response, flash, redirect, render_template, request, send_file
 from engine.deployment import Bundle
 from engine.deployment.archive import expand_uploads
 from engine.errors import BundleTooLarge, DeploymentInvalid, Problem
+from engine.queries.definitions import get_version, library
+from engine.roles import PROCESS_OWNER_ROLES
 
 from ..auth import current_user, roles_required
 from ..context import db, workflow_engine
 from ..i18n import _
 from . import bp
-from .catalog import get_version, library
 
 
 def _render(problems: list[Problem] | None = None, status: int = 200) -> tuple[str, int]:
@@ -24,14 +25,14 @@ def _render(problems: list[Problem] | None = None, status: int = 200) -> tuple[s
 
 
 @bp.get("/library")
-@roles_required("process_owner")
+@roles_required(*PROCESS_OWNER_ROLES)
 def index() -> tuple[str, int]:
     """Every process with its versions, who deployed them, and running instances."""
     return _render()
 
 
 @bp.get("/library/<key>/v<int:version>.zip")
-@roles_required("process_owner")
+@roles_required(*PROCESS_OWNER_ROLES)
 def download(key: str, version: int) -> Response:
     """One version's files as a zip bundle (forms under forms/)."""
     definition = get_version(db(), key, version)
@@ -51,7 +52,7 @@ def _uploaded_items() -> list[tuple[str, bytes]]:
 
 
 @bp.post("/library/upload")
-@roles_required("process_owner")
+@roles_required(*PROCESS_OWNER_ROLES)
 def upload() -> Response | tuple[str, int]:
     """Deploy uploaded files (or a zip) as one bundle; every problem is shown, nothing stored."""
     try:

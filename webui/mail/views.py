@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from flask import render_template, request
-from sqlalchemy import func, select
 
-from engine.models import Notification
-from engine.models.outbox import NOTIFICATION_STATUSES
+from engine.models import NotificationStatus
+from engine.queries.outbox import latest_notifications, outbox_counts
+from engine.roles import ADMIN_ROLES
 
 from ..auth import roles_required
 from ..config import app_settings
@@ -25,7 +25,7 @@ def mail_folder() -> Path:
 
 
 @bp.get("")
-@roles_required("admin")
+@roles_required(*ADMIN_ROLES)
 def index() -> str:
     """The mailbox, newest first."""
     return render_template("mail/index.html", messages=list_mail(mail_folder()),
@@ -33,7 +33,7 @@ def index() -> str:
 
 
 @bp.get("/<name>")
-@roles_required("admin")
+@roles_required(*ADMIN_ROLES)
 def show(name: str) -> str:
     """One message: headers, the text part, the HTML part in a sandboxed frame."""
     message, text, html = read_mail(mail_folder(), name)
@@ -44,15 +44,11 @@ def show(name: str) -> str:
 
 
 @bp.get("/outbox")
-@roles_required("admin")
+@roles_required(*ADMIN_ROLES)
 def outbox() -> str:
     """Counts per status and the latest rows (of one status if asked), bodies withheld."""
     status = request.args.get("status")
-    counts = dict(db().execute(select(Notification.status, func.count())
-                               .group_by(Notification.status)).tuples().all())
-    query = select(Notification).order_by(Notification.id.desc()).limit(PAGE)
-    if status in NOTIFICATION_STATUSES:
-        query = query.where(Notification.status == status)
-    rows = db().scalars(query).all()
-    return render_template("mail/outbox.html", rows=rows, counts=counts, status=status,
-                           statuses=NOTIFICATION_STATUSES)
+    shown = NotificationStatus(status) if status in list(NotificationStatus) else None
+    rows = latest_notifications(db(), shown, PAGE)
+    return render_template("mail/outbox.html", rows=rows, counts=outbox_counts(db()),
+                           status=status, statuses=list(NotificationStatus))

@@ -20,6 +20,7 @@ from prometheus_client.core import (
 from sqlalchemy.orm import Session
 
 from engine.clock import Clock
+from engine.models import NotificationStatus
 from engine.observability.work_gauges import WorkSnapshot, read_work_snapshot
 
 log = logging.getLogger(__name__)
@@ -95,10 +96,10 @@ def families(snap: WorkSnapshot | None) -> Iterator[Metric]:
         for (process, status), n in sorted(snap.instances.items()):
             instances.add_metric([process, status], n)
         incidents.add_metric([], snap.incidents_open)
-        pending.add_metric([], snap.outbox.get("pending", 0))
+        pending.add_metric([], snap.outbox.get(NotificationStatus.PENDING, 0))
         oldest.add_metric([], snap.oldest_pending_seconds)
-        sent.add_metric([], snap.outbox.get("sent", 0))
-        failed.add_metric([], snap.outbox.get("failed", 0))
+        sent.add_metric([], snap.outbox.get(NotificationStatus.SENT, 0))
+        failed.add_metric([], snap.outbox.get(NotificationStatus.FAILED, 0))
         for t in snap.ticks:
             tick.add_metric([t.task], count_value=t.runs, sum_value=t.seconds_total)
             tick_failed.add_metric([t.task], t.failed_runs)

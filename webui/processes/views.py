@@ -3,23 +3,23 @@
 from __future__ import annotations
 
 from flask import Response, flash, redirect, render_template, request, url_for
-from sqlalchemy import select
 
-from engine.models import HumanTask
+from engine.models import InstanceStatus
+from engine.queries.definitions import process_choices
+from engine.queries.tasks import first_task_of
 
 from ..auth import login_required, signed_in_user
 from ..context import db, workflow_engine
 from ..i18n import _
 from . import bp
-from .catalog import startable
 
 
 @bp.get("/processes")
 @login_required
 def index() -> str:
     """Processes the user may start."""
-    user = signed_in_user()
-    return render_template("processes/index.html", definitions=startable(db(), user))
+    startable = [c.definition for c in process_choices(db(), signed_in_user()) if c.may_start]
+    return render_template("processes/index.html", definitions=startable)
 
 
 @bp.post("/processes/<key>/start")
@@ -34,16 +34,14 @@ def start(key: str) -> Response:
                                                 business_key=business_key,
                                                 customer_name=customer)
     db().commit()
-    if instance.status == "error":
+    if instance.status == InstanceStatus.ERROR:
         # Started, but its first steps failed: say so; the instance page shows the reason.
         reason = str((instance.error or {}).get("reason", ""))
         flash(_("The process started but stopped at once with an error: {reason}",
                 reason=reason), "error")
         return redirect(url_for("instances.show", instance_id=instance.id))
     flash(_("The process has started."), "info")
-    first = db().scalars(select(HumanTask.id).where(
-        HumanTask.instance_id == instance.id, HumanTask.assignee_id == user.id,
-        HumanTask.state.in_(("ready", "claimed"))).order_by(HumanTask.id)).first()
+    first = first_task_of(db(), instance.id, user)
     if first is not None:
         return redirect(url_for("tasks.show", task_id=first))
     return redirect(url_for("instances.show", instance_id=instance.id))

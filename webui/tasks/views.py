@@ -7,12 +7,13 @@ from typing import Any
 from flask import Response, current_app, flash, redirect, render_template, request, url_for
 
 from engine.errors import InvalidData
+from engine.queries.tasks import task_page
 
 from ..auth import login_required, signed_in_user
 from ..context import db, workflow_engine
+from ..display import field_labels
 from ..i18n import _, pick
 from . import bp
-from .loading import load_task_context
 from .messages import localized_errors
 from .schema_form import build_fields, parse_form
 
@@ -20,13 +21,14 @@ from .schema_form import build_fields, parse_form
 def _render(task_id: int, values: dict[str, Any] | None = None,
             errors: dict[str, str] | None = None, status: int = 200) -> tuple[str, int]:
     user = signed_in_user()
-    ctx = load_task_context(task_id, user)
+    ctx = task_page(db(), workflow_engine(), task_id, user)
     if values is None:
         props = ctx.schema.get("properties") or {}
         # Returned for revision: start from what the instance already holds.
         values = {k: v for k, v in ctx.data.items() if k in props}
     fields = build_fields(ctx.schema, values, errors)
     return render_template("tasks/task.html", ctx=ctx, fields=fields, errors=errors or {},
+                           labels=field_labels(ctx.forms),
                            now=workflow_engine().clock.now()), status
 
 
@@ -64,7 +66,7 @@ def unclaim(task_id: int) -> Response:
 def complete(task_id: int) -> Response | tuple[str, int]:
     """Submit the form; invalid data comes back with messages and the input kept (422)."""
     user = signed_in_user()
-    ctx = load_task_context(task_id, user)
+    ctx = task_page(db(), workflow_engine(), task_id, user)
     data = parse_form(ctx.schema, request.form, current_app.config["TIMEZONE"])
     try:
         workflow_engine().complete_task(db(), task_id, user, data)

@@ -5,24 +5,29 @@ element it failed on (with the element's name from the cached spec), since when 
 failing (its latest `instance_error` audit event), who started it, for which customer, and
 whether it could move to a newer version of its process (the migration check, which restores
 the workflow — so only for instances that have a newer version). The commands that act on an
-incident are `engine.runtime.retry.retry_instance` and `engine.runtime.instances.cancel_instance`.
+incident are the engine's `retry_instance` and `cancel_instance`.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from engine.deployment import CompiledProcess
 from engine.deployment.compile import english_name
-from engine.models import AuditEvent, ProcessDefinition, ProcessInstance, User
+from engine.models import AuditEvent, InstanceStatus, ProcessDefinition, ProcessInstance, User
+from engine.runtime.access import may_handle_incidents
+from engine.runtime.context import Runtime
+from engine.runtime.version_migration import check_instance
 
-from .context import Runtime
-from .version_migration import check_instance
+from .definitions import newest_definitions
+
+if TYPE_CHECKING:
+    from engine.workflow_engine import WorkflowEngine
 
 DEFAULT_LIMIT = 200
 
@@ -60,7 +65,12 @@ class Incident:
 def count_incidents(session: Session) -> int:
     """How many instances are in `error` now (for the header and the start page)."""
     return int(session.scalar(select(func.count(ProcessInstance.id))
-                              .where(ProcessInstance.status == "error")) or 0)
+                              .where(ProcessInstance.status == InstanceStatus.ERROR)) or 0)
+
+
+def incident_count_for(session: Session, user: User) -> int | None:
+    """The header's count of incidents for those who handle them; None for everyone else."""
+    return count_incidents(session) if may_handle_incidents(user) else None
 
 
 def _failed_since() -> Any:
@@ -71,31 +81,25 @@ def _failed_since() -> Any:
             .correlate(ProcessInstance).scalar_subquery())
 
 
-def list_incidents(session: Session, rt: Runtime, limit: int = DEFAULT_LIMIT) -> list[Incident]:
+def list_incidents(session: Session, kf: WorkflowEngine, limit: int = DEFAULT_LIMIT
+                   ) -> list[Incident]:
     """Instances in `error`, the most recent failure first, at most `limit` of them."""
     since = _failed_since().label("since")
     rows = session.execute(
         select(ProcessInstance, since, User.username)
         .outerjoin(User, User.id == ProcessInstance.started_by_id)
-        .where(ProcessInstance.status == "error")
+        .where(ProcessInstance.status == InstanceStatus.ERROR)
         .order_by(since.desc(), ProcessInstance.id.desc())
         .limit(limit)
     ).tuples().all()
-    newest = _newest_versions(session, {i.definition.key for i, _s, _u in rows})
-    return [_incident(rt, instance, when, starter, newest.get(instance.definition.key))
+    newest = _newest_by_key(session, {i.definition.key for i, _s, _u in rows})
+    return [_incident(kf.runtime, instance, when, starter, newest.get(instance.definition.key))
             for instance, when, starter in rows]
 
 
-def _newest_versions(session: Session, keys: set[str]) -> dict[str, ProcessDefinition]:
+def _newest_by_key(session: Session, keys: set[str]) -> dict[str, ProcessDefinition]:
     """The newest deployed version of each process in `keys`."""
-    if not keys:
-        return {}
-    latest = (select(ProcessDefinition.key, func.max(ProcessDefinition.version).label("v"))
-              .where(ProcessDefinition.key.in_(sorted(keys)))
-              .group_by(ProcessDefinition.key).subquery())
-    newest = (latest.c.key == ProcessDefinition.key) & (latest.c.v == ProcessDefinition.version)
-    found = session.scalars(select(ProcessDefinition).join(latest, newest))
-    return {d.key: d for d in found}
+    return {d.key: d for d in newest_definitions(session, keys)} if keys else {}
 
 
 def _incident(rt: Runtime, instance: ProcessInstance, since: datetime | None,
@@ -111,7 +115,7 @@ def _incident(rt: Runtime, instance: ProcessInstance, since: datetime | None,
         reason=str(error.get("reason") or ""), element_id=element_id, element_name=name,
         element_name_en=name_en, since=since or _error_time(error), started_by=starter,
         customer_name=instance.customer_name, business_key=instance.business_key,
-        migration=migration_offer(rt, instance, newest),
+        migration=_migration_offer(rt, instance, newest),
     )
 
 
@@ -144,7 +148,7 @@ def element_names(compiled: CompiledProcess, element_id: str | None
     return None, None
 
 
-def migration_offer(rt: Runtime, instance: ProcessInstance,
+def _migration_offer(rt: Runtime, instance: ProcessInstance,
                     newest: ProcessDefinition | None) -> MigrationOffer | None:
     """Whether `instance` could move to `newest` (None when that is not a newer version)."""
     if newest is None or newest.version <= instance.definition.version:
@@ -156,12 +160,13 @@ def migration_offer(rt: Runtime, instance: ProcessInstance,
     return MigrationOffer(newest.version, newest.id, check.movable, check.reasons)
 
 
-def incident_of(session: Session, rt: Runtime, instance: ProcessInstance) -> Incident | None:
+def incident_of(session: Session, kf: WorkflowEngine, instance: ProcessInstance
+                ) -> Incident | None:
     """The incident view of one instance (None unless it is in `error`), for its own page."""
-    if instance.status != "error":
+    if instance.status != InstanceStatus.ERROR:
         return None
     since = session.scalar(select(func.max(AuditEvent.at)).where(
         AuditEvent.instance_id == instance.id, AuditEvent.action == "instance_error"))
     starter = session.scalar(select(User.username).where(User.id == instance.started_by_id))
-    newest = _newest_versions(session, {instance.definition.key}).get(instance.definition.key)
-    return _incident(rt, instance, since, starter, newest)
+    newest = _newest_by_key(session, {instance.definition.key}).get(instance.definition.key)
+    return _incident(kf.runtime, instance, since, starter, newest)

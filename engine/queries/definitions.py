@@ -1,0 +1,108 @@
+"""Deployed processes: the newest version of each, every version, and who may start what."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from engine.errors import NotFound
+from engine.models import InstanceStatus, ProcessDefinition, ProcessInstance, User
+from engine.runtime.access import may_start
+from engine.runtime.version_migration import MOVABLE_STATUSES, MigrationCheck, check_instance
+
+if TYPE_CHECKING:
+    from engine.workflow_engine import WorkflowEngine
+
+
+def newest_definitions(session: Session, keys: Iterable[str] | None = None
+                       ) -> list[ProcessDefinition]:
+    """The newest deployed version of every process (or of those in `keys`), by key."""
+    newest = select(ProcessDefinition.key, func.max(ProcessDefinition.version).label("v"))
+    if keys is not None:
+        newest = newest.where(ProcessDefinition.key.in_(sorted(set(keys))))
+    latest = newest.group_by(ProcessDefinition.key).subquery()
+    return list(session.scalars(
+        select(ProcessDefinition).join(latest, (ProcessDefinition.key == latest.c.key)
+                                       & (ProcessDefinition.version == latest.c.v))
+        .order_by(ProcessDefinition.key)))
+
+
+def newest_definition(session: Session, key: str) -> ProcessDefinition | None:
+    """The newest deployed version of process `key`, if it is deployed."""
+    return session.scalars(select(ProcessDefinition).where(ProcessDefinition.key == key)
+                           .order_by(ProcessDefinition.version.desc()).limit(1)).first()
+
+
+def get_version(session: Session, key: str, version: int | None = None) -> ProcessDefinition:
+    """Version `version` of process `key` (the newest when None); NotFound otherwise."""
+    if version is None:
+        found = newest_definition(session, key)
+    else:
+        found = session.scalars(select(ProcessDefinition).where(
+            ProcessDefinition.key == key, ProcessDefinition.version == version)).first()
+    if found is None:
+        raise NotFound(f"process {key!r} has no such version")
+    return found
+
+
+def previous_version(session: Session, key: str, before: int) -> ProcessDefinition | None:
+    """The newest version of `key` older than `before`, if any."""
+    return session.scalars(select(ProcessDefinition).where(
+        ProcessDefinition.key == key, ProcessDefinition.version < before)
+        .order_by(ProcessDefinition.version.desc()).limit(1)).first()
+
+
+@dataclass(frozen=True)
+class ProcessChoice:
+    """The newest version of a process, and whether the user may start it."""
+
+    definition: ProcessDefinition
+    may_start: bool
+
+
+def process_choices(session: Session, user: User) -> list[ProcessChoice]:
+    """Every deployed process (its newest version), by key, with whether `user` may start it."""
+    return [ProcessChoice(d, may_start(user, d)) for d in newest_definitions(session)]
+
+
+@dataclass(frozen=True)
+class VersionRow:
+    """One version of a process as the library shows it."""
+
+    definition: ProcessDefinition
+    running: int
+
+
+def library(session: Session) -> dict[str, list[VersionRow]]:
+    """Every process key -> its versions, newest first, with running instance counts."""
+    counts = dict(session.execute(
+        select(ProcessInstance.definition_id, func.count())
+        .where(ProcessInstance.status == InstanceStatus.RUNNING)
+        .group_by(ProcessInstance.definition_id)
+    ).tuples().all())
+    rows: dict[str, list[VersionRow]] = {}
+    for definition in session.scalars(select(ProcessDefinition).order_by(
+            ProcessDefinition.key, ProcessDefinition.version.desc())):
+        rows.setdefault(definition.key, []).append(
+            VersionRow(definition, counts.get(definition.id, 0)))
+    return rows
+
+
+def check_migrations(session: Session, kf: WorkflowEngine, definition_id: int
+                     ) -> list[MigrationCheck]:
+    """Running and failed instances of older versions of the same process, each with whether
+    it can move to version `definition_id` (restores each one's workflow)."""
+    target = session.get(ProcessDefinition, definition_id)
+    if target is None:
+        raise NotFound(f"process version {definition_id} not found")
+    compiled = kf.runtime.specs.get(target)
+    instances = session.scalars(
+        select(ProcessInstance).join(ProcessInstance.definition)
+        .where(ProcessDefinition.key == target.key, ProcessDefinition.version < target.version,
+               ProcessInstance.status.in_(MOVABLE_STATUSES))
+        .order_by(ProcessInstance.id)).all()
+    return [check_instance(kf.runtime, instance, compiled) for instance in instances]

@@ -1,0 +1,173 @@
+"""One instance as a user may see it: its data, open tasks, history and diagram states."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from SpiffWorkflow.util.task import TaskState
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from engine.errors import NotFound
+from engine.models import (
+    ACTIVE_STATUSES,
+    OPEN_TASK_STATES,
+    AuditEvent,
+    HumanTask,
+    ProcessInstance,
+    User,
+)
+from engine.runtime.access import can_cancel, can_see_instance, may_handle_incidents
+
+from .incidents import Incident, incident_of
+from .people import usernames
+
+if TYPE_CHECKING:
+    from engine.workflow_engine import WorkflowEngine
+
+
+@dataclass
+class InstanceView:
+    """What a user may know about an instance."""
+
+    instance: ProcessInstance
+    data: dict[str, Any]
+    open_tasks: list[HumanTask]
+    history: list[AuditEvent]
+    state_readable: bool = True  # False: the saved state no longer loads (data is empty)
+    usernames: dict[int, str] = field(default_factory=dict)  # its actors' and assignees'
+    may_cancel: bool = False  # whether the user may cancel it (were it still active)
+
+
+def load_instance(session: Session, instance_id: int, user: User) -> ProcessInstance:
+    """The instance if `user` may see it; NotFound otherwise (no IDOR)."""
+    instance = session.get(ProcessInstance, instance_id)
+    if instance is None or not can_see_instance(session, user, instance):
+        raise NotFound(f"instance {instance_id} not found")
+    return instance
+
+
+def instance_history(session: Session, instance_id: int) -> list[AuditEvent]:
+    """Every audit event of an instance, oldest first."""
+    return list(session.scalars(
+        select(AuditEvent).where(AuditEvent.instance_id == instance_id).order_by(AuditEvent.id)
+    ))
+
+
+def instance_data(kf: WorkflowEngine, instance: ProcessInstance) -> dict[str, Any]:
+    """The process variables as the latest step sees them (restores the workflow); none once
+    the instance is archived (engine.retention dropped its state)."""
+    if instance.archived_at is not None:
+        return {}
+    rt = kf.runtime
+    compiled = rt.specs.get(instance.definition)
+    workflow = rt.serializer.loads(instance.state, compiled.spec, compiled.subprocess_specs)
+    ready = workflow.get_tasks(state=TaskState.READY)
+    source = ready[0] if ready else workflow.last_task
+    data: dict[str, Any] = dict(source.data) if source is not None else dict(workflow.data)
+    return data
+
+
+def get_instance(session: Session, kf: WorkflowEngine, instance_id: int, user: User
+                 ) -> InstanceView:
+    """An instance with its data, open tasks and history, checked against `user`'s rights."""
+    instance = load_instance(session, instance_id, user)
+    open_tasks = list(session.scalars(
+        select(HumanTask).where(HumanTask.instance_id == instance.id,
+                                HumanTask.state.in_(OPEN_TASK_STATES)).order_by(HumanTask.id)
+    ))
+    try:
+        data, readable = instance_data(kf, instance), True
+    except Exception:  # a damaged state: the page still shows the error, history and actions
+        data, readable = {}, False
+    history = instance_history(session, instance.id)
+    people = {e.actor_id for e in history if e.actor_id is not None} | {
+        t.assignee_id for t in open_tasks if t.assignee_id is not None}
+    return InstanceView(instance, data, open_tasks, history, readable,
+                        usernames(session, people), can_cancel(user, instance))
+
+
+@dataclass
+class ElementStates:
+    """BPMN element ids an instance has passed through, where it waits, and the steps taken
+    as (from, to) element id pairs (a viewer marks the sequence flows between them)."""
+
+    completed: list[str]
+    active: list[str]
+    taken: list[tuple[str, str]]
+
+
+@dataclass
+class InstancePage:
+    """The instance page: the view, the diagram's states, and the incident if it failed."""
+
+    view: InstanceView
+    states: ElementStates
+    incident: Incident | None  # only for those who handle incidents
+    forms: dict[str, dict[str, Any]]  # its version's forms, by key (to label its data)
+
+    @property
+    def may_cancel(self) -> bool:
+        """Whether the cancel form is offered: the user's right on an instance still active."""
+        return self.view.may_cancel and self.view.instance.status in ACTIVE_STATUSES
+
+
+def instance_page(session: Session, kf: WorkflowEngine, instance_id: int, user: User
+                  ) -> InstancePage:
+    """Everything the instance page shows, checked against `user`'s rights."""
+    view = get_instance(session, kf, instance_id, user)
+    states = element_states(kf, view.instance) if view.state_readable else ElementStates(
+        [], [], [])
+    # Process owners and admins get the incident's actions (retry, move and retry, cancel).
+    incident = incident_of(session, kf, view.instance) if may_handle_incidents(user) else None
+    forms = kf.runtime.specs.get(view.instance.definition).forms
+    return InstancePage(view, states, incident, forms)
+
+
+def instance_diagram(session: Session, kf: WorkflowEngine, instance_id: int, user: User
+                     ) -> str:
+    """The BPMN XML of the version an instance runs on, if `user` may see the instance."""
+    instance = load_instance(session, instance_id, user)
+    compiled = kf.runtime.specs.get(instance.definition)
+    return str(compiled.files[compiled.spec.file])
+
+
+def _bpmn_ancestor(task: Any) -> str | None:
+    """The nearest ancestor task that is a diagram element (skipping engine-internal ones)."""
+    parent = task.parent
+    while parent is not None and not getattr(parent.task_spec, "bpmn_id", None):
+        parent = parent.parent
+    return getattr(parent.task_spec, "bpmn_id", None) if parent is not None else None
+
+
+def element_states(kf: WorkflowEngine, instance: ProcessInstance) -> ElementStates:
+    """Completed, active and traversed elements of the top-level process (restores the
+    workflow; for the instance page, never for inboxes). An archived instance answers the
+    path stored when its state was dropped (engine.retention)."""
+    if instance.archived_at is not None:
+        path = instance.archived_path or {}
+        return ElementStates([str(e) for e in path.get("completed", [])], [],
+                             [(str(a), str(b)) for a, b in path.get("taken", [])])
+    rt = kf.runtime
+    compiled = rt.specs.get(instance.definition)
+    workflow = rt.serializer.loads(instance.state, compiled.spec, compiled.subprocess_specs)
+    completed: dict[str, None] = {}
+    active: dict[str, None] = {}
+    taken: dict[tuple[str, str], None] = {}
+    waiting = TaskState.READY | TaskState.WAITING | TaskState.STARTED | TaskState.ERROR
+    still_running = instance.status in ACTIVE_STATUSES
+    for task in workflow.get_tasks():
+        bpmn_id = getattr(task.task_spec, "bpmn_id", None)
+        if not bpmn_id or task.workflow is not workflow:
+            continue
+        if task.state == TaskState.COMPLETED:
+            completed[bpmn_id] = None
+        elif task.state & waiting and still_running:
+            active[bpmn_id] = None
+        else:
+            continue
+        source = _bpmn_ancestor(task)
+        if source is not None:
+            taken[(source, bpmn_id)] = None
+    return ElementStates(list(completed), list(active), list(taken))
