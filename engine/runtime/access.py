@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from sqlalchemy import ColumnElement, false, or_, select, true
 from sqlalchemy.orm import Session, aliased
 
-from engine.errors import Forbidden, NotFound
+from engine.errors import Conflict, Forbidden, NotFound
 from engine.models import (
     OPEN_TASK_STATES,
     Customer,
@@ -147,11 +147,23 @@ def load_task(session: Session, task_id: int, user: User, *, for_action: bool) -
     task = session.scalars(
         select(HumanTask).where(HumanTask.id == task_id).execution_options(populate_existing=True)
     ).first()
-    if task is None or not can_see_task(session, user, task):
+    if task is None:
+        raise NotFound(f"task {task_id} not found")
+    if not can_see_task(session, user, task):
+        if for_action and was_offered_to(user, task):
+            raise Conflict(f"task {task_id} was taken by someone else first",
+                           {"task_id": task_id, "state": task.state})
         raise NotFound(f"task {task_id} not found")
     if for_action and not can_act_on(user, task):
         raise Forbidden("this task is not yours or your role's to work on")
     return task
+
+
+def was_offered_to(user: User, task: HumanTask) -> bool:
+    """Whether `task` waited in the pool of one of `user`'s roles, so they knew of it and a
+    colleague taking it first is a conflict (409), not a secret (404). A task assigned when it
+    was created (an owner's sticky task) never waited in a pool: its claim time is its birth."""
+    return user.has_role(task.role) and task.claimed_at != task.created_at
 
 
 def can_cancel(user: User, instance: ProcessInstance) -> bool:

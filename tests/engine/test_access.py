@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import select
 
 import engine.runtime.access as access
-from engine.errors import Forbidden, InvalidData
+from engine.errors import Conflict, Forbidden, InvalidData, NotFound
 from engine.models import HumanTask, ProcessInstance
 from engine.runtime.access import (
     can_see_instance,
@@ -91,6 +91,43 @@ def test_an_offered_task_shows_its_instance_only_while_it_waits(session, kf, use
     assert not can_see_task(session, users["sm2"], submit)
     assert can_see_task(session, users["senior_manager"], submit)
 
+
+
+def test_a_colleague_who_got_an_offered_task_first_is_a_conflict(session, kf, users, deploy):
+    """design.md: 409 when someone else got there first — also once the task is no longer
+    visible to the loser (it left their role's pool), and whether it was claimed or done."""
+    deploy("approval")
+    instance = kf.start_instance(session, "approval", users["dept_head"])
+    session.commit()
+    submit = _open(session, instance)
+    clock = kf.clock
+    clock.advance(minutes=5)  # type: ignore[attr-defined]
+    kf.claim_task(session, submit.id, users["senior_manager"])
+    session.commit()
+    for command in (lambda: kf.claim_task(session, submit.id, users["sm2"]),
+                    lambda: kf.complete_task(session, submit.id, users["sm2"], SUBMIT)):
+        with pytest.raises(Conflict):
+            command()
+        session.rollback()
+    kf.complete_task(session, submit.id, users["senior_manager"], SUBMIT)
+    session.commit()
+    with pytest.raises(Conflict):
+        kf.claim_task(session, submit.id, users["sm2"])
+    session.rollback()
+    with pytest.raises(NotFound):  # never offered to finance: its existence stays hidden
+        kf.claim_task(session, submit.id, users["finance"])
+    session.rollback()
+
+
+def test_another_managers_own_task_stays_hidden(session, kf, users, deploy):
+    deploy("approval")
+    instance = kf.start_instance(session, "approval", users["senior_manager"])
+    session.commit()
+    own = _open(session, instance)
+    assert own.assignee_id == users["senior_manager"].id  # sticky: never in the pool
+    with pytest.raises(NotFound):
+        kf.claim_task(session, own.id, users["sm2"])
+    session.rollback()
 
 def _deals(session, kf, users, deploy) -> None:
     """Instances in every state the rule distinguishes."""
