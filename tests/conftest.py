@@ -40,9 +40,14 @@ def _postgres_or_skip() -> Engine:
 
 @pytest.fixture(scope="session")
 def pg_engine() -> Iterator[Engine]:
-    """The real PostgreSQL test database, with keyflow's tables created fresh."""
+    """The real PostgreSQL test database, with keyflow's tables created fresh.
+
+    The whole schema is dropped first, not only keyflow's tables: a table another checkout
+    left behind (with a foreign key to one of ours) must not stop the run."""
     engine = _postgres_or_skip()
-    Base.metadata.drop_all(engine)
+    with engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
     Base.metadata.create_all(engine)
     yield engine
     engine.dispose()
