@@ -175,3 +175,15 @@ def test_api_kpis_carries_the_new_areas_as_documented(client_for, registered):
     validate(body, document()["components"]["schemas"]["Kpis"])
     assert body["development"]["totals"]["prospects_registered"] == 1
     assert {"groups", "steps", "processes", "approvals", "overdue_now"} <= set(body)
+
+
+def test_period_presets_week_month_last_month_quarter(client_for):
+    page = client_for("dept_head").get("/kpis", headers={"Accept-Language": "en"}
+                                       ).get_data(as_text=True)
+    presets = page.split('id="kpi-presets"')[1].split("</p>")[0]
+    # The test clock stands on Monday 2026-03-02.
+    assert "from=2026-03-02&amp;to=2026-03-08" in presets  # this week, Monday to Sunday
+    assert "from=2026-03-01&amp;to=2026-03-31" in presets  # this month (the default: current)
+    assert "from=2026-02-01&amp;to=2026-02-28" in presets  # last month
+    assert "from=2026-01-01&amp;to=2026-03-31" in presets  # this quarter
+    assert 'aria-current="true">This month' in presets

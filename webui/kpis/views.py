@@ -50,6 +50,21 @@ def _day(name: str, default: date) -> date:
         raise InvalidData(f"{name} must be a date (YYYY-MM-DD)", {name: "invalid date"}) from err
 
 
+def presets(zone: ZoneInfo) -> list[tuple[str, date, date]]:
+    """The periods a leader picks most: this week, this month, last month, this quarter."""
+    today = workflow_engine().clock.now().astimezone(zone).date()
+    week = today - timedelta(days=today.weekday())
+    month = today.replace(day=1)
+    last_month = (month - timedelta(days=1)).replace(day=1)
+    quarter = month.replace(month=(month.month - 1) // 3 * 3 + 1)
+    quarter_end = (quarter + timedelta(days=95)).replace(day=1) - timedelta(days=1)
+    month_end = (month + timedelta(days=32)).replace(day=1) - timedelta(days=1)
+    return [(_("This week"), week, week + timedelta(days=6)),
+            (_("This month"), month, month_end),
+            (_("Last month"), last_month, month - timedelta(days=1)),
+            (_("This quarter"), quarter, quarter_end)]
+
+
 def requested_period(zone: ZoneInfo) -> Period:
     """From the query string; by default this month, in department time."""
     today = workflow_engine().clock.now().astimezone(zone).date()
@@ -94,7 +109,8 @@ def index() -> str:
     return render_template("kpis/index.html", period=period, areas=kpi_areas(kpis),
                            overdue_now=kpis["overdue_now"], everything=everything,
                            scorecard=shown_rows(kpis), labels=indicator_labels(),
-                           statuses=status_labels(), chart=chart_data(kpis))
+                           statuses=status_labels(), chart=chart_data(kpis),
+                           presets=presets(ZoneInfo(current_app.config["TIMEZONE"])))
 
 
 @bp.get("/kpis.xlsx")
