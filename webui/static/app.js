@@ -52,6 +52,35 @@
     }
   });
 
+  // Zoom buttons for a bpmn-js viewer (instance diagrams, the flow page): a phone has no
+  // mouse wheel, so +, - and "fit" sit in the diagram's corner.
+  window.keyflowZoomControls = function (viewer, el) {
+    var canvas = viewer.get("canvas");
+    var bar = document.createElement("div");
+    bar.className = "zoom-controls";
+    [["+", 1.25, el.getAttribute("data-zoom-in") || "Zoom in"],
+     ["−", 0.8, el.getAttribute("data-zoom-out") || "Zoom out"],
+     ["⤢", 0, el.getAttribute("data-zoom-fit") || "Fit"]].forEach(function (spec) {
+      var button = document.createElement("button");
+      button.type = "button";
+      button.textContent = spec[0];
+      button.setAttribute("aria-label", spec[2]);
+      button.addEventListener("click", function () {
+        if (spec[1] === 0) { canvas.zoom("fit-viewport", "auto"); }
+        else { canvas.zoom(canvas.zoom() * spec[1]); }
+      });
+      bar.appendChild(button);
+    });
+    el.appendChild(bar);
+  };
+
+  // After a refused submission, put the keyboard on the first field to fix.
+  document.addEventListener("DOMContentLoaded", function () {
+    var invalid = document.querySelector(".field.invalid input, .field.invalid select, " +
+                                         ".field.invalid textarea");
+    if (invalid) { invalid.focus(); }
+  });
+
   document.addEventListener("submit", function (event) {
     var message = event.target.getAttribute("data-confirm");
     if (message && !window.confirm(message)) { event.preventDefault(); }

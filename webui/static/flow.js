@@ -32,6 +32,7 @@
           canvas.addMarker(step.element_id, level(step.overdue_share));
         });
         canvas.zoom("fit-viewport");
+        if (window.keyflowZoomControls) { window.keyflowZoomControls(viewer, el); }
         el.setAttribute("data-ready", "true");
       })
       .catch(function () {

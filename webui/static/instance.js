@@ -38,6 +38,7 @@
             }
           });
         canvas.zoom("fit-viewport");
+        if (window.keyflowZoomControls) { window.keyflowZoomControls(viewer, el); }
         el.setAttribute("data-ready", "true");
       })
       .catch(function () {
