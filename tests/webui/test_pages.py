@@ -122,3 +122,12 @@ def test_completed_flow_shows_all_steps(client_for, env):
     assert 'data-completed="start register head_review head_gateway head_rejected"' in html
     assert 'data-active=""' in html
     assert REGISTER_DATA["plan"] in html
+
+
+def test_the_favicon_is_served_to_anyone_from_memory(client_for):
+    for path in ("/favicon.svg", "/favicon.ico"):
+        response = client_for(None).get(path)
+        assert response.status_code == 200 and response.mimetype == "image/svg+xml"
+        assert response.data.startswith(b"<svg")
+    page = client_for("clerk").get("/").get_data(as_text=True)
+    assert '<link rel="icon" href="/favicon.svg"' in page

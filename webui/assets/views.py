@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import cache
 from pathlib import Path
 
 from flask import Response, current_app, send_from_directory
@@ -39,3 +40,17 @@ def bpmn_js(filename: str) -> Response:
 def echarts(filename: str) -> Response:
     """ECharts' minified bundle (the indicators' charts), cached for a day."""
     return vendor_file("echarts", filename, {"echarts.min.js"})
+
+
+@cache
+def _favicon() -> bytes:
+    return (Path(__file__).parents[1] / "static" / "favicon.svg").read_bytes()
+
+
+@bp.get("/favicon.ico")
+@bp.get("/favicon.svg")  # registered first: url_for names this one
+def favicon() -> Response:
+    """The site's icon, from memory: browsers fetch it in the background and often hang up
+    before the end, which must not leave a file open."""
+    return Response(_favicon(), mimetype="image/svg+xml",
+                    headers={"Cache-Control": "public, max-age=86400"})
