@@ -15,6 +15,7 @@ from engine.roles import LANE_ROLES, PROCESS_OWNER_ROLES
 from ..api.serialize import json_body
 from ..auth import roles_required, signed_in_user
 from ..context import db, workflow_engine
+from ..i18n import problem_rows
 from ..tasks.schema_form import build_fields
 from . import bp
 
@@ -66,7 +67,7 @@ def discard(key: str) -> Response:
 def validate(key: str) -> Response:
     """Every problem of the edited files, with element ids; nothing is stored."""
     problems = validate_files(_files(json_body()))
-    return jsonify({"problems": [p.as_dict() for p in problems]})
+    return jsonify({"problems": problem_rows(problems)})
 
 
 @bp.post("/editor/<key>/deploy")

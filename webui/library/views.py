@@ -15,13 +15,13 @@ from engine.roles import PROCESS_OWNER_ROLES
 
 from ..auth import current_user, roles_required
 from ..context import db, workflow_engine
-from ..i18n import _
+from ..i18n import _, problem_rows
 from . import bp
 
 
 def _render(problems: list[Problem] | None = None, status: int = 200) -> tuple[str, int]:
     return render_template("library/index.html", processes=library(db()),
-                           problems=problems or []), status
+                           problems=problem_rows(problems or [])), status
 
 
 @bp.get("/library")
