@@ -66,7 +66,8 @@ class Problem:
     """One thing wrong with a bundle: which file, which element, why.
 
     `reason` is English. A problem made with `Problem.said` also keeps its gettext message
-    id and values, so the edge can show it in the reader's language (`text`).
+    id and values, so the edge can show it in the reader's language (`text`); a value named
+    `what` is a message id too.
     """
 
     file: str | None
@@ -87,7 +88,10 @@ class Problem:
         """The reason in `t`'s language (English without one, or when it has no message id)."""
         if t is None or self.message is None:
             return self.reason
-        return t._(self.message, **dict(self.values))
+        values = dict(self.values)
+        if "what" in values:  # by convention a message id itself ("the timer")
+            values["what"] = t._(values["what"])
+        return t._(self.message, **values)
 
     def as_dict(self, t: Translator | None = None) -> dict[str, str | None]:
         """JSON-friendly form; the reason in `t`'s language when given."""

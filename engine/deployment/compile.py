@@ -26,6 +26,7 @@ from .bundle import Bundle, content_hash
 from .call_cycles import call_cycle_problems
 from .checks import check_process
 from .parser_messages import explain, not_executable
+from .probe import probe_process
 from .start_form import start_form_key, start_form_problems
 
 
@@ -182,6 +183,8 @@ def compile_bundle(bundle: Bundle, *, checked: bool = True
         every_spec[key] = spec
         found = (check_process(spec, subprocess_specs, forms) + start_form_problems(spec, forms)
                  if checked else [])
+        if checked and not found:  # only code the sandbox accepted runs on sample data
+            found = probe_process(spec, subprocess_specs, forms)
         problems += found
         if found:
             continue
