@@ -91,15 +91,15 @@ def _check_human_task(ts: Any, forms: dict[str, dict[str, Any]]) -> Iterator[tup
             yield ts.bpmn_id, f"dueIn: {err}"
 
 
-def _check_service_task(ts: Any) -> Iterator[tuple[str, str]]:
+def _check_service_task(ts: Any) -> Iterator[tuple[str, str] | Problem]:
     """The service must be one keyflow has, given the parameters it needs."""
     name = getattr(ts, "operation_name", None)
     service = SERVICES.get(name) if isinstance(name, str) else None
     if service is None:
         known = ", ".join(sorted(SERVICES.names()))
         yield Problem.said(None, ts.bpmn_id, N_(
-            "service task {element} calls {service}, which keyflow does not have; keyflow's "
-            "services are {known}"), element=element_label(ts.bpmn_id, ts.bpmn_name),
+            "service task {element} calls an unknown service {service}; keyflow's services "
+            "are {known}"), element=element_label(ts.bpmn_id, ts.bpmn_name),
             service=repr(name), known=known)
         return
     for problem in service.parameter_problems(getattr(ts, "operation_params", None) or {}):

@@ -204,8 +204,8 @@ def _run_producers(probe: _Probe, producers: list[Any], problems: list[Problem])
                     _report(probe, ts, exc, problems)
                     progress = True
         if not progress:
-            for ts, exc in waiting:
-                _report(probe, ts, exc, problems)
+            for ts, failure in waiting:
+                _report(probe, ts, failure, problems)
             return
         pending = [ts for ts, _exc in waiting]
 
@@ -305,9 +305,9 @@ def probe_process(spec: Any, subprocess_specs: dict[str, Any],
         tasks = [ts for ts in process.task_specs.values() if getattr(ts, "bpmn_id", None)]
         for ts in tasks:
             for attr in ("input_item", "output_item"):
-                item = getattr(ts, attr, None)
-                if getattr(item, "bpmn_id", None):
-                    probe.data.setdefault(item.bpmn_id, "text")
+                item_id = getattr(getattr(ts, attr, None), "bpmn_id", None)
+                if isinstance(item_id, str):
+                    probe.data.setdefault(item_id, "text")
         _run_producers(probe, [ts for ts in tasks if _is_producer(ts)], problems)
     for process in specs:
         probe.file = process.file

@@ -6,7 +6,13 @@ from .customers import CUSTOMER_STATUSES, Customer
 from .drafts import ProcessDraft
 from .links import CustomerLink
 from .outbox import Notification, NotificationStatus
-from .processes import ACTIVE_STATUSES, InstanceStatus, ProcessDefinition, ProcessInstance
+from .processes import (
+    ACTIVE_STATUSES,
+    InstanceStatus,
+    ProcessCurrent,
+    ProcessDefinition,
+    ProcessInstance,
+)
 from .sign_in import SignInFailure
 from .tasks import OPEN_TASK_STATES, HumanTask, TaskStatus
 from .tick_stats import TickStat
@@ -25,6 +31,7 @@ __all__ = [
     "InstanceStatus",
     "Notification",
     "NotificationStatus",
+    "ProcessCurrent",
     "ProcessDefinition",
     "ProcessDraft",
     "ProcessInstance",

@@ -100,7 +100,7 @@ class KeyflowPolicy(RestrictingNodeTransformer):
         `print` calls keyflow's own, which writes to the log (script_output.py)."""
         if node.id == "print" and isinstance(node.ctx, ast.Load):
             replacement = ast.Name(PRINT_HOOK, ast.Load())
-            copy_locations(replacement, node)  # type: ignore[arg-type]
+            copy_locations(replacement, node)
             return replacement
         if node.id in ("print", "printed"):
             self.check_name(node, node.id)

@@ -13,7 +13,7 @@ from engine.errors import BundleTooLarge, DeploymentInvalid, Problem
 from engine.queries.definitions import get_version, library
 from engine.roles import PROCESS_OWNER_ROLES
 
-from ..auth import current_user, roles_required
+from ..auth import current_user, roles_required, signed_in_user
 from ..context import db, workflow_engine
 from ..i18n import _, problem_rows
 from . import bp
@@ -65,6 +65,23 @@ def upload() -> Response | tuple[str, int]:
     for r in results:
         if r.created:
             flash(_("Deployed {task} version {n}.", task=r.key, n=r.version), "info")
+        elif r.made_current:
+            flash(_("{task}: the content is that of version {n}, which new instances start "
+                    "on again.", task=r.key, n=r.version), "info")
         else:
             flash(_("{task} is unchanged (version {n}).", task=r.key, n=r.version), "info")
     return redirect(url_for("library.index"))
+
+
+@bp.post("/library/<key>/v<int:version>/current")
+@roles_required(*PROCESS_OWNER_ROLES)
+def make_current(key: str, version: int) -> Response:
+    """Make `version` of `key` the one new instances start on; running ones stay (audited)."""
+    _definition, changed = workflow_engine().make_current(db(), key, version, signed_in_user())
+    db().commit()
+    if changed:
+        flash(_("New instances of {task} now start on version {n}; running ones stay on "
+                "theirs.", task=key, n=version), "info")
+    else:
+        flash(_("Version {n} of {task} was already current.", task=key, n=version), "info")
+    return redirect(url_for("library.index") + f"#process-{key}")
