@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from flask import Response, jsonify, render_template
+from flask import Response, current_app, jsonify, render_template
 
 from engine.deployment import Bundle, diff_versions, validate_files
 from engine.drafts import discard_draft, get_draft, save_draft
@@ -29,6 +31,13 @@ def _files(body: dict[str, Any]) -> dict[str, str]:
     return files
 
 
+def _utc_offset(now: datetime) -> str:
+    """The company's UTC offset now (`+08:00`): a date typed for a timer is meant there."""
+    zone = ZoneInfo(str(current_app.config.get("TIMEZONE", "Asia/Shanghai")))
+    text = now.astimezone(zone).strftime("%z")
+    return f"{text[:3]}:{text[3:]}"
+
+
 @bp.get("/editor/<key>")
 @roles_required(*PROCESS_OWNER_ROLES)
 def edit(key: str) -> str:
@@ -37,7 +46,8 @@ def edit(key: str) -> str:
     draft = get_draft(db(), signed_in_user(), key)
     files = draft.files if draft is not None else latest.files
     bundle = {"key": key, "version": latest.version, "files": files,
-              "draft": draft is not None, "roles": list(LANE_ROLES)}
+              "draft": draft is not None, "roles": list(LANE_ROLES),
+              "utc_offset": _utc_offset(workflow_engine().clock.now())}
     return render_template("editor/edit.html", latest=latest, bundle=bundle,
                            draft=draft)
 
