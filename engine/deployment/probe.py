@@ -40,6 +40,7 @@ from engine.clock import SystemClock
 from engine.errors import Problem
 from engine.i18n import N_
 from engine.sandbox import SandboxedScriptEngine
+from engine.sandbox.script_output import silenced
 
 from .parser_messages import element_label
 from .sample_data import sample_data
@@ -287,7 +288,14 @@ def _check_timer(probe: _Probe, ts: Any, definition: TimerEventDefinition) -> Pr
 
 def probe_process(spec: Any, subprocess_specs: dict[str, Any],
                   forms: dict[str, dict[str, Any]]) -> list[Problem]:
-    """Every problem that running `spec`'s code once on sample data reveals."""
+    """Every problem that running `spec`'s code once on sample data reveals (what its
+    scripts print is dropped: no instance runs)."""
+    with silenced():
+        return _probe(spec, subprocess_specs, forms)
+
+
+def _probe(spec: Any, subprocess_specs: dict[str, Any],
+           forms: dict[str, dict[str, Any]]) -> list[Problem]:
     specs = [spec, *subprocess_specs.values()]
     keys = [start_form_key(spec)] + [
         ((ts.extensions or {}).get("properties", {})).get("formKey")

@@ -27,7 +27,7 @@ from engine.sandbox.policy import (
     check_source,
     compile_source,
 )
-from engine.sandbox.script_output import printing_for, script_print
+from engine.sandbox.script_output import WHERE, printing_for, script_print
 
 MAX_DATA_WEIGHT = 10_000_000  # total size of task data after a script
 # Dicts in task data hold at most MAX_ITEMS keys, like every dict a script builds (whatever
@@ -264,7 +264,8 @@ class SandboxedScriptEngine(PythonScriptEngine):
         """Run a script for a task; any failure becomes a WorkflowTaskException."""
         try:
             with printing_for(instance_id=self._instance_id(),
-                              element_id=getattr(task.task_spec, "bpmn_id", None)):
+                              element_id=getattr(task.task_spec, "bpmn_id", None),
+                              silent=(WHERE.get() or {}).get("silent")):
                 return bool(self.environment.execute(script, task.data, external_context or {}))
         except Exception as exc:
             error = _task_error(task, "", exc, script)

@@ -35,14 +35,27 @@ def script_print(*values: Any, sep: Any = " ", end: Any = "\n", **_ignored: Any)
         room -= len(text)
         if room <= 0:
             break
+    where = WHERE.get() or {}
+    if where.get("silent"):
+        return
     line = (" " if sep is None else sep).join(parts)[:MAX_OUTPUT]
-    log.info("script output: %s", line, extra=dict(WHERE.get() or {}))
+    log.info("script output: %s", line, extra=dict(where))
 
 
 @contextmanager
 def printing_for(**where: Any) -> Iterator[None]:
     """Tag what scripts print inside the block with `where` (instance_id, element_id)."""
     token = WHERE.set({k: v for k, v in where.items() if v is not None})
+    try:
+        yield
+    finally:
+        WHERE.reset(token)
+
+
+@contextmanager
+def silenced() -> Iterator[None]:
+    """Drop what scripts print inside the block (validation's runs on sample data)."""
+    token = WHERE.set({"silent": True})
     try:
         yield
     finally:
