@@ -17,10 +17,11 @@ from SpiffWorkflow.bpmn.parser.util import BPMN_MODEL_NS
 
 from engine.bpmn.safe_xml import parse_xml
 from engine.errors import InvalidData
+from engine.i18n import N_
 from engine.roles import LANE_ROLES
 
 KEY_PATTERN = re.compile(r"^[a-z][a-z0-9_]{1,59}$")
-NAME_LIMIT = 200
+NAME_LIMIT = 200  # as the messages say
 LANE_HEIGHT = 150
 POOL_X, POOL_Y, POOL_WIDTH = 160, 80, 900
 NAMESPACES = " ".join([
@@ -42,13 +43,13 @@ def check_new_key(key: str, taken: set[str], name: str, name_en: str) -> None:
     """InvalidData (with the field) unless `key` is a fresh identifier and names are given."""
     details: dict[str, str] = {}
     if not KEY_PATTERN.match(key):
-        details["key"] = ("2 to 60 lower-case letters, digits or _, starting with a letter "
-                          "(e.g. key_account_visit)")
+        details["key"] = N_("2 to 60 lower-case letters, digits or _, starting with a letter "
+                            "(e.g. key_account_visit)")
     elif key in taken:
-        details["key"] = "a process with this key exists; choose another"
+        details["key"] = N_("a process with this key exists; choose another")
     for field, value in (("name", name), ("name_en", name_en)):
         if not value.strip() or len(value) > NAME_LIMIT:
-            details[field] = f"required, at most {NAME_LIMIT} characters"
+            details[field] = N_("required, at most 200 characters")
     if details:
         raise InvalidData("the new process cannot be created as asked", details)
 
@@ -59,7 +60,7 @@ def new_process_files(key: str, name: str, name_en: str, roles: list[str]) -> di
     unknown = sorted(set(roles) - set(LANE_ROLES))
     if not chosen or unknown:
         raise InvalidData("choose the roles of the lanes",
-                          {"roles": f"one or more of {', '.join(LANE_ROLES)}"})
+                          {"roles": N_("choose one or more roles for the lanes")})
     height = LANE_HEIGHT * len(chosen)
     lanes = []
     shapes = [_shape(f"{key}_participant", POOL_X, POOL_Y, POOL_WIDTH, height, pool=True)]
