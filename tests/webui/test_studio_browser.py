@@ -85,3 +85,28 @@ def test_the_library_button_makes_an_earlier_version_current(browser, live):  # 
     instance_id = env.start("editor_flow", customer=None)
     with env.session() as s:
         assert s.get(ProcessInstance, instance_id).definition.version == 1
+
+
+def test_a_new_process_from_the_library_is_edited_deployed_and_started(browser, live):  # noqa: F811
+    base, env = live
+    owner = Person(browser, base, "process_owner")
+    page = owner.page
+    owner.go("/library")
+    page.fill("#new-key", "site_survey")
+    page.fill("#new-name", "现场勘查")
+    page.fill("#new-name-en", "Site survey")
+    page.check('#new-process-form input[value="senior_manager"]')
+    page.click("#new-process-form button[type=submit]")
+    page.wait_for_url(f"{base}/editor/site_survey")
+    page.wait_for_selector("#kf-file option", state="attached")
+    page.evaluate("() => window.kfEditor.ready")
+    page.wait_for_selector('.djs-element[data-element-id="lane_senior_manager"]')
+    assert page.evaluate("() => window.kfEditor.validate()") == []
+    page.click("#kf-deploy")
+    page.wait_for_selector("#kf-result:not([hidden])")
+    assert page.inner_text("#kf-result-version") == "v1"
+    owner.close()
+    instance_id = env.start("site_survey", by="admin", customer=None)  # no user task yet
+    with env.session() as s:
+        instance = s.get(ProcessInstance, instance_id)
+        assert (instance.definition.key, instance.status) == ("site_survey", "completed")
