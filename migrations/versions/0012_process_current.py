@@ -1,7 +1,7 @@
 """the current version of each process: what new instances start on
 
 Revision ID: 0012
-Revises: 0009
+Revises: 0018
 Create Date: 2026-12-02 09:00:00.000000
 
 A new table, so nothing is copied; without a row the newest version stays current, which is
@@ -16,7 +16,7 @@ from alembic import op
 import engine.models.base
 
 revision: str = "0012"
-down_revision: str | None = "0009"
+down_revision: str | None = "0018"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
