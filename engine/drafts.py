@@ -7,6 +7,7 @@ from sqlalchemy.orm import Session
 
 from engine.clock import Clock
 from engine.deployment.bundle import Bundle
+from engine.deployment.new_process import check_new_key, duplicate_files, new_process_files
 from engine.models import ProcessDefinition, ProcessDraft, User
 
 
@@ -50,3 +51,26 @@ def discard_draft(session: Session, user: User, key: str) -> bool:
 def draft_bundle(draft: ProcessDraft) -> Bundle:
     """The draft's files as a bundle, ready to validate or deploy."""
     return Bundle.from_items((n, t.encode("utf-8")) for n, t in draft.files.items())
+
+
+def _deployed_keys(session: Session) -> set[str]:
+    return set(session.scalars(select(ProcessDefinition.key).distinct()))
+
+
+def draft_new_process(session: Session, user: User, key: str, name: str, name_en: str,
+                      roles: list[str], *, clock: Clock) -> ProcessDraft:
+    """`user`'s draft of a new process `key`: a lane per role, a start and an end (InvalidData
+    for a key that is taken or malformed, missing names or roles). The caller commits."""
+    check_new_key(key, _deployed_keys(session), name, name_en)
+    return save_draft(session, user, key, new_process_files(key, name.strip(),
+                                                            name_en.strip(), roles),
+                      clock=clock)
+
+
+def draft_duplicate(session: Session, user: User, source: ProcessDefinition, key: str,
+                    name: str, name_en: str, *, clock: Clock) -> ProcessDraft:
+    """`user`'s draft of a new process `key` copied from version `source` (its forms and
+    decisions too). The caller commits."""
+    check_new_key(key, _deployed_keys(session), name, name_en)
+    files = duplicate_files(dict(source.files), source.key, key, name.strip(), name_en.strip())
+    return save_draft(session, user, key, files, clock=clock)

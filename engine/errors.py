@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 
 class KeyflowError(Exception):
@@ -54,17 +54,48 @@ class InvalidData(KeyflowError):
     code = "invalid_data"
 
 
+class Translator(Protocol):
+    """What a Problem needs to speak a reader's language (engine.i18n.Texts has it)."""
+
+    def _(self, message: str, **values: Any) -> str:
+        """`message` translated, its placeholders filled."""
+
+
 @dataclass(frozen=True)
 class Problem:
-    """One thing wrong with a bundle: which file, which element, why."""
+    """One thing wrong with a bundle: which file, which element, why.
+
+    `reason` is English. A problem made with `Problem.said` also keeps its gettext message
+    id and values, so the edge can show it in the reader's language (`text`); a value named
+    `what` is a message id too.
+    """
 
     file: str | None
     element_id: str | None
     reason: str
+    message: str | None = None
+    values: tuple[tuple[str, str], ...] = ()
 
-    def as_dict(self) -> dict[str, str | None]:
-        """JSON-friendly form."""
-        return {"file": self.file, "element_id": self.element_id, "reason": self.reason}
+    @classmethod
+    def said(cls, file: str | None, element_id: str | None, message: str, **values: Any
+             ) -> Problem:
+        """A problem whose reason is `message` (an English gettext id, marked with N_ where
+        it is written) with its `{name}` placeholders filled from `values`."""
+        shown = tuple((k, str(v)) for k, v in values.items())
+        return cls(file, element_id, message.format(**dict(shown)), message, shown)
+
+    def text(self, t: Translator | None = None) -> str:
+        """The reason in `t`'s language (English without one, or when it has no message id)."""
+        if t is None or self.message is None:
+            return self.reason
+        values = dict(self.values)
+        if "what" in values:  # by convention a message id itself ("the timer")
+            values["what"] = t._(values["what"])
+        return t._(self.message, **values)
+
+    def as_dict(self, t: Translator | None = None) -> dict[str, str | None]:
+        """JSON-friendly form; the reason in `t`'s language when given."""
+        return {"file": self.file, "element_id": self.element_id, "reason": self.text(t)}
 
 
 @dataclass

@@ -25,11 +25,19 @@ from engine import contracts, customer_links
 from engine.clock import Clock, SystemClock
 from engine.customer_links import CustomerAnswer, LinkSigner
 from engine.deployment import Bundle, DeployedProcess, SpecCache, deploy
+from engine.deployment.current import make_current
 from engine.errors import Conflict, Forbidden
 from engine.kpis.targets import Target, set_month_targets
-from engine.models import Contract, CustomerLink, HumanTask, ProcessInstance, User
+from engine.models import (
+    Contract,
+    CustomerLink,
+    HumanTask,
+    ProcessDefinition,
+    ProcessInstance,
+    User,
+)
 from engine.retention import archive, failures
-from engine.roles import KPI_TARGET_ROLES
+from engine.roles import KPI_TARGET_ROLES, PROCESS_OWNER_ROLES
 from engine.runtime import instances, retry, tasks, timers, version_migration
 from engine.runtime.access import may_handle_incidents
 from engine.runtime.context import Runtime
@@ -71,11 +79,20 @@ class WorkflowEngine:
         """Validate and store `bundle`; raises DeploymentInvalid listing every problem."""
         return deploy(session, bundle, deployed_by=user, clock=self.clock, cache=self.runtime.specs)
 
+    def make_current(self, session: Session, key: str, version: int, user: User
+                     ) -> tuple[ProcessDefinition, bool]:
+        """Make version `version` of `key` the one new instances start on (process owners:
+        Forbidden otherwise; NotFound when there is no such version); running instances
+        stay where they are. Returns the version and whether anything changed."""
+        if not user.role_names & set(PROCESS_OWNER_ROLES):
+            raise Forbidden("only process owners choose the current version")
+        return make_current(session, key, version, actor=user, now=self.clock.now())
+
     def start_instance(self, session: Session, key: str, user: User, *,
                        data: dict[str, Any] | None = None, business_key: str | None = None,
                        customer_name: str | None = None, owner: str | None = None
                        ) -> ProcessInstance:
-        """Start the latest version of process `key` as `user` (for `owner`, a senior
+        """Start the current version of process `key` as `user` (for `owner`, a senior
         manager's user name, when a leader starts it on their behalf)."""
         return self._guarded(session, lambda: instances.start_instance(
             session, self.runtime, key, user, data=data, business_key=business_key,

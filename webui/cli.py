@@ -111,7 +111,10 @@ def deploy(settings: Settings, path: Path | None, username: str | None) -> None:
         _fail(err)
         return
     for r in results:
-        click.echo(f"{r.key} v{r.version} {'deployed' if r.created else 'unchanged'}")
+        done = ("deployed" if r.created else
+                "unchanged, current again (new instances start on it)" if r.made_current
+                else "unchanged")
+        click.echo(f"{r.key} v{r.version} {done}")
 
 
 @main.group()

@@ -7,6 +7,7 @@ the department's working language. Stored codes are `zh` and `en`; Babel sees th
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from babel import Locale
@@ -14,6 +15,7 @@ from babel.support import NullTranslations
 from flask import Flask, current_app, g, has_app_context, has_request_context, request
 from flask_babel import Babel, Domain, get_translations
 
+from engine.errors import Problem
 from engine.i18n import (
     DEFAULT_LANGUAGE,
     LANGUAGES,
@@ -83,6 +85,12 @@ def pgettext(context: str, message: str, **values: Any) -> str:
 def pick(zh: str | None, en: str | None) -> str:
     """The variant of a bilingual name (process, task, form title) for the request."""
     return texts_for(get_language()).name(zh, en)
+
+
+def problem_rows(problems: Iterable[Problem]) -> list[dict[str, str | None]]:
+    """A refused bundle's problems (file, element id, reason) in the request's language."""
+    texts = texts_for(get_language())
+    return [problem.as_dict(texts) for problem in problems]
 
 
 def language_tag(code: str | None = None) -> str:

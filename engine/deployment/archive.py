@@ -19,7 +19,7 @@ import zlib
 from collections.abc import Iterable
 from pathlib import PurePosixPath
 
-from engine.deployment.bundle import MAX_BUNDLE_BYTES, MAX_FILE_BYTES, MAX_FILES, SUFFIXES
+from engine.deployment.bundle import MAX_BUNDLE_BYTES, MAX_FILE_BYTES, MAX_FILES, accepted
 from engine.errors import BundleTooLarge, DeploymentInvalid, Problem
 
 MAX_ENTRIES = 4 * MAX_FILES  # every entry counts, also folders and files that are skipped
@@ -42,7 +42,7 @@ def expand_uploads(uploads: Iterable[tuple[str, bytes]]) -> list[tuple[str, byte
 
 
 def read_zip(name: str, content: bytes) -> list[tuple[str, bytes]]:
-    """The .bpmn, .dmn and .json members of one zip upload (other files are skipped)."""
+    """The .bpmn (.bpmn20.xml), .dmn and .json members of one zip upload (others are skipped)."""
     if _directory_bytes(content) > MAX_DIRECTORY_BYTES:
         raise BundleTooLarge([Problem(name, None, f"too many entries in the archive; the limit "
                                                   f"is {MAX_ENTRIES}")])
@@ -91,7 +91,7 @@ def _bundle_members(entries: list[zipfile.ZipInfo]) -> list[zipfile.ZipInfo]:
         elif path.lower().endswith(ARCHIVES):
             problems.append(Problem(info.filename, None, "archives inside the archive are "
                                                          "not accepted"))
-        elif PurePosixPath(path).suffix not in SUFFIXES:
+        elif not accepted(PurePosixPath(path).name):
             continue  # a README or an editor's file: not part of the bundle
         elif info.flag_bits & 0x1:
             problems.append(Problem(info.filename, None, "encrypted members are not accepted"))

@@ -13,6 +13,14 @@ MAX_FILES = 200
 MAX_FILE_BYTES = 2 * 1024 * 1024
 MAX_BUNDLE_BYTES = 20 * 1024 * 1024
 SUFFIXES = (".bpmn", ".dmn", ".json")
+# Camunda, Activiti and Flowable export `name.bpmn20.xml`; it is stored as `name.bpmn`.
+LONG_SUFFIXES = {".bpmn20.xml": ".bpmn"}
+
+
+def accepted(name: str) -> bool:
+    """Whether a file called `name` belongs in a bundle (by its suffix)."""
+    lower = name.lower()
+    return name.endswith(SUFFIXES) or lower.endswith(tuple(LONG_SUFFIXES))
 
 
 @dataclass(frozen=True)
@@ -42,7 +50,8 @@ class Bundle:
         root = Path(folder)
         if not root.is_dir():
             raise DeploymentInvalid([Problem(str(root), None, "no such folder")])
-        paths = [p for p in root.iterdir() if p.suffix in (".bpmn", ".dmn") and p.is_file()]
+        paths = [p for p in root.iterdir()
+                 if accepted(p.name) and p.suffix != ".json" and p.is_file()]
         forms = root / "forms"
         if forms.is_dir():
             paths += [p for p in forms.iterdir() if p.suffix == ".json" and p.is_file()]
@@ -87,6 +96,10 @@ def normalise_name(raw: str) -> str | None:
     """Map an uploaded name to `x.bpmn`, `x.dmn` or `forms/x.json`; None if not acceptable."""
     path = PurePosixPath(raw.replace("\\", "/"))
     name = path.name
+    for long_suffix, short in LONG_SUFFIXES.items():
+        if name.lower().endswith(long_suffix) and len(name) > len(long_suffix):
+            name = name[:-len(long_suffix)] + short
+            path = path.with_name(name)
     if not name or name.startswith(".") or path.suffix not in SUFFIXES:
         return None
     if any(part in ("..", "") for part in path.parts[:-1]):

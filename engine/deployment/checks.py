@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any, Literal
 
@@ -23,10 +24,12 @@ from engine.bpmn.timer_limits import TimerOutOfBounds, cycle_from, date_from, du
 from engine.customer_fields import task_problems
 from engine.durations import parse_duration
 from engine.errors import Problem
+from engine.i18n import N_
 from engine.roles import EXTERNAL_ROLE, LANE_ROLES
 from engine.sandbox import ScriptRejected, check_source
 from engine.services import SERVICES
 
+from .parser_messages import element_label
 from .reminder_checks import check_reminder_properties
 
 Mode = Literal["exec", "eval"]
@@ -41,12 +44,16 @@ def check_process(
         for task_spec in process.task_specs.values():
             if not getattr(task_spec, "bpmn_id", None):
                 continue  # SpiffWorkflow's own start/end bookkeeping specs
-            for element_id, reason in _check_task(task_spec, forms):
-                problems.append(Problem(process.file, element_id, reason))
+            for found in _check_task(task_spec, forms):
+                if isinstance(found, Problem):
+                    problems.append(replace(found, file=process.file))
+                else:
+                    problems.append(Problem(process.file, *found))
     return problems
 
 
-def _check_task(ts: Any, forms: dict[str, dict[str, Any]]) -> Iterator[tuple[str, str]]:
+def _check_task(ts: Any, forms: dict[str, dict[str, Any]]
+                ) -> Iterator[tuple[str, str] | Problem]:
     if isinstance(ts, UserTask | ManualTask):
         yield from _check_human_task(ts, forms)
     if isinstance(ts, ServiceTask):
@@ -84,13 +91,16 @@ def _check_human_task(ts: Any, forms: dict[str, dict[str, Any]]) -> Iterator[tup
             yield ts.bpmn_id, f"dueIn: {err}"
 
 
-def _check_service_task(ts: Any) -> Iterator[tuple[str, str]]:
+def _check_service_task(ts: Any) -> Iterator[tuple[str, str] | Problem]:
     """The service must be one keyflow has, given the parameters it needs."""
     name = getattr(ts, "operation_name", None)
     service = SERVICES.get(name) if isinstance(name, str) else None
     if service is None:
         known = ", ".join(sorted(SERVICES.names()))
-        yield ts.bpmn_id, f"unknown service {name!r}; keyflow's services are {known}"
+        yield Problem.said(None, ts.bpmn_id, N_(
+            "service task {element} calls an unknown service {service}; keyflow's services "
+            "are {known}"), element=element_label(ts.bpmn_id, ts.bpmn_name),
+            service=repr(name), known=known)
         return
     for problem in service.parameter_problems(getattr(ts, "operation_params", None) or {}):
         yield ts.bpmn_id, problem
@@ -112,7 +122,7 @@ def _code_of(ts: Any) -> Iterator[tuple[str, str, Mode]]:
         if isinstance(source, str):
             yield "condition", source, "eval"
     for definition in _event_definitions(ts):
-        if isinstance(definition, TimerEventDefinition):
+        if isinstance(definition, TimerEventDefinition) and _has_text(definition.expression):
             yield "timer expression", definition.expression, "eval"
     engine = getattr(ts, "dmnEngine", None)
     if engine is not None:
@@ -155,12 +165,22 @@ def _event_definitions(ts: Any) -> list[Any]:
     return [definition]
 
 
-def _check_timers(ts: Any) -> Iterator[tuple[str, str]]:
+def _has_text(expression: object) -> bool:
+    return isinstance(expression, str) and bool(expression.strip())
+
+
+def _check_timers(ts: Any) -> Iterator[tuple[str, str] | Problem]:
     """A literal timer expression ("P3D") must be a valid ISO value within keyflow's limits;
-    computed ones are held to the same limits when they run."""
+    computed ones are held to the same limits when they run. An empty one (`<timeDuration/>`
+    from another modeller) has no time at all."""
     now = datetime.now(UTC)  # the wall clock: a ten-year horizon needs no engine clock
     for definition in _event_definitions(ts):
         if not isinstance(definition, TimerEventDefinition):
+            continue
+        if not _has_text(definition.expression):
+            yield Problem.said(None, ts.bpmn_id, N_(
+                "timer {element} has no time: choose a duration (\"P3D\"), a date or a cycle "
+                "(\"R3/P1D\") and enter it"), element=element_label(ts.bpmn_id, ts.bpmn_name))
             continue
         try:
             value = ast.literal_eval(definition.expression.strip())

@@ -10,7 +10,6 @@ from typing import Any
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
 from SpiffWorkflow.bpmn.parser.util import BPMN_MODEL_NS
-from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.bpmn.specs.mixins.manual_task import ManualTask
 from SpiffWorkflow.bpmn.specs.mixins.user_task import UserTask
 from SpiffWorkflow.exceptions import SpiffWorkflowException
@@ -21,10 +20,13 @@ from engine.customer_fields import field_problems
 from engine.durations import parse_duration
 from engine.errors import Problem
 from engine.form_rules import MAX_FORM_DEPTH, form_problems, nesting_depth
+from engine.i18n import N_
 
 from .bundle import Bundle, content_hash
 from .call_cycles import call_cycle_problems
 from .checks import check_process
+from .parser_messages import explain, not_executable
+from .probe import probe_process
 from .start_form import start_form_key, start_form_problems
 
 
@@ -63,13 +65,6 @@ class CompiledProcess:
     def lanes(self) -> list[str]:
         """Roles that hold user tasks, in first-seen order."""
         return list(dict.fromkeys(info.role for info in self.user_tasks.values()))
-
-
-def _problem_from(err: SpiffWorkflowException, default_file: str | None) -> Problem:
-    element = getattr(err, "id", None) or getattr(err, "task_spec", None)
-    element_id = element if isinstance(element, str) else getattr(element, "bpmn_id", None)
-    file = getattr(err, "file_name", None) or default_file
-    return Problem(file, element_id or None, str(err))
 
 
 def load_forms(bundle: Bundle, problems: list[Problem], *, checked: bool = True
@@ -123,7 +118,7 @@ def _parse_documents(bundle: Bundle, problems: list[Problem]) -> KeyflowParser:
         except UnsafeXml as err:
             problems.append(Problem(name, None, str(err)))
         except SpiffWorkflowException as err:
-            problems.append(_problem_from(err, name))
+            problems.append(explain(err, name))
     return parser
 
 
@@ -181,16 +176,15 @@ def compile_bundle(bundle: Bundle, *, checked: bool = True
         try:
             spec = parser.get_spec(key)
             subprocess_specs = parser.get_subprocess_specs(key)
-        except ValidationException as err:
-            problems.append(_problem_from(err, process_file))
-            continue
-        except SpiffWorkflowException as err:
-            problems.append(_problem_from(err, process_file))
+        except SpiffWorkflowException as err:  # ValidationException among them
+            problems.append(explain(err, process_file, parser.dmn_parsers))
             continue
         every_spec.update(subprocess_specs)
         every_spec[key] = spec
         found = (check_process(spec, subprocess_specs, forms) + start_form_problems(spec, forms)
                  if checked else [])
+        if checked and not found:  # only code the sandbox accepted runs on sample data
+            found = probe_process(spec, subprocess_specs, forms)
         problems += found
         if found:
             continue
@@ -221,8 +215,11 @@ def compile_bundle(bundle: Bundle, *, checked: bool = True
         )
     if checked:
         problems += call_cycle_problems(every_spec, set(top_level))
+    if not top_level and not problems:
+        problems += not_executable(parser)
     if not compiled and not problems:
-        problems.append(Problem(None, None, "the bundle defines no process"))
+        problems.append(Problem.said(None, None, N_(
+            "the bundle defines no process: it needs a .bpmn file with a bpmn:process")))
     return compiled, problems
 
 

@@ -14,6 +14,7 @@ from engine.models import ProcessDefinition, User
 
 from .bundle import Bundle
 from .compile import compile_bundle
+from .current import set_current
 from .spec_cache import SpecCache
 
 
@@ -25,6 +26,7 @@ class DeployedProcess:
     version: int
     definition_id: int
     created: bool
+    made_current: bool = False  # identical to an earlier version, which is current again
 
 
 def deploy(
@@ -33,7 +35,8 @@ def deploy(
     """Validate `bundle` and store a new version of every process whose files changed.
 
     Raises DeploymentInvalid listing every problem (file, element id, reason) and writes
-    nothing if any is found. Identical content creates no version. The caller commits.
+    nothing if any is found. A new version becomes current; identical content creates no
+    version but makes the version it matches current again (current.py). The caller commits.
     """
     compiled, problems = compile_bundle(bundle)
     if problems:
@@ -50,7 +53,10 @@ def deploy(
         ).first()
         if existing is not None:
             cache.put(process)
-            results.append(DeployedProcess(key, existing.version, existing.id, created=False))
+            again = set_current(session, existing, actor=deployed_by, now=now,
+                                reason="redeployed")
+            results.append(DeployedProcess(key, existing.version, existing.id, created=False,
+                                           made_current=again))
             continue
         latest = session.scalar(
             select(func.max(ProcessDefinition.version)).where(ProcessDefinition.key == key)
@@ -68,6 +74,7 @@ def deploy(
         )
         session.add(definition)
         session.flush()
+        set_current(session, definition, actor=deployed_by, now=now, reason="deployed")
         cache.put(process)
         record(session, "process_deployed", at=now, actor=deployed_by, process_key=key,
                data={"version": definition.version, "content_hash": digest})

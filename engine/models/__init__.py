@@ -8,7 +8,13 @@ from .drafts import ProcessDraft
 from .kpi_targets import KpiTarget
 from .links import CustomerLink
 from .outbox import Notification, NotificationStatus
-from .processes import ACTIVE_STATUSES, InstanceStatus, ProcessDefinition, ProcessInstance
+from .processes import (
+    ACTIVE_STATUSES,
+    InstanceStatus,
+    ProcessCurrent,
+    ProcessDefinition,
+    ProcessInstance,
+)
 from .sign_in import SignInFailure
 from .tasks import OPEN_TASK_STATES, HumanTask, TaskStatus
 from .tick_stats import TickStat
@@ -29,6 +35,7 @@ __all__ = [
     "KpiTarget",
     "Notification",
     "NotificationStatus",
+    "ProcessCurrent",
     "ProcessDefinition",
     "ProcessDraft",
     "ProcessInstance",

@@ -51,6 +51,18 @@ class ProcessDefinition(Base):
     deployed_by: Mapped[User | None] = relationship(lazy="joined")
 
 
+class ProcessCurrent(Base):
+    """Which version of a process new instances start on, once a deploy or a process owner
+    chose one (engine/deployment/current.py); without a row, the newest version is current."""
+
+    __tablename__ = "process_current"
+
+    key: Mapped[str] = mapped_column(String(120), primary_key=True)
+    definition_id: Mapped[int] = mapped_column(ForeignKey("process_definition.id"))
+    chosen_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    chosen_at: Mapped[datetime]
+
+
 class ProcessInstance(Base):
     """A running (or finished) process; its SpiffWorkflow state is stored without the spec."""
 

@@ -1,4 +1,5 @@
-"""Deployed processes: the newest version of each, every version, and who may start what."""
+"""Deployed processes: the current and newest version of each, every version, and who may
+start what."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ from typing import TYPE_CHECKING
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from engine.deployment.current import current_definition as current_definition
+from engine.deployment.current import current_definitions as current_definitions
 from engine.errors import NotFound
 from engine.models import InstanceStatus, ProcessDefinition, ProcessInstance, User
 from engine.runtime.access import may_start
@@ -37,6 +40,12 @@ def newest_definition(session: Session, key: str) -> ProcessDefinition | None:
                            .order_by(ProcessDefinition.version.desc()).limit(1)).first()
 
 
+def current_version(session: Session, key: str) -> int | None:
+    """The number of the current version of `key`, if it is deployed."""
+    found = current_definition(session, key)
+    return found.version if found else None
+
+
 def get_version(session: Session, key: str, version: int | None = None) -> ProcessDefinition:
     """Version `version` of process `key` (the newest when None); NotFound otherwise."""
     if version is None:
@@ -58,15 +67,15 @@ def previous_version(session: Session, key: str, before: int) -> ProcessDefiniti
 
 @dataclass(frozen=True)
 class ProcessChoice:
-    """The newest version of a process, and whether the user may start it."""
+    """The current version of a process, and whether the user may start it."""
 
     definition: ProcessDefinition
     may_start: bool
 
 
 def process_choices(session: Session, user: User) -> list[ProcessChoice]:
-    """Every deployed process (its newest version), by key, with whether `user` may start it."""
-    return [ProcessChoice(d, may_start(user, d)) for d in newest_definitions(session)]
+    """Every deployed process (its current version), by key, with whether `user` may start it."""
+    return [ProcessChoice(d, may_start(user, d)) for d in current_definitions(session)]
 
 
 @dataclass(frozen=True)
@@ -75,20 +84,35 @@ class VersionRow:
 
     definition: ProcessDefinition
     running: int
+    current: bool = False
 
 
-def library(session: Session) -> dict[str, list[VersionRow]]:
-    """Every process key -> its versions, newest first, with running instance counts."""
+def versions(session: Session, key: str) -> list[VersionRow]:
+    """Every version of process `key`, newest first, with running counts and which is current
+    (NotFound when it is not deployed)."""
+    found = library(session, key).get(key)
+    if not found:
+        raise NotFound(f"process {key!r} is not deployed")
+    return found
+
+
+def library(session: Session, key: str | None = None) -> dict[str, list[VersionRow]]:
+    """Every process key (or just `key`) -> its versions, newest first, with running instance
+    counts and which one is current."""
     counts = dict(session.execute(
         select(ProcessInstance.definition_id, func.count())
         .where(ProcessInstance.status == InstanceStatus.RUNNING)
         .group_by(ProcessInstance.definition_id)
     ).tuples().all())
+    current = {d.id for d in current_definitions(session, None if key is None else [key])}
     rows: dict[str, list[VersionRow]] = {}
-    for definition in session.scalars(select(ProcessDefinition).order_by(
-            ProcessDefinition.key, ProcessDefinition.version.desc())):
+    query = select(ProcessDefinition).order_by(ProcessDefinition.key,
+                                               ProcessDefinition.version.desc())
+    if key is not None:
+        query = query.where(ProcessDefinition.key == key)
+    for definition in session.scalars(query):
         rows.setdefault(definition.key, []).append(
-            VersionRow(definition, counts.get(definition.id, 0)))
+            VersionRow(definition, counts.get(definition.id, 0), definition.id in current))
     return rows
 
 

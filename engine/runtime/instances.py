@@ -25,7 +25,7 @@ from engine.models import (
     TaskStatus,
     User,
 )
-from engine.queries.definitions import newest_definition
+from engine.queries.definitions import current_definition
 from engine.roles import NAMES_OWNERS, STICKY_ROLE
 
 from .access import can_cancel, may_handle_incidents, may_start
@@ -34,9 +34,10 @@ from .data_limits import check_data
 from .state import lock_instance, restore, run_engine_steps, save
 
 
-def latest_definition(session: Session, key: str) -> ProcessDefinition:
-    """The newest deployed version of process `key`."""
-    definition = newest_definition(session, key)
+def definition_to_start(session: Session, key: str) -> ProcessDefinition:
+    """The current version of process `key` (the newest unless an earlier one was made
+    current)."""
+    definition = current_definition(session, key)
     if definition is None:
         raise NotFound(f"process {key!r} is not deployed")
     return definition
@@ -46,7 +47,7 @@ def start_instance(session: Session, rt: Runtime, key: str, user: User, *,
                    data: dict[str, Any] | None = None, business_key: str | None = None,
                    customer_name: str | None = None, owner: str | None = None
                    ) -> ProcessInstance:
-    """Start the latest version of `key` and run it to its first wait state.
+    """Start the current version of `key` and run it to its first wait state.
 
     The instance's owner (who keeps its senior-manager tasks and always sees it) is the
     starter when they are a senior manager, or the senior manager named by `owner` (a user
@@ -62,7 +63,7 @@ def start_instance(session: Session, rt: Runtime, key: str, user: User, *,
     A start that fails on its first steps still creates the instance, in `error` with the
     reason: the caller sees its status.
     """
-    definition = latest_definition(session, key)
+    definition = definition_to_start(session, key)
     if not may_start(user, definition):
         raise Forbidden(f"you may not start {key!r}")
     owner_user = instance_owner(session, user, owner)

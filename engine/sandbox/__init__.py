@@ -7,7 +7,8 @@ Statically (policy.py, before anything runs; `check_source` raises `ScriptReject
   * source is compiled with RestrictedPython's `compile_restricted_exec/eval` through
     `KeyflowPolicy`; code objects are cached per (source, mode);
   * no imports, classes, with-statements, generators, decorators, `*args`, bare `except:`,
-    bytes literals, print, `exec`/`eval` calls;
+    bytes literals, `printed`, `exec`/`eval` calls (`print` writes to the log:
+    script_output.py);
   * no name, attribute or keyword starting with "_" (so no dunder escapes), no `.format`;
   * f-string format specs must be constant with widths/precisions of at most 1000, and
     constant %-format strings obey the same bound (non-constant ones are checked at run time).

@@ -14,6 +14,7 @@ from RestrictedPython.transformer import RestrictingNodeTransformer, copy_locati
 
 FILENAME = "<script>"  # tracebacks from sandboxed code carry this file name
 MAX_SOURCE_LENGTH = 100_000
+PRINT_HOOK = "_print_line_"  # what `print` reads as (engine/sandbox/script_output.py)
 MAX_FORMAT_WIDTH = 1_000  # widths and precisions in format specs and %-formats
 # Items in any list, tuple, dict or set a script builds: inserting n colliding keys into a
 # dict or set costs n**2 in C, out of the deadline's reach, so n stays small (containers.py).
@@ -87,13 +88,20 @@ class KeyflowPolicy(RestrictingNodeTransformer):
         """Refuse every name starting with '_' (even '_') and the print machinery."""
         if name is not None and name.startswith("_"):
             self.error(node, f'"{name}" is not allowed: names starting with "_" are reserved')
-        elif name in ("print", "printed"):
-            self.error(node, "print() is not available in scripts")
+        elif name == "printed":
+            self.error(node, "'printed' is not available in scripts")
+        elif name == "print":
+            self.error(node, "print is a function scripts may call, not a name to define")
         else:
             super().check_name(node, name, allow_magic_methods)  # type: ignore[arg-type]
 
     def visit_Name(self, node: ast.Name) -> ast.AST:
-        """Check names before RestrictedPython rewrites print into its collector."""
+        """Check names before RestrictedPython rewrites print into its collector; reading
+        `print` calls keyflow's own, which writes to the log (script_output.py)."""
+        if node.id == "print" and isinstance(node.ctx, ast.Load):
+            replacement = ast.Name(PRINT_HOOK, ast.Load())
+            copy_locations(replacement, node)
+            return replacement
         if node.id in ("print", "printed"):
             self.check_name(node, node.id)
             return node

@@ -20,7 +20,14 @@ from engine.clock import Clock
 from engine.sandbox import containers, guards, operators
 from engine.sandbox.guards import BUDGET, MAX_ITEMS, Budget, ScriptFailed, measure
 from engine.sandbox.helpers import DECIMAL_CONTEXT, HELPERS, guarded_getattr
-from engine.sandbox.policy import FILENAME, ScriptRejected, check_source, compile_source
+from engine.sandbox.policy import (
+    FILENAME,
+    PRINT_HOOK,
+    ScriptRejected,
+    check_source,
+    compile_source,
+)
+from engine.sandbox.script_output import WHERE, printing_for, script_print
 
 MAX_DATA_WEIGHT = 10_000_000  # total size of task data after a script
 # Dicts in task data hold at most MAX_ITEMS keys, like every dict a script builds (whatever
@@ -54,6 +61,7 @@ HOOKS: dict[str, Any] = {
     "_cmp_": guards.compare_operand,
     "_cmp_in_": guards.membership_operand,
     "_fmt_": guards.format_value,
+    PRINT_HOOK: script_print,
 }
 _PYTHON_BUILTINS = frozenset(dir(builtins))
 Scope = dict[str, Any]
@@ -229,6 +237,11 @@ class SandboxedScriptEngine(PythonScriptEngine):
         self.time_limit = time_limit
         self.services = services  # bound per command by engine.runtime.state
 
+    def _instance_id(self) -> Any:
+        """The id of the instance this command runs, when its services know it."""
+        ctx = getattr(self.services, "ctx", None)
+        return getattr(getattr(ctx, "instance", None), "id", None)
+
     def validate(self, expression: str) -> None:
         """Check an expression without running it; syntax errors stay SyntaxError (DMN needs it)."""
         try:
@@ -250,7 +263,10 @@ class SandboxedScriptEngine(PythonScriptEngine):
     def execute(self, task: Any, script: str, external_context: Scope | None = None) -> bool:
         """Run a script for a task; any failure becomes a WorkflowTaskException."""
         try:
-            return bool(self.environment.execute(script, task.data, external_context or {}))
+            with printing_for(instance_id=self._instance_id(),
+                              element_id=getattr(task.task_spec, "bpmn_id", None),
+                              silent=(WHERE.get() or {}).get("silent")):
+                return bool(self.environment.execute(script, task.data, external_context or {}))
         except Exception as exc:
             error = _task_error(task, "", exc, script)
             raise error from error.exception

@@ -41,7 +41,8 @@ REJECTED = [
     ("import os", "import"), ("from os import path", "import"), ("__import__('os')", "_"),
     ("().__class__.__base__.__subclasses__()", "_"), ("for _ in x:\n    pass", "_"),
     ("f(_secret=1)", "_"), ("class A:\n    pass", "class"), ("with x as y:\n    pass", "with"),
-    ("def gen():\n    yield 1", "yield"), ("g = lambda *a: a", "*args"), ("print('hi')", "print"),
+    ("def gen():\n    yield 1", "yield"), ("g = lambda *a: a", "*args"), ("x = printed", "printed"),
+    ("print = len", "print"), ("def print(x):\n    return x", "print"),
     ("@decorate\ndef f():\n    pass", "decorator"), ("try:\n    x = 1\nexcept:\n    x = 2", "bare"),
     ("x = b'raw'", "bytes"), ("exec('x = 1')", "Exec"), ("x = '{0.__class__}'.format(1)", "format"),
     ("x = f'{1:>10000000000}'", "width"), ("x = f'{1:.5000f}'", "width"),
@@ -54,6 +55,15 @@ def test_hostile_source_is_rejected_statically(source: str, fragment: str) -> No
     with pytest.raises(ScriptRejected) as caught:
         check_source(source, "exec")
     assert fragment in caught.value.reason and caught.value.lineno is not None
+
+def test_print_writes_one_bounded_line_to_the_log(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level("INFO", logger="keyflow.scripts")
+    data = run("total = 2\nprint('total is', total, sep=': ')\nprint('x' * 10000)")
+    assert data == {"total": 2}  # print leaves nothing in the task data
+    lines = [r.getMessage() for r in caplog.records if r.name == "keyflow.scripts"]
+    assert lines[0] == "script output: total is: 2"
+    assert len(lines[1]) == len("script output: ") + 2000
+
 
 def test_rejections_report_lines_syntax_and_pathological_sources() -> None:
     with pytest.raises(ScriptRejected, match="line 3") as caught:

@@ -145,3 +145,23 @@ def test_embedded_serve_runs_web_and_worker_on_one_settings_object(tmp_path):
     app, beat = prepare_server(department)
     app.extensions["keyflow.db_engine"].dispose()
     assert beat is None  # a department runs `keyflow worker` and `keyflow beat` instead
+
+
+def test_deploy_refuses_an_unquoted_timer_naming_the_element(cli, tmp_path):
+    cli("init-db")
+    bundle = tmp_path / "processes"
+    bundle.mkdir()
+    (bundle / "forms").mkdir()
+    for path in (ROOT / "processes").iterdir():
+        if path.is_file():
+            (bundle / path.name).write_bytes(path.read_bytes())
+    for path in (ROOT / "processes" / "forms").iterdir():
+        (bundle / "forms" / path.name).write_bytes(path.read_bytes())
+    reception = bundle / "customer_reception.bpmn"
+    text = reception.read_text()
+    timer = '<bpmn:timerEventDefinition id="arrival_timeout_def">\n        <bpmn:timeDuration'
+    start = text.index(timer)
+    reception.write_text(text[:start] + text[start:].replace('>"P3D"<', ">P3D<", 1))
+    out = cli("deploy", str(bundle), ok=False).output
+    assert "arrival_timeout" in out and 'write "P3D"' in out
+    assert "deployed" not in out

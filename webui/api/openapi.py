@@ -33,6 +33,7 @@ def _body(name: str, required: bool = False) -> dict[str, Any]:
 
 
 ID = {"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}
+KEY = {"name": "key", "in": "path", "required": True, "schema": {"type": "string"}}
 
 
 def _task_command(summary: str, body: bool = False) -> dict[str, Any]:
@@ -51,8 +52,21 @@ def _list(key: str, item: str, description: str, **more: Any) -> dict[str, Any]:
 
 PATHS: dict[str, Any] = {
     "/api/processes": {"get": {
-        "summary": "Deployed processes (newest versions)",
+        "summary": "Deployed processes (their current versions)",
         "responses": {"200": _list("processes", "Process", "the processes"), **_errors(401)}}},
+    "/api/processes/{key}": {"get": {
+        "summary": "One process with every version, which one is current and how many "
+                   "instances run on each",
+        "parameters": [KEY],
+        "responses": {"200": _json(ref("ProcessVersions"), "the process"),
+                      **_errors(401, 404)}}},
+    "/api/processes/{key}/versions/{version}/current": {"post": {
+        "summary": "Make a version current: new instances start on it, running ones stay on "
+                   "theirs (process owners; audited as process_version_current)",
+        "parameters": [KEY, {"name": "version", "in": "path", "required": True,
+                             "schema": {"type": "integer"}}],
+        "responses": {"200": _json(ref("ProcessVersions"), "the process, the version current"),
+                      **_errors(401, 403, 404)}}},
     "/api/deployments": {"post": {
         "summary": "Deploy a bundle: .bpmn/.dmn/.json files or .zip archives "
                    "(role process_owner; 413 when an archive unpacks too large)",
@@ -62,7 +76,7 @@ PATHS: dict[str, Any] = {
         "responses": {"201": _json(ref("Deployed"), "versions deployed"),
                       **_errors(400, 401, 403, 413, 422)}}},
     "/api/processes/{key}/instances": {"post": {
-        "summary": "Start an instance of the newest version",
+        "summary": "Start an instance of the current version",
         "parameters": [{"name": "key", "in": "path", "required": True,
                         "schema": {"type": "string"}}],
         "requestBody": _body("StartRequest"),

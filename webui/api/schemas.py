@@ -85,7 +85,18 @@ SCHEMAS: dict[str, Any] = {
     "Deployed": obj({"processes": {"type": "array", "items": obj({
         "key": STR, "version": INT,
         "created": {"type": "boolean",
-                    "description": "false when identical content was deployed before"}})}}),
+                    "description": "false when identical content was deployed before"},
+        "made_current": {"type": "boolean",
+                         "description": "the content is that of an earlier version, which "
+                                        "new instances start on again"}})}}),
+    "ProcessVersions": obj({
+        "key": STR, "name": STR, "name_en": STR,
+        "current_version": {"type": "integer",
+                            "description": "the version new instances start on"},
+        "versions": {"type": "array", "description": "newest first", "items": obj({
+            "version": INT, "deployed_at": NULLABLE_TIME, "deployed_by": NULLABLE_STR,
+            "running": {"type": "integer", "description": "instances running on it"},
+            "current": BOOL})}}),
     "Started": obj({"id": INT, "status": INSTANCE_STATUS,
                     "error": {"type": ["object", "null"]}}),
     "Task": TASK,

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Response, jsonify, request, url_for
 
 from engine.deployment import Bundle
 from engine.deployment.archive import expand_uploads
-from engine.queries.definitions import process_choices
+from engine.queries.definitions import process_choices, versions
 from engine.queries.instances import get_instance
 from engine.roles import PROCESS_OWNER_ROLES
 
@@ -14,16 +16,45 @@ from ..auth import current_user, login_required, roles_required, signed_in_user
 from ..context import db, workflow_engine
 from . import bp
 from .contract import request_body
-from .serialize import definition_json, event_json, instance_json, task_json
+from .serialize import definition_json, event_json, instance_json, iso, task_json
 
 
 @bp.get("/processes")
 @login_required
 def processes() -> Response:
-    """The newest version of every deployed process, and whether the caller may start it."""
+    """The current version of every deployed process, and whether the caller may start it."""
     choices = process_choices(db(), signed_in_user())
     return jsonify({"processes": [dict(definition_json(c.definition), may_start=c.may_start)
                                   for c in choices]})
+
+
+def process_versions_json(key: str) -> dict[str, Any]:
+    """A process with every version, newest first, and which one is current."""
+    rows = versions(db(), key)
+    current = next((r for r in rows if r.current), rows[0])
+    return {"key": key, "name": current.definition.name, "name_en": current.definition.name_en,
+            "current_version": current.definition.version,
+            "versions": [{"version": r.definition.version,
+                          "deployed_at": iso(r.definition.deployed_at),
+                          "deployed_by": (r.definition.deployed_by.username
+                                          if r.definition.deployed_by else None),
+                          "running": r.running, "current": r.current} for r in rows]}
+
+
+@bp.get("/processes/<key>")
+@login_required
+def process(key: str) -> Response:
+    """One process: its versions, running counts, which version is current (404 unknown)."""
+    return jsonify(process_versions_json(key[:120]))
+
+
+@bp.post("/processes/<key>/versions/<int:version>/current")
+@roles_required(*PROCESS_OWNER_ROLES)
+def make_current(key: str, version: int) -> Response:
+    """Make `version` of `key` the one new instances start on (audited); 404 if unknown."""
+    workflow_engine().make_current(db(), key[:120], version, signed_in_user())
+    db().commit()
+    return jsonify(process_versions_json(key[:120]))
 
 
 @bp.post("/deployments")
@@ -36,14 +67,14 @@ def deployments() -> tuple[Response, int]:
     bundle = Bundle.from_items(uploads)
     results = workflow_engine().deploy(db(), bundle, user)
     db().commit()
-    return jsonify({"processes": [{"key": r.key, "version": r.version, "created": r.created}
-                                  for r in results]}), 201
+    return jsonify({"processes": [{"key": r.key, "version": r.version, "created": r.created,
+                                   "made_current": r.made_current} for r in results]}), 201
 
 
 @bp.post("/processes/<key>/instances")
 @login_required
 def start(key: str) -> tuple[Response, int, dict[str, str]]:
-    """Start the newest version of `key`; 201 with the new instance's id, status and error."""
+    """Start the current version of `key`; 201 with the new instance's id, status and error."""
     user = signed_in_user()
     body = request_body()  # lengths and types: StartRequest in the OpenAPI document
     instance = workflow_engine().start_instance(

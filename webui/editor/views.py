@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from flask import Response, jsonify, render_template
+from flask import Response, current_app, jsonify, render_template
 
 from engine.deployment import Bundle, diff_versions, validate_files
 from engine.drafts import discard_draft, get_draft, save_draft
-from engine.errors import InvalidData
-from engine.queries.definitions import get_version, previous_version
+from engine.errors import InvalidData, NotFound
+from engine.queries.definitions import get_version, newest_definition, previous_version
 from engine.roles import LANE_ROLES, PROCESS_OWNER_ROLES
 
 from ..api.serialize import json_body
 from ..auth import roles_required, signed_in_user
 from ..context import db, workflow_engine
+from ..i18n import problem_rows
 from ..tasks.schema_form import build_fields
 from . import bp
 
@@ -28,24 +32,54 @@ def _files(body: dict[str, Any]) -> dict[str, str]:
     return files
 
 
+def _utc_offset(now: datetime) -> str:
+    """The company's UTC offset now (`+08:00`): a date typed for a timer is meant there."""
+    zone = ZoneInfo(str(current_app.config.get("TIMEZONE", "Asia/Shanghai")))
+    text = now.astimezone(zone).strftime("%z")
+    return f"{text[:3]}:{text[3:]}"
+
+
 @bp.get("/editor/<key>")
 @roles_required(*PROCESS_OWNER_ROLES)
 def edit(key: str) -> str:
-    """The editors on the user's draft of `key`, or on its newest version."""
-    latest = get_version(db(), key)
+    """The editors on the user's draft of `key`, or on its newest version (a new process,
+    not deployed yet, has only the draft)."""
     draft = get_draft(db(), signed_in_user(), key)
+    latest: Any = newest_definition(db(), key)
+    if latest is None:
+        if draft is None:
+            raise NotFound(f"process {key!r} is not deployed and you have no draft of it")
+        latest = _Undeployed(key, draft.files)
     files = draft.files if draft is not None else latest.files
     bundle = {"key": key, "version": latest.version, "files": files,
-              "draft": draft is not None, "roles": list(LANE_ROLES)}
+              "draft": draft is not None, "roles": list(LANE_ROLES),
+              "utc_offset": _utc_offset(workflow_engine().clock.now())}
     return render_template("editor/edit.html", latest=latest, bundle=bundle,
                            draft=draft)
+
+
+@dataclass(frozen=True)
+class _Undeployed:
+    """What the editor page shows of a process that has only a draft."""
+
+    key: str
+    files: dict[str, Any]
+    version: int = 0
+
+    @property
+    def name(self) -> str:
+        return self.key
+
+    @property
+    def name_en(self) -> str:
+        return self.key
 
 
 @bp.post("/editor/<key>/draft")
 @roles_required(*PROCESS_OWNER_ROLES)
 def save(key: str) -> Response:
     """Store the edited files as the user's draft of `key` (nothing runs from a draft)."""
-    latest = get_version(db(), key)
+    latest = newest_definition(db(), key)
     draft = save_draft(db(), signed_in_user(), key, _files(json_body()),
                        clock=workflow_engine().clock, based_on=latest)
     db().commit()
@@ -66,7 +100,7 @@ def discard(key: str) -> Response:
 def validate(key: str) -> Response:
     """Every problem of the edited files, with element ids; nothing is stored."""
     problems = validate_files(_files(json_body()))
-    return jsonify({"problems": [p.as_dict() for p in problems]})
+    return jsonify({"problems": problem_rows(problems)})
 
 
 @bp.post("/editor/<key>/deploy")

@@ -23,7 +23,7 @@ from engine.workflow_engine import StateUnreadable
 from ..auth.csrf import CsrfFailure
 from ..auth.identity import RoleMissing, Unauthenticated
 from ..context import db, workflow_engine
-from ..i18n import N_, _
+from ..i18n import N_, _, problem_rows
 from ..log_redaction import redact
 from . import bp
 from .negotiation import wants_json
@@ -90,7 +90,8 @@ def engine_error(err: KeyflowError) -> Response:
     """NotFound 404, Forbidden 403, Conflict 409, InvalidData/DeploymentInvalid 422,
     BundleTooLarge 413, MalformedRequest 400."""
     status = next((s for cls, s in STATUS_OF.items() if isinstance(err, cls)), 400)
-    return error_response(status, err.code, err.message, err.details)
+    details = problem_rows(err.problems) if isinstance(err, DeploymentInvalid) else err.details
+    return error_response(status, err.code, err.message, details)
 
 
 @bp.app_errorhandler(Unauthenticated)

@@ -9,8 +9,66 @@
 
   function $(id) { return document.getElementById(id); }
 
+  // ---- timers: what a person types, and the expression stored for it ----
+  // A literal (P3D, 3天, 2 hours, R3/P1D, 2026-03-10 09:00) is stored as a quoted ISO value,
+  // so it can never be read as a variable name; an expression is typed after "=".
+  var ISO_DURATION = /^P(?=\d|T\d)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+(\.\d+)?S)?)?$/;
+  var UNITS = [
+    [/^(年|y|yr|yrs|year|years)$/i, "Y", false], [/^(个月|月|mo|month|months)$/i, "M", false],
+    [/^(周|星期|w|wk|week|weeks)$/i, "W", false], [/^(天|日|d|day|days)$/i, "D", false],
+    [/^(小时|个小时|时|h|hr|hrs|hour|hours)$/i, "H", true],
+    [/^(分钟|分|min|mins|minute|minutes|m)$/i, "M", true]
+  ];
+
+  function durationFromWords(text) {
+    var re = /(\d+)\s*([^\d\s,，]+)[\s,，]*/g, match, date = "", time = "", used = 0;
+    while ((match = re.exec(text)) !== null) {
+      if (match.index !== used) { return null; }
+      used = re.lastIndex;
+      var unit = UNITS.filter(function (u) { return u[0].test(match[2]); })[0];
+      if (!unit) { return null; }
+      if (unit[2]) { time += match[1] + unit[1]; } else { date += match[1] + unit[1]; }
+    }
+    if (used !== text.length || (!date && !time)) { return null; }
+    return "P" + date + (time ? "T" + time : "");
+  }
+
+  // {kind, value} for a literal a person typed, or null when it is none keyflow knows.
+  function timerLiteral(raw, offset) {
+    var text = raw.trim();
+    var upper = text.toUpperCase();
+    var cycle = /^R(\d+)\/(P.*)$/.exec(upper);
+    if (cycle) {
+      return ISO_DURATION.test(cycle[2]) ? { kind: "timeCycle", value: upper } : null;
+    }
+    if (/^P/.test(upper)) {
+      return ISO_DURATION.test(upper) ? { kind: "timeDuration", value: upper } : null;
+    }
+    var day = /^(\d{4})-(\d{2})-(\d{2})(?:[ T](\d{1,2}):(\d{2}))?$/.exec(text);
+    if (day) {
+      var when = new Date(Date.UTC(+day[1], +day[2] - 1, +day[3], +(day[4] || 0), +(day[5] || 0)));
+      if (when.getUTCMonth() !== +day[2] - 1 || when.getUTCDate() !== +day[3] ||
+          +(day[4] || 0) > 23 || +(day[5] || 0) > 59) { return null; }
+      var pad = function (n) { return ("0" + n).slice(-2); };
+      return { kind: "timeDate", value: day[1] + "-" + day[2] + "-" + day[3] + "T" +
+        pad(+(day[4] || 0)) + ":" + pad(+(day[5] || 0)) + ":00" + (offset || "") };
+    }
+    var words = durationFromWords(text);
+    return words ? { kind: "timeDuration", value: words } : null;
+  }
+
+  // What the timer field shows for a stored expression: the literal, or "=expression".
+  function timerShown(body) {
+    var text = (body || "").trim();
+    var quoted = /^"([^"\\]*)"$|^'([^'\\]*)'$/.exec(text);
+    if (quoted) { return quoted[1] !== undefined ? quoted[1] : quoted[2]; }
+    return text ? "=" + text : "";
+  }
+
+  window.KeyflowTimers = { literal: timerLiteral, shown: timerShown };
+
   // `formKeys` returns the bundle's current form names (forms may be added while editing).
-  window.KeyflowPanel = function (modeler, formKeys) {
+  window.KeyflowPanel = function (modeler, formKeys, utcOffset) {
     var selected = null;
 
     // ---- keyflow's extension properties (spiffworkflow:properties/spiffworkflow:property) ----
@@ -103,7 +161,9 @@
       if (group === "timer") {
         var timer = timerOf(bo);
         var kind = TIMER_KINDS.filter(function (k) { return timer[k]; })[0];
-        $("kf-prop-timer").value = kind ? timer[kind].body : "";
+        $("kf-prop-timer").value = kind ? timerShown(timer[kind].body) : "";
+        $("kf-prop-timer-stored").textContent = kind ? (timer[kind].body || "") : "";
+        $("kf-prop-timer-error").hidden = true;
       }
     }
 
@@ -129,8 +189,22 @@
       $("kf-prop-timer").addEventListener("change", function (e) {
         var timer = timerOf(selected.businessObject);
         var kind = TIMER_KINDS.filter(function (k) { return timer[k]; })[0] || "timeDuration";
+        var typed = e.target.value.trim();
+        var body;
+        if (typed.charAt(0) === "=") {
+          body = typed.slice(1).trim();  // an expression: stored as typed, kind kept
+        } else {
+          var literal = typed ? timerLiteral(typed, utcOffset) : null;
+          if (typed && !literal) {
+            $("kf-prop-timer-error").hidden = false;
+            return;  // nothing stored: the field keeps what was typed, with the hint
+          }
+          if (literal) { kind = literal.kind; body = JSON.stringify(literal.value); }
+        }
+        $("kf-prop-timer-error").hidden = true;
         var change = {};
-        change[kind] = moddle().create("bpmn:FormalExpression", { body: e.target.value.trim() });
+        TIMER_KINDS.forEach(function (k) { if (k !== kind && timer[k]) { change[k] = undefined; } });
+        change[kind] = body ? moddle().create("bpmn:FormalExpression", { body: body }) : undefined;
         modeling().updateModdleProperties(selected, timer, change);
       });
     }

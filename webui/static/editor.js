@@ -206,7 +206,7 @@
     modeler = new window.BpmnJS({ container: "#kf-canvas",
                                   moddleExtensions: { spiffworkflow: descriptor } });
     dmnModeler = new window.DmnJS({ container: "#kf-dmn" });
-    panel = window.KeyflowPanel(modeler, formKeys);
+    panel = window.KeyflowPanel(modeler, formKeys, data.utc_offset);
     wireToolbar();
     var first = Object.keys(files).sort().filter(function (n) { return kindOf(n) === "bpmn"; })[0];
     fillFileSelect();
