@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -138,17 +137,6 @@ def action_name(action: str) -> str:
     return _label(ACTION_LABELS, action)
 
 
-def pretty(value: Any) -> str:
-    """A data value as text: strings as they are, structures as readable JSON."""
-    if value is None:
-        return ""
-    if isinstance(value, str):
-        return value
-    if isinstance(value, bool):
-        return _("yes") if value else _("no")
-    return json.dumps(value, ensure_ascii=False, indent=1, default=str)
-
-
 def init_app(app: Flask) -> None:
     """Expose the display helpers to templates."""
     app.jinja_env.globals.update(role_name=role_name, due_text=due_text, is_overdue=is_overdue,
@@ -157,15 +145,5 @@ def init_app(app: Flask) -> None:
                                  notification_status=notification_status)
     app.jinja_env.filters["localtime"] = local_time
     app.jinja_env.filters["number"] = number
-    app.jinja_env.filters["pretty"] = pretty
     app.jinja_env.globals["lang_attr"] = language_tag
 
-
-def field_labels(forms: dict[str, dict[str, Any]]) -> dict[str, str]:
-    """Property name -> title across a process's forms (to label instance data)."""
-    labels: dict[str, str] = {}
-    for schema in forms.values():
-        for name, prop in (schema.get("properties") or {}).items():
-            if isinstance(prop, dict):
-                labels.setdefault(name, schema_title(prop, name))
-    return labels

@@ -4,23 +4,20 @@ from __future__ import annotations
 
 from flask import render_template, request
 
+from engine.i18n import texts_for
+from engine.naming import CUSTOMER_CLASSES, customer_class_name
 from engine.queries.customers import customer_list, customer_page
 
 from ..auth import login_required, signed_in_user
 from ..context import db
-from ..i18n import N_, _
+from ..i18n import get_language
 from . import bp
-
-CLASS_NAMES = {
-    "quality": N_("Quality customer"), "high_value": N_("High-value customer"),
-    "group": N_("Group customer"), "strategic": N_("Strategic customer"),
-    "potential": N_("Potential key account"),
-}
 
 
 def class_names() -> dict[str, str]:
     """The customer classes' names in the request's language."""
-    return {code: _(name) for code, name in CLASS_NAMES.items()}
+    t = texts_for(get_language())
+    return {code: customer_class_name(t, code) for code in CUSTOMER_CLASSES}
 
 
 @bp.get("/customers")

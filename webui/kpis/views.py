@@ -10,6 +10,7 @@ from flask import Response, current_app, render_template, request
 
 from engine.errors import InvalidData
 from engine.kpis import compute_kpis
+from engine.queries.names import directory
 from engine.roles import KPI_ROLES
 
 from ..auth import roles_required
@@ -75,7 +76,7 @@ def _computed() -> tuple[Period, dict[str, object]]:
 def index() -> str:
     """The indicators of the chosen period as tables."""
     period, kpis = _computed()
-    return render_template("kpis/index.html", period=period, areas=kpi_areas(kpis),
+    return render_template("kpis/index.html", period=period, areas=kpi_areas(kpis, directory(db())),
                            overdue_now=kpis["overdue_now"])
 
 
@@ -86,7 +87,7 @@ def export() -> Response:
     period, kpis = _computed()
     label = _("Period") + f": {period.first.isoformat()} – {period.last.isoformat()}"
     name = f"kpis-{period.first.isoformat()}-{period.last.isoformat()}.xlsx"
-    return Response(workbook_bytes(kpi_areas(kpis), label), mimetype=XLSX,
+    return Response(workbook_bytes(kpi_areas(kpis, directory(db())), label), mimetype=XLSX,
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
@@ -97,5 +98,6 @@ def export_csv() -> Response:
     period, kpis = _computed()
     label = _("Period") + f": {period.first.isoformat()} – {period.last.isoformat()}"
     name = f"kpis-{period.first.isoformat()}-{period.last.isoformat()}.csv"
-    return Response(csv_text(kpi_areas(kpis), label).encode("utf-8"), mimetype="text/csv",
+    text = csv_text(kpi_areas(kpis, directory(db())), label)
+    return Response(text.encode("utf-8"), mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
