@@ -65,10 +65,10 @@ def test_figures_by_person_then_by_role_in_english(client_for, registered):
     head = client_for("dept_head")
     section, _ = development_section(head, "/kpis?from=2026-03-01&to=2026-03-31")
     assert "Prospects registered" in section
-    assert "<tr><td>senior_manager</td><td>1</td>" in section
+    assert "<tr><td>senior_manager user</td><td>1</td>" in section  # the display name
     section, page = development_section(head, "/kpis?from=2026-03-02&to=2026-03-02&by=role")
     assert '<option value="role" selected>' in page
-    assert "<tr><td>senior_manager</td><td>1</td>" in section  # the role, here
+    assert "<tr><td>Senior Business Manager</td><td>1</td>" in section  # the role, here
     assert "<tr><td>Total</td><td>1</td>" in section
     section, _ = development_section(head, "/kpis?from=2026-04-01&to=2026-04-30")
     assert "<tr><td>Total</td><td>0</td>" in section
@@ -96,7 +96,7 @@ def test_excel_export_has_a_sheet_per_area(client_for, registered, lang, sheet, 
     assert "2026-03-01" in rows[0][0]
     header_row = next(r for r in rows if r[1] == header)
     at = rows.index(header_row)
-    assert rows[at + 1][:2] == ["senior_manager", 1]
+    assert rows[at + 1][:2] == ["senior_manager user", 1]  # the display name, not the login
     assert rows[at + 2][:2] == [total, 1]
 
 
