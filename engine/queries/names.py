@@ -5,15 +5,19 @@ names inside one process version)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine.i18n import Texts
+from engine.i18n import Texts, texts_for
 from engine.models import User
-from engine.naming import person_name
+from engine.naming import ProcessNames, choice_title, person_name
 
 from .definitions import newest_definitions
+
+if TYPE_CHECKING:
+    from engine.workflow_engine import WorkflowEngine
 
 
 @dataclass(frozen=True)
@@ -38,3 +42,23 @@ def directory(session: Session) -> Directory:
     people = {username: person_name(display, username) for username, display in
               session.execute(select(User.username, User.display_name)).tuples()}
     return Directory(people, {d.key: (d.name, d.name_en) for d in newest_definitions(session)})
+
+
+REGISTER_CHOICES = ("industry", "credit", "source_channel")  # register fields holding codes
+
+
+def register_choices(session: Session, kf: WorkflowEngine, language: str | None
+                     ) -> dict[str, dict[str, str]]:
+    """Field -> code -> title of the customer register's coded fields, from the forms of the
+    newest process versions that ask for them (the register stores the forms' codes)."""
+    t = texts_for(language)
+    found: dict[str, dict[str, str]] = {name: {} for name in REGISTER_CHOICES}
+    for definition in newest_definitions(session):
+        names = ProcessNames.of(kf.runtime.specs.get(definition))
+        for name, titles in found.items():
+            schema = names.field_schema(name)
+            for code in (schema or {}).get("enum") or []:
+                title = choice_title(t, schema, code)
+                if isinstance(code, str) and title:
+                    titles.setdefault(code, title)
+    return found

@@ -7,9 +7,10 @@ from flask import render_template, request
 from engine.i18n import texts_for
 from engine.naming import CUSTOMER_CLASSES, customer_class_name
 from engine.queries.customers import customer_list, customer_page
+from engine.queries.names import register_choices
 
 from ..auth import login_required, signed_in_user
-from ..context import db
+from ..context import db, workflow_engine
 from ..i18n import get_language
 from . import bp
 
@@ -37,4 +38,5 @@ def show(customer_id: int) -> str:
     """One customer with its key contact and the processes run for it."""
     page = customer_page(db(), signed_in_user(), customer_id)
     return render_template("customers/show.html", customer=page.customer,
-                           instances=page.instances, class_names=class_names())
+                           instances=page.instances, class_names=class_names(),
+                           choices=register_choices(db(), workflow_engine(), get_language()))
