@@ -9,7 +9,6 @@ instances end with), so a new element or field is checked without touching this 
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterator
 from datetime import timedelta
@@ -20,19 +19,16 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from department_env import BY_ROLE, PEOPLE, PROCESS_KEYS, SUBMISSIONS, department_database
 from flask import Flask
 from openpyxl import load_workbook
 from sqlalchemy import select
 from webui_env import START, Client, Env, make_app
 
-from engine.accounts import create_user
 from engine.clock import MovableClock
 from engine.customer_links import LinkSigner
-from engine.db import make_db_engine, make_session_factory
-from engine.deployment import Bundle
 from engine.models import (
     OPEN_TASK_STATES,
-    Base,
     HumanTask,
     Notification,
     ProcessDefinition,
@@ -43,16 +39,6 @@ from engine.queries.instances import instance_data
 from engine.reminders import PolicyBook, ReminderConfig, write_reminders
 from engine.roles import ALL_ROLES
 
-ROOT = Path(__file__).resolve().parents[2]
-PROCESSES = ROOT / "processes"
-SUBMISSIONS: dict[str, dict[str, Any]] = json.loads(
-    (ROOT / "tests" / "data" / "process_submissions.json").read_text(encoding="utf-8"))
-# Department users, with logins that must never show: (login, role, display name, language).
-PEOPLE = [("zhang_wei", "senior_manager", "张伟", "zh"), ("wang_qiang", "dept_head", "王强", "en"),
-          ("li_na", "marketing_director", "李娜", "zh"), ("liu_yang", "clerk", "刘洋", "en"),
-          ("chen_jing", "finance", "陈静", "zh"), ("kehu_duijie", "customer", "客户对接", "zh")]
-BY_ROLE = {role: login for login, role, _, _ in PEOPLE}
-PROCESS_KEYS = ("key_account_development", "key_account_visit", "customer_reception")
 LANGUAGES = ("zh", "en")
 
 
@@ -156,20 +142,9 @@ def bundle_codes(env: Env) -> Codes:
 @pytest.fixture
 def department(tmp_path: Path, _fast_password_hashing: None) -> Iterator[tuple[Flask, Env]]:
     """An app with the real processes/ bundle and one named person per role."""
-    url = f"sqlite:///{tmp_path / 'keyflow.db'}"
-    db_engine = make_db_engine(url)
-    Base.metadata.create_all(db_engine)
-    clock = MovableClock(START)
-    with make_session_factory(db_engine)() as session:
-        for login, role, name, language in PEOPLE:
-            create_user(session, clock, login, [role], email=f"{login}@example.test",
-                        display_name=name, language=language)
-        session.commit()
-    db_engine.dispose()
-    app = make_app(url, clock, tmp_path / "var")
-    env = Env(app)
-    env.run(lambda s, kf, u: kf.deploy(s, Bundle.from_folder(PROCESSES)))
-    yield app, env
+    url = department_database(tmp_path / "keyflow.db", MovableClock(START))
+    app = make_app(url, MovableClock(START), tmp_path / "var")
+    yield app, Env(app)
     app.extensions["keyflow.db_engine"].dispose()
 
 
@@ -271,6 +246,8 @@ def test_no_code_on_any_page_or_mail_of_the_three_processes(department):
     head, director = BY_ROLE["dept_head"], BY_ROLE["marketing_director"]
     for by in ("user", "role"):
         walk.open(head, f"/kpis?from=2026-03-01&to=2026-04-30&by={by}")
+    for key in PROCESS_KEYS:
+        walk.open(director, f"/kpis/flow?process={key}&from=2026-03-01&to=2026-04-30")
     customers = walk.open(director, "/customers")
     for customer_url in sorted(set(re.findall(r'href="(/customers/\d+)"', customers))):
         walk.open(director, customer_url)
