@@ -50,6 +50,7 @@ class InstanceStory:
     history: list[HistoryLine]
     data: list[Entry]  # process variables some form defines, labelled
     internal: list[Entry] = field(default_factory=list)  # the others: owners and admins only
+    failed_step: str = ""  # the name of the element a failed instance stopped at
 
     @property
     def steps(self) -> list[HistoryLine]:
@@ -145,5 +146,7 @@ def instance_story(session: Session, kf: WorkflowEngine, instance: ProcessInstan
     t = texts_for(language)
     names = version_names(kf, instance)
     shown, hidden = data_entries(names, data, t, internal=sees_internal_data(user))
+    element = (instance.error or {}).get("element_id")
     return InstanceStory(names.process(t), history_lines(session, names, history, t),
-                         shown, hidden)
+                         shown, hidden, names.element(t, element if isinstance(element, str)
+                                                      else None))

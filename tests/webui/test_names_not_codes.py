@@ -40,6 +40,7 @@ from engine.reminders import PolicyBook, ReminderConfig, write_reminders
 from engine.roles import ALL_ROLES
 
 LANGUAGES = ("zh", "en")
+SNAKE = re.compile(r"(?<![A-Za-z0-9_.@/-])[a-z][a-z0-9]*(?:_[a-z0-9]+)+(?![A-Za-z0-9_])")
 
 
 class VisibleText(HTMLParser):
@@ -99,8 +100,12 @@ class Codes:
         codes = dict(self.anywhere)
         if language == "zh":
             codes |= self.in_chinese
-        return [f"{code} ({origin})" for code, origin in sorted(codes.items())
-                if re.search(rf"(?<![A-Za-z0-9_]){re.escape(code)}(?![A-Za-z0-9_])", text)]
+        found = [f"{code} ({origin})" for code, origin in sorted(codes.items())
+                 if re.search(rf"(?<![A-Za-z0-9_]){re.escape(code)}(?![A-Za-z0-9_])", text)]
+        # Any other snake_case identifier is a code too (an audit action, a status).
+        found += sorted({f"{word} (identifier)" for word in SNAKE.findall(text)
+                         if word not in codes})
+        return found
 
 
 def _enum_codes(schema: Any) -> Iterator[Any]:
@@ -285,3 +290,4 @@ def test_the_codes_check_can_fail():
     assert codes.found_in(page, "zh") == ["road_bridge (choice)"]
     assert codes.found_in("Tunnel and tunnels", "en") == []
     assert codes.found_in("a tunnel", "zh") == ["tunnel (choice)"]
+    assert codes.found_in("History: customer_filed", "en") == ["customer_filed (identifier)"]
