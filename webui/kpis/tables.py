@@ -12,6 +12,7 @@ from engine.queries.names import Directory
 
 from ..display import role_name
 from ..i18n import _, get_language, pick
+from .cells import Percent
 
 
 @dataclass
@@ -32,12 +33,24 @@ class Area:
     tables: list[Table]
 
 
-def _percent(value: float | None) -> str:
-    return "" if value is None else texts_for(get_language()).percent(value)
+def _percent(value: float | None) -> Percent | None:
+    return None if value is None else Percent(value)
 
 
 def _blank(value: Any) -> Any:
-    return "" if value is None else value
+    return value  # None: an empty cell (nothing to measure)
+
+
+def shown(value: Any) -> str:
+    """A cell as the page shows it, in the reader's language (numbers with separators)."""
+    if value is None:
+        return ""
+    texts = texts_for(get_language())
+    if isinstance(value, Percent):
+        return texts.percent(value)
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return str(value)
+    return texts.decimal(value, "#,##0.##")
 
 
 class _Names:
