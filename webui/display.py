@@ -10,6 +10,7 @@ from flask_babel import format_datetime
 
 from engine.i18n import MOMENT, texts_for
 from engine.models import InstanceStatus, NotificationStatus, TaskStatus
+from engine.naming import choice_title, field_title
 from engine.roles import RoleName
 
 from .i18n import N_, _, get_language, language_tag, pgettext, pick
@@ -112,8 +113,8 @@ def number(value: Any, pattern: str = "#,##0.##") -> str:
 
 
 def schema_title(schema: dict[str, Any], fallback: str = "") -> str:
-    """A form or field title: `title` is Chinese, `x-title-en` English."""
-    return pick(schema.get("title"), schema.get("x-title-en")) or fallback
+    """A form or field title: `title` is Chinese, `x-title-en` English (engine.naming)."""
+    return field_title(texts_for(get_language()), schema) or fallback
 
 
 def schema_description(schema: dict[str, Any]) -> str:
@@ -123,14 +124,9 @@ def schema_description(schema: dict[str, Any]) -> str:
 
 def enum_labels(schema: dict[str, Any]) -> list[tuple[Any, str]]:
     """(code, label) pairs of an enum: `x-enum-titles` (zh), `x-enum-titles-en` (en)."""
-    codes = list(schema.get("enum", []))
-    zh = list(schema.get("x-enum-titles", []))
-    en = list(schema.get("x-enum-titles-en", []))
-    labels = []
-    for i, code in enumerate(codes):
-        label = pick(zh[i] if i < len(zh) else None, en[i] if i < len(en) else None)
-        labels.append((code, label or str(code)))
-    return labels
+    t = texts_for(get_language())
+    return [(code, choice_title(t, schema, code) or str(code))
+            for code in schema.get("enum", [])]
 
 
 def action_name(action: str) -> str:
