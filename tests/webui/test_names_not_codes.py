@@ -249,8 +249,9 @@ def test_no_code_on_any_page_or_mail_of_the_three_processes(department):
             for name in instance_data(env.kf, instance):
                 codes.add(name, "process variable")
     head, director = BY_ROLE["dept_head"], BY_ROLE["marketing_director"]
-    for by in ("user", "role"):
+    for by in ("user", "role", "department"):
         walk.open(head, f"/kpis?from=2026-03-01&to=2026-04-30&by={by}")
+    walk.open(BY_ROLE["senior_manager"], "/kpis?from=2026-03-01&to=2026-04-30")  # own row
     for key in PROCESS_KEYS:
         walk.open(director, f"/kpis/flow?process={key}&from=2026-03-01&to=2026-04-30")
     customers = walk.open(director, "/customers")
