@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
-from engine.i18n import texts_for
-from engine.models import HumanTask, Notification, NotificationStatus, User
+from engine.i18n import Texts, texts_for
+from engine.models import HumanTask, Notification, NotificationStatus, ProcessInstance, User
 from engine.observability.request_ids import current_request_id
 
 
@@ -57,4 +57,14 @@ def task_assigned_text(task: HumanTask, language: str) -> tuple[str, str]:
     name = t.name(task.name, task.name_en)
     return (t._("New task: {task}", task=name),
             t._('The task "{task}" of process {process} (instance {instance}) is assigned to '
-                "you.", task=name, process=task.process_key, instance=task.instance_id))
+                "you.", task=name, process=_process_name(task, t), instance=task.instance_id))
+
+
+def _process_name(task: HumanTask, t: Texts) -> str:
+    """The name of the task's process for the reader (its key only for a task in no session:
+    a task row always has one where mail is written)."""
+    session = object_session(task)
+    instance = session.get(ProcessInstance, task.instance_id) if session is not None else None
+    if instance is None:
+        return task.process_key
+    return t.name(instance.definition.name, instance.definition.name_en)

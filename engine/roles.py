@@ -57,6 +57,8 @@ STARTS_ANY_ROLES = frozenset({RoleName.ADMIN})
 CANCELS_ANY_ROLES = frozenset({RoleName.DEPT_HEAD, RoleName.ADMIN})
 # See, retry, migrate and cancel failed instances of any process.
 INCIDENT_ROLES = frozenset({RoleName.PROCESS_OWNER, RoleName.ADMIN})
+# Read the process variables no form defines (scripts' working data): who runs the system.
+SEES_INTERNAL_DATA_ROLES = frozenset({RoleName.PROCESS_OWNER, RoleName.ADMIN})
 # Read the department's indicators: who answers for its performance, and who runs the system.
 KPI_ROLES = LEADER_ROLES | {RoleName.PROCESS_OWNER, RoleName.ADMIN}
 # Read their own row of the indicators (engine/kpis/own.py): the senior managers.

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -11,6 +10,7 @@ from flask_babel import format_datetime
 
 from engine.i18n import MOMENT, texts_for
 from engine.models import InstanceStatus, NotificationStatus, TaskStatus
+from engine.naming import choice_title, field_title
 from engine.roles import RoleName
 
 from .i18n import N_, _, get_language, language_tag, pgettext, pick
@@ -41,6 +41,7 @@ ACTION_LABELS = {
     "task_cancelled": N_("Task withdrawn"), "timer_fired": N_("Timer fired"),
     "process_deployed": N_("Process deployed"),
     "process_version_current": N_("Version made current"),
+    "customer_filed": N_("Customer register updated"),
 }
 
 
@@ -113,8 +114,8 @@ def number(value: Any, pattern: str = "#,##0.##") -> str:
 
 
 def schema_title(schema: dict[str, Any], fallback: str = "") -> str:
-    """A form or field title: `title` is Chinese, `x-title-en` English."""
-    return pick(schema.get("title"), schema.get("x-title-en")) or fallback
+    """A form or field title: `title` is Chinese, `x-title-en` English (engine.naming)."""
+    return field_title(texts_for(get_language()), schema) or fallback
 
 
 def schema_description(schema: dict[str, Any]) -> str:
@@ -124,30 +125,14 @@ def schema_description(schema: dict[str, Any]) -> str:
 
 def enum_labels(schema: dict[str, Any]) -> list[tuple[Any, str]]:
     """(code, label) pairs of an enum: `x-enum-titles` (zh), `x-enum-titles-en` (en)."""
-    codes = list(schema.get("enum", []))
-    zh = list(schema.get("x-enum-titles", []))
-    en = list(schema.get("x-enum-titles-en", []))
-    labels = []
-    for i, code in enumerate(codes):
-        label = pick(zh[i] if i < len(zh) else None, en[i] if i < len(en) else None)
-        labels.append((code, label or str(code)))
-    return labels
+    t = texts_for(get_language())
+    return [(code, choice_title(t, schema, code) or str(code))
+            for code in schema.get("enum", [])]
 
 
 def action_name(action: str) -> str:
     """An audit action ('task_completed') as words."""
     return _label(ACTION_LABELS, action)
-
-
-def pretty(value: Any) -> str:
-    """A data value as text: strings as they are, structures as readable JSON."""
-    if value is None:
-        return ""
-    if isinstance(value, str):
-        return value
-    if isinstance(value, bool):
-        return _("yes") if value else _("no")
-    return json.dumps(value, ensure_ascii=False, indent=1, default=str)
 
 
 def init_app(app: Flask) -> None:
@@ -158,15 +143,5 @@ def init_app(app: Flask) -> None:
                                  notification_status=notification_status)
     app.jinja_env.filters["localtime"] = local_time
     app.jinja_env.filters["number"] = number
-    app.jinja_env.filters["pretty"] = pretty
     app.jinja_env.globals["lang_attr"] = language_tag
 
-
-def field_labels(forms: dict[str, dict[str, Any]]) -> dict[str, str]:
-    """Property name -> title across a process's forms (to label instance data)."""
-    labels: dict[str, str] = {}
-    for schema in forms.values():
-        for name, prop in (schema.get("properties") or {}).items():
-            if isinstance(prop, dict):
-                labels.setdefault(name, schema_title(prop, name))
-    return labels

@@ -7,6 +7,8 @@
 - `customers`    the customer register, as far as a user may see it
 - `people`       users, their roles and API tokens
 - `outbox`       the notifications the relay has sent, retries and gave up on
+- `summary`      an instance told in names: history, a summary per step, labelled data
+- `names`        names for codes stored in rows: people by login, processes by key
 
 Everything a user may see passes through engine/runtime/access.py (per-object checks and
 SQL filters), the one visibility rule. Functions that need the engine's collaborators (the

@@ -34,6 +34,11 @@ def newest_definitions(session: Session, keys: Iterable[str] | None = None
         .order_by(ProcessDefinition.key)))
 
 
+def process_names(session: Session, keys: Iterable[str]) -> dict[str, tuple[str, str]]:
+    """Process key -> (Chinese, English) name of its newest version, for the keys deployed."""
+    return {d.key: (d.name, d.name_en) for d in newest_definitions(session, keys)}
+
+
 def newest_definition(session: Session, key: str) -> ProcessDefinition | None:
     """The newest deployed version of process `key`, if it is deployed."""
     return session.scalars(select(ProcessDefinition).where(ProcessDefinition.key == key)

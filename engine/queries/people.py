@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from engine.errors import NotFound
 from engine.models import ApiToken, User, user_role
+from engine.naming import person_name
 
 
 def all_users(session: Session) -> list[User]:
@@ -36,6 +37,16 @@ def usernames(session: Session, user_ids: Iterable[int]) -> dict[int, str]:
         return {}
     return dict(session.execute(select(User.id, User.username).where(User.id.in_(ids)))
                 .tuples().all())
+
+
+def display_names(session: Session, user_ids: Iterable[int]) -> dict[int, str]:
+    """User id -> the name others read (display name, else user name) for `user_ids`."""
+    ids = sorted(set(user_ids))
+    if not ids:
+        return {}
+    rows = session.execute(select(User.id, User.display_name, User.username)
+                           .where(User.id.in_(ids))).tuples().all()
+    return {i: person_name(display, username) for i, display, username in rows}
 
 
 def role_counts(session: Session) -> dict[str, int]:

@@ -108,7 +108,8 @@ def _owner_told(people: People, instance: ProcessInstance, task: HumanTask,
     subject, body = texts.customer_unreachable(
         owner.language, task=texts.name_in(owner.language, task.name, task.name_en),
         customer=instance.customer_name,
-        process_key=instance.definition.key, invalid=invalid)
+        process=texts.name_in(owner.language, instance.definition.name,
+                              instance.definition.name_en), invalid=invalid)
     yield Draft(key=f"customer_link:{link_id}:unreachable", email=owner.email,
                 language=owner.language, kind="customer_unreachable", subject=subject,
                 body=body, recipient_id=owner.id, instance_id=task.instance_id)

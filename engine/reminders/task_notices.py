@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Row, select
 from sqlalchemy.orm import Session
 
-from engine.models import OPEN_TASK_STATES, HumanTask, ProcessInstance
+from engine.models import OPEN_TASK_STATES, HumanTask, ProcessDefinition, ProcessInstance
 from engine.roles import EXTERNAL_ROLE
 
 from . import texts
@@ -56,8 +56,10 @@ def task_drafts(session: Session, book: PolicyBook, people: People, now: datetim
         select(HumanTask.id, HumanTask.instance_id, HumanTask.bpmn_id, HumanTask.name,
                HumanTask.name_en, HumanTask.role, HumanTask.assignee_id, HumanTask.due_at,
                HumanTask.process_key, HumanTask.customer_name, HumanTask.created_at,
-               ProcessInstance.definition_id)
+               ProcessInstance.definition_id, ProcessDefinition.name.label("process_name"),
+               ProcessDefinition.name_en.label("process_name_en"))
         .join(ProcessInstance, ProcessInstance.id == HumanTask.instance_id)
+        .join(ProcessDefinition, ProcessDefinition.id == ProcessInstance.definition_id)
         .where(HumanTask.state.in_(OPEN_TASK_STATES), HumanTask.due_at.is_not(None),
                HumanTask.due_at <= horizon, HumanTask.role != EXTERNAL_ROLE)
     ).all()
@@ -85,7 +87,8 @@ def _draft(row: Row[Any], person: Person, kind: str, part: str, nth: int, people
     assignee = people.get(row.assignee_id)
     name = texts.name_in(person.language, row.name, row.name_en)
     subject, body = texts.task_notice(
-        kind, person.language, task=name, process_key=row.process_key,
+        kind, person.language, task=name,
+        process=texts.name_in(person.language, row.process_name, row.process_name_en),
         customer=row.customer_name, due=texts.local(row.due_at, tz, person.language), nth=nth,
         assignee=assignee.name if assignee else None)
     return Draft(key=f"task:{row.id}:{part}:{person.id}", email=person.email,

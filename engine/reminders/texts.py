@@ -18,18 +18,19 @@ def name_in(language: str | None, zh: str | None, en: str | None) -> str:
     return texts_for(language).name(zh, en)
 
 
-def _about(t: Texts, process_key: str, customer: str | None) -> str:
+def _about(t: Texts, process: str, customer: str | None) -> str:
+    """Which work a notice is about: the process's name (never its key) and the customer."""
     if customer:
-        return t._("Process {process}, customer {customer}", process=process_key,
+        return t._("Process {process}, customer {customer}", process=process,
                    customer=customer)
-    return t._("Process {process}", process=process_key)
+    return t._("Process {process}", process=process)
 
 
-def task_notice(kind: str, lang: str, *, task: str, process_key: str, customer: str | None,
+def task_notice(kind: str, lang: str, *, task: str, process: str, customer: str | None,
                 due: str, nth: int = 1, assignee: str | None = None) -> tuple[str, str]:
     """Subject and body of a due-soon, overdue or escalation notice."""
     t = texts_for(lang)
-    about = _about(t, process_key, customer)
+    about = _about(t, process, customer)
     if kind == "due_soon":
         return (t._("Due soon: {task}", task=task),
                 t._('The task "{task}" is due at {due}.\n\n{about}.', task=task, due=due,
@@ -60,13 +61,13 @@ def digest(lang: str, day: date, mine: list[tuple[str, str]], offered: int) -> t
     return t._("Your tasks for {day}", day=when), body
 
 
-def timer_reminder(lang: str, *, event: str, customer: str | None, process_key: str,
+def timer_reminder(lang: str, *, event: str, customer: str | None, process: str,
                    when: str) -> tuple[str, str]:
     """The day-before reminder of a waiting timer (a visit, a reception)."""
     t = texts_for(lang)
     return (t._("Reminder: {event} at {when}", event=event, when=when),
             t._('"{event}" is coming up at {when}. Please get ready.\n\n{about}.',
-                event=event, when=when, about=_about(t, process_key, customer)))
+                event=event, when=when, about=_about(t, process, customer)))
 
 
 def birthday(lang: str, *, contact: str, customer: str, day: date) -> tuple[str, str]:
@@ -90,7 +91,7 @@ def customer_invite(lang: str, *, task: str, customer: str | None, url: str,
                 expires=expires))
 
 
-def customer_unreachable(lang: str, *, task: str, customer: str | None, process_key: str,
+def customer_unreachable(lang: str, *, task: str, customer: str | None, process: str,
                          invalid: str | None = None) -> tuple[str, str]:
     """To the account owner: the customer could not be sent a link (no e-mail in the data, or
     `invalid`, an address that is not one)."""
@@ -102,4 +103,4 @@ def customer_unreachable(lang: str, *, task: str, customer: str | None, process_
             t._('The customer could not be sent a link for "{task}": {why}. Please reach the '
                 "customer another way; if nobody answers, the follow-up task comes to you when "
                 "the wait runs out.\n\n{about}.", task=task, why=why,
-                about=_about(t, process_key, customer)))
+                about=_about(t, process, customer)))

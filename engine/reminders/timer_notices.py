@@ -72,7 +72,9 @@ def _reminders(rt: Runtime, instance: ProcessInstance, timers: dict[str, TimerRe
             subject, body = texts.timer_reminder(
                 person.language, event=texts.name_in(person.language, reminder.name,
                                                      reminder.name_en),
-                customer=instance.customer_name, process_key=instance.definition.key,
+                customer=instance.customer_name,
+                process=texts.name_in(person.language, instance.definition.name,
+                                      instance.definition.name_en),
                 when=texts.local(due, tz, person.language))
             yield Draft(key=f"timer:{instance.id}:{reminder.bpmn_id}:"
                             f"{due.strftime('%Y%m%dT%H%M')}:{person.id}",

@@ -14,7 +14,7 @@ from engine.outbox import task_assigned_text
 from engine.reminders import texts
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
-NOTICE = {"task": "拜访计划", "process_key": "visit", "customer": "华建路桥",
+NOTICE = {"task": "拜访计划", "process": "大客户拜访", "customer": "华建路桥",
           "due": "2026-03-04 09:00"}
 
 
@@ -33,9 +33,9 @@ def test_a_moment_is_written_in_the_company_time_zone():
 def test_task_notices_in_both_languages(kind, nth, zh, en):
     subject, body = texts.task_notice(kind, "zh", nth=nth, **NOTICE)
     assert subject == zh and "2026-03-04 09:00" in body
-    assert body.endswith("流程 visit，客户 华建路桥。")
+    assert body.endswith("流程 大客户拜访，客户 华建路桥。")
     subject, body = texts.task_notice(kind, "en", nth=nth, **NOTICE)
-    assert subject == en and body.endswith("Process visit, customer 华建路桥.")
+    assert subject == en and body.endswith("Process 大客户拜访, customer 华建路桥.")
 
 
 def test_escalation_says_who_holds_the_task():
@@ -72,7 +72,7 @@ def test_customer_mails_greet_by_name_in_the_links_language():
     en = texts.customer_invite("en", task="Confirm the visit", customer=None,
                                url="http://kf.test/c/1/x", expires="2026-03-09 09:00")
     assert en[1].startswith("Hello,\n\nplease confirm") and "expires at 2026-03-09" in en[1]
-    why = texts.customer_unreachable("en", task="t", customer=None, process_key="visit",
+    why = texts.customer_unreachable("en", task="t", customer=None, process="Visit",
                                      invalid="not-an-address")[1]
     assert '("not-an-address") is not a valid e-mail address' in why
 

@@ -67,10 +67,10 @@ def test_figures_by_person_then_by_role_in_english(client_for, registered):
     head = client_for("dept_head")
     section, _ = development_section(head, "/kpis?from=2026-03-01&to=2026-03-31")
     assert "Prospects registered" in section
-    assert "<tr><td>senior_manager</td><td>1</td>" in section
+    assert "<tr><td>senior_manager user</td><td>1</td>" in section  # the display name
     section, page = development_section(head, "/kpis?from=2026-03-02&to=2026-03-02&by=role")
     assert '<option value="role" selected>' in page
-    assert "<tr><td>senior_manager</td><td>1</td>" in section  # the role, here
+    assert "<tr><td>Senior Business Manager</td><td>1</td>" in section  # the role, here
     assert "<tr><td>Total</td><td>1</td>" in section
     section, _ = development_section(head, "/kpis?from=2026-04-01&to=2026-04-30")
     assert "<tr><td>Total</td><td>0</td>" in section
@@ -101,7 +101,7 @@ def test_excel_export_has_a_sheet_per_table_with_typed_cells(client_for, registe
     rows = [list(r) for r in ws.iter_rows(values_only=True)]
     assert rows[0][0] == sheet and "2026-03-01" in rows[0][1]  # title, period
     assert rows[1][1] == header and ws.freeze_panes == "A3" and ws.auto_filter.ref
-    assert rows[2][:2] == ["senior_manager", 1] and rows[3][:2] == [total, 1]
+    assert rows[2][:2] == ["senior_manager user", 1] and rows[3][:2] == [total, 1]  # display name
     assert ws.cell(3, 2).number_format == "#,##0"
     assert ws.cell(2, rows[1].index(rate) + 1).font.bold
     for width_of in ("A", "B"):
@@ -119,7 +119,7 @@ def test_page_formats_numbers_and_percentages_for_the_reader(client_for, registe
     page = client_for("dept_head").get("/kpis?from=2026-03-01&to=2026-03-31",
                                        headers={"Accept-Language": "en"}).get_data(as_text=True)
     development = page.split('id="kpi-development"')[1].split('id="kpi-visits"')[0]
-    assert "<td>senior_manager</td><td>1</td>" in development
+    assert "<td>senior_manager user</td><td>1</td>" in development
     assert "None" not in page and "0.0%" not in development.split("<td>")[1]
 
 

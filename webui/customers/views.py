@@ -4,23 +4,21 @@ from __future__ import annotations
 
 from flask import Response, flash, redirect, render_template, request, url_for
 
+from engine.i18n import texts_for
+from engine.naming import CUSTOMER_CLASSES, customer_class_name
 from engine.queries.customers import customer_list, customer_page
+from engine.queries.names import register_choices
 
 from ..auth import login_required, signed_in_user
 from ..context import db, workflow_engine
-from ..i18n import N_, _
+from ..i18n import _, get_language
 from . import bp
-
-CLASS_NAMES = {
-    "quality": N_("Quality customer"), "high_value": N_("High-value customer"),
-    "group": N_("Group customer"), "strategic": N_("Strategic customer"),
-    "potential": N_("Potential key account"),
-}
 
 
 def class_names() -> dict[str, str]:
     """The customer classes' names in the request's language."""
-    return {code: _(name) for code, name in CLASS_NAMES.items()}
+    t = texts_for(get_language())
+    return {code: customer_class_name(t, code) for code in CUSTOMER_CLASSES}
 
 
 @bp.get("/customers")
@@ -41,6 +39,7 @@ def show(customer_id: int) -> str:
     page = customer_page(db(), signed_in_user(), customer_id)
     return render_template("customers/show.html", customer=page.customer,
                            instances=page.instances, class_names=class_names(),
+                           choices=register_choices(db(), workflow_engine(), get_language()),
                            contracts=page.contracts, may_record=page.may_record_contracts)
 
 

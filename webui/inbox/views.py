@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import render_template, request
 
+from engine.queries.definitions import process_names
 from engine.queries.tasks import inbox, inbox_processes
 
 from ..auth import login_required, signed_in_user
@@ -29,7 +30,8 @@ def index() -> str:
     q = (request.args.get("q") or "").strip()[:100]
     now = workflow_engine().clock.now()
     rows = inbox(db(), user, now, scope=scope, process=process, overdue=overdue, q=q)
+    keys = inbox_processes(db(), user)
     return render_template("inbox/index.html", rows=rows, scope=scope, process=process,
-                           overdue=overdue, q=q, now=now,
-                           processes=inbox_processes(db(), user))
+                           overdue=overdue, q=q, now=now, processes=keys,
+                           process_names=process_names(db(), keys))
 

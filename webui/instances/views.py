@@ -5,11 +5,11 @@ from __future__ import annotations
 from flask import Response, flash, redirect, render_template, request, url_for
 
 from engine.queries.instances import instance_diagram, instance_page, load_instance
+from engine.queries.summary import instance_story
 
 from ..auth import login_required, signed_in_user
 from ..context import db, workflow_engine
-from ..display import field_labels
-from ..i18n import _
+from ..i18n import _, get_language
 from . import bp
 
 
@@ -17,10 +17,13 @@ from . import bp
 @login_required
 def show(instance_id: int) -> str:
     """Status, diagram, open tasks, data and history of an instance the user may see."""
-    page = instance_page(db(), workflow_engine(), instance_id, signed_in_user())
+    user = signed_in_user()
+    page = instance_page(db(), workflow_engine(), instance_id, user)
     view = page.view
+    story = instance_story(db(), workflow_engine(), view.instance, view.data, user,
+                           get_language(), view.history)
     return render_template("instances/show.html", view=view, states=page.states,
-                           actors=view.usernames, labels=field_labels(page.forms),
+                           story=story,
                            tasks_by_id={t.id: t for t in view.open_tasks},
                            incident=page.incident, may_cancel=page.may_cancel,
                            now=workflow_engine().clock.now())

@@ -12,6 +12,7 @@ from flask import Response, current_app, render_template, request
 from engine.errors import InvalidData
 from engine.kpis import SCORECARD_GROUPINGS, compute_kpis
 from engine.kpis.own import own_view
+from engine.queries.names import directory
 from engine.roles import KPI_OWN_ROW_ROLES, KPI_ROLES
 
 from ..auth import roles_required, signed_in_user
@@ -98,7 +99,7 @@ def _computed() -> tuple[Period, dict[str, Any], bool]:
 
 
 def _areas(kpis: dict[str, Any]) -> list[Area]:
-    return [scorecard_area(kpis), *kpi_areas(kpis)]
+    return [scorecard_area(kpis), *kpi_areas(kpis, directory(db()))]
 
 
 @bp.get("/kpis")
@@ -106,7 +107,7 @@ def _areas(kpis: dict[str, Any]) -> list[Area]:
 def index() -> str:
     """The scorecard with its chart, then the indicators of the chosen period as tables."""
     period, kpis, everything = _computed()
-    return render_template("kpis/index.html", period=period, areas=kpi_areas(kpis),
+    return render_template("kpis/index.html", period=period, areas=kpi_areas(kpis, directory(db())),
                            overdue_now=kpis["overdue_now"], everything=everything,
                            scorecard=shown_rows(kpis), labels=indicator_labels(),
                            statuses=status_labels(), chart=chart_data(kpis),

@@ -7,12 +7,12 @@ from typing import Any
 from flask import Response, current_app, flash, redirect, render_template, request, url_for
 
 from engine.errors import InvalidData
+from engine.queries.summary import instance_story
 from engine.queries.tasks import task_page
 
 from ..auth import login_required, signed_in_user
 from ..context import db, workflow_engine
-from ..display import field_labels
-from ..i18n import _, pick
+from ..i18n import _, get_language, pick
 from . import bp
 from .messages import localized_errors
 from .schema_form import build_fields, parse_form
@@ -29,8 +29,10 @@ def _render(task_id: int, values: dict[str, Any] | None = None,
         # Returned for revision: start from what the instance already holds.
         values = {k: v for k, v in ctx.data.items() if k in props}
     fields = build_fields(ctx.schema, values, errors)
+    story = instance_story(db(), workflow_engine(), ctx.instance, ctx.data, user,
+                           get_language())
     return render_template("tasks/task.html", ctx=ctx, fields=fields, errors=errors or {},
-                           labels=field_labels(ctx.forms),
+                           story=story, submitted=story.entered_in(ctx.task.id),
                            now=workflow_engine().clock.now()), status
 
 
