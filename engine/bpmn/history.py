@@ -32,8 +32,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
+from uuid import UUID
 
 from SpiffWorkflow.specs.Join import Join
+from SpiffWorkflow.util.deep_merge import DeepMerge
 from SpiffWorkflow.util.task import TaskState
 
 _ATTRIBUTE = "_keyflow_path"
@@ -96,10 +98,12 @@ def bpmn_source(task: Any) -> str | None:
         current = parent
 
 
-def prune(dct: dict[str, Any], spec: Any, path: Path) -> None:
-    """Cut the finished chain links out of the top-level workflow dict `dct`, into `path`."""
+def prune(dct: dict[str, Any], workflow: Any, path: Path) -> None:
+    """Cut the finished chain links out of `dct`, the top-level `workflow` as SpiffWorkflow's
+    serializer wrote it, into `path`."""
     tasks: dict[str, dict[str, Any]] = dct["tasks"]
-    specs = spec.task_specs
+    specs = workflow.spec.task_specs
+    moved: set[str] = set()
     joins = {name for name, ts in specs.items() if isinstance(ts, Join)}
     keep = {dct["root"], dct.get("last_task"), *dct.get("subprocesses", {})}
     guarded = _guarded_splits(tasks, specs)
@@ -129,9 +133,6 @@ def prune(dct: dict[str, Any], spec: Any, path: Path) -> None:
         child = tasks[child_id]
         if child["state"] != TaskState.COMPLETED or child["task_spec"] in joins:
             continue
-        delta = _delta_across(task, child)
-        if delta is False:
-            continue
         came_from, element = source(task_id), bpmn(task)
         if element is not None:
             path.completed[element] = None
@@ -142,32 +143,23 @@ def prune(dct: dict[str, Any], spec: Any, path: Path) -> None:
         parent = tasks[task["parent"]]
         parent["children"] = [child_id if c == task_id else c for c in parent["children"]]
         child["parent"] = task["parent"]
-        if delta is not None:
-            child["delta"] = delta
+        moved.add(child_id)
         del tasks[task_id]
         path.pruned += 1
     for gone in [k for k in path.sources if k not in tasks]:  # dropped since (a reset)
         del path.sources[gone]
+    for task_id in moved & tasks.keys():
+        _rebase_data(tasks[task_id], workflow)
 
 
-def _delta_across(task: dict[str, Any], child: dict[str, Any]) -> dict[str, Any] | None | bool:
-    """The child's data as a change from the task's parent (SpiffWorkflow stores each task's
-    data as a change from its parent's): None if the child stores its data whole, False if
-    it cannot be said (the task stores its data whole: then it stays)."""
-    lower = child.get("delta")
-    if not lower:
-        return None
-    upper = task.get("delta")
-    if not upper:
-        return False
-    up_updates, up_deleted = upper["updates"], upper["deletions"]
-    low_updates, low_deleted = lower["updates"], lower["deletions"]
-    updates = {k: v for k, v in up_updates.items()
-               if k not in low_updates and k not in low_deleted}
-    updates.update(low_updates)
-    deleted = [k for k in up_deleted if k not in low_updates]
-    deleted += [k for k in low_deleted if k not in deleted]
-    return {"updates": updates, "deletions": deleted}
+def _rebase_data(task: dict[str, Any], workflow: Any) -> None:
+    """Write the task's data as a change from its new parent's, as SpiffWorkflow does."""
+    if not task.get("delta"):  # stored whole, not as a change from its parent
+        return
+    data = workflow.tasks[UUID(task["id"])].data
+    base = workflow.tasks[UUID(task["parent"])].data
+    task["delta"] = {"updates": DeepMerge.get_updated_keys(base, data),
+                     "deletions": DeepMerge.get_deleted_keys(base, data)}
 
 
 def _guarded_splits(tasks: dict[str, dict[str, Any]], specs: dict[str, Any]) -> set[str]:

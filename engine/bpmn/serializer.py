@@ -82,7 +82,7 @@ class StateSerializer:
         finally:
             self.registry._encoder_mode = False
         path = path_of(workflow).copy()
-        prune(dct, workflow.spec, path)
+        prune(dct, workflow, path)
         dct["path"] = path.to_dict()
         dct["format"] = STATE_FORMAT
         return json.dumps(dct, cls=self._encoder, separators=(",", ":"))

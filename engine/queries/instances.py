@@ -146,12 +146,17 @@ def element_states(kf: WorkflowEngine, instance: ProcessInstance) -> ElementStat
     rt = kf.runtime
     compiled = rt.specs.get(instance.definition)
     workflow = rt.serializer.loads(instance.state, compiled.spec, compiled.subprocess_specs)
+    return workflow_states(workflow, still_running=instance.status in ACTIVE_STATUSES)
+
+
+def workflow_states(workflow: Any, *, still_running: bool) -> ElementStates:
+    """Completed, active (if `still_running`) and traversed elements of a top-level workflow,
+    those of the tasks its saved state pruned included."""
     pruned = path_of(workflow)  # what the saved state keeps of the tasks it no longer holds
     completed: dict[str, None] = dict(pruned.completed)
     active: dict[str, None] = {}
     taken: dict[tuple[str, str], None] = dict(pruned.taken)
     waiting = TaskState.READY | TaskState.WAITING | TaskState.STARTED | TaskState.ERROR
-    still_running = instance.status in ACTIVE_STATUSES
     for task in workflow.get_tasks():
         bpmn_id = getattr(task.task_spec, "bpmn_id", None)
         if not bpmn_id or task.workflow is not workflow:
