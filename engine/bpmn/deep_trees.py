@@ -9,8 +9,9 @@ stops running and reports the workflow *completed*. Its ancestor checks
 recurse once per level and hit Python's recursion limit at about the same depth.
 
 `lift_depth_limits()` (called when `engine.bpmn` is imported) removes the iterator's default
-cap and makes those ancestor walks iterative. The tree still grows by a few tasks per pass,
-and so does the time of every command on it (bench/loop_history.py measures it);
+cap and makes those ancestor walks iterative. Within one command the tree still grows by a
+few tasks per pass; across commands the saved state drops the finished passes
+(engine.bpmn.history), so depth and time no longer add up with history.
 `engine.runtime.state` also refuses to mark a workflow completed while any of its tasks is
 still open, in case a future SpiffWorkflow brings a cap back.
 """

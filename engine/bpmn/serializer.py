@@ -2,6 +2,8 @@
 
 SpiffWorkflow's serializer writes the whole process spec into every saved state. keyflow
 stores only the task tree and data; the spec comes from the per-version cache on restore.
+Of the tree, only the part that can still matter is stored; the finished chain above it is
+summarised in a `path` (engine.bpmn.history), so a state does not grow with every step.
 """
 
 from __future__ import annotations
@@ -21,9 +23,11 @@ from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter
 from SpiffWorkflow.bpmn.serializer.helpers.encoder import create_encoder
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 
+from .history import Path, attach_path, path_of, prune
 from .timers import CLOCK_TIMERS
 
-STATE_FORMAT = "keyflow-state-1"
+STATE_FORMAT = "keyflow-state-2"  # with a pruned tree and its `path`
+READABLE_FORMATS = ("keyflow-state-1", STATE_FORMAT)  # -1: the whole tree, no path
 
 
 class _SpeclessWorkflowConverter(BpmnWorkflowConverter):
@@ -68,23 +72,31 @@ class StateSerializer:
         self._encoder = create_encoder(self.registry)
 
     def dumps(self, workflow: BpmnWorkflow) -> str:
-        """Serialize the task tree, data and pending events."""
+        """Serialize the live part of the task tree, data and pending events, and the path.
+
+        The workflow itself is not changed: what is pruned is left out of the text only.
+        """
         self.registry._encoder_mode = True
         try:
             dct = self.registry.convert(workflow)
         finally:
             self.registry._encoder_mode = False
+        path = path_of(workflow).copy()
+        prune(dct, workflow, path)
+        dct["path"] = path.to_dict()
         dct["format"] = STATE_FORMAT
         return json.dumps(dct, cls=self._encoder, separators=(",", ":"))
 
     def loads(self, state: str, spec: Any, subprocess_specs: dict[str, Any]) -> BpmnWorkflow:
         """Rebuild a workflow from `state` on the (cached) spec it was started with."""
         dct = json.loads(state)
-        if dct.pop("format", None) != STATE_FORMAT:
+        if dct.pop("format", None) not in READABLE_FORMATS:
             raise ValueError("not a keyflow workflow state")
+        path = Path.from_dict(dct.pop("path", None))
         workflow: BpmnWorkflow = self.registry.restore(
             dct, spec=spec, subprocess_specs=subprocess_specs
         )
+        attach_path(workflow, path)
         return workflow
 
     def to_jsonable(self, value: Any) -> Any:

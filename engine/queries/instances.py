@@ -9,6 +9,7 @@ from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from engine.bpmn.history import bpmn_source, path_of
 from engine.errors import NotFound
 from engine.models import (
     ACTIVE_STATUSES,
@@ -133,18 +134,11 @@ def instance_diagram(session: Session, kf: WorkflowEngine, instance_id: int, use
     return str(compiled.files[compiled.spec.file])
 
 
-def _bpmn_ancestor(task: Any) -> str | None:
-    """The nearest ancestor task that is a diagram element (skipping engine-internal ones)."""
-    parent = task.parent
-    while parent is not None and not getattr(parent.task_spec, "bpmn_id", None):
-        parent = parent.parent
-    return getattr(parent.task_spec, "bpmn_id", None) if parent is not None else None
-
-
 def element_states(kf: WorkflowEngine, instance: ProcessInstance) -> ElementStates:
     """Completed, active and traversed elements of the top-level process (restores the
-    workflow; for the instance page, never for inboxes). An archived instance answers the
-    path stored when its state was dropped (engine.retention)."""
+    workflow; for the instance page, never for inboxes), with those of the tasks its saved
+    state pruned (engine.bpmn.history). An archived instance answers the path stored when
+    its state was dropped (engine.retention)."""
     if instance.archived_at is not None:
         path = instance.archived_path or {}
         return ElementStates([str(e) for e in path.get("completed", [])], [],
@@ -152,11 +146,17 @@ def element_states(kf: WorkflowEngine, instance: ProcessInstance) -> ElementStat
     rt = kf.runtime
     compiled = rt.specs.get(instance.definition)
     workflow = rt.serializer.loads(instance.state, compiled.spec, compiled.subprocess_specs)
-    completed: dict[str, None] = {}
+    return workflow_states(workflow, still_running=instance.status in ACTIVE_STATUSES)
+
+
+def workflow_states(workflow: Any, *, still_running: bool) -> ElementStates:
+    """Completed, active (if `still_running`) and traversed elements of a top-level workflow,
+    those of the tasks its saved state pruned included."""
+    pruned = path_of(workflow)  # what the saved state keeps of the tasks it no longer holds
+    completed: dict[str, None] = dict(pruned.completed)
     active: dict[str, None] = {}
-    taken: dict[tuple[str, str], None] = {}
+    taken: dict[tuple[str, str], None] = dict(pruned.taken)
     waiting = TaskState.READY | TaskState.WAITING | TaskState.STARTED | TaskState.ERROR
-    still_running = instance.status in ACTIVE_STATUSES
     for task in workflow.get_tasks():
         bpmn_id = getattr(task.task_spec, "bpmn_id", None)
         if not bpmn_id or task.workflow is not workflow:
@@ -167,7 +167,7 @@ def element_states(kf: WorkflowEngine, instance: ProcessInstance) -> ElementStat
             active[bpmn_id] = None
         else:
             continue
-        source = _bpmn_ancestor(task)
+        source = bpmn_source(task)
         if source is not None:
             taken[(source, bpmn_id)] = None
     return ElementStates(list(completed), list(active), list(taken))
