@@ -8,6 +8,7 @@ from .links import CustomerLink
 from .outbox import Notification, NotificationStatus
 from .processes import ACTIVE_STATUSES, InstanceStatus, ProcessDefinition, ProcessInstance
 from .sign_in import SignInFailure
+from .substitutes import Substitution
 from .tasks import OPEN_TASK_STATES, HumanTask, TaskStatus
 from .tick_stats import TickStat
 from .users import ApiToken, Role, User, user_role
@@ -30,6 +31,7 @@ __all__ = [
     "ProcessInstance",
     "Role",
     "SignInFailure",
+    "Substitution",
     "TaskStatus",
     "TickStat",
     "User",
