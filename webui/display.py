@@ -40,6 +40,7 @@ ACTION_LABELS = {
     "task_unclaimed": N_("Task given back"), "task_completed": N_("Task completed"),
     "task_cancelled": N_("Task withdrawn"), "timer_fired": N_("Timer fired"),
     "process_deployed": N_("Process deployed"),
+    "task_reassigned": N_("Task reassigned"), "owner_changed": N_("Owner changed"),
 }
 
 

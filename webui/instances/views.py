@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Response, flash, redirect, render_template, request, url_for
 
+from engine.queries.assignment import owner_choices
 from engine.queries.instances import instance_diagram, instance_page, load_instance
 
 from ..auth import login_required, signed_in_user
@@ -17,9 +18,11 @@ from . import bp
 @login_required
 def show(instance_id: int) -> str:
     """Status, diagram, open tasks, data and history of an instance the user may see."""
-    page = instance_page(db(), workflow_engine(), instance_id, signed_in_user())
+    user = signed_in_user()
+    page = instance_page(db(), workflow_engine(), instance_id, user)
     view = page.view
     return render_template("instances/show.html", view=view, states=page.states,
+                           owners=owner_choices(db(), user),
                            actors=view.usernames, labels=field_labels(page.forms),
                            tasks_by_id={t.id: t for t in view.open_tasks},
                            incident=page.incident, may_cancel=page.may_cancel,

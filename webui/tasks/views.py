@@ -7,7 +7,8 @@ from typing import Any
 from flask import Response, current_app, flash, redirect, render_template, request, url_for
 
 from engine.errors import InvalidData
-from engine.queries.tasks import task_page
+from engine.queries.assignment import reassign_choices
+from engine.queries.tasks import first_task_of, task_page
 
 from ..auth import login_required, signed_in_user
 from ..context import db, workflow_engine
@@ -28,6 +29,7 @@ def _render(task_id: int, values: dict[str, Any] | None = None,
         values = {k: v for k, v in ctx.data.items() if k in props}
     fields = build_fields(ctx.schema, values, errors)
     return render_template("tasks/task.html", ctx=ctx, fields=fields, errors=errors or {},
+                           colleagues=reassign_choices(db(), task_id, user),
                            labels=field_labels(ctx.forms),
                            now=workflow_engine().clock.now()), status
 
@@ -78,4 +80,8 @@ def complete(task_id: int) -> Response | tuple[str, int]:
         return _render(task_id, data, errors, 422)
     db().commit()
     flash(_("Done: {task}.", task=pick(ctx.task.name, ctx.task.name_en)), "info")
+    # On to my next task of the same instance, if the process gave me one; else the inbox.
+    following = first_task_of(db(), ctx.instance.id, user)
+    if following is not None:
+        return redirect(url_for("tasks.show", task_id=following))
     return redirect(url_for("inbox.index"))
