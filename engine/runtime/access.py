@@ -33,6 +33,7 @@ claimed task then answers Conflict to everyone but its assignee).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import ColumnElement, false, or_, select, true
 from sqlalchemy.orm import Session, aliased
@@ -71,16 +72,42 @@ class Sight:
         return bool(self.roles & SEES_ALL_ROLES)
 
 
+STAND_INS = "keyflow.stand_ins"  # session.info: (transaction, {substitute id: windows})
+
+
+def _stand_ins(session: Session, user_id: int, now: datetime
+               ) -> list[tuple[datetime, datetime, int]]:
+    """(starts_at, ends_at, absent id) of the substitutions `user_id` serves that were not
+    over at the first check of the transaction: one indexed query per user and transaction
+    (a page checks visibility several times); `forget_stand_ins` drops what was read."""
+    transaction = session.get_transaction()
+    held = session.info.get(STAND_INS)
+    if held is None or held[0] is not transaction:
+        held = (transaction, {})
+        if transaction is not None:
+            session.info[STAND_INS] = held
+    windows: dict[int, list[tuple[datetime, datetime, int]]] = held[1]
+    if user_id not in windows:
+        windows[user_id] = list(session.execute(
+            select(Substitution.starts_at, Substitution.ends_at, Substitution.absent_id)
+            .where(Substitution.substitute_id == user_id, Substitution.ends_at > now)
+            .order_by(Substitution.absent_id)).tuples())
+    return windows[user_id]
+
+
+def forget_stand_ins(session: Session) -> None:
+    """Drop the substitutions read in this transaction (after arranging or ending one)."""
+    session.info.pop(STAND_INS, None)
+
+
 def shared_views(session: Session, user: User) -> list[User]:
     """The users whose view `user` shares: themself, and the active colleagues whose
-    substitute they are at the session's current time (one indexed query)."""
+    substitute they are at the session's current time."""
     now = session_now(session)
-    absent = session.scalars(
-        select(User).join(Substitution, Substitution.absent_id == User.id)
-        .where(Substitution.substitute_id == user.id, Substitution.starts_at <= now,
-               Substitution.ends_at > now, User.active)
-        .order_by(User.id)).unique().all()
-    return [user, *absent]
+    absent_ids = sorted({absent for starts, ends, absent in _stand_ins(session, user.id, now)
+                         if starts <= now < ends})
+    absent = [session.get(User, absent_id) for absent_id in absent_ids]
+    return [user, *(a for a in absent if a is not None and a.active)]
 
 
 def sight_of(session: Session, user: User) -> Sight:

@@ -22,6 +22,7 @@ from engine.errors import Forbidden, InvalidData, NotFound
 from engine.models import Substitution, User
 from engine.roles import NAMES_OWNERS
 
+from .access import forget_stand_ins
 from .context import Runtime
 
 MAX_DAYS = 366  # a substitution is for an absence, not a new job
@@ -73,6 +74,7 @@ def set_substitute(session: Session, rt: Runtime, actor: User, *, substitute: st
                        created_by_id=actor.id, created_at=now)
     session.add(row)
     session.flush()
+    forget_stand_ins(session)
     record(session, "substitute_set", at=now, actor=actor,
            data={"id": row.id, "absent": away.username, "substitute": stand_in.username,
                  "from": starts_on.isoformat(), "to": ends_on.isoformat()})
@@ -96,4 +98,5 @@ def end_substitute(session: Session, rt: Runtime, actor: User, substitution_id: 
         session.delete(row)  # never began: nothing to keep (the audit event says it was)
     else:
         row.ends_at = now
+    forget_stand_ins(session)
     return row
