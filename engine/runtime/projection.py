@@ -22,6 +22,7 @@ from engine.outbox import queue_notification, task_assigned_text
 
 from .assignment import sticky_assignee
 from .context import Runtime
+from .pool_notices import notify_pools
 
 
 def sync_tasks(session: Session, rt: Runtime, instance: ProcessInstance,
@@ -55,6 +56,7 @@ def sync_tasks(session: Session, rt: Runtime, instance: ProcessInstance,
             queue_notification(session, key=f"task:{row.id}:assigned", recipient=row.assignee,
                                kind="task_assigned", subject=subject, body=body, now=now,
                                task=row)
+    notify_pools(session, created, now)
     return created
 
 

@@ -1,10 +1,11 @@
-"""substitutes: who stands in for an absent colleague, and when
+"""substitutes (who stands in for an absent colleague, and when); mail at once or digest only
 
 Revision ID: 0011
 Revises: 0009
 Create Date: 2026-11-30 09:00:00.000000
 
-A new table only: nothing existing changes.
+A new table, and a column of app_user with a default (every user keeps being mailed at
+once when work arrives in their roles' pools until they choose the digest).
 """
 
 from collections.abc import Sequence
@@ -48,9 +49,13 @@ def upgrade() -> None:
     )
     op.create_index("ix_substitution_absent_id", "substitution", ["absent_id"])
     op.create_index("ix_substitution_substitute", "substitution", ["substitute_id", "ends_at"])
+    op.add_column("app_user", sa.Column("pool_mail_at_once", sa.Boolean(), nullable=False,
+                                        server_default=sa.true()))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("app_user", schema=None) as batch_op:
+        batch_op.drop_column("pool_mail_at_once")
     op.drop_index("ix_substitution_substitute", table_name="substitution")
     op.drop_index("ix_substitution_absent_id", table_name="substitution")
     op.drop_table("substitution")

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from webui_env import DATA, REGISTER_DATA
 
 from engine.deployment import Bundle
-from engine.models import HumanTask, ProcessInstance
+from engine.models import HumanTask, Notification, ProcessInstance
 
 
 def test_a_head_starts_naming_the_account_manager(client_for, env):
@@ -140,3 +140,16 @@ def test_the_substitutes_page(client_for, env, clock):
     assert stand_in.post(f"/substitutes/{sid}/end").status_code == 302
     assert 'id="empty"' in stand_in.get("/?scope=mine").get_data(as_text=True)
     assert 'name="absent"' in client_for("dept_head").get("/substitutes").get_data(as_text=True)
+
+
+def test_the_pool_notice_setting(client_for, env):
+    head = client_for("dept_head")
+    page = head.get("/profile").get_data(as_text=True)
+    assert 'id="pool-at-once" checked' in page
+    assert head.post("/profile/notices", {"pool_mail": "digest"}).status_code == 302
+    assert 'id="pool-digest" checked' in head.get("/profile").get_data(as_text=True)
+    env.to_head_review()
+    with env.session() as s:
+        told = s.scalars(select(Notification.recipient_id).where(
+            Notification.kind == "task_offered")).all()
+    assert env.user_id("dept_head") not in told and env.user_id("head2") in told
