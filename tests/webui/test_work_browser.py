@@ -5,14 +5,23 @@ it to a colleague from the task page; the head then makes the first manager the 
 from the instance page, and the history shows both hand-overs. A substitute arranged on the
 substitutes page sees the absent person's task. The lists page shows the instances started
 or owned, the tasks completed and, for a head, the department's open tasks; a head landing
-on an empty 我的任务 sees the role's work. English where the text matters.
+on an empty 我的任务 sees the role's work; work arriving in a role's pool is mailed to
+those who want it at once (the mail files are read). English where the text matters.
 """
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, timedelta
+from email import message_from_bytes, policy
+from pathlib import Path
 
+import pytest
+from flask import Flask
 from test_browser_flow import Person, live_server  # noqa: F401  (the fixture)
+from webui_env import live_app
+
+from engine.mail import FolderMailer, MailComposer, relay_one
 
 
 def in_english(person: Person) -> Person:
@@ -110,3 +119,54 @@ def test_my_lists_and_landing_on_the_roles_work(browser, live_server):  # noqa: 
     holders = head.page.locator("#rows .holder").all_inner_texts()
     assert sorted(holders) == ["senior_manager", "waiting to be claimed"]
     head.close()
+
+
+@pytest.fixture
+def live(prepared_db: Path, tmp_path: Path) -> Iterator[tuple[str, Flask]]:
+    """The live server and its app (to relay its outbox into var/mail)."""
+    with live_app(prepared_db, tmp_path) as served:
+        yield served
+
+
+def relay_all(app: Flask) -> Path:
+    """Send every pending mail of the live app into its var/mail folder (what the embedded
+    worker's relay does); the folder."""
+    folder = Path(app.config["VAR_DIR"]) / "mail"
+    composer = MailComposer("http://kf.test", "kf <kf@kf.test>")
+    with app.extensions["keyflow.sessions"]() as session:
+        while relay_one(session, FolderMailer(folder), composer, datetime.now(UTC)):
+            session.commit()
+        session.commit()
+    return folder
+
+
+def test_work_arriving_in_a_pool_is_mailed_unless_digest_only(browser, live):
+    base, app = live
+    head = in_english(Person(browser, base, "dept_head"))
+    head.go("/profile")
+    head.page.check("#pool-digest")
+    head.page.click("#save-notices")
+    head.page.wait_for_selector(".flash")
+    assert head.page.inner_text(".flash") == "Your notice setting is saved."
+    assert head.page.is_checked("#pool-digest")
+    head.close()
+
+    manager = Person(browser, base, "senior_manager")
+    manager.go("/processes")
+    manager.page.fill("#customer-approval", "华建路桥")
+    manager.page.click('section[data-key="approval"] button.start')
+    manager.page.wait_for_selector("#task-form")
+    manager.page.fill("#f-title", "板房 300 方")
+    manager.page.fill("#f-amount", "1200")
+    manager.page.fill("#f-costs", "200")
+    manager.page.click("#complete")
+    manager.page.wait_for_url(f"{base}/")
+    manager.close()
+
+    mails = [message_from_bytes(p.read_bytes(), policy=policy.default)
+             for p in sorted(relay_all(app).glob("*.eml"))]
+    offered = [m for m in mails if ":offered:" in m["X-Keyflow-Key"]]
+    assert [m["To"] for m in offered] == ["head2@example.test"]  # not the digest-only head
+    text = offered[0].get_body(("plain",)).get_content()
+    assert "Review request" in offered[0]["Subject"] and "华建路桥" in text
+    assert "http://kf.test/tasks/" in text
