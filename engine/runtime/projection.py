@@ -22,7 +22,7 @@ from engine.outbox import queue_notification, task_assigned_text
 
 from .assignment import sticky_assignee
 from .context import Runtime
-from .pool_notices import notify_pools
+from .work_notices import notify_pools, notify_returns
 
 
 def sync_tasks(session: Session, rt: Runtime, instance: ProcessInstance,
@@ -57,6 +57,7 @@ def sync_tasks(session: Session, rt: Runtime, instance: ProcessInstance,
                                kind="task_assigned", subject=subject, body=body, now=now,
                                task=row)
     notify_pools(session, created, now)
+    notify_returns(session, instance, created, now)
     return created
 
 

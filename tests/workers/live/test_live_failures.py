@@ -72,9 +72,8 @@ def test_redis_down_while_a_user_completes_a_task(world, processes, smtp, wait_f
             HumanTask.instance_id == instance, HumanTask.bpmn_id == "review")).one()
         kf.complete_task(session, review.id, world.user(session, "head"), {"decision": "return"})
     with s() as session:
-        again = session.scalars(select(Notification).where(
-            Notification.kind == "task_assigned",
-            Notification.idempotency_key != f"task:{submit.id}:assigned")).one()
+        again = session.scalars(select(Notification).where(  # "sent back", to the owner
+            Notification.kind == "instance_returned")).one()
         offered = session.scalars(select(Notification.idempotency_key).where(
             Notification.kind == "task_offered")).all()  # the review, to both heads
     time.sleep(2)

@@ -40,3 +40,24 @@ def test_a_task_arriving_in_a_pool_is_mailed_to_who_wants_it_at_once(session, kf
     assert all(m.task_id == review.id for m in offered)
     assert "华建路桥" in offered[0].body and offered[0].subject.startswith("有新任务")
     assert offered[1].subject == "A task for your role: Review request"
+
+
+def test_the_owner_is_told_who_sent_their_process_back(session, kf, users, deploy):
+    deploy("approval")
+    instance = kf.start_instance(session, "approval", users["senior_manager"])
+    session.commit()
+    submit = session.scalars(select(HumanTask).where(HumanTask.instance_id == instance.id)).one()
+    kf.complete_task(session, submit.id, users["senior_manager"], SUBMIT)
+    review = session.scalars(select(HumanTask).where(HumanTask.bpmn_id == "review")).one()
+    kf.claim_task(session, review.id, users["dept_head"])
+    kf.complete_task(session, review.id, users["dept_head"],
+                     {"decision": "return", "comment": "补充"})
+    session.commit()
+    again = session.scalars(select(HumanTask).where(
+        HumanTask.bpmn_id == "submit", HumanTask.state == "claimed")).one()
+    mails = {m.idempotency_key: m for m in session.scalars(select(Notification).where(
+        Notification.recipient_id == users["senior_manager"].id))}
+    assert f"task:{again.id}:assigned" not in mails  # replaced by the one saying why
+    told = mails[f"task:{again.id}:returned"]
+    assert told.kind == "instance_returned" and told.task_id == again.id
+    assert "dept_head" in told.body and told.subject.startswith("退回")
