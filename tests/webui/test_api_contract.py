@@ -48,8 +48,11 @@ def instances(env) -> int:
 
 def test_every_json_body_of_the_document_is_checked(app, env, url_of):
     assert JSON_BODIES == [("/api/instances/{id}/cancel", "post"),
+                           ("/api/instances/{id}/owner", "post"),
                            ("/api/instances/{id}/retry", "post"),
                            ("/api/processes/{key}/instances", "post"),
+                           ("/api/substitutes", "post"),
+                           ("/api/tasks/{id}/assign", "post"),
                            ("/api/tasks/{id}/complete", "post")]
     admin = Api(app, env, "admin")
     before = instances(env)

@@ -122,7 +122,7 @@ def substitutes() -> Response:
 
 def _day(body: dict[str, Any], field: str) -> date:
     try:
-        return date.fromisoformat(str(body[field]))
+        return date.fromisoformat(str(body.get(field) or ""))
     except ValueError as err:
         raise InvalidData(f"{field} must be a date (YYYY-MM-DD)", {field: "not a date"}) from err
 
@@ -134,7 +134,7 @@ def add_substitute() -> tuple[Response, int]:
     user = signed_in_user()
     body = request_body()  # SubstituteRequest: users' names, dates as text
     row = workflow_engine().set_substitute(
-        db(), user, substitute=str(body["substitute"]), starts_on=_day(body, "from"),
+        db(), user, substitute=str(body.get("substitute") or ""), starts_on=_day(body, "from"),
         ends_on=_day(body, "to"), tz=ZoneInfo(current_app.config["TIMEZONE"]),
         absent=body.get("absent") or None)
     db().commit()

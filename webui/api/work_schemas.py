@@ -12,11 +12,10 @@ from .schemas import INSTANCE_STATUS, INT, NULLABLE_STR, STR, TASK, extend, obj,
 DATE = {"type": "string", "format": "date"}
 
 WORK_SCHEMAS: dict[str, Any] = {
-    "AssignRequest": obj({"user": {"type": "string", "minLength": 1, "maxLength": 80,
-                                   "description": "user name of an active colleague holding "
-                                                  "the task's role (for an owner: a senior "
-                                                  "manager)"}},
-                         additionalProperties=False),
+    "AssignRequest": {"type": "object", "required": ["user"], "properties": {
+        "user": {"type": "string", "minLength": 1, "maxLength": 80,
+                 "description": "user name of an active colleague holding the task's role "
+                                "(for an owner: a senior manager)"}}},
     "InstanceListItem": obj({
         "id": INT, "process": STR, "version": INT, "name": STR, "name_en": STR,
         "status": INSTANCE_STATUS, "business_key": NULLABLE_STR,
@@ -28,13 +27,17 @@ WORK_SCHEMAS: dict[str, Any] = {
     "Substitution": obj({
         "id": INT, "absent": STR, "substitute": STR, "from": DATE, "to": DATE,
         "active": {"type": "boolean", "description": "whether it is in force now"}}),
-    "SubstituteRequest": obj({
-        "substitute": {"type": "string", "minLength": 1, "maxLength": 80},
-        "from": {**DATE, "description": "first day away (company time zone)"},
-        "to": {**DATE, "description": "last day away, included"},
+    "SubstituteRequest": {"type": "object", "properties": {
+        "substitute": {"type": "string", "maxLength": 80,
+                       "description": "user name of who stands in (required)"},
+        "from": {"type": "string", "maxLength": 10,
+                 "description": "first day away, YYYY-MM-DD in the company's time zone "
+                                "(required)"},
+        "to": {"type": "string", "maxLength": 10,
+               "description": "last day away, included (required)"},
         "absent": {"type": ["string", "null"], "maxLength": 80,
                    "description": "who is away (default: the caller; leaders and admins "
-                                  "for others)"}}, "absent", additionalProperties=False),
+                                  "for others)"}}},
 }
 
 _NEXT = {"type": ["string", "null"], "description": "cursor of the next page; null on the last"}
