@@ -1,7 +1,7 @@
 """substitutes (who stands in for an absent colleague, and when); mail at once or digest only
 
 Revision ID: 0011
-Revises: 0018
+Revises: 0020
 Create Date: 2026-11-30 09:00:00.000000
 
 A new table, and a column of app_user with a default (every user keeps being mailed at
@@ -16,7 +16,7 @@ from alembic import op
 import engine.models.base
 
 revision: str = "0011"
-down_revision: str | None = "0018"
+down_revision: str | None = "0020"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
