@@ -195,9 +195,13 @@ def check_mails(session: Session, received_keys: Iterable[str]) -> MailReport:
 
 def expected_keys(session: Session) -> list[str]:
     """Keys the outbox must hold: each task given to someone when it opened is announced to
-    them, each open customer task has a link, and each link was mailed (or its failure told
-    to the account owner)."""
-    keys = [f"task:{task_id}:assigned" for task_id, data in session.execute(
+    them (by the mail saying it was sent back, when a step came back to its owner), each
+    open customer task has a link, and each link was mailed (or its failure told to the
+    account owner)."""
+    returned = set(session.scalars(select(Notification.idempotency_key).where(
+        Notification.kind == "instance_returned")))
+    keys = [f"task:{task_id}:returned" if f"task:{task_id}:returned" in returned
+            else f"task:{task_id}:assigned" for task_id, data in session.execute(
         select(AuditEvent.task_id, AuditEvent.data).where(AuditEvent.action == "task_created"))
         if (data or {}).get("assignee_id") is not None]
     linked = dict(session.execute(select(CustomerLink.task_id, CustomerLink.id)).tuples().all())

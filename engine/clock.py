@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import Protocol
+from typing import Any, Protocol
 
 
 class Clock(Protocol):
@@ -42,3 +42,20 @@ class MovableClock:
         if when.tzinfo is None:
             raise ValueError("MovableClock needs an aware datetime")
         self._now = when
+
+
+SESSION_CLOCK = "keyflow.clock"
+
+
+def bind_clock(session: Any, clock: Clock) -> None:
+    """Make `clock` the time of every check made with `session` (its `info` carries it):
+    the web request's and the engine's commands bind theirs, so a rule that depends on the
+    date (a substitute's days) reads the same time as the commands do."""
+    session.info[SESSION_CLOCK] = clock
+
+
+def session_now(session: Any) -> datetime:
+    """The current time for checks made with `session`: its bound clock's, else the wall
+    clock's."""
+    clock: Clock = session.info.get(SESSION_CLOCK) or SystemClock()
+    return clock.now()

@@ -13,7 +13,7 @@ records that as the instance's failure with `record_instance_failure`).
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from engine import contracts, customer_links
-from engine.clock import Clock, SystemClock
+from engine.clock import Clock, SystemClock, bind_clock
 from engine.customer_links import CustomerAnswer, LinkSigner
 from engine.deployment import Bundle, DeployedProcess, SpecCache, deploy
 from engine.deployment.current import make_current
@@ -34,11 +34,20 @@ from engine.models import (
     HumanTask,
     ProcessDefinition,
     ProcessInstance,
+    Substitution,
     User,
 )
 from engine.retention import archive, failures
 from engine.roles import KPI_TARGET_ROLES, PROCESS_OWNER_ROLES
-from engine.runtime import instances, retry, tasks, timers, version_migration
+from engine.runtime import (
+    assignment,
+    instances,
+    retry,
+    substitutes,
+    tasks,
+    timers,
+    version_migration,
+)
 from engine.runtime.access import may_handle_incidents
 from engine.runtime.context import Runtime
 from engine.runtime.failures import StateUnreadable
@@ -63,6 +72,7 @@ class WorkflowEngine:
 
     def _guarded(self, session: Session, command: Callable[[], T]) -> T:
         """Turn lost races into Conflict; the caller's rollback then discards everything."""
+        bind_clock(session, self.clock)  # checks inside the command read the engine's time
         try:
             result = command()
             session.flush()
@@ -138,6 +148,34 @@ class WorkflowEngine:
         """Complete a task with form data (422 on invalid data, 409 if already done)."""
         return self._guarded(session, lambda: tasks.complete_task(
             session, self.runtime, task_id, user, data))
+
+    def reassign_task(self, session: Session, task_id: int, user: User, to: str) -> HumanTask:
+        """Give an open task to the colleague called `to` who holds its role (its holder or
+        a leader; 403 for others, 422 for a user who cannot take it, 409 once it is done)."""
+        return self._guarded(session, lambda: assignment.reassign_task(
+            session, self.runtime, task_id, user, to))
+
+    def change_owner(self, session: Session, instance_id: int, user: User, to: str
+                     ) -> ProcessInstance:
+        """Make the senior manager called `to` the owner of a running instance; its open
+        senior-manager tasks move with it (leaders and admins; 422, 409 as above)."""
+        return self._guarded(session, lambda: assignment.change_owner(
+            session, self.runtime, instance_id, user, to))
+
+    def set_substitute(self, session: Session, user: User, *, substitute: str,
+                       starts_on: date, ends_on: date, tz: ZoneInfo,
+                       absent: str | None = None) -> Substitution:
+        """Name who stands in for `absent` (default `user`) on the days given (422 on bad
+        days or users, 403 when arranging it for someone else without leading)."""
+        return self._guarded(session, lambda: substitutes.set_substitute(
+            session, self.runtime, user, substitute=substitute, starts_on=starts_on,
+            ends_on=ends_on, tz=tz, absent=absent))
+
+    def end_substitute(self, session: Session, user: User, substitution_id: int
+                       ) -> Substitution:
+        """End a substitution now (404 for those who may not see it)."""
+        return self._guarded(session, lambda: substitutes.end_substitute(
+            session, self.runtime, user, substitution_id))
 
     def complete_via_link(self, session: Session, signer: LinkSigner, task_id: int, token: str,
                           answer: CustomerAnswer) -> CustomerLink:

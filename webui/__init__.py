@@ -62,12 +62,14 @@ def create_app(test_config: dict[str, Any] | None = None,
         instances,
         kpis,
         library,
+        lists,
         log_redaction,
         mail,
         navigation,
         observability,
         processes,
         request_input,
+        substitutes,
         tasks,
     )
     from .auth import csrf
@@ -83,7 +85,7 @@ def create_app(test_config: dict[str, Any] | None = None,
     navigation.init_app(app)
     for blueprint in (errors.bp, auth.bp, inbox.bp, tasks.bp, processes.bp, instances.bp,
                       admin.bp, assets.bp, library.bp, editor.bp, customers.bp, mail.bp,
-                      customer_link.bp, kpis.bp, incidents.bp):
+                      customer_link.bp, kpis.bp, incidents.bp, lists.bp, substitutes.bp):
         app.register_blueprint(blueprint)
     app.register_blueprint(api.bp, url_prefix="/api")
     return app

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Flask, current_app, g
 from sqlalchemy.orm import Session
 
+from engine.clock import bind_clock
 from engine.workflow_engine import WorkflowEngine
 
 
@@ -12,6 +13,8 @@ def db() -> Session:
     """The request's session; the view commits, teardown rolls back whatever was not."""
     if "db_session" not in g:
         g.db_session = current_app.extensions["keyflow.sessions"]()
+        # Access checks that depend on the date (substitutes) read the engine's clock.
+        bind_clock(g.db_session, workflow_engine().clock)
     session: Session = g.db_session
     return session
 

@@ -16,6 +16,7 @@ from .processes import (
     ProcessInstance,
 )
 from .sign_in import SignInFailure
+from .substitutes import Substitution
 from .tasks import OPEN_TASK_STATES, HumanTask, TaskStatus
 from .tick_stats import TickStat
 from .users import ApiToken, Role, User, user_role
@@ -41,6 +42,7 @@ __all__ = [
     "ProcessInstance",
     "Role",
     "SignInFailure",
+    "Substitution",
     "TaskStatus",
     "TickStat",
     "User",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Column, ForeignKey, String, Table
+from sqlalchemy import Column, ForeignKey, String, Table, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from engine.roles import RoleName
@@ -43,6 +43,8 @@ class User(Base):
     # Stored in the session cookie at sign-in and compared on every request: bumping it
     # (sign-out, new password, deactivation) ends every session of the user at once.
     session_generation: Mapped[int] = mapped_column(default=0, server_default="0")
+    # Mail each task arriving in one of my roles' pools at once (else the daily digest only).
+    pool_mail_at_once: Mapped[bool] = mapped_column(default=True, server_default=true())
     created_at: Mapped[datetime]
 
     roles: Mapped[list[Role]] = relationship(secondary=user_role, lazy="selectin")

@@ -20,7 +20,7 @@ from engine.models import (
     TaskStatus,
     User,
 )
-from engine.runtime.access import can_act_on, load_task, sight_of, tasks_visible
+from engine.runtime.access import can_act_on, holds_for, load_task, sight_of, tasks_visible
 
 from .instances import instance_data
 
@@ -60,14 +60,15 @@ def _visible(query: Any, session: Session, user: User, scope: str) -> Any:
     anyway so that no list can drift from the rule (it costs nothing there: the row's own
     clause is tried first).
     """
-    if scope == "mine":
-        query = query.where(HumanTask.assignee_id == user.id)
+    sight = sight_of(session, user)
+    if scope == "mine":  # with the tasks of colleagues the user stands in for today
+        query = query.where(HumanTask.assignee_id.in_(sorted(sight.user_ids)))
     elif scope == "role":
         query = query.where(HumanTask.assignee_id.is_(None),
                             HumanTask.role.in_(sorted(user.role_names)))
     elif scope != "all":
         raise ValueError(f"unknown scope {scope!r}")
-    return query.where(tasks_visible(sight_of(session, user)))
+    return query.where(tasks_visible(sight))
 
 
 def _like(text: str) -> str:
@@ -166,10 +167,11 @@ def task_page(session: Session, kf: WorkflowEngine, task_id: int, user: User) ->
         submitted = (event.data or {}).get("data") if event else None
     is_open = task.is_open and instance.status == InstanceStatus.RUNNING
     mine = task.assignee_id == user.id
+    sight = sight_of(session, user)
     return TaskPage(
         task=task, instance=instance, form=form, forms=compiled.forms,
         data=instance_data(kf, instance), submitted=submitted,
-        may_work=is_open and mine and can_act_on(user, task),
+        may_work=is_open and holds_for(user, task, sight) and can_act_on(user, task, sight),
         may_claim=is_open and task.assignee_id is None and user.has_role(task.role),
         may_unclaim=is_open and mine and user.has_role(task.role),
         assignee=task.assignee,

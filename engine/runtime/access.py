@@ -10,8 +10,11 @@ customer's page):
 - `process_owner` and `admin`: every instance (incidents, version migration);
 - everyone else (`senior_manager`, `finance`, `clerk`) only through the ties above: another
   senior manager's deal stays hidden although both hold the same role;
-- someone standing in for a colleague sees what that colleague sees (`shared_views`; today
-  it is only the user themself — substitutes come later and change that one function).
+- someone standing in for a colleague sees what that colleague sees (`shared_views`): a
+  substitute, on the days of their substitution (engine.runtime.substitutes), sees what the
+  absent person sees, and may act on the tasks assigned to them (`can_act_on`). The days
+  are read against the session's clock (engine.clock.session_now), which the web request
+  and the engine's commands bind.
 
 The rule exists twice, kept side by side here: `can_see_instance` / `can_see_task` for one
 object, and `instances_visible` / `tasks_visible` as SQL filters, so lists never check row
@@ -30,10 +33,12 @@ claimed task then answers Conflict to everyone but its assignee).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import ColumnElement, false, or_, select, true
 from sqlalchemy.orm import Session, aliased
 
+from engine.clock import session_now
 from engine.errors import Conflict, Forbidden, NotFound
 from engine.models import (
     OPEN_TASK_STATES,
@@ -41,6 +46,7 @@ from engine.models import (
     HumanTask,
     ProcessDefinition,
     ProcessInstance,
+    Substitution,
     User,
 )
 from engine.roles import (
@@ -55,7 +61,7 @@ from engine.roles import (
 @dataclass(frozen=True)
 class Sight:
     """Whose eyes a user looks through: the user ids and roles of everyone whose view they
-    share (themself, and later the colleagues they stand in for)."""
+    share (themself, and the colleagues they stand in for today)."""
 
     user_ids: frozenset[int]
     roles: frozenset[str]
@@ -66,9 +72,42 @@ class Sight:
         return bool(self.roles & SEES_ALL_ROLES)
 
 
+STAND_INS = "keyflow.stand_ins"  # session.info: (transaction, {substitute id: windows})
+
+
+def _stand_ins(session: Session, user_id: int, now: datetime
+               ) -> list[tuple[datetime, datetime, int]]:
+    """(starts_at, ends_at, absent id) of the substitutions `user_id` serves that were not
+    over at the first check of the transaction: one indexed query per user and transaction
+    (a page checks visibility several times); `forget_stand_ins` drops what was read."""
+    transaction = session.get_transaction()
+    held = session.info.get(STAND_INS)
+    if held is None or held[0] is not transaction:
+        held = (transaction, {})
+        if transaction is not None:
+            session.info[STAND_INS] = held
+    windows: dict[int, list[tuple[datetime, datetime, int]]] = held[1]
+    if user_id not in windows:
+        windows[user_id] = list(session.execute(
+            select(Substitution.starts_at, Substitution.ends_at, Substitution.absent_id)
+            .where(Substitution.substitute_id == user_id, Substitution.ends_at > now)
+            .order_by(Substitution.absent_id)).tuples())
+    return windows[user_id]
+
+
+def forget_stand_ins(session: Session) -> None:
+    """Drop the substitutions read in this transaction (after arranging or ending one)."""
+    session.info.pop(STAND_INS, None)
+
+
 def shared_views(session: Session, user: User) -> list[User]:
-    """The users whose view `user` shares: only themself until substitutes exist."""
-    return [user]
+    """The users whose view `user` shares: themself, and the active colleagues whose
+    substitute they are at the session's current time."""
+    now = session_now(session)
+    absent_ids = sorted({absent for starts, ends, absent in _stand_ins(session, user.id, now)
+                         if starts <= now < ends})
+    absent = [session.get(User, absent_id) for absent_id in absent_ids]
+    return [user, *(a for a in absent if a is not None and a.active)]
 
 
 def sight_of(session: Session, user: User) -> Sight:
@@ -126,9 +165,10 @@ def can_see_instance(session: Session, user: User, instance: ProcessInstance) ->
     return _sees_instance(session, sight_of(session, user), instance)
 
 
-def can_see_task(session: Session, user: User, task: HumanTask) -> bool:
+def can_see_task(session: Session, user: User, task: HumanTask,
+                 sight: Sight | None = None) -> bool:
     """A task is seen by whoever sees its instance."""
-    sight = sight_of(session, user)
+    sight = sight or sight_of(session, user)
     if sight.sees_all or task.assignee_id in sight.user_ids \
             or task.completed_by_id in sight.user_ids:
         return True
@@ -136,9 +176,17 @@ def can_see_task(session: Session, user: User, task: HumanTask) -> bool:
     return instance is not None and _sees_instance(session, sight, instance)
 
 
-def can_act_on(user: User, task: HumanTask) -> bool:
-    """Its assignee, and holders of its role (who get a Conflict if someone else holds it)."""
-    return task.assignee_id == user.id or user.has_role(task.role)
+def can_act_on(user: User, task: HumanTask, sight: Sight | None = None) -> bool:
+    """Its assignee and whoever stands in for them (given their `sight`), and holders of
+    its role (who get a Conflict if someone else holds it)."""
+    return (task.assignee_id == user.id or user.has_role(task.role)
+            or (sight is not None and task.assignee_id in sight.user_ids))
+
+
+def holds_for(user: User, task: HumanTask, sight: Sight) -> bool:
+    """Whether `task` is assigned to `user` or to a colleague they stand in for."""
+    return task.assignee_id is not None and (task.assignee_id == user.id
+                                             or task.assignee_id in sight.user_ids)
 
 
 def load_task(session: Session, task_id: int, user: User, *, for_action: bool) -> HumanTask:
@@ -149,12 +197,13 @@ def load_task(session: Session, task_id: int, user: User, *, for_action: bool) -
     ).first()
     if task is None:
         raise NotFound(f"task {task_id} not found")
-    if not can_see_task(session, user, task):
+    sight = sight_of(session, user)
+    if not can_see_task(session, user, task, sight):
         if for_action and was_offered_to(user, task):
             raise Conflict(f"task {task_id} was taken by someone else first",
                            {"task_id": task_id, "state": task.state})
         raise NotFound(f"task {task_id} not found")
-    if for_action and not can_act_on(user, task):
+    if for_action and not can_act_on(user, task, sight):
         raise Forbidden("this task is not yours or your role's to work on")
     return task
 

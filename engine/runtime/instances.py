@@ -26,9 +26,9 @@ from engine.models import (
     User,
 )
 from engine.queries.definitions import current_definition
-from engine.roles import NAMES_OWNERS, STICKY_ROLE
 
 from .access import can_cancel, may_handle_incidents, may_start
+from .assignment import instance_owner
 from .context import Runtime
 from .data_limits import check_data
 from .state import lock_instance, restore, run_engine_steps, save
@@ -95,21 +95,6 @@ def start_instance(session: Session, rt: Runtime, key: str, user: User, *,
                  "owner": owner_user.username if owner_user else None})
     run_engine_steps(session, rt, instance, workflow, now=now, actor=user)
     return instance
-
-
-def instance_owner(session: Session, starter: User, named: str | None) -> User | None:
-    """The owner of an instance `starter` starts: the active senior manager called `named`
-    (only leaders and admins may name someone else: Forbidden; anyone else named: InvalidData),
-    else the starter if they are a senior manager, else nobody."""
-    if named is None:
-        return starter if starter.has_role(STICKY_ROLE) else None
-    if named != starter.username and not starter.role_names & NAMES_OWNERS:
-        raise Forbidden("only leaders and admins may name another owner")
-    found = session.scalars(select(User).where(User.username == named)).first()
-    if found is None or not found.active or not found.has_role(STICKY_ROLE):
-        raise InvalidData(f"{named!r} is not an active senior manager",
-                          {"owner": "must be an active senior manager"})
-    return found
 
 
 def _checked_start_data(compiled: CompiledProcess, data: Any) -> dict[str, Any]:

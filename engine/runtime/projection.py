@@ -17,12 +17,12 @@ from engine.models import (
     HumanTask,
     ProcessInstance,
     TaskStatus,
-    User,
 )
 from engine.outbox import queue_notification, task_assigned_text
-from engine.roles import STICKY_ROLE
 
+from .assignment import sticky_assignee
 from .context import Runtime
+from .work_notices import notify_pools, notify_returns
 
 
 def sync_tasks(session: Session, rt: Runtime, instance: ProcessInstance,
@@ -56,13 +56,15 @@ def sync_tasks(session: Session, rt: Runtime, instance: ProcessInstance,
             queue_notification(session, key=f"task:{row.id}:assigned", recipient=row.assignee,
                                kind="task_assigned", subject=subject, body=body, now=now,
                                task=row)
+    notify_pools(session, created, now)
+    notify_returns(session, instance, created, now)
     return created
 
 
 def _open_task(session: Session, instance: ProcessInstance, spiff_id: str, task: object,
                now: datetime) -> HumanTask:
     info = user_task_info(task.task_spec)  # type: ignore[attr-defined]
-    assignee = _sticky_assignee(instance, info.role)
+    assignee = sticky_assignee(instance, info.role)
     row = HumanTask(
         spiff_task_id=spiff_id,
         instance_id=instance.id,
@@ -82,13 +84,3 @@ def _open_task(session: Session, instance: ProcessInstance, spiff_id: str, task:
     row.assignee = assignee
     session.add(row)
     return row
-
-
-def _sticky_assignee(instance: ProcessInstance, role: str) -> User | None:
-    """The instance's owner (its account's senior manager) keeps its senior-manager tasks."""
-    if role != STICKY_ROLE or instance.owner_id is None:
-        return None
-    owner = instance.owner
-    if owner is not None and owner.active and owner.has_role(role):
-        return owner
-    return None

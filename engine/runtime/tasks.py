@@ -16,7 +16,7 @@ from engine.errors import Conflict, Forbidden, NotFound
 from engine.forms import validate_submission
 from engine.models import HumanTask, ProcessInstance, TaskStatus, User
 
-from .access import load_task
+from .access import holds_for, load_task, sight_of
 from .context import Runtime
 from .data_limits import check_data
 from .state import lock_instance, require_running, restore, run_engine_steps
@@ -103,12 +103,18 @@ def unclaim_task(session: Session, rt: Runtime, task_id: int, user: User) -> Hum
 
 def complete_task(session: Session, rt: Runtime, task_id: int, user: User,
                   data: dict[str, Any]) -> HumanTask:
-    """Validate `data` against the task's form, complete it and run to the next wait state."""
+    """Validate `data` against the task's form, complete it and run to the next wait state.
+
+    A substitute completes the tasks of the colleague they stand in for (the audit event
+    names that colleague as `for`)."""
     task, instance = _lock_task(session, task_id, user)
+    audit: dict[str, Any] | None = None
     if _taken_by_other(task, user):
-        raise Conflict(f"task {task_id} is claimed by someone else",
-                       {"task_id": task_id, "assignee_id": task.assignee_id})
-    complete_locked(session, rt, instance, task, data, actor=user)
+        if not holds_for(user, task, sight_of(session, user)):
+            raise Conflict(f"task {task_id} is claimed by someone else",
+                           {"task_id": task_id, "assignee_id": task.assignee_id})
+        audit = {"for": task.assignee.username if task.assignee else None}
+    complete_locked(session, rt, instance, task, data, actor=user, audit=audit)
     return task
 
 

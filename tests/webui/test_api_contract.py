@@ -50,9 +50,12 @@ def instances(env) -> int:
 
 def test_every_json_body_of_the_document_is_checked(app, env, url_of):
     assert JSON_BODIES == [("/api/instances/{id}/cancel", "post"),
+                           ("/api/instances/{id}/owner", "post"),
                            ("/api/instances/{id}/retry", "post"),
                            ("/api/kpis/targets", "put"),
                            ("/api/processes/{key}/instances", "post"),
+                           ("/api/substitutes", "post"),
+                           ("/api/tasks/{id}/assign", "post"),
                            ("/api/tasks/{id}/complete", "post")]
     admin, head = Api(app, env, "admin"), Api(app, env, "dept_head")  # heads set targets
     before = instances(env)

@@ -20,7 +20,9 @@ def test_my_tasks_and_my_roles(client_for, env):
     env.complete(task_id, "senior_manager", REGISTER_DATA)
     review = env.open_task(instance_id).id
     head = client_for("dept_head")
-    assert rows(head.get("/").get_data(as_text=True)) == []
+    assert rows(head.get("/?scope=mine").get_data(as_text=True)) == []
+    landing = head.get("/").get_data(as_text=True)  # nothing of mine: my roles' work instead
+    assert rows(landing) == [str(review)] and 'name="scope" value="role"' in landing
     offered = head.get("/?scope=role").get_data(as_text=True)
     assert rows(offered) == [str(review)] and 'class="claim"' in offered
     assert rows(client_for("clerk").get("/?scope=role").get_data(as_text=True)) == []

@@ -128,7 +128,8 @@ def test_visibility_matrix(client_for, env, user, situation):
         "scope=mine": _listed(client, "mine", task_id),
         "scope=role": _listed(client, "role", task_id),
         "scope=all": _listed(client, "all", task_id),
-        "inbox page": f"/tasks/{task_id}\"" in client.get("/").get_data(as_text=True),
+        "inbox page": f"/tasks/{task_id}\"" in client.get("/?scope=mine").get_data(
+            as_text=True),
         "inbox role page": f"/tasks/{task_id}\"" in client.get("/?scope=role")
         .get_data(as_text=True),
     }

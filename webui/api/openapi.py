@@ -13,6 +13,7 @@ from engine.queries.tasks import INBOX_SCOPES
 
 from . import bp
 from .schemas import SCHEMAS, obj, ref
+from .work_schemas import WORK_PATHS, WORK_SCHEMAS
 
 
 def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
@@ -160,6 +161,8 @@ PATHS: dict[str, Any] = {
             "OpenAPI 3.1")}}},
 }
 
+PATHS.update(WORK_PATHS)  # assignment, substitutes and the personal lists
+
 
 @cache
 def document() -> dict[str, Any]:
@@ -176,7 +179,7 @@ def document() -> dict[str, Any]:
         "security": [{"bearer": []}, {"session": []}],
         "paths": PATHS,
         "components": {
-            "schemas": SCHEMAS,
+            "schemas": {**SCHEMAS, **WORK_SCHEMAS},
             "securitySchemes": {
                 "bearer": {"type": "http", "scheme": "bearer",
                            "description": "a token from the profile page or `keyflow token`"},

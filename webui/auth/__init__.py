@@ -11,7 +11,7 @@ from .identity import current_user, login_required, roles_required, signed_in_us
 
 bp = Blueprint("auth", __name__, template_folder="templates")
 
-from . import views  # noqa: E402,F401  (registers the routes on bp)
+from . import notices, views  # noqa: E402,F401  (registers the routes on bp)
 
 __all__ = ["bp", "csrf_exempt", "csrf_token", "current_user", "login_required", "signed_in_user",
            "roles_required"]

@@ -30,6 +30,11 @@ def index() -> str:
     q = (request.args.get("q") or "").strip()[:100]
     now = workflow_engine().clock.now()
     rows = inbox(db(), user, now, scope=scope, process=process, overdue=overdue, q=q)
+    if not rows and "scope" not in request.args and not (process or overdue or q):
+        # Landing on an empty "my tasks" while my roles have work: show that work instead.
+        offered = inbox(db(), user, now, scope="role")
+        if offered:
+            scope, rows = "role", offered
     keys = inbox_processes(db(), user)
     return render_template("inbox/index.html", rows=rows, scope=scope, process=process,
                            overdue=overdue, q=q, now=now, processes=keys,

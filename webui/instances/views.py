@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Response, flash, redirect, render_template, request, url_for
 
+from engine.queries.assignment import owner_choices
 from engine.queries.instances import instance_diagram, instance_page, load_instance
 from engine.queries.summary import instance_story
 
@@ -24,6 +25,7 @@ def show(instance_id: int) -> str:
                            get_language(), view.history)
     return render_template("instances/show.html", view=view, states=page.states,
                            story=story,
+                           owners=owner_choices(db(), user),
                            tasks_by_id={t.id: t for t in view.open_tasks},
                            incident=page.incident, may_cancel=page.may_cancel,
                            now=workflow_engine().clock.now())

@@ -7,8 +7,9 @@ from typing import Any
 from flask import Response, current_app, flash, redirect, render_template, request, url_for
 
 from engine.errors import InvalidData
+from engine.queries.assignment import reassign_choices
 from engine.queries.summary import instance_story
-from engine.queries.tasks import task_page
+from engine.queries.tasks import first_task_of, task_page
 
 from ..auth import login_required, signed_in_user
 from ..context import db, workflow_engine
@@ -33,6 +34,7 @@ def _render(task_id: int, values: dict[str, Any] | None = None,
                            get_language())
     return render_template("tasks/task.html", ctx=ctx, fields=fields, errors=errors or {},
                            story=story, submitted=story.entered_in(ctx.task.id),
+                           colleagues=reassign_choices(db(), task_id, user),
                            now=workflow_engine().clock.now()), status
 
 
@@ -84,4 +86,8 @@ def complete(task_id: int) -> Response | tuple[str, int]:
         return _render(task_id, data, errors, 422)
     db().commit()
     flash(_("Done: {task}.", task=pick(ctx.task.name, ctx.task.name_en)), "info")
+    # On to my next task of the same instance, if the process gave me one; else the inbox.
+    following = first_task_of(db(), ctx.instance.id, user)
+    if following is not None:
+        return redirect(url_for("tasks.show", task_id=following))
     return redirect(url_for("inbox.index"))

@@ -54,6 +54,9 @@ def test_due_soon_overdue_escalation_and_timers(world, processes, smtp, wait_for
         first_plan = session.scalars(select(HumanTask.id).where(
             HumanTask.instance_id == waiting, HumanTask.bpmn_id == "plan")).one()
     mails.append((f"task:{first_plan}:assigned", "manager@example.test", "en"))
+    # the review arrived in the heads' pool: each head is told at once, in their language
+    mails += [(f"task:{review}:offered:{ids['head']}", "head@example.test", "zh"),
+              (f"task:{review}:offered:{ids['head2']}", "head2@example.test", "en")]
     expect(mails)
 
     # the intermediate timer (PT2H) fires through the tick
@@ -77,15 +80,18 @@ def test_due_soon_overdue_escalation_and_timers(world, processes, smtp, wait_for
 
     # one day overdue: escalation to the director; the 3-day boundary timer fires too
     world.clock.set(world.clock.now() + timedelta(days=1))
+    escalated = wait_for(lambda: _escalated(s, approval), 30, "the escalated review")
     mails += [(f"task:{review}:overdue:2:{ids['head']}", "head@example.test", "zh"),
               (f"task:{review}:overdue:2:{ids['head2']}", "head2@example.test", "en"),
-              (f"task:{review}:escalation:{ids['director']}", "director@example.test", "zh")]
+              (f"task:{review}:escalation:{ids['director']}", "director@example.test", "zh"),
+              (f"task:{escalated}:offered:{ids['director']}", "director@example.test", "zh")]
     expect(mails)
     with s() as session:
         assert open_task(session, approval, "escalated_review").role == "marketing_director"
         assert open_task(session, approval, "review").state == "ready"  # non-interrupting
     assert set(world.statuses().values()) == {"sent"}
-    text = next(m for m in smtp.messages if m["X-Keyflow-Key"].endswith(f":{ids['director']}"))
+    text = next(m for m in smtp.messages
+                if m["X-Keyflow-Key"] == f"task:{review}:escalation:{ids['director']}")
     assert f"http://kf.test/tasks/{review}" in text.get_body(("plain",)).get_content()
 
 
@@ -95,3 +101,10 @@ def _report(sessions, instance_id):
         found = session.scalars(select(HumanTask.id).where(
             HumanTask.instance_id == instance_id, HumanTask.bpmn_id == "report")).first()
         return found if instance is not None and found else None
+
+
+def _escalated(sessions, instance_id):
+    with sessions() as session:
+        return session.scalars(select(HumanTask.id).where(
+            HumanTask.instance_id == instance_id,
+            HumanTask.bpmn_id == "escalated_review")).first()
