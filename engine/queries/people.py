@@ -49,6 +49,16 @@ def display_names(session: Session, user_ids: Iterable[int]) -> dict[int, str]:
     return {i: person_name(display, username) for i, display, username in rows}
 
 
+def names_by_login(session: Session, usernames: Iterable[str]) -> dict[str, str]:
+    """User name -> the name others read, for `usernames` (unknown ones are left out)."""
+    wanted = sorted(set(usernames))
+    if not wanted:
+        return {}
+    rows = session.execute(select(User.username, User.display_name)
+                           .where(User.username.in_(wanted))).tuples().all()
+    return {username: person_name(display, username) for username, display in rows}
+
+
 def role_counts(session: Session) -> dict[str, int]:
     """Role name -> how many users hold it (roles nobody holds are missing)."""
     return dict(session.execute(select(user_role.c.role_name, func.count())

@@ -23,12 +23,13 @@ from engine.models import AuditEvent, HumanTask, ProcessInstance, User
 from engine.naming import ProcessNames
 from engine.roles import EXTERNAL_ROLE, SEES_INTERNAL_DATA_ROLES
 
-from .people import display_names
+from .people import display_names, names_by_login
 
 if TYPE_CHECKING:
     from engine.workflow_engine import WorkflowEngine
 
 STEP_ACTIONS = ("instance_started", "task_completed")  # the events that carry entered data
+HANDOVERS = ("task_reassigned", "owner_changed")  # data: {"from": login or None, "to": login}
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,7 @@ class HistoryLine:
     who: str  # the actor's name, the customer, or '' (the engine itself)
     entries: list[Entry]
     reason: str  # a cancel's or failure's reason, if any
+    handover: str = ""  # a reassignment or owner change: "from → to", by people's names
 
 
 @dataclass
@@ -87,6 +89,8 @@ def history_lines(session: Session, names: ProcessNames, events: list[AuditEvent
     """Audit events with the names of their steps and people and their data worded."""
     tasks = _tasks(session, events)
     people = display_names(session, {e.actor_id for e in events if e.actor_id is not None})
+    logins = names_by_login(session, {str(v) for e in events if e.action in HANDOVERS
+                                      for v in (e.data or {}).values() if isinstance(v, str)})
     lines = []
     for event in events:
         task = tasks.get(event.task_id) if event.task_id is not None else None
@@ -106,8 +110,13 @@ def history_lines(session: Session, names: ProcessNames, events: list[AuditEvent
             form = names.form_of(task.bpmn_id if task is not None else None)
             entries = form_entries(t, form, submitted)
         reason = data.get("reason") if isinstance(data, dict) else None
+        handover = ""
+        if event.action in HANDOVERS and isinstance(data, dict):
+            before, after = data.get("from"), data.get("to")
+            handover = (f"{logins.get(str(before), before) if before else '—'} → "
+                        f"{logins.get(str(after), after)}")
         lines.append(HistoryLine(event, step, who, entries,
-                                 reason if isinstance(reason, str) else ""))
+                                 reason if isinstance(reason, str) else "", handover))
     return lines
 
 

@@ -62,7 +62,7 @@ def test_owner_at_start_reassign_and_owner_change(browser, live_server):  # noqa
     head.page.wait_for_selector("#history li[data-action='owner_changed']")
     assert "senior_manager user" in head.page.inner_text("#owner")
     handovers = head.page.locator("#history .handover").all_inner_texts()
-    assert handovers == ["sm2 → senior_manager", "sm2 → senior_manager"]
+    assert handovers == ["sm2 → senior_manager user", "sm2 → senior_manager user"]  # names
     head.close()
 
 

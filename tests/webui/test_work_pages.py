@@ -41,7 +41,7 @@ def test_the_holder_reassigns_from_the_task_page(client_for, env):
     assert moved.status_code == 302
     assert env.open_task(instance_id).assignee_id == env.user_id("sm2")
     page = client_for("dept_head").get(f"/instances/{instance_id}").get_data(as_text=True)
-    assert 'data-action="task_reassigned"' in page and "senior_manager → sm2" in page
+    assert 'data-action="task_reassigned"' in page and "senior_manager user → sm2" in page
 
 
 def test_a_clerk_sees_no_reassign_form_on_a_task_they_only_see(client_for, env):
