@@ -4,6 +4,7 @@ from .audit import AuditEvent
 from .base import Base
 from .customers import CUSTOMER_STATUSES, Customer
 from .drafts import ProcessDraft
+from .imports import OPEN_IMPORT_STATUSES, CustomerImport, ImportStatus
 from .links import CustomerLink
 from .outbox import Notification, NotificationStatus
 from .processes import ACTIVE_STATUSES, InstanceStatus, ProcessDefinition, ProcessInstance
@@ -15,13 +16,16 @@ from .users import ApiToken, Role, User, user_role
 __all__ = [
     "ACTIVE_STATUSES",
     "CUSTOMER_STATUSES",
+    "OPEN_IMPORT_STATUSES",
     "OPEN_TASK_STATES",
     "ApiToken",
     "AuditEvent",
     "Base",
     "Customer",
+    "CustomerImport",
     "CustomerLink",
     "HumanTask",
+    "ImportStatus",
     "InstanceStatus",
     "Notification",
     "NotificationStatus",
