@@ -182,8 +182,8 @@ def existing_customers(session: Session, names: set[str]) -> dict[str, int]:
     ordered = sorted(names)
     for start in range(0, len(ordered), LOOKUP_CHUNK):
         chunk = ordered[start:start + LOOKUP_CHUNK]
-        found.update(session.execute(select(Customer.name, Customer.id)
-                                     .where(Customer.name.in_(chunk))).tuples())
+        found.update((name, id_) for name, id_ in session.execute(
+            select(Customer.name, Customer.id).where(Customer.name.in_(chunk))))
     return found
 
 
