@@ -12,6 +12,7 @@ from engine.kpis import GROUPINGS
 from engine.queries.tasks import INBOX_SCOPES
 
 from . import bp
+from .import_schema import IMPORT_PATHS
 from .schemas import SCHEMAS, obj, ref
 
 
@@ -122,6 +123,7 @@ PATHS: dict[str, Any] = {
         "responses": {"200": _json(obj({"openapi": {"type": "string"}, "info": {
             "type": "object"}, "paths": {"type": "object"}}, additionalProperties=True),
             "OpenAPI 3.1")}}},
+    **IMPORT_PATHS,
 }
 
 

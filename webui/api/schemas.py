@@ -14,6 +14,7 @@ from engine.kpis import GROUPINGS
 from engine.models import InstanceStatus, TaskStatus
 from engine.roles import LANE_ROLES
 
+from .import_schema import IMPORT_SCHEMAS
 from .kpi_schema import KPI_AREAS
 
 
@@ -134,4 +135,5 @@ SCHEMAS: dict[str, Any] = {
         "approvals": {"type": "array", "items": obj({
             "process": STR, "step": STR, "field": STR, "outcomes": COUNTS})},
         **KPI_AREAS}),
+    **IMPORT_SCHEMAS,
 }
