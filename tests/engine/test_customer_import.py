@@ -39,7 +39,8 @@ def customers(session: Session) -> int:
 
 @pytest.fixture
 def transaction(session: Session):
-    """The worker's transaction factory on the test's session (each block a savepoint)."""
+    """The worker's transaction factory on the test's session (each block a savepoint); it
+    notes the job's progress as each block commits (`block.progress`)."""
 
     @contextmanager
     def block() -> Iterator[Session]:
@@ -49,7 +50,10 @@ def transaction(session: Session):
             session.rollback()
             raise
         session.commit()
+        block.progress.extend(session.scalars(select(CustomerImport.processed).where(
+            CustomerImport.status == ImportStatus.CHECKING)))
 
+    block.progress = []
     return block
 
 
@@ -78,6 +82,7 @@ def test_a_5000_row_file_with_12_bad_rows_imports_nothing_then_the_fixed_one_imp
 
     job = run_next_job(kf, session, transaction)
     assert (job.status, job.imported, job.processed) == (ImportStatus.DONE, 0, 5000)
+    assert transaction.progress[-10:] == list(range(500, 5001, 500))  # the progress bar
     assert customers(session) == 0
     found = {(p["row"], p["column"]) for p in job.problems}
     expected = {(index + 2, header) for index, (header, _, _) in bad.items()}
