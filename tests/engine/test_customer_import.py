@@ -162,12 +162,16 @@ def test_a_name_already_registered_is_a_duplicate_unless_the_import_updates(
     assert "already exists" in report.problems[0].message
     assert report.imported == 0 and customers(session) == 2
 
+    again.append(good_row(1))
+    again[2][2], again[2][12] = None, "改过"  # another row leaves other cells blank
     report = kf.import_customers(session, users["clerk"], upload(
         xlsx(again), dry_run=False, update=True), "en")
-    assert (report.imported, report.updated, report.problems) == (2, 1, [])
-    updated = session.scalars(select(Customer).where(Customer.name == "客户00002")).one()
-    session.refresh(updated)
-    assert (updated.industry, updated.key_contact_name) == ("隧道", "王2")
+    assert (report.imported, report.updated, report.problems) == (3, 2, [])
+    updated = {c.name: c for c in session.scalars(select(Customer))}
+    for customer in updated.values():
+        session.refresh(customer)
+    assert (updated["客户00002"].industry, updated["客户00002"].key_contact_name) == ("隧道", "王2")
+    assert (updated["客户00001"].industry, updated["客户00001"].notes) == ("路桥", "改过")
     assert customers(session) == 3
 
 
