@@ -5,14 +5,24 @@ then a large list that runs as a job whose progress the page follows."""
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
+import pytest
 from customer_files import csv_bytes, rows_with_bad, xlsx
 from sqlalchemy import func, select
 from test_browser_flow import Person
-from test_incidents_browser import live  # noqa: F401  (the live server fixture)
+from webui_env import Env, live_app
 
 from engine.models import Customer
+
+
+@pytest.fixture
+def live(prepared_db: Path, tmp_path: Path) -> Iterator[tuple[str, Env]]:
+    """A live server on loopback, with engine access to the same database."""
+    with live_app(prepared_db, tmp_path) as (base, app):
+        yield base, Env(app)
 
 
 def run_queued_job(env, timeout: float = 30.0) -> None:
@@ -39,7 +49,7 @@ def customers(env) -> int:
         return s.scalar(select(func.count()).select_from(Customer)) or 0
 
 
-def test_upload_preview_and_import(browser, live, tmp_path):  # noqa: F811
+def test_upload_preview_and_import(browser, live, tmp_path):
     base, env = live
     bad_rows = rows_with_bad(3)
     bad_rows[2][10] = "wang@@example"
