@@ -11,8 +11,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from engine.i18n import N_
-
 
 @dataclass(frozen=True)
 class Column:
@@ -90,7 +88,3 @@ def column_for(header: str) -> Column | None:
 def value_key(text: str) -> str:
     """A choice as it is compared: trimmed, lower case, single spaces."""
     return re.sub(r"\s+", " ", text.strip()).lower()
-
-
-# Words of the import page (the list of accepted headers is drawn from COLUMNS).
-REQUIRED = N_("required")
