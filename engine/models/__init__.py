@@ -2,9 +2,11 @@
 
 from .audit import AuditEvent
 from .base import Base
+from .contracts import Contract
 from .customers import CUSTOMER_STATUSES, Customer
 from .drafts import ProcessDraft
 from .imports import OPEN_IMPORT_STATUSES, CustomerImport, ImportStatus
+from .kpi_targets import KpiTarget
 from .links import CustomerLink
 from .outbox import Notification, NotificationStatus
 from .processes import ACTIVE_STATUSES, InstanceStatus, ProcessDefinition, ProcessInstance
@@ -20,6 +22,7 @@ __all__ = [
     "OPEN_TASK_STATES",
     "ApiToken",
     "AuditEvent",
+    "Contract",
     "Base",
     "Customer",
     "CustomerImport",
@@ -27,6 +30,7 @@ __all__ = [
     "HumanTask",
     "ImportStatus",
     "InstanceStatus",
+    "KpiTarget",
     "Notification",
     "NotificationStatus",
     "ProcessDefinition",

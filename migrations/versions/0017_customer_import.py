@@ -1,7 +1,7 @@
 """customer imports run as jobs: the file, its progress and its report
 
 Revision ID: 0017
-Revises: 0009
+Revises: 0020
 Create Date: 2026-12-01 09:00:00.000000
 
 A new table only; nothing existing changes.
@@ -16,7 +16,7 @@ from sqlalchemy.dialects import postgresql
 import engine.models.base
 
 revision: str = "0017"
-down_revision: str | None = "0009"
+down_revision: str | None = "0020"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
