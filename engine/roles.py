@@ -49,6 +49,9 @@ LEADER_ROLES = frozenset({RoleName.DEPT_HEAD, RoleName.MARKETING_DIRECTOR})
 SEES_ALL_ROLES = LEADER_ROLES | {RoleName.PROCESS_OWNER, RoleName.ADMIN}
 # See every customer of the register; a senior manager sees the accounts they own.
 SEES_ALL_CUSTOMERS_ROLES = LEADER_ROLES | {RoleName.CLERK, RoleName.FINANCE, RoleName.ADMIN}
+# Import customers from a spreadsheet: who writes key accounts into the register today (the
+# clerk's filing task of the development process).
+IMPORTS_CUSTOMERS_ROLES = frozenset({RoleName.CLERK})
 # Start an instance on behalf of a senior manager (API start body "owner").
 NAMES_OWNERS = LEADER_ROLES | {RoleName.ADMIN}
 # Start any process, whatever its lanes.

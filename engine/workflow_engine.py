@@ -21,7 +21,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from engine import contracts, customer_links
+from engine import contracts, customer_import, customer_links
 from engine.clock import Clock, SystemClock, bind_clock
 from engine.customer_links import CustomerAnswer, LinkSigner
 from engine.deployment import Bundle, DeployedProcess, SpecCache, deploy
@@ -30,6 +30,7 @@ from engine.errors import Conflict, Forbidden
 from engine.kpis.targets import Target, set_month_targets
 from engine.models import (
     Contract,
+    CustomerImport,
     CustomerLink,
     HumanTask,
     ProcessDefinition,
@@ -183,6 +184,21 @@ class WorkflowEngine:
         (LinkRefused saying why not; 422 on an answer the form refuses; 409 on a lost race)."""
         return self._guarded(session, lambda: customer_links.complete_via_link(
             session, self.runtime, signer, task_id, token, answer))
+
+    def import_customers(self, session: Session, user: User, upload: customer_import.Upload,
+                         language: str) -> customer_import.ImportReport | CustomerImport:
+        """Check an .xlsx/.csv customer list and, unless a dry run or a row has a problem,
+        import every row (the caller commits); a queued job for more than SYNC_ROWS rows."""
+        return customer_import.import_customers(session, self.clock, user, upload, language)
+
+    def claim_customer_import(self, session: Session) -> int | None:
+        """Take the next queued customer import for this worker (its id), or None."""
+        return customer_import.claim_job(session, self.clock.now())
+
+    def run_customer_import(self, transaction: customer_import.Transaction, job_id: int
+                            ) -> None:
+        """Run a claimed import job in transactions of its own (all rows or none)."""
+        customer_import.run_job(transaction, self.clock, job_id)
 
     def cancel_instance(self, session: Session, instance_id: int, user: User,
                         reason: str = "") -> ProcessInstance:

@@ -14,7 +14,7 @@ from celery import Celery, signals
 from engine.observability.logs import configure_logging
 from engine.settings import Settings, current_settings
 
-TICK_TASKS = ("keyflow.fire_timers", "keyflow.remind", "keyflow.relay")
+TICK_TASKS = ("keyflow.fire_timers", "keyflow.remind", "keyflow.relay", "keyflow.imports")
 # Once a day (beat's schedule file remembers the last run across restarts); a plain period
 # rather than a crontab, so the embedded beat runs the same schedule.
 DAILY_TASKS = ("keyflow.retention",)
@@ -37,7 +37,7 @@ def beat_schedule(tick_seconds: float) -> dict[str, dict[str, Any]]:
 def create_celery(settings: Settings) -> Celery:
     """The Celery app; without a broker it uses an in-memory one (embedded mode runs eagerly)."""
     app = Celery("keyflow", broker=settings.broker_url or "memory://",
-                 include=["workers.tasks"])
+                 include=["workers.tasks", "workers.import_tasks"])
     app.conf.update(
         task_acks_late=True,
         task_reject_on_worker_lost=True,

@@ -34,7 +34,8 @@ class EmbeddedBeat(threading.Thread):
 
     def run(self) -> None:
         """Run the due entries, sleep until the next one is due, repeat."""
-        import workers.tasks  # noqa: F401  (registers the tasks on the app)
+        import workers.import_tasks  # noqa: F401  (registers the tasks on the app)
+        import workers.tasks  # noqa: F401
 
         schedule = self.schedule
         next_run = {name: 0.0 for name in schedule}

@@ -8,6 +8,9 @@ limits. While inflating (64 KB at a time) it stops at the declared size, the per
 the bundle limit and MAX_RATIO times the compressed size, so a small upload never becomes a
 large allocation; a bad CRC or a truncated member is a corrupt archive. Size problems raise
 `BundleTooLarge` (HTTP 413), the others `DeploymentInvalid` (422); nothing is deployed.
+The customer import reads .xlsx workbooks (zips) through the same reader and limits
+(engine/customer_import/reading.py), with the per-file limit raised to the bundle's: a
+worksheet is one file.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ import io
 import struct
 import zipfile
 import zlib
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from pathlib import PurePosixPath
 
 from engine.deployment.bundle import MAX_BUNDLE_BYTES, MAX_FILE_BYTES, MAX_FILES, accepted
@@ -41,8 +44,11 @@ def expand_uploads(uploads: Iterable[tuple[str, bytes]]) -> list[tuple[str, byte
     return items
 
 
-def read_zip(name: str, content: bytes) -> list[tuple[str, bytes]]:
-    """The .bpmn (.bpmn20.xml), .dmn and .json members of one zip upload (others are skipped)."""
+def read_zip(name: str, content: bytes, *, suffixes: Iterable[str] | None = None,
+             file_limit: int = MAX_FILE_BYTES) -> list[tuple[str, bytes]]:
+    """The .bpmn (.bpmn20.xml), .dmn and .json members of one zip upload (other files are
+    skipped); another reader of zips (a workbook: .xml members of up to the bundle's size)
+    names its own `suffixes`."""
     if _directory_bytes(content) > MAX_DIRECTORY_BYTES:
         raise BundleTooLarge([Problem(name, None, f"too many entries in the archive; the limit "
                                                   f"is {MAX_ENTRIES}")])
@@ -56,11 +62,12 @@ def read_zip(name: str, content: bytes) -> list[tuple[str, bytes]]:
             raise BundleTooLarge([Problem(name, None, f"too many entries in the archive "
                                                       f"({len(entries)}); the limit is "
                                                       f"{MAX_ENTRIES}")])
-        members = _bundle_members(entries)
+        members = _bundle_members(entries, None if suffixes is None else frozenset(suffixes),
+                                  file_limit)
         budget = MAX_BUNDLE_BYTES
         items: list[tuple[str, bytes]] = []
         for info in members:
-            data = _inflate(archive, info, budget)
+            data = _inflate(archive, info, min(budget, file_limit))
             budget -= len(data)
             items.append((info.filename, data))
         return items
@@ -76,7 +83,8 @@ def _directory_bytes(content: bytes) -> int:
     return MAX_DIRECTORY_BYTES + 1 if entries == 0xFFFF or size == 0xFFFFFFFF else int(size)
 
 
-def _bundle_members(entries: list[zipfile.ZipInfo]) -> list[zipfile.ZipInfo]:
+def _bundle_members(entries: list[zipfile.ZipInfo], suffixes: Collection[str] | None = None,
+                    file_limit: int = MAX_FILE_BYTES) -> list[zipfile.ZipInfo]:
     """Check every entry's header; the members a bundle is made of, in archive order."""
     problems: list[Problem] = []
     too_large: list[Problem] = []
@@ -91,15 +99,16 @@ def _bundle_members(entries: list[zipfile.ZipInfo]) -> list[zipfile.ZipInfo]:
         elif path.lower().endswith(ARCHIVES):
             problems.append(Problem(info.filename, None, "archives inside the archive are "
                                                          "not accepted"))
-        elif not accepted(PurePosixPath(path).name):
+        elif not (accepted(PurePosixPath(path).name) if suffixes is None
+                  else PurePosixPath(path).suffix in suffixes):
             continue  # a README or an editor's file: not part of the bundle
         elif info.flag_bits & 0x1:
             problems.append(Problem(info.filename, None, "encrypted members are not accepted"))
         elif info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
             problems.append(Problem(info.filename, None, "unsupported compression method"))
-        elif info.file_size > MAX_FILE_BYTES:
+        elif info.file_size > file_limit:
             too_large.append(Problem(info.filename, None, f"file too large: {info.file_size} "
-                                                          f"bytes, the limit is {MAX_FILE_BYTES}"))
+                                                          f"bytes, the limit is {file_limit}"))
         else:
             declared += info.file_size
             members.append(info)
@@ -114,8 +123,9 @@ def _bundle_members(entries: list[zipfile.ZipInfo]) -> list[zipfile.ZipInfo]:
 
 
 def _inflate(archive: zipfile.ZipFile, info: zipfile.ZipInfo, budget: int) -> bytes:
-    """One member's bytes, stopped as soon as it outgrows what it may be."""
-    limit = min(info.file_size, MAX_FILE_BYTES, budget)
+    """One member's bytes, stopped as soon as it outgrows what it may be (`budget`: what is
+    left of the bundle's limit, or less)."""
+    limit = min(info.file_size, budget)
     ratio_limit = max(MAX_RATIO * info.compress_size, RATIO_FLOOR)
     out = bytearray()
     try:

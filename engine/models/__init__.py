@@ -5,6 +5,7 @@ from .base import Base
 from .contracts import Contract
 from .customers import CUSTOMER_STATUSES, Customer
 from .drafts import ProcessDraft
+from .imports import OPEN_IMPORT_STATUSES, CustomerImport, ImportStatus
 from .kpi_targets import KpiTarget
 from .links import CustomerLink
 from .outbox import Notification, NotificationStatus
@@ -24,14 +25,17 @@ from .users import ApiToken, Role, User, user_role
 __all__ = [
     "ACTIVE_STATUSES",
     "CUSTOMER_STATUSES",
+    "OPEN_IMPORT_STATUSES",
     "OPEN_TASK_STATES",
     "ApiToken",
     "AuditEvent",
     "Contract",
     "Base",
     "Customer",
+    "CustomerImport",
     "CustomerLink",
     "HumanTask",
+    "ImportStatus",
     "InstanceStatus",
     "KpiTarget",
     "Notification",

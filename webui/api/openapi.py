@@ -12,6 +12,7 @@ from engine.kpis import SCORECARD_GROUPINGS
 from engine.queries.tasks import INBOX_SCOPES
 
 from . import bp
+from .import_schema import IMPORT_PATHS
 from .schemas import SCHEMAS, obj, ref
 from .work_schemas import WORK_PATHS, WORK_SCHEMAS
 
@@ -159,6 +160,7 @@ PATHS: dict[str, Any] = {
         "responses": {"200": _json(obj({"openapi": {"type": "string"}, "info": {
             "type": "object"}, "paths": {"type": "object"}}, additionalProperties=True),
             "OpenAPI 3.1")}}},
+    **IMPORT_PATHS,
 }
 
 PATHS.update(WORK_PATHS)  # assignment, substitutes and the personal lists

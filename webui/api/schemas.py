@@ -15,6 +15,7 @@ from engine.kpis.targets import INDICATORS, SCOPES
 from engine.models import InstanceStatus, TaskStatus
 from engine.roles import LANE_ROLES
 
+from .import_schema import IMPORT_SCHEMAS
 from .kpi_schema import KPI_AREAS
 
 
@@ -169,4 +170,5 @@ SCHEMAS: dict[str, Any] = {
             "wait_mean_s": SECONDS, "wait_p90_s": SECONDS, "work_mean_s": SECONDS,
             "work_p90_s": SECONDS,
             "overdue_share": {"type": ["number", "null"], "minimum": 0, "maximum": 1}})}}),
+    **IMPORT_SCHEMAS,
 }

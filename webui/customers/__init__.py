@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("customers", __name__, template_folder="templates")
 
-from . import views  # noqa: E402,F401  (registers the routes on bp)
+from . import imports, views  # noqa: E402,F401  (registers the routes on bp)
