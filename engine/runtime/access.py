@@ -149,6 +149,14 @@ def load_task(session: Session, task_id: int, user: User, *, for_action: bool) -
     ).first()
     if task is None:
         raise NotFound(f"task {task_id} not found")
+    return check_task(session, task, user, for_action=for_action)
+
+
+def check_task(session: Session, task: HumanTask, user: User, *, for_action: bool
+               ) -> HumanTask:
+    """`task` if `user` may see it (NotFound otherwise); with `for_action`, Forbidden when
+    they see it but may not act on it (the rule of `load_task`, for a task already read)."""
+    task_id = task.id
     if not can_see_task(session, user, task):
         if for_action and was_offered_to(user, task):
             raise Conflict(f"task {task_id} was taken by someone else first",
