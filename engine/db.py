@@ -16,7 +16,6 @@ from sqlalchemy.sql.compiler import InsertmanyvaluesSentinelOpts
 from engine.errors import InvalidData
 from engine.private_files import make_private, open_private, private_folder
 
-
 # A session for reading only: on SQLite its transaction begins with a plain (deferred)
 # BEGIN, so readers never take the write lock nor wait for it (WAL: they read a snapshot).
 READS_ONLY = "keyflow_reads_only"
