@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import or_, select, update
+from sqlalchemy import bindparam, or_, select, update
 from sqlalchemy.orm import Session, joinedload
 
 from engine.addresses import optional_address
@@ -128,6 +128,12 @@ def create_token(session: Session, clock: Clock, user: User, name: str = "") -> 
     return secret
 
 
+_TOKEN_HOLDER = (select(ApiToken).where(ApiToken.token_hash == bindparam("digest"))
+                 .options(joinedload(ApiToken.user).joinedload(User.roles)))
+_ACTIVE_USER = (select(User).where(User.id == bindparam("user_id"))
+                .options(joinedload(User.roles)))
+
+
 @dataclass(frozen=True)
 class TokenHolder:
     """Who a bearer token belongs to, and when its use was last written down."""
@@ -144,10 +150,7 @@ class TokenHolder:
 def token_holder(session: Session, secret: str) -> TokenHolder | None:
     """The active user owning an unrevoked token `secret` (one statement: token, user and
     roles together), or None. Writes nothing: see `record_token_use`."""
-    token = session.scalars(
-        select(ApiToken).where(ApiToken.token_hash == _digest(secret))
-        .options(joinedload(ApiToken.user).joinedload(User.roles))
-    ).unique().first()
+    token = session.scalars(_TOKEN_HOLDER, {"digest": _digest(secret)}).unique().first()
     if token is None or token.revoked_at is not None or not token.user.active:
         return None
     return TokenHolder(token.user, token.id, token.last_used_at)
@@ -177,8 +180,7 @@ def user_for_token(session: Session, clock: Clock, secret: str) -> User | None:
 
 def active_user(session: Session, user_id: int) -> User | None:
     """User `user_id` with their roles (one statement), or None."""
-    return session.scalars(select(User).where(User.id == user_id)
-                           .options(joinedload(User.roles))).unique().first()
+    return session.scalars(_ACTIVE_USER, {"user_id": user_id}).unique().first()
 
 
 def revoke_token(session: Session, clock: Clock, token_id: int, *,

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import and_, select
+from sqlalchemy import and_, bindparam, select
 from sqlalchemy.orm import Session, aliased, joinedload
 
 from engine.errors import NotFound
@@ -68,6 +68,22 @@ def instance_data(kf: WorkflowEngine, instance: ProcessInstance) -> dict[str, An
     return data
 
 
+_assignee = aliased(User)
+_INSTANCE_AND_OPEN_TASKS = (
+    select(ProcessInstance, HumanTask, _assignee.username)
+    .outerjoin(HumanTask, and_(HumanTask.instance_id == ProcessInstance.id,
+                               HumanTask.state.in_(OPEN_TASK_STATES)))
+    .outerjoin(_assignee, _assignee.id == HumanTask.assignee_id)
+    .where(ProcessInstance.id == bindparam("instance_id"))
+    .options(joinedload(ProcessInstance.owner).lazyload(User.roles))
+    .order_by(HumanTask.id)
+)
+_HISTORY_AND_ACTORS = (
+    select(AuditEvent, User.username).outerjoin(User, User.id == AuditEvent.actor_id)
+    .where(AuditEvent.instance_id == bindparam("instance_id")).order_by(AuditEvent.id)
+)
+
+
 def get_instance(session: Session, kf: WorkflowEngine, instance_id: int, user: User
                  ) -> InstanceView:
     """An instance with its data, open tasks and history, checked against `user`'s rights.
@@ -75,16 +91,7 @@ def get_instance(session: Session, kf: WorkflowEngine, instance_id: int, user: U
     Two statements in the common case: the instance with its owner and its open tasks with
     their assignees' names, then its history with its actors' names.
     """
-    assignee = aliased(User)
-    rows = session.execute(
-        select(ProcessInstance, HumanTask, assignee.username)
-        .outerjoin(HumanTask, and_(HumanTask.instance_id == ProcessInstance.id,
-                                   HumanTask.state.in_(OPEN_TASK_STATES)))
-        .outerjoin(assignee, assignee.id == HumanTask.assignee_id)
-        .where(ProcessInstance.id == instance_id)
-        .options(joinedload(ProcessInstance.owner).lazyload(User.roles))
-        .order_by(HumanTask.id)
-    ).all()
+    rows = session.execute(_INSTANCE_AND_OPEN_TASKS, {"instance_id": instance_id}).all()
     instance = rows[0][0] if rows else None
     if instance is None or not can_see_instance(session, user, instance):
         raise NotFound(f"instance {instance_id} not found")
@@ -96,9 +103,7 @@ def get_instance(session: Session, kf: WorkflowEngine, instance_id: int, user: U
     except Exception:  # a damaged state: the page still shows the error, history and actions
         data, readable = {}, False
     history = []
-    for event, actor in session.execute(
-            select(AuditEvent, User.username).outerjoin(User, User.id == AuditEvent.actor_id)
-            .where(AuditEvent.instance_id == instance.id).order_by(AuditEvent.id)):
+    for event, actor in session.execute(_HISTORY_AND_ACTORS, {"instance_id": instance.id}):
         history.append(event)
         if event.actor_id is not None and actor is not None:
             names[event.actor_id] = actor

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import case, func, or_, select
+from sqlalchemy import bindparam, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from engine.errors import NotFound
@@ -152,12 +152,14 @@ class TaskPage:
         return self.form or {}
 
 
+_TASK_AND_INSTANCE = (select(HumanTask, ProcessInstance)
+                      .join(ProcessInstance, ProcessInstance.id == HumanTask.instance_id)
+                      .where(HumanTask.id == bindparam("task_id")))
+
+
 def task_page(session: Session, kf: WorkflowEngine, task_id: int, user: User) -> TaskPage:
     """The task if `user` may see it (NotFound otherwise), with form, data and actions."""
-    row = session.execute(
-        select(HumanTask, ProcessInstance)
-        .join(ProcessInstance, ProcessInstance.id == HumanTask.instance_id)
-        .where(HumanTask.id == task_id)).first()
+    row = session.execute(_TASK_AND_INSTANCE, {"task_id": task_id}).first()
     if row is None:
         raise NotFound(f"task {task_id} not found")
     task, instance = check_task(session, row[0], user, for_action=False), row[1]

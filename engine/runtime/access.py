@@ -91,11 +91,15 @@ def _instance_ties(sight: Sight) -> ColumnElement[bool]:
     return or_(ProcessInstance.owner_id.in_(ids), ProcessInstance.started_by_id.in_(ids))
 
 
+# One alias for every filter: making one per query costs more than running the query.
+_OTHER_TASK = aliased(HumanTask)
+
+
 def instances_visible(sight: Sight) -> ColumnElement[bool]:
     """A WHERE clause for queries over process_instance: the instances `sight` sees."""
     if sight.sees_all:
         return true()
-    other = aliased(HumanTask)
+    other = _OTHER_TASK
     return or_(_instance_ties(sight),
                ProcessInstance.id.in_(select(other.instance_id).where(_task_ties(other, sight))))
 
@@ -104,7 +108,7 @@ def tasks_visible(sight: Sight) -> ColumnElement[bool]:
     """A WHERE clause for queries over human_task: tasks of the instances `sight` sees."""
     if sight.sees_all:
         return true()
-    other = aliased(HumanTask)
+    other = _OTHER_TASK
     return or_(
         _task_ties(HumanTask, sight),  # the row itself: cheapest, tried first
         HumanTask.instance_id.in_(select(other.instance_id).where(_task_ties(other, sight))),

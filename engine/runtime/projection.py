@@ -90,16 +90,24 @@ def write_rows(session: Session, changed: list[HumanTask],
     new_id = literal_column("DEFAULT") if postgres else null()
     values = [{key: getattr(row, key) for key in _COLUMNS} for row in changed]
     values += [{"id": new_id, **row_values} for row_values, _ in new]
-    upsert = (postgresql_insert if postgres else sqlite_insert)(HumanTask).values(values)
-    upsert = upsert.on_conflict_do_update(
-        index_elements=[HumanTask.id],
-        set_={key: upsert.excluded[key] for key in _COLUMNS if key != "id"})
+    upsert = _UPSERT_POSTGRES if postgres else _UPSERT_SQLITE
     with session.no_autoflush:  # the changed rows are written by this statement
-        return list(session.scalars(upsert.returning(HumanTask),
-                                    execution_options={"populate_existing": True}))
+        return list(session.scalars(upsert.values(values)))
+
+
+def _upsert(insert: Any) -> Any:
+    """INSERT INTO human_task … ON CONFLICT (id) DO UPDATE every column, RETURNING the rows
+    (built once per dialect; each call adds its VALUES)."""
+    statement = insert(HumanTask)
+    return (statement.on_conflict_do_update(
+        index_elements=[HumanTask.id],
+        set_={key: statement.excluded[key] for key in _COLUMNS if key != "id"})
+        .returning(HumanTask).execution_options(populate_existing=True))
 
 
 _COLUMNS = [attr.key for attr in sa_inspect(HumanTask).column_attrs]
+_UPSERT_POSTGRES = _upsert(postgresql_insert)
+_UPSERT_SQLITE = _upsert(sqlite_insert)
 
 
 def _new_row(instance: ProcessInstance, spiff_id: str, task: object, now: datetime

@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, bindparam, or_, select
 from sqlalchemy.orm import Session, aliased
 from sqlalchemy.orm.attributes import flag_modified
 
@@ -37,6 +37,30 @@ class LockedTask:
     open_tasks: list[HumanTask]  # every open task of the instance (the task, if open)
 
 
+# Built once: a statement's construction and cache key cost more than its execution here.
+_task_rows = aliased(HumanTask)
+_seen = aliased(ProcessInstance)
+_LOCK_AND_READ = (
+    select(ProcessInstance, _task_rows)
+    .outerjoin(_task_rows, and_(_task_rows.instance_id == ProcessInstance.id,
+                                or_(_task_rows.state.in_(OPEN_TASK_STATES),
+                                    _task_rows.id == bindparam("task_id"))))
+    .where(ProcessInstance.id == select(HumanTask.instance_id)
+           .where(HumanTask.id == bindparam("task_id")).scalar_subquery())
+    .execution_options(populate_existing=True)
+)
+_LOCK_AND_READ_POSTGRES = (
+    _LOCK_AND_READ.add_columns(_seen.version).join(_seen, _seen.id == ProcessInstance.id)
+    .with_for_update(of=ProcessInstance)
+)
+_READ_AGAIN = (
+    select(HumanTask)
+    .where(HumanTask.instance_id == bindparam("instance_id"),
+           or_(HumanTask.state.in_(OPEN_TASK_STATES), HumanTask.id == bindparam("task_id")))
+    .execution_options(populate_existing=True)
+)
+
+
 def lock_task(session: Session, task_id: int) -> LockedTask:
     """Lock the instance of task `task_id` and read the task and the instance's open tasks
     (NotFound if there is no such task): one statement, in the common case.
@@ -49,32 +73,16 @@ def lock_task(session: Session, task_id: int) -> LockedTask:
     them; the statement also reads the instance's version as it first saw it, and when the
     two differ (someone committed in between) the tasks are read again, after the lock.
     """
-    task_rows = aliased(HumanTask)
-    seen = aliased(ProcessInstance)
-    instance_of_task = select(HumanTask.instance_id).where(HumanTask.id == task_id)
-    query = (
-        select(ProcessInstance, task_rows)
-        .outerjoin(task_rows, and_(task_rows.instance_id == ProcessInstance.id,
-                                   or_(task_rows.state.in_(OPEN_TASK_STATES),
-                                       task_rows.id == task_id)))
-        .where(ProcessInstance.id == instance_of_task.scalar_subquery())
-        .execution_options(populate_existing=True)
-    )
     postgres = is_postgres(session)
-    if postgres:
-        query = (query.add_columns(seen.version).join(seen, seen.id == ProcessInstance.id)
-                 .with_for_update(of=ProcessInstance))
-    rows = session.execute(query).all()
+    query = _LOCK_AND_READ_POSTGRES if postgres else _LOCK_AND_READ
+    rows = session.execute(query, {"task_id": task_id}).all()
     if not rows:
         raise NotFound(f"task {task_id} not found")
     instance = rows[0][0]
     tasks = [row[1] for row in rows if row[1] is not None]
     if postgres and rows[0][2] != instance.version:
-        tasks = list(session.scalars(
-            select(HumanTask).where(HumanTask.instance_id == instance.id,
-                                    or_(HumanTask.state.in_(OPEN_TASK_STATES),
-                                        HumanTask.id == task_id))
-            .execution_options(populate_existing=True)))
+        tasks = list(session.scalars(_READ_AGAIN, {"instance_id": instance.id,
+                                                   "task_id": task_id}))
     check_definition(session, instance)
     task = next((t for t in tasks if t.id == task_id), None)
     if task is None:  # gone since (cannot happen while task rows are never deleted)
