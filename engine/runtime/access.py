@@ -30,6 +30,7 @@ claimed task then answers Conflict to everyone but its assignee).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from sqlalchemy import ColumnElement, false, or_, select, true
 from sqlalchemy.orm import Session, aliased
@@ -95,6 +96,9 @@ def _instance_ties(sight: Sight) -> ColumnElement[bool]:
 _OTHER_TASK = aliased(HumanTask)
 
 
+# The filters are built once per sight (a few hundred at most: one per person and role set)
+# and reused: SQL clauses are immutable, and building these costs more than running them.
+@lru_cache(maxsize=1024)
 def instances_visible(sight: Sight) -> ColumnElement[bool]:
     """A WHERE clause for queries over process_instance: the instances `sight` sees."""
     if sight.sees_all:
@@ -104,6 +108,7 @@ def instances_visible(sight: Sight) -> ColumnElement[bool]:
                ProcessInstance.id.in_(select(other.instance_id).where(_task_ties(other, sight))))
 
 
+@lru_cache(maxsize=1024)
 def tasks_visible(sight: Sight) -> ColumnElement[bool]:
     """A WHERE clause for queries over human_task: tasks of the instances `sight` sees."""
     if sight.sees_all:

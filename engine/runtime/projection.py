@@ -7,15 +7,11 @@ from typing import Any
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import inspect as sa_inspect
-from sqlalchemy import literal_column, null, select
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from engine.audit import record
-from engine.db import is_postgres
 from engine.deployment import user_task_info
 from engine.models import (
     ACTIVE_STATUSES,
@@ -29,6 +25,7 @@ from engine.outbox import queue_notification, task_assigned_text
 from engine.roles import STICKY_ROLE
 
 from .context import Runtime
+from .task_rows import write_rows
 
 
 def sync_tasks(session: Session, rt: Runtime, instance: ProcessInstance,
@@ -38,7 +35,7 @@ def sync_tasks(session: Session, rt: Runtime, instance: ProcessInstance,
 
     `open_tasks`: the instance's task rows that were open when the command read them (it
     may have changed some since); without them they are read here. The changed rows and
-    the new ones are written in one statement (`write_rows`).
+    the new ones are written in one statement (engine.runtime.task_rows).
     """
     ready = {} if instance.status not in ACTIVE_STATUSES else {
         str(task.id): task for task in workflow.get_tasks(state=TaskState.READY, manual=True)
@@ -57,7 +54,8 @@ def sync_tasks(session: Session, rt: Runtime, instance: ProcessInstance,
     new = [_new_row(instance, spiff_id, task, now)
            for spiff_id, task in ready.items() if spiff_id not in known]
     changed = [row for row in open_tasks if session.is_modified(row)]
-    written = {row.spiff_task_id: row for row in write_rows(session, changed, new)}
+    written = {row.spiff_task_id: row
+               for row in write_rows(session, changed, [values for values, _ in new])}
     for row in cancelled:
         record(session, "task_cancelled", at=now, instance=instance, task=row)
     created = [written[values["spiff_task_id"]] for values, _ in new]
@@ -73,41 +71,6 @@ def sync_tasks(session: Session, rt: Runtime, instance: ProcessInstance,
                                kind="task_assigned", subject=subject, body=body, now=now,
                                task=row, key_is_new=True)
     return created
-
-
-def write_rows(session: Session, changed: list[HumanTask],
-               new: list[tuple[dict[str, Any], User | None]]) -> list[HumanTask]:
-    """Write changed task rows and insert new ones in one statement (an upsert on the id:
-    an existing id takes the row's new values); the rows as stored, changed ones refreshed.
-
-    A command's projection changes one row (completed) and adds the next: one round trip
-    instead of an UPDATE and an INSERT. Every column is given, so the database checks the
-    row as a whole either way.
-    """
-    if not changed and not new:
-        return []
-    postgres = is_postgres(session)
-    new_id = literal_column("DEFAULT") if postgres else null()
-    values = [{key: getattr(row, key) for key in _COLUMNS} for row in changed]
-    values += [{"id": new_id, **row_values} for row_values, _ in new]
-    upsert = _UPSERT_POSTGRES if postgres else _UPSERT_SQLITE
-    with session.no_autoflush:  # the changed rows are written by this statement
-        return list(session.scalars(upsert.values(values)))
-
-
-def _upsert(insert: Any) -> Any:
-    """INSERT INTO human_task … ON CONFLICT (id) DO UPDATE every column, RETURNING the rows
-    (built once per dialect; each call adds its VALUES)."""
-    statement = insert(HumanTask)
-    return (statement.on_conflict_do_update(
-        index_elements=[HumanTask.id],
-        set_={key: statement.excluded[key] for key in _COLUMNS if key != "id"})
-        .returning(HumanTask).execution_options(populate_existing=True))
-
-
-_COLUMNS = [attr.key for attr in sa_inspect(HumanTask).column_attrs]
-_UPSERT_POSTGRES = _upsert(postgresql_insert)
-_UPSERT_SQLITE = _upsert(sqlite_insert)
 
 
 def _new_row(instance: ProcessInstance, spiff_id: str, task: object, now: datetime
