@@ -92,6 +92,7 @@ def _new_row(instance: ProcessInstance, spiff_id: str, task: object, now: dateti
         "form_key": info.form_key,
         "created_at": now,
         "claimed_at": now if assignee else None,
+        "first_opened_at": None,
         "completed_at": None,
         "completed_by_id": None,
         "due_at": now + info.due_in if info.due_in else None,

@@ -3,6 +3,10 @@
 A completion changes one row (completed) and adds the next: one round trip instead of an
 UPDATE and an INSERT. Every column is given, so the database checks each row whole either
 way; an existing id takes the row's new values, a new row gets its id from the database.
+The rows are written under the instance's lock, which every writer of task rows holds, but
+one: the first opening of a task (engine.runtime.tasks.note_opened) is written without it,
+so an upsert keeps the stored `first_opened_at` when there is one (a column written without
+the lock must be listed in KEPT_WHEN_SET).
 SQLAlchemy does not cache the compiled form of dialect upserts (`ON CONFLICT`), and
 compiling this one costs more than running it, so its SQL is compiled once per dialect and
 shape (which rows are new) and run as text, mapped back onto HumanTask objects.
@@ -13,7 +17,7 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, literal_column, null, select, text
+from sqlalchemy import Table, bindparam, func, literal_column, null, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import Executable
@@ -23,6 +27,7 @@ from engine.models import HumanTask
 
 _TABLE = cast(Table, HumanTask.__table__)
 _COLUMNS = list(_TABLE.columns)
+KEPT_WHEN_SET = ("first_opened_at",)
 
 
 def write_rows(session: Session, changed: list[HumanTask], new: list[dict[str, Any]]
@@ -53,7 +58,8 @@ def _upsert(dialect: str, shape: tuple[bool, ...]) -> Executable:
     inserting = insert(_TABLE).values(rows)
     upsert = inserting.on_conflict_do_update(
         index_elements=[_TABLE.c.id],
-        set_={c.key: inserting.excluded[c.key] for c in _COLUMNS if c.key != "id"},
+        set_={c.key: func.coalesce(c, inserting.excluded[c.key]) if c.key in KEPT_WHEN_SET
+              else inserting.excluded[c.key] for c in _COLUMNS if c.key != "id"},
     ).returning(*_COLUMNS)
     named = (postgresql if postgres else sqlite).dialect(paramstyle="named")
     binds = [bindparam(f"{c.key}_{n}", type_=c.type) for n, existing in enumerate(shape)
