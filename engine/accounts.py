@@ -5,11 +5,13 @@ from __future__ import annotations
 import hashlib
 import secrets
 from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import bindparam, or_, select, update
+from sqlalchemy.orm import Session, joinedload
 
 from engine.addresses import optional_address
 from engine.clock import Clock
@@ -19,6 +21,9 @@ from engine.roles import ALL_ROLES
 
 _hasher = PasswordHasher()
 TOKEN_PREFIX = "kf_"
+# A token's `last_used_at` is written at most this often: a write per request would make
+# every request a writer, and requests sharing a token would queue on its row.
+TOKEN_USE_RESOLUTION = timedelta(minutes=1)
 
 
 def ensure_roles(session: Session) -> None:
@@ -123,13 +128,59 @@ def create_token(session: Session, clock: Clock, user: User, name: str = "") -> 
     return secret
 
 
-def user_for_token(session: Session, clock: Clock, secret: str) -> User | None:
-    """The active user owning an unrevoked token `secret`, or None."""
-    token = session.scalars(select(ApiToken).where(ApiToken.token_hash == _digest(secret))).first()
+_TOKEN_HOLDER = (select(ApiToken).where(ApiToken.token_hash == bindparam("digest"))
+                 .options(joinedload(ApiToken.user).joinedload(User.roles)))
+_ACTIVE_USER = (select(User).where(User.id == bindparam("user_id"))
+                .options(joinedload(User.roles)))
+
+
+@dataclass(frozen=True)
+class TokenHolder:
+    """Who a bearer token belongs to, and when its use was last written down."""
+
+    user: User
+    token_id: int
+    last_used_at: datetime | None
+
+    def use_due(self, now: datetime) -> bool:
+        """Whether this use should be written (none in the last TOKEN_USE_RESOLUTION)."""
+        return self.last_used_at is None or now - self.last_used_at >= TOKEN_USE_RESOLUTION
+
+
+def token_holder(session: Session, secret: str) -> TokenHolder | None:
+    """The active user owning an unrevoked token `secret` (one statement: token, user and
+    roles together), or None. Writes nothing: see `record_token_use`."""
+    token = session.scalars(_TOKEN_HOLDER, {"digest": _digest(secret)}).unique().first()
     if token is None or token.revoked_at is not None or not token.user.active:
         return None
-    token.last_used_at = clock.now()
-    return token.user
+    return TokenHolder(token.user, token.id, token.last_used_at)
+
+
+def record_token_use(session: Session, token_id: int, now: datetime) -> None:
+    """Write `now` as the token's last use, unless a use within TOKEN_USE_RESOLUTION is
+    already written (by another request or process): at most one write a minute."""
+    session.execute(update(ApiToken).where(
+        ApiToken.id == token_id,
+        or_(ApiToken.last_used_at.is_(None),
+            ApiToken.last_used_at <= now - TOKEN_USE_RESOLUTION))
+        .values(last_used_at=now))
+
+
+def user_for_token(session: Session, clock: Clock, secret: str) -> User | None:
+    """The active user owning an unrevoked token `secret`, or None; notes the use in this
+    session's transaction when due (the web notes it after the request instead)."""
+    holder = token_holder(session, secret)
+    if holder is None:
+        return None
+    now = clock.now()
+    if holder.use_due(now):
+        record_token_use(session, holder.token_id, now)
+    return holder.user
+
+
+def active_user(session: Session, user_id: int) -> User | None:
+    """User `user_id` with their roles (one statement), or None."""
+    return session.scalars(_ACTIVE_USER, {"user_id": user_id}).unique().first()
 
 
 def revoke_token(session: Session, clock: Clock, token_id: int, *,

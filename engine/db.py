@@ -3,27 +3,43 @@
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, inspect
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.sql.compiler import InsertmanyvaluesSentinelOpts
 
 from engine.errors import InvalidData
 from engine.private_files import make_private, open_private, private_folder
+
+# A session for reading only: on SQLite its transaction begins with a plain (deferred)
+# BEGIN, so readers never take the write lock nor wait for it (WAL: they read a snapshot).
+READS_ONLY = "keyflow_reads_only"
+# A pooled PostgreSQL connection idle longer than this is pinged before it is handed out.
+PING_AFTER_IDLE_SECONDS = 10.0
 
 
 def make_db_engine(url: str, **kwargs: Any) -> Engine:
     """Create an Engine; on SQLite turn on WAL, a busy timeout and foreign keys."""
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
-        return create_engine(url, pool_pre_ping=True, **kwargs)
+        engine = create_engine(url, **kwargs)
+        _ping_when_idle(engine)
+        return engine
 
     if parsed.database and parsed.database != ":memory:" and not parsed.database.startswith(
             "file:"):
         _private_database_file(Path(parsed.database))
     engine = create_engine(url, connect_args={"check_same_thread": False}, **kwargs)
+    # Several new rows of one table (a command's audit events) go in one INSERT … RETURNING,
+    # matched to their objects by ascending id: SQLite gives the rows of one INSERT
+    # ascending rowids in VALUES order (max + 1 each), which SQLAlchemy does not assume of
+    # SQLite by default and so sends one INSERT per row.
+    engine.dialect.insertmanyvalues_implicit_sentinel = InsertmanyvaluesSentinelOpts.AUTOINCREMENT
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: Any, _record: Any) -> None:
@@ -40,10 +56,41 @@ def make_db_engine(url: str, **kwargs: Any) -> Engine:
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
         # IMMEDIATE takes the write lock up front: two commands on one instance queue
-        # behind the busy timeout instead of failing on a lock upgrade half-way.
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        # behind the busy timeout instead of failing on a lock upgrade half-way. Sessions
+        # that only read (READS_ONLY) begin deferred and never hold the lock.
+        if conn.get_execution_options().get(READS_ONLY):
+            conn.exec_driver_sql("BEGIN")
+        else:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
 
     return engine
+
+
+def _ping_when_idle(engine: Engine) -> None:
+    """Check a pooled connection before use only when it sat idle for a while.
+
+    SQLAlchemy's pool_pre_ping costs a round trip on every checkout, i.e. one statement
+    more per request. A connection used a moment ago is alive; one idle for longer may
+    have been cut by a server restart or a firewall, so it is pinged and, if dead,
+    replaced before the request sees it. A server restart under load still costs the
+    requests that hold a connection at that moment (SQLAlchemy then renews the pool).
+    """
+
+    @event.listens_for(engine, "checkin")
+    def _on_checkin(_dbapi_conn: Any, record: Any) -> None:
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _on_checkout(dbapi_conn: Any, record: Any, _proxy: Any) -> None:
+        since = record.info.get("idle_since")
+        if since is None or time.monotonic() - since < PING_AFTER_IDLE_SECONDS:
+            return
+        try:
+            alive = engine.dialect.do_ping(dbapi_conn)
+        except Exception as err:
+            raise DisconnectionError("an idle connection no longer answers") from err
+        if not alive:
+            raise DisconnectionError("an idle connection no longer answers")
 
 
 def _private_database_file(path: Path) -> None:
@@ -58,8 +105,13 @@ def _private_database_file(path: Path) -> None:
             make_private(companion)
 
 
-def make_session_factory(engine: Engine) -> sessionmaker[Session]:
-    """A session factory; callers own each session's transaction."""
+def make_session_factory(engine: Engine, *, reads_only: bool = False
+                         ) -> sessionmaker[Session]:
+    """A session factory; callers own each session's transaction. With `reads_only` its
+    sessions never take SQLite's write lock (for requests that only read: a write in one
+    would have to upgrade its lock and may fail if another writer came first)."""
+    if reads_only:
+        engine = engine.execution_options(**{READS_ONLY: True})
     return sessionmaker(engine, expire_on_commit=False)
 
 

@@ -23,13 +23,20 @@ def queue_notification(
     now: datetime,
     task: HumanTask | None = None,
     instance_id: int | None = None,
+    key_is_new: bool = False,
 ) -> Notification | None:
-    """Add a pending notification unless one with `key` exists; return it, or None if skipped."""
+    """Add a pending notification unless one with `key` exists; return it, or None if skipped.
+
+    `key_is_new`: the key names a row this transaction just created, so no notification can
+    have it yet and the lookup is skipped (the unique key would still refuse a duplicate).
+    """
     if not recipient.email:
         return None
-    exists = session.scalar(select(Notification.id).where(Notification.idempotency_key == key))
-    if exists is not None:
-        return None
+    if not key_is_new:
+        exists = session.scalar(select(Notification.id)
+                                .where(Notification.idempotency_key == key))
+        if exists is not None:
+            return None
     note = Notification(
         idempotency_key=key,
         recipient_id=recipient.id,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import signal
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -179,12 +180,18 @@ def demo(settings: Settings) -> None:
                + f" (password {DEMO_PASSWORD})")
 
 
+SERVE_THREADS = 4  # waitress's request threads: one process, one embedded worker beside it
+
+
 @main.command()
 @click.option("--host", default=None, help="default: KEYFLOW_HOST, else 127.0.0.1")
 @click.option("--port", default=None, type=int, help="default: KEYFLOW_PORT, else 5000")
 @click.pass_obj
 def serve(settings: Settings, host: str | None, port: int | None) -> None:
-    """Run the web UI; without KEYFLOW_BROKER_URL the worker and beat run inside it too."""
+    """Run the web UI on waitress; without KEYFLOW_BROKER_URL the worker and beat run inside
+    it too (one process, so one embedded worker and beat)."""
+    from waitress import create_server
+
     configure_logging(settings.logs_as_json, settings.log_level)
     app, beat = prepare_server(settings)
     if settings.metrics_address is not None:
@@ -193,14 +200,22 @@ def serve(settings: Settings, host: str | None, port: int | None) -> None:
         start_metrics_listener(settings.metrics_address,
                                app.extensions["keyflow.http_metrics"].scrape_registry())
     host, port = host or settings.host, port or settings.port
+    # keyflow logs each request itself (webui/observability), with its id; waitress writes
+    # no request lines of its own.
+    server = create_server(app, host=host, port=port, threads=SERVE_THREADS, ident="keyflow")
     logging.getLogger("keyflow").info("serving on http://%s:%s", host, port)
+    # SIGTERM (a service manager stopping keyflow) ends the loop like Ctrl-C: waitress
+    # closes its sockets and the embedded beat stops between two ticks.
+    signal.signal(signal.SIGTERM, _exit)
     try:
-        # keyflow logs each request itself (webui/observability), with its id: the dev
-        # server's own request lines are quiet (engine.observability.logs.QUIET_LOGGERS).
-        app.run(host=host, port=port, threaded=True)
+        server.run()
     finally:
         if beat is not None:
             beat.stop()
+
+
+def _exit(_signum: int, _frame: object) -> None:
+    raise SystemExit(0)
 
 
 def prepare_server(settings: Settings) -> tuple[Flask, EmbeddedBeat | None]:

@@ -2,17 +2,29 @@
 
 from __future__ import annotations
 
-from flask import Flask, current_app, g
+import logging
+
+from flask import Flask, current_app, g, has_request_context, request
 from sqlalchemy.orm import Session
 
+from engine.accounts import record_token_use
 from engine.clock import bind_clock
 from engine.workflow_engine import WorkflowEngine
 
+log = logging.getLogger(__name__)
+READING_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
 
 def db() -> Session:
-    """The request's session; the view commits, teardown rolls back whatever was not."""
+    """The request's session; the view commits, teardown rolls back whatever was not.
+
+    A GET (HEAD, OPTIONS) only reads: its session never takes SQLite's write lock
+    (engine.db.READS_ONLY). Every other method may run a command and takes it up front.
+    """
     if "db_session" not in g:
-        g.db_session = current_app.extensions["keyflow.sessions"]()
+        reads = has_request_context() and request.method in READING_METHODS
+        factory = "keyflow.read_sessions" if reads else "keyflow.sessions"
+        g.db_session = current_app.extensions[factory]()
         # Access checks that depend on the date (substitutes) read the engine's clock.
         bind_clock(g.db_session, workflow_engine().clock)
     session: Session = g.db_session
@@ -25,6 +37,22 @@ def workflow_engine() -> WorkflowEngine:
     return engine
 
 
+def _record_token_use() -> None:
+    """Note the bearer token's use (webui.auth.identity decided it was due) in a short
+    transaction of its own, after the request's: requests sharing a token never wait for
+    each other on its row, and a read stays a read. A failure here is logged, not shown."""
+    use = g.pop("token_use_due", None)
+    if use is None:
+        return
+    token_id, now = use
+    try:
+        with current_app.extensions["keyflow.sessions"]() as session:
+            record_token_use(session, token_id, now)
+            session.commit()
+    except Exception:
+        log.warning("could not record the use of API token %s", token_id, exc_info=True)
+
+
 def init_app(app: Flask) -> None:
     """Close (and roll back) the request's session when the request ends."""
 
@@ -34,3 +62,4 @@ def init_app(app: Flask) -> None:
         if session is not None:
             session.rollback()
             session.close()
+        _record_token_use()

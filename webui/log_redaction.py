@@ -1,7 +1,8 @@
 """Customer one-time link tokens never reach a log.
 
 A customer's link is `/c/<task id>/<token>`: whoever reads the token can answer for the
-customer until it is used or expires. The Werkzeug dev server's request log, gunicorn's access
+customer until it is used or expires. Waitress's notices (`keyflow serve`: "Client
+disconnected while serving <path>"), the Werkzeug dev server's request log, gunicorn's access
 log (its request line, path and Referer atoms: pages a customer opens send the link as
 Referer) and gunicorn's error log print paths, so a filter on those loggers rewrites every
 link to `/c/<task id>/…` before a handler formats the record. create_app installs it, so it
@@ -17,7 +18,8 @@ from flask import Flask
 
 from engine.observability.redaction import LINK_TOKEN, redact_link_tokens
 
-LOGGERS = ("werkzeug", "gunicorn.access", "gunicorn.error", "webui")
+LOGGERS = ("werkzeug", "waitress", "waitress.queue", "gunicorn.access", "gunicorn.error",
+           "webui")
 __all__ = ["LINK_TOKEN", "RedactLinkTokens", "init_app", "install", "redact"]
 
 

@@ -7,9 +7,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import case, func, or_, select
+from sqlalchemy import bindparam, case, func, or_, select
 from sqlalchemy.orm import Session
 
+from engine.errors import NotFound
 from engine.models import (
     OPEN_TASK_STATES,
     AuditEvent,
@@ -20,7 +21,14 @@ from engine.models import (
     TaskStatus,
     User,
 )
-from engine.runtime.access import can_act_on, holds_for, load_task, sight_of, tasks_visible
+from engine.runtime.access import (
+    can_act_on,
+    check_task,
+    holds_for,
+    load_task,
+    sight_of,
+    tasks_visible,
+)
 
 from .instances import instance_data
 
@@ -152,11 +160,17 @@ class TaskPage:
         return self.form or {}
 
 
+_TASK_AND_INSTANCE = (select(HumanTask, ProcessInstance)
+                      .join(ProcessInstance, ProcessInstance.id == HumanTask.instance_id)
+                      .where(HumanTask.id == bindparam("task_id")))
+
+
 def task_page(session: Session, kf: WorkflowEngine, task_id: int, user: User) -> TaskPage:
     """The task if `user` may see it (NotFound otherwise), with form, data and actions."""
-    task = visible_task(session, task_id, user)
-    instance = session.get(ProcessInstance, task.instance_id)
-    assert instance is not None
+    row = session.execute(_TASK_AND_INSTANCE, {"task_id": task_id}).first()
+    if row is None:
+        raise NotFound(f"task {task_id} not found")
+    task, instance = check_task(session, row[0], user, for_action=False), row[1]
     compiled = kf.runtime.specs.get(instance.definition)
     form = compiled.forms.get(task.form_key) if task.form_key else None
     submitted = None

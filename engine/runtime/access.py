@@ -34,6 +34,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 
 from sqlalchemy import ColumnElement, false, or_, select, true
 from sqlalchemy.orm import Session, aliased
@@ -130,20 +131,28 @@ def _instance_ties(sight: Sight) -> ColumnElement[bool]:
     return or_(ProcessInstance.owner_id.in_(ids), ProcessInstance.started_by_id.in_(ids))
 
 
+# One alias for every filter: making one per query costs more than running the query.
+_OTHER_TASK = aliased(HumanTask)
+
+
+# The filters are built once per sight (a few hundred at most: one per person and role set)
+# and reused: SQL clauses are immutable, and building these costs more than running them.
+@lru_cache(maxsize=1024)
 def instances_visible(sight: Sight) -> ColumnElement[bool]:
     """A WHERE clause for queries over process_instance: the instances `sight` sees."""
     if sight.sees_all:
         return true()
-    other = aliased(HumanTask)
+    other = _OTHER_TASK
     return or_(_instance_ties(sight),
                ProcessInstance.id.in_(select(other.instance_id).where(_task_ties(other, sight))))
 
 
+@lru_cache(maxsize=1024)
 def tasks_visible(sight: Sight) -> ColumnElement[bool]:
     """A WHERE clause for queries over human_task: tasks of the instances `sight` sees."""
     if sight.sees_all:
         return true()
-    other = aliased(HumanTask)
+    other = _OTHER_TASK
     return or_(
         _task_ties(HumanTask, sight),  # the row itself: cheapest, tried first
         HumanTask.instance_id.in_(select(other.instance_id).where(_task_ties(other, sight))),
@@ -197,6 +206,14 @@ def load_task(session: Session, task_id: int, user: User, *, for_action: bool) -
     ).first()
     if task is None:
         raise NotFound(f"task {task_id} not found")
+    return check_task(session, task, user, for_action=for_action)
+
+
+def check_task(session: Session, task: HumanTask, user: User, *, for_action: bool
+               ) -> HumanTask:
+    """`task` if `user` may see it (NotFound otherwise); with `for_action`, Forbidden when
+    they see it but may not act on it (the rule of `load_task`, for a task already read)."""
+    task_id = task.id
     sight = sight_of(session, user)
     if not can_see_task(session, user, task, sight):
         if for_action and was_offered_to(user, task):

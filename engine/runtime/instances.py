@@ -93,7 +93,7 @@ def start_instance(session: Session, rt: Runtime, key: str, user: User, *,
            data={"version": definition.version, "data": data,
                  "business_key": business_key,
                  "owner": owner_user.username if owner_user else None})
-    run_engine_steps(session, rt, instance, workflow, now=now, actor=user)
+    run_engine_steps(session, rt, instance, workflow, now=now, actor=user, open_tasks=[])
     return instance
 
 

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from engine.audit import record
 from engine.deployment import user_task_info
@@ -17,70 +19,85 @@ from engine.models import (
     HumanTask,
     ProcessInstance,
     TaskStatus,
+    User,
 )
 from engine.outbox import queue_notification, task_assigned_text
 
 from .assignment import sticky_assignee
 from .context import Runtime
+from .task_rows import write_rows
 from .work_notices import notify_pools, notify_returns
 
 
 def sync_tasks(session: Session, rt: Runtime, instance: ProcessInstance,
-               workflow: BpmnWorkflow, *, now: datetime) -> list[HumanTask]:
-    """Open a row for each new ready user task, cancel rows whose task went away."""
+               workflow: BpmnWorkflow, *, now: datetime,
+               open_tasks: list[HumanTask] | None = None) -> list[HumanTask]:
+    """Open a row for each new ready user task, cancel rows whose task went away.
+
+    `open_tasks`: the instance's task rows that were open when the command read them (it
+    may have changed some since); without them they are read here. The changed rows and
+    the new ones are written in one statement (engine.runtime.task_rows).
+    """
     ready = {} if instance.status not in ACTIVE_STATUSES else {
         str(task.id): task for task in workflow.get_tasks(state=TaskState.READY, manual=True)
     }
-    open_rows = session.scalars(
-        select(HumanTask).where(
-            HumanTask.instance_id == instance.id, HumanTask.state.in_(OPEN_TASK_STATES)
-        )
-    ).all()
-    for row in open_rows:
-        if row.spiff_task_id not in ready:
-            row.state = TaskStatus.CANCELLED
-            record(session, "task_cancelled", at=now, instance=instance, task=row)
-    known = {row.spiff_task_id for row in open_rows}
-    created = [
-        _open_task(session, instance, spiff_id, task, now)
-        for spiff_id, task in ready.items()
-        if spiff_id not in known
-    ]
-    session.flush()
-    for row in created:
+    if open_tasks is None:
+        open_tasks = list(session.scalars(
+            select(HumanTask).where(
+                HumanTask.instance_id == instance.id, HumanTask.state.in_(OPEN_TASK_STATES)
+            )
+        ))
+    still_open = [row for row in open_tasks if row.is_open]
+    cancelled = [row for row in still_open if row.spiff_task_id not in ready]
+    for row in cancelled:
+        row.state = TaskStatus.CANCELLED
+    known = {row.spiff_task_id for row in still_open}
+    new = [_new_row(instance, spiff_id, task, now)
+           for spiff_id, task in ready.items() if spiff_id not in known]
+    changed = [row for row in open_tasks if session.is_modified(row)]
+    written = {row.spiff_task_id: row
+               for row in write_rows(session, changed, [values for values, _ in new])}
+    for row in cancelled:
+        record(session, "task_cancelled", at=now, instance=instance, task=row)
+    created = [written[values["spiff_task_id"]] for values, _ in new]
+    for row, (_, assignee) in zip(created, new, strict=True):
+        set_committed_value(row, "assignee", assignee)
         record(session, "task_created", at=now, instance=instance, task=row,
                data={"role": row.role, "assignee_id": row.assignee_id,
                      "due_at": row.due_at.isoformat() if row.due_at else None})
-        if row.assignee is not None:
-            subject, body = task_assigned_text(row, row.assignee.language)
-            queue_notification(session, key=f"task:{row.id}:assigned", recipient=row.assignee,
+        if assignee is not None:
+            subject, body = task_assigned_text(row, assignee.language)
+            # The key names a row created just now: no notification can have it yet.
+            queue_notification(session, key=f"task:{row.id}:assigned", recipient=assignee,
                                kind="task_assigned", subject=subject, body=body, now=now,
-                               task=row)
+                               task=row, key_is_new=True)
     notify_pools(session, created, now)
     notify_returns(session, instance, created, now)
     return created
 
 
-def _open_task(session: Session, instance: ProcessInstance, spiff_id: str, task: object,
-               now: datetime) -> HumanTask:
+def _new_row(instance: ProcessInstance, spiff_id: str, task: object, now: datetime
+             ) -> tuple[dict[str, Any], User | None]:
+    """The column values of a new task row, and its assignee."""
     info = user_task_info(task.task_spec)  # type: ignore[attr-defined]
     assignee = sticky_assignee(instance, info.role)
-    row = HumanTask(
-        spiff_task_id=spiff_id,
-        instance_id=instance.id,
-        process_key=instance.definition.key,
-        customer_name=instance.customer_name,
-        bpmn_id=info.bpmn_id,
-        name=info.name,
-        name_en=info.name_en,
-        role=info.role,
-        assignee_id=assignee.id if assignee else None,
-        state=TaskStatus.CLAIMED if assignee else TaskStatus.READY,
-        form_key=info.form_key,
-        created_at=now,
-        claimed_at=now if assignee else None,
-        due_at=now + info.due_in if info.due_in else None,
-    )
-    row.assignee = assignee
-    session.add(row)
-    return row
+    return {
+        "spiff_task_id": spiff_id,
+        "instance_id": instance.id,
+        "process_key": instance.definition.key,
+        "customer_name": instance.customer_name,
+        "bpmn_id": info.bpmn_id,
+        "name": info.name,
+        "name_en": info.name_en,
+        "role": info.role,
+        "assignee_id": assignee.id if assignee else None,
+        "state": TaskStatus.CLAIMED if assignee else TaskStatus.READY,
+        "form_key": info.form_key,
+        "created_at": now,
+        "claimed_at": now if assignee else None,
+        "first_opened_at": None,
+        "completed_at": None,
+        "completed_by_id": None,
+        "due_at": now + info.due_in if info.due_in else None,
+    }, assignee
+

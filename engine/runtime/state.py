@@ -22,7 +22,7 @@ from engine.clock import Clock
 from engine.db import is_postgres
 from engine.deployment import CompiledProcess
 from engine.errors import Conflict, NotFound
-from engine.models import InstanceStatus, ProcessDefinition, ProcessInstance, User
+from engine.models import HumanTask, InstanceStatus, ProcessDefinition, ProcessInstance, User
 from engine.services import ServiceContext
 
 from .context import Runtime
@@ -46,13 +46,18 @@ def lock_instance(session: Session, instance_id: int) -> ProcessInstance:
     instance = session.scalars(query.execution_options(populate_existing=True)).first()
     if instance is None:
         raise NotFound(f"instance {instance_id} not found")
+    check_definition(session, instance)
+    return instance
+
+
+def check_definition(session: Session, instance: ProcessInstance) -> None:
+    """Make sure a just-locked instance carries the definition its row points at."""
     definition: ProcessDefinition | None = instance.definition
     if definition is None or definition.id != instance.definition_id:
         # The lock waited for a concurrent migration: PostgreSQL re-read only the locked row,
         # so the definition joined to it is not the one it now points at (or none at all).
         set_committed_value(instance, "definition",
                             session.get(ProcessDefinition, instance.definition_id))
-    return instance
 
 
 def require_running(instance: ProcessInstance) -> None:
@@ -80,7 +85,8 @@ def restore(rt: Runtime, instance: ProcessInstance, clock: Clock | None = None
 
 def run_engine_steps(session: Session, rt: Runtime, instance: ProcessInstance,
                      workflow: BpmnWorkflow, *, now: datetime, actor: User | None,
-                     step: Callable[[], None] | None = None) -> None:
+                     step: Callable[[], None] | None = None,
+                     open_tasks: list[HumanTask] | None = None) -> None:
     """Run `step` (if any) then SpiffWorkflow to its next wait state, and save the result.
 
     Service tasks reached on the way write through this command's `session` (their context
@@ -90,7 +96,8 @@ def run_engine_steps(session: Session, rt: Runtime, instance: ProcessInstance,
     reason and element, and the state reached so far is saved with it. If that state cannot
     be saved, everything this run wrote is rolled back to a savepoint and the instance keeps
     its last good state, marked `error`. Database errors and keyflow's own errors raised
-    inside (a lost race) propagate: the caller rolls the whole command back.
+    inside (a lost race) propagate: the caller rolls the whole command back. `open_tasks`:
+    the instance's open task rows, when the command read them already (sync_tasks).
     """
     savepoint = session.begin_nested()
     budget = StepBudget()
@@ -102,7 +109,8 @@ def run_engine_steps(session: Session, rt: Runtime, instance: ProcessInstance,
         if failure is not None:
             mark_failed(session, instance, failure, now=now, actor=actor)
         check_storable(workflow, since=started)
-        save(rt, instance, workflow, now=now, actor=actor, session=session)
+        save(rt, instance, workflow, now=now, actor=actor, session=session,
+             open_tasks=open_tasks)
         savepoint.commit()
     except NOT_INSTANCE_FAILURES:
         _discard(savepoint)
@@ -143,7 +151,8 @@ def _run(session: Session, rt: Runtime, instance: ProcessInstance, workflow: Bpm
 
 
 def save(rt: Runtime, instance: ProcessInstance, workflow: BpmnWorkflow, *, now: datetime,
-         actor: User | None, session: Session) -> None:
+         actor: User | None, session: Session, open_tasks: list[HumanTask] | None = None
+         ) -> None:
     """Write the state, status and next wake-up time; project the user tasks."""
     from .projection import sync_tasks  # projection imports this module's helpers
 
@@ -157,8 +166,7 @@ def save(rt: Runtime, instance: ProcessInstance, workflow: BpmnWorkflow, *, now:
         record(session, "instance_completed", at=now, actor=actor, instance=instance)
     running = instance.status == InstanceStatus.RUNNING
     instance.next_wakeup_at = next_wakeup(workflow) if running else None
-    session.flush()
-    sync_tasks(session, rt, instance, workflow, now=now)
+    sync_tasks(session, rt, instance, workflow, now=now, open_tasks=open_tasks)
 
 
 def check_storable(workflow: BpmnWorkflow, since: float) -> None:

@@ -3,51 +3,108 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 from uuid import UUID
 
-from sqlalchemy import CursorResult, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import CursorResult, and_, bindparam, or_, select, update
+from sqlalchemy.orm import Session, aliased
 from sqlalchemy.orm.attributes import flag_modified, set_committed_value
 
 from engine.audit import record
+from engine.db import is_postgres
 from engine.errors import Conflict, Forbidden, NotFound
 from engine.forms import validate_submission
-from engine.models import HumanTask, ProcessInstance, TaskStatus, User
+from engine.models import OPEN_TASK_STATES, HumanTask, ProcessInstance, TaskStatus, User
 
-from .access import holds_for, load_task, sight_of
+from .access import check_task, holds_for, sight_of
 from .context import Runtime
 from .data_limits import check_data
-from .state import lock_instance, require_running, restore, run_engine_steps
+from .state import check_definition, require_running, restore, run_engine_steps
 
 
 class TaskVanished(Conflict):
     """The task row is open but its workflow no longer has the task (nothing was changed)."""
 
 
-def lock_task_instance(session: Session, task_id: int) -> ProcessInstance:
-    """Lock the instance of task `task_id` (NotFound if there is no such task).
+@dataclass
+class LockedTask:
+    """A task's instance, locked, with the task and the instance's other open tasks."""
+
+    instance: ProcessInstance
+    task: HumanTask
+    open_tasks: list[HumanTask]  # every open task of the instance (the task, if open)
+
+
+# Built once: a statement's construction and cache key cost more than its execution here.
+_task_rows = aliased(HumanTask)
+_seen = aliased(ProcessInstance)
+_LOCK_AND_READ = (
+    select(ProcessInstance, _task_rows)
+    .outerjoin(_task_rows, and_(_task_rows.instance_id == ProcessInstance.id,
+                                or_(_task_rows.state.in_(OPEN_TASK_STATES),
+                                    _task_rows.id == bindparam("task_id"))))
+    .where(ProcessInstance.id == select(HumanTask.instance_id)
+           .where(HumanTask.id == bindparam("task_id")).scalar_subquery())
+    .execution_options(populate_existing=True)
+)
+_LOCK_AND_READ_POSTGRES = (
+    _LOCK_AND_READ.add_columns(_seen.version).join(_seen, _seen.id == ProcessInstance.id)
+    .with_for_update(of=ProcessInstance)
+)
+_READ_AGAIN = (
+    select(HumanTask)
+    .where(HumanTask.instance_id == bindparam("instance_id"),
+           or_(HumanTask.state.in_(OPEN_TASK_STATES), HumanTask.id == bindparam("task_id")))
+    .execution_options(populate_existing=True)
+)
+
+
+def lock_task(session: Session, task_id: int) -> LockedTask:
+    """Lock the instance of task `task_id` and read the task and the instance's open tasks
+    (NotFound if there is no such task): one statement, in the common case.
 
     Every command on a task reads the task only after this lock: that is what makes the
     second of two simultaneous completions see the first one's result and get a conflict.
+    On SQLite the command's BEGIN IMMEDIATE already holds the write lock, so the one
+    statement reads after it. On PostgreSQL a row lock that waited for another command
+    returns the instance's newest row but the joined task rows as the statement first saw
+    them; the statement also reads the instance's version as it first saw it, and when the
+    two differ (someone committed in between) the tasks are read again, after the lock.
     """
-    instance_id = session.scalar(select(HumanTask.instance_id).where(HumanTask.id == task_id))
-    if instance_id is None:
+    postgres = is_postgres(session)
+    query = _LOCK_AND_READ_POSTGRES if postgres else _LOCK_AND_READ
+    rows = session.execute(query, {"task_id": task_id}).all()
+    if not rows:
         raise NotFound(f"task {task_id} not found")
-    return lock_instance(session, instance_id)
+    instance = rows[0][0]
+    tasks = [row[1] for row in rows if row[1] is not None]
+    if postgres and rows[0][2] != instance.version:
+        tasks = list(session.scalars(_READ_AGAIN, {"instance_id": instance.id,
+                                                   "task_id": task_id}))
+    check_definition(session, instance)
+    task = next((t for t in tasks if t.id == task_id), None)
+    if task is None:  # gone since (cannot happen while task rows are never deleted)
+        raise NotFound(f"task {task_id} not found")
+    return LockedTask(instance, task, [t for t in tasks if t.is_open])
 
 
-def _lock_task(session: Session, task_id: int, user: User) -> tuple[HumanTask, ProcessInstance]:
-    """Lock the task's instance, then load the task through the user's rights."""
-    instance = lock_task_instance(session, task_id)
-    task = load_task(session, task_id, user, for_action=True)
+def lock_task_instance(session: Session, task_id: int) -> ProcessInstance:
+    """Lock the instance of task `task_id` (NotFound if there is no such task)."""
+    return lock_task(session, task_id).instance
+
+
+def _lock_task(session: Session, task_id: int, user: User) -> tuple[HumanTask, LockedTask]:
+    """Lock the task's instance, then check the task against the user's rights."""
+    locked = lock_task(session, task_id)
+    task = check_task(session, locked.task, user, for_action=True)
     if not task.is_open:
         who = f" by user {task.completed_by_id}" if task.completed_by_id else ""
         raise Conflict(f"task {task_id} is already {task.state}{who}",
                        {"task_id": task_id, "state": task.state})
-    require_running(instance)
-    return task, instance
+    require_running(locked.instance)
+    return task, locked
 
 
 def _taken_by_other(task: HumanTask, user: User) -> bool:
@@ -56,7 +113,8 @@ def _taken_by_other(task: HumanTask, user: User) -> bool:
 
 def claim_task(session: Session, rt: Runtime, task_id: int, user: User) -> HumanTask:
     """Take an offered task; claiming one's own task again is a no-op."""
-    task, instance = _lock_task(session, task_id, user)
+    task, locked = _lock_task(session, task_id, user)
+    instance = locked.instance
     if _taken_by_other(task, user):
         raise Conflict(f"task {task_id} is already claimed by someone else",
                        {"task_id": task_id, "assignee_id": task.assignee_id})
@@ -89,7 +147,8 @@ def note_opened(session: Session, rt: Runtime, task: HumanTask, user: User) -> b
 
 def unclaim_task(session: Session, rt: Runtime, task_id: int, user: User) -> HumanTask:
     """Give a claimed task back to its role."""
-    task, instance = _lock_task(session, task_id, user)
+    task, locked = _lock_task(session, task_id, user)
+    instance = locked.instance
     if task.assignee_id != user.id:
         raise Forbidden("only the assignee can give a task back")
     if not user.has_role(task.role):
@@ -107,29 +166,32 @@ def complete_task(session: Session, rt: Runtime, task_id: int, user: User,
 
     A substitute completes the tasks of the colleague they stand in for (the audit event
     names that colleague as `for`)."""
-    task, instance = _lock_task(session, task_id, user)
+    task, locked = _lock_task(session, task_id, user)
     audit: dict[str, Any] | None = None
     if _taken_by_other(task, user):
         if not holds_for(user, task, sight_of(session, user)):
             raise Conflict(f"task {task_id} is claimed by someone else",
                            {"task_id": task_id, "assignee_id": task.assignee_id})
         audit = {"for": task.assignee.username if task.assignee else None}
-    complete_locked(session, rt, instance, task, data, actor=user, audit=audit)
+    complete_locked(session, rt, locked.instance, task, data, actor=user, audit=audit,
+                    open_tasks=locked.open_tasks)
     return task
 
 
 def complete_locked(session: Session, rt: Runtime, instance: ProcessInstance, task: HumanTask,
                     data: dict[str, Any], *, actor: User | None,
                     audit: dict[str, Any] | None = None,
-                    also: Callable[[datetime], None] | None = None) -> None:
+                    also: Callable[[datetime], None] | None = None,
+                    open_tasks: list[HumanTask] | None = None) -> None:
     """Complete `task` of the locked, running `instance` with `data` and run to the next wait
     state: every way of completing a task ends here once it has checked who may.
 
     `data` is checked against the task's form (InvalidData) and the data limits; `actor`
     (None: the system, e.g. a customer's link) becomes the task's completer, `audit` is
     added to the `task_completed` event's data and `also` runs with the task's completion,
-    so that it is undone with it. TaskVanished (a Conflict) when the workflow no longer has
-    the task.
+    so that it is undone with it. `open_tasks`, the instance's open tasks as read with the
+    lock, spares reading them again. TaskVanished (a Conflict) when the workflow no longer
+    has the task.
     """
     compiled, workflow = restore(rt, instance)
     schema = compiled.forms.get(task.form_key) if task.form_key else None
@@ -154,4 +216,5 @@ def complete_locked(session: Session, rt: Runtime, instance: ProcessInstance, ta
         spiff_task.data.update(submitted)
         spiff_task.run()
 
-    run_engine_steps(session, rt, instance, workflow, now=now, actor=actor, step=step)
+    run_engine_steps(session, rt, instance, workflow, now=now, actor=actor, step=step,
+                     open_tasks=open_tasks)

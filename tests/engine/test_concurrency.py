@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -121,6 +122,54 @@ def test_parallel_branches_completed_at_once_join_once(committed, clock):
     ])
     assert results == ["ok", "ok"]
     with committed() as s:
+        finish = s.scalars(select(HumanTask).where(
+            HumanTask.instance_id == instance_id, HumanTask.bpmn_id == "finish")).all()
+        assert len(finish) == 1 and finish[0].state == "ready"
+
+
+def _waiting_on_a_lock(factory: sessionmaker[Session]) -> bool:
+    with factory() as s:
+        return bool(s.scalar(text(
+            "select count(*) from pg_stat_activity where datname = current_database() "
+            "and wait_event_type = 'Lock'")))
+
+
+def test_a_completion_that_waited_for_the_lock_reads_the_tasks_after_it(committed, clock):
+    # The lock and the task rows are read in one statement; a command that waited for the
+    # lock must not act on task rows as they were before the other command committed:
+    # here it would cancel the other branch's completed task and overwrite its completion.
+    kf, instance_id = setup(committed, clock, "parallel", "parallel")
+    complete_as(committed, kf, open_task(committed, instance_id, "prepare"), "senior_manager", {})
+    audit = open_task(committed, instance_id, "audit")
+    analyse = open_task(committed, instance_id, "analyse")
+    from engine.accounts import get_user
+
+    first = committed()
+    first.begin()
+    kf.complete_task(first, audit, get_user(first, "clerk"), {})  # holds the row lock
+    second: list[Any] = []
+
+    def complete_analyse() -> None:
+        try:
+            second.append(complete_as(committed, kf, analyse, "senior_manager", {}))
+        except Exception as err:  # asserted below
+            second.append(err)
+
+    worker = threading.Thread(target=complete_analyse)
+    worker.start()
+    deadline = time.monotonic() + 30
+    while not _waiting_on_a_lock(committed):
+        assert time.monotonic() < deadline, "the second completion never waited"
+        time.sleep(0.05)
+    first.commit()
+    first.close()
+    worker.join(timeout=60)
+    assert second == ["ok"]
+    with committed() as s:
+        rows = {t.bpmn_id: t for t in s.scalars(select(HumanTask).where(
+            HumanTask.instance_id == instance_id))}
+        assert rows["audit"].state == "completed" and rows["audit"].completed_by_id is not None
+        assert rows["analyse"].state == "completed"
         finish = s.scalars(select(HumanTask).where(
             HumanTask.instance_id == instance_id, HumanTask.bpmn_id == "finish")).all()
         assert len(finish) == 1 and finish[0].state == "ready"

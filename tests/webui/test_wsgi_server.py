@@ -1,8 +1,9 @@
-"""The real servers: gunicorn serving the app factory (as docker-compose runs it) and the
-`keyflow serve` dev server; neither writes a customer's link token into its logs."""
+"""The real servers: gunicorn serving the app factory (as docker-compose runs it) and
+`keyflow serve` on waitress; neither writes a customer's link token into its logs."""
 
 from __future__ import annotations
 
+import logging
 import socket
 import subprocess
 import sys
@@ -101,7 +102,21 @@ def test_gunicorn_access_log_has_no_link_tokens(tmp_path):
         wait_for(lambda: access.read_text().count("/c/42/…") >= 2, "the asset's Referer")
 
 
-def test_dev_server_request_log_has_no_link_tokens(tmp_path):
+def test_keyflow_serve_runs_on_waitress(tmp_path):
+    env, port = prepared_env(tmp_path), free_port()
+    with running([str(BIN / "keyflow"), "serve", "--port", str(port)], env, port), \
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=10) as answer:
+        assert answer.headers["Server"] == "keyflow"  # waitress's ident; Werkzeug says so
+
+
+def test_waitress_notices_have_no_link_tokens(app, caplog):
+    # Waitress names the path when a client goes away mid-request (create_app filters it).
+    caplog.set_level(logging.INFO, logger="waitress")
+    logging.getLogger("waitress").info(f"Client disconnected while serving {LINK}")
+    assert TOKEN not in caplog.text and "/c/42/…" in caplog.text
+
+
+def test_serve_log_has_no_link_tokens(tmp_path):
     env, port = prepared_env(tmp_path), free_port()
     log = tmp_path / "serve.log"
     with running([str(BIN / "keyflow"), "serve", "--port", str(port)], env, port, log):

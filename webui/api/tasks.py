@@ -5,7 +5,8 @@ from __future__ import annotations
 from flask import Response, jsonify, request
 
 from engine.errors import InvalidData
-from engine.queries.tasks import INBOX_SCOPES, inbox, task_page, visible_task
+from engine.models import HumanTask
+from engine.queries.tasks import INBOX_SCOPES, inbox, task_page
 
 from ..auth import login_required, signed_in_user
 from ..context import db, workflow_engine
@@ -41,29 +42,26 @@ def task(task_id: int) -> Response:
                         data=page.data))
 
 
-def _after(task_id: int) -> Response:
+def _reply(task: HumanTask) -> Response:
+    """Commit the command and answer the task as it left it (no reload: the command's own
+    objects are the result; the reply is built before the commit, which may still fail)."""
+    body = jsonify(task_json(task, workflow_engine().clock.now()))
     db().commit()
-    user = signed_in_user()
-    found = visible_task(db(), task_id, user)
-    return jsonify(task_json(found, workflow_engine().clock.now()))
+    return body
 
 
 @bp.post("/tasks/<int:task_id>/claim")
 @login_required
 def claim(task_id: int) -> Response:
     """Claim an offered task; 409 if someone else holds it."""
-    user = signed_in_user()
-    workflow_engine().claim_task(db(), task_id, user)
-    return _after(task_id)
+    return _reply(workflow_engine().claim_task(db(), task_id, signed_in_user()))
 
 
 @bp.post("/tasks/<int:task_id>/unclaim")
 @login_required
 def unclaim(task_id: int) -> Response:
     """Give a claimed task back to its role."""
-    user = signed_in_user()
-    workflow_engine().unclaim_task(db(), task_id, user)
-    return _after(task_id)
+    return _reply(workflow_engine().unclaim_task(db(), task_id, signed_in_user()))
 
 
 @bp.post("/tasks/<int:task_id>/complete")
@@ -72,5 +70,4 @@ def complete(task_id: int) -> Response:
     """Complete with `{"data": {…}}`; 422 with field messages, 409 if already done."""
     user = signed_in_user()
     data = request_body().get("data", {})  # an object: CompleteRequest in the document
-    workflow_engine().complete_task(db(), task_id, user, data)
-    return _after(task_id)
+    return _reply(workflow_engine().complete_task(db(), task_id, user, data))

@@ -9,7 +9,7 @@ from typing import Any, TypeVar, cast
 from flask import g, redirect, request, session, url_for
 from werkzeug.exceptions import Unauthorized
 
-from engine.accounts import TOKEN_PREFIX, user_for_token
+from engine.accounts import TOKEN_PREFIX, active_user, token_holder
 from engine.models import User
 
 from ..context import db, workflow_engine
@@ -42,12 +42,18 @@ def _load_user() -> User | None:
         g.auth_method = "token"
         if not secret.startswith(TOKEN_PREFIX):
             return None
-        return user_for_token(db(), workflow_engine().clock, secret)
+        holder = token_holder(db(), secret)
+        if holder is None:
+            return None
+        now = workflow_engine().clock.now()
+        if holder.use_due(now):
+            g.token_use_due = (holder.token_id, now)  # written after the request (context)
+        return holder.user
     g.auth_method = "session"
     user_id = session.get(SESSION_USER)
     if not isinstance(user_id, int):
         return None
-    user = db().get(User, user_id)
+    user = active_user(db(), user_id)
     # A deactivated user's cookie stops working on the next request; so does a cookie from
     # before the user's last sign-out, password change or deactivation (a stale generation).
     if user is None or not user.active \

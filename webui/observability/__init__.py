@@ -22,7 +22,8 @@ from .work_collector import WorkCollector  # noqa: E402
 def init_app(app: Flask) -> None:
     """Attach the request hooks (call before any other init_app: they run first and last)
     and this app's metrics, whose work gauges read the app's database on its clock."""
-    work = WorkCollector(app.extensions["keyflow.sessions"], app.extensions["keyflow.engine"].clock)
+    work = WorkCollector(app.extensions["keyflow.read_sessions"],
+                         app.extensions["keyflow.engine"].clock)
     app.extensions["keyflow.http_metrics"] = HttpMetrics(work)
     observe_requests(app)
     app.register_blueprint(bp)

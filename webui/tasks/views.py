@@ -23,6 +23,9 @@ def _render(task_id: int, values: dict[str, Any] | None = None,
             errors: dict[str, str] | None = None, status: int = 200) -> tuple[str, int]:
     user = signed_in_user()
     ctx = task_page(db(), workflow_engine(), task_id, user)
+    # The page only reads; its first opening is written in a short transaction of its own
+    # (on SQLite a read's snapshot may not take the write lock once another writer came).
+    db().commit()
     if workflow_engine().note_task_opened(db(), ctx.task, user):
         db().commit()
     if values is None:

@@ -1,0 +1,69 @@
+"""A command's human_task rows written in one statement: an upsert on the id.
+
+A completion changes one row (completed) and adds the next: one round trip instead of an
+UPDATE and an INSERT. Every column is given, so the database checks each row whole either
+way; an existing id takes the row's new values, a new row gets its id from the database.
+The rows are written under the instance's lock, which every writer of task rows holds, but
+one: the first opening of a task (engine.runtime.tasks.note_opened) is written without it,
+so an upsert keeps the stored `first_opened_at` when there is one (a column written without
+the lock must be listed in KEPT_WHEN_SET).
+SQLAlchemy does not cache the compiled form of dialect upserts (`ON CONFLICT`), and
+compiling this one costs more than running it, so its SQL is compiled once per dialect and
+shape (which rows are new) and run as text, mapped back onto HumanTask objects.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any, cast
+
+from sqlalchemy import Table, bindparam, func, literal_column, null, select, text
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+from sqlalchemy.sql import Executable
+
+from engine.db import is_postgres
+from engine.models import HumanTask
+
+_TABLE = cast(Table, HumanTask.__table__)
+_COLUMNS = list(_TABLE.columns)
+KEPT_WHEN_SET = ("first_opened_at",)
+
+
+def write_rows(session: Session, changed: list[HumanTask], new: list[dict[str, Any]]
+               ) -> list[HumanTask]:
+    """Write `changed` rows and insert `new` ones (column values without an id); the rows
+    as stored, the changed ones refreshed (no longer pending), in no particular order."""
+    if not changed and not new:
+        return []
+    params: dict[str, Any] = {}
+    for n, row in enumerate(changed):
+        params.update({f"{c.key}_{n}": getattr(row, c.key) for c in _COLUMNS})
+    for n, values in enumerate(new, start=len(changed)):
+        params.update({f"{c.key}_{n}": values[c.key] for c in _COLUMNS if c.key != "id"})
+    shape = (True,) * len(changed) + (False,) * len(new)
+    statement = _upsert("postgresql" if is_postgres(session) else "sqlite", shape)
+    with session.no_autoflush:  # the changed rows are written by this statement
+        return list(session.scalars(statement, params))
+
+
+@lru_cache(maxsize=64)
+def _upsert(dialect: str, shape: tuple[bool, ...]) -> Executable:
+    """The upsert for rows of `shape` (True: an existing row, False: a new one)."""
+    postgres = dialect == "postgresql"
+    insert = postgresql.insert if postgres else sqlite.insert
+    new_id = literal_column("DEFAULT") if postgres else null()
+    rows = [{c.key: bindparam(f"{c.key}_{n}", type_=c.type) if c.key != "id" or existing
+             else new_id for c in _COLUMNS} for n, existing in enumerate(shape)]
+    inserting = insert(_TABLE).values(rows)
+    upsert = inserting.on_conflict_do_update(
+        index_elements=[_TABLE.c.id],
+        set_={c.key: func.coalesce(c, inserting.excluded[c.key]) if c.key in KEPT_WHEN_SET
+              else inserting.excluded[c.key] for c in _COLUMNS if c.key != "id"},
+    ).returning(*_COLUMNS)
+    named = (postgresql if postgres else sqlite).dialect(paramstyle="named")
+    binds = [bindparam(f"{c.key}_{n}", type_=c.type) for n, existing in enumerate(shape)
+             for c in _COLUMNS if c.key != "id" or existing]
+    sql = text(str(upsert.compile(dialect=named))).bindparams(*binds).columns(*_COLUMNS)
+    return (select(HumanTask).from_statement(sql)
+            .execution_options(populate_existing=True))
