@@ -169,8 +169,16 @@ def _sees_instance(session: Session, sight: Sight, instance: ProcessInstance) ->
     return found is not None
 
 
+def _plainly_sees(user: User, *ids: int | None) -> bool:
+    """Whether `user` sees a record without asking whom they stand in for: it is theirs (one
+    of `ids`), or they see everything. Saves the substitutes' lookup on the hot path."""
+    return user.id in ids or bool(user.role_names & SEES_ALL_ROLES)
+
+
 def can_see_instance(session: Session, user: User, instance: ProcessInstance) -> bool:
     """Whether `user` sees `instance` (the rule in this module's docstring)."""
+    if _plainly_sees(user, instance.owner_id, instance.started_by_id):
+        return True
     return _sees_instance(session, sight_of(session, user), instance)
 
 
@@ -214,6 +222,8 @@ def check_task(session: Session, task: HumanTask, user: User, *, for_action: boo
     """`task` if `user` may see it (NotFound otherwise); with `for_action`, Forbidden when
     they see it but may not act on it (the rule of `load_task`, for a task already read)."""
     task_id = task.id
+    if task.assignee_id == user.id:
+        return task  # one's own task: seen and workable, without looking up whom one stands in for
     sight = sight_of(session, user)
     if not can_see_task(session, user, task, sight):
         if for_action and was_offered_to(user, task):

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from engine.audit import record
+from engine.bpmn.history import path_of
 from engine.deployment import user_task_info
 from engine.models import (
     ACTIVE_STATUSES,
@@ -72,8 +73,17 @@ def sync_tasks(session: Session, rt: Runtime, instance: ProcessInstance,
                                kind="task_assigned", subject=subject, body=body, now=now,
                                task=row, key_is_new=True)
     notify_pools(session, created, now)
-    notify_returns(session, instance, created, now)
+    if created:
+        notify_returns(session, instance, created, now, _completed_steps(workflow))
     return created
+
+
+def _completed_steps(workflow: BpmnWorkflow) -> set[str]:
+    """The elements the workflow has completed, including those its saved state pruned
+    (engine.bpmn.history): a new task of one of them is a step sent back."""
+    done = {str(task.task_spec.bpmn_id) for task in workflow.get_tasks(state=TaskState.COMPLETED)
+            if getattr(task.task_spec, "bpmn_id", None)}
+    return done | set(path_of(workflow).completed)
 
 
 def _new_row(instance: ProcessInstance, spiff_id: str, task: object, now: datetime

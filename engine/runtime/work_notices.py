@@ -12,7 +12,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from datetime import datetime
 
 from sqlalchemy import delete, select
@@ -24,7 +24,6 @@ from engine.models import (
     HumanTask,
     Notification,
     ProcessInstance,
-    TaskStatus,
     User,
     user_role,
 )
@@ -75,14 +74,12 @@ def task_returned_text(task: HumanTask, by: str | None, language: str) -> tuple[
 
 
 def notify_returns(session: Session, instance: ProcessInstance, created: list[HumanTask],
-                   now: datetime) -> None:
-    """Tell the instance's owner about each new task whose step was done before."""
+                   now: datetime, done_before: Collection[str]) -> None:
+    """Tell the instance's owner about each new task whose step was done before
+    (`done_before`: the elements the workflow completed, engine.runtime.projection)."""
     owner = instance.owner
     if not created or owner is None or not owner.active:
         return
-    done_before = set(session.scalars(select(HumanTask.bpmn_id).where(
-        HumanTask.instance_id == instance.id, HumanTask.state == TaskStatus.COMPLETED,
-        HumanTask.bpmn_id.in_(sorted({row.bpmn_id for row in created})))))
     returned = [row for row in created if row.bpmn_id in done_before]
     if not returned:
         return
