@@ -14,7 +14,7 @@ from test_api import Api
 
 from engine.kpis import GROUPINGS
 from engine.models import InstanceStatus, ProcessInstance, TaskStatus
-from engine.queries.tasks import INBOX_SCOPES
+from engine.queries.inbox import INBOX_SCOPES
 from engine.roles import LANE_ROLES
 from webui.api.openapi import document
 

@@ -1,0 +1,43 @@
+"""inbox at scale: partial indexes over open tasks in the inboxes' order
+
+Revision ID: 0010
+Revises: 0009
+Create Date: 2026-11-30 09:00:00.000000
+
+The inbox pages by (due_at, id) per scope (engine/queries/inbox.py); each scope gets an index
+in that order over open tasks only, which also serves the reminder tick's due-time query. They
+replace (role, state, due_at) and (state, due_at); (assignee_id, state, due_at) stays for the
+visibility rule, which looks at tasks in every state.
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0010"
+down_revision: str | None = "0009"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+OPEN_ONLY = sa.text("state IN ('ready', 'claimed')")
+OFFERED_ONLY = sa.text("state IN ('ready', 'claimed') AND assignee_id IS NULL")
+
+
+def upgrade() -> None:
+    op.create_index("ix_human_task_open_assignee", "human_task", ["assignee_id", "due_at", "id"],
+                    postgresql_where=OPEN_ONLY, sqlite_where=OPEN_ONLY)
+    op.create_index("ix_human_task_open_role", "human_task", ["role", "due_at", "id"],
+                    postgresql_where=OFFERED_ONLY, sqlite_where=OFFERED_ONLY)
+    op.create_index("ix_human_task_open_due", "human_task", ["due_at", "id"],
+                    postgresql_where=OPEN_ONLY, sqlite_where=OPEN_ONLY)
+    op.drop_index("ix_human_task_role_inbox", table_name="human_task")
+    op.drop_index("ix_human_task_due", table_name="human_task")
+
+
+def downgrade() -> None:
+    op.create_index("ix_human_task_due", "human_task", ["state", "due_at"])
+    op.create_index("ix_human_task_role_inbox", "human_task", ["role", "state", "due_at"])
+    op.drop_index("ix_human_task_open_due", table_name="human_task")
+    op.drop_index("ix_human_task_open_role", table_name="human_task")
+    op.drop_index("ix_human_task_open_assignee", table_name="human_task")
