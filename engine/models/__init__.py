@@ -7,6 +7,7 @@ from .drafts import ProcessDraft
 from .links import CustomerLink
 from .outbox import Notification, NotificationStatus
 from .processes import ACTIVE_STATUSES, InstanceStatus, ProcessDefinition, ProcessInstance
+from .reminder_marks import ReminderMark
 from .sign_in import SignInFailure
 from .tasks import OPEN_TASK_STATES, HumanTask, TaskStatus
 from .tick_stats import TickStat
@@ -28,6 +29,7 @@ __all__ = [
     "ProcessDefinition",
     "ProcessDraft",
     "ProcessInstance",
+    "ReminderMark",
     "Role",
     "SignInFailure",
     "TaskStatus",

@@ -162,12 +162,12 @@ def _segments(position: Position | None, backward: bool) -> list[tuple[Any, list
     """(where, order by) of the stretches to read, in inbox order from `position` on (or
     back from it): the dated tasks, then the undated ones."""
     due, ident = HumanTask.due_at, HumanTask.id
-    dated_order = [due.desc(), ident.desc()] if backward else [due.asc(), ident.asc()]
-    undated_order = [ident.desc()] if backward else [ident.asc()]
+    dated_order: list[Any] = [due.desc(), ident.desc()] if backward else [due.asc(), ident.asc()]
+    undated_order: list[Any] = [ident.desc()] if backward else [ident.asc()]
     dated = due.is_not(None)
     undated = due.is_(None)
     if position is None:
-        parts = [(dated, dated_order), (undated, undated_order)]
+        parts: list[tuple[Any, list[Any]]] = [(dated, dated_order), (undated, undated_order)]
         return parts[::-1] if backward else parts
     if position.due_at is None:
         after_id = ident < position.id if backward else ident > position.id
