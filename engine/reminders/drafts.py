@@ -21,6 +21,8 @@ from sqlalchemy.orm import Session
 from engine.models import Notification, NotificationStatus
 from engine.observability.request_ids import current_request_id
 
+from .bulk import unnest_rows
+
 if TYPE_CHECKING:
     from .isolation import RecordGuard
 
@@ -81,18 +83,20 @@ def insert_rows(session: Session, rows: list[dict[str, Any]]) -> set[str]:
     failing the transaction.
     """
     dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        stmt: Any = postgresql.insert(Notification).on_conflict_do_nothing(
-            index_elements=["idempotency_key"])
-    elif dialect == "sqlite":
-        stmt = sqlite.insert(Notification).on_conflict_do_nothing(
-            index_elements=["idempotency_key"])
-    else:
-        stmt = insert(Notification)
     if not rows:
         return set()
     request_id = current_request_id()  # the tick's run: the relay logs it when it sends
     rows = [{"request_id": request_id, **row} for row in rows]
+    if dialect == "postgresql":
+        columns, source = unnest_rows(Notification.__table__, rows)  # type: ignore[arg-type]
+        stmt: Any = postgresql.insert(Notification).from_select(columns, source)
+        stmt = stmt.on_conflict_do_nothing(index_elements=["idempotency_key"])
+        return set(session.scalars(stmt.returning(Notification.idempotency_key)))
+    if dialect == "sqlite":
+        stmt = sqlite.insert(Notification).on_conflict_do_nothing(
+            index_elements=["idempotency_key"])
+    else:
+        stmt = insert(Notification)
     return set(session.scalars(stmt.returning(Notification.idempotency_key), rows))
 
 

@@ -24,10 +24,11 @@ from sqlalchemy.orm import Session
 
 from engine.models import HumanTask, ReminderMark
 
+from .bulk import unnest_rows
 from .policy import ReminderPolicy
 
 log = logging.getLogger(__name__)
-CHUNK = 2000
+CHUNK = 10_000
 
 
 def next_change(policy: ReminderPolicy, due_at: datetime, now: datetime,
@@ -79,17 +80,21 @@ class TaskMarks:
         rows = [r for task_id, r in self.rows.items() if task_id not in failed_tasks]
         if not rows:
             return 0
-        dialect = session.get_bind().dialect.name
-        insert: Any = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        postgres = session.get_bind().dialect.name == "postgresql"
+        insert: Any = postgresql.insert if postgres else sqlite.insert
         try:
             with session.begin_nested():
                 for start in range(0, len(rows), CHUNK):
+                    chunk = rows[start:start + CHUNK]
                     stmt = insert(ReminderMark)
+                    if postgres:
+                        stmt = stmt.from_select(*unnest_rows(
+                            ReminderMark.__table__, chunk))  # type: ignore[arg-type]
                     stmt = stmt.on_conflict_do_update(
                         index_elements=["task_id"],
                         set_={c: stmt.excluded[c] for c in ("next_at", "assignee_id", "due_at",
                                                            "people")})
-                    session.execute(stmt, rows[start:start + CHUNK])
+                    session.execute(stmt) if postgres else session.execute(stmt, chunk)
         except Exception:
             log.exception("reminder marks not written; those tasks are looked at next tick")
             return 0
