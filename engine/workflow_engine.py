@@ -84,6 +84,10 @@ class WorkflowEngine:
         return self._guarded(session,
                              lambda: tasks.claim_task(session, self.runtime, task_id, user))
 
+    def note_task_opened(self, session: Session, task: HumanTask, user: User) -> bool:
+        """Record the first time the task's assignee opens it (the indicators' wait)."""
+        return tasks.note_opened(session, self.runtime, task, user)
+
     def unclaim_task(self, session: Session, task_id: int, user: User) -> HumanTask:
         """Give a claimed task back to its role."""
         return self._guarded(session,

@@ -39,6 +39,8 @@ SAMPLES = {
     "KEYFLOW_PORT": ("8080", 8080),
     "KEYFLOW_RELAY_BATCH": ("50", 50),
     "KEYFLOW_RELAY_MAX_ATTEMPTS": ("4", 4),
+    "KEYFLOW_COMPANY_NAME": ("华建板房",) * 2,
+    "KEYFLOW_COMPANY_NAME_EN": ("Huajian Site Buildings",) * 2,
     "KEYFLOW_LOG_FORMAT": ("JSON", "json"),
     "KEYFLOW_LOG_LEVEL": ("debug", "DEBUG"),
     "KEYFLOW_METRICS_BIND": ("10.0.0.5:9464",) * 2,

@@ -124,6 +124,15 @@ PATHS: dict[str, Any] = {
             {"name": "by", "in": "query",
              "schema": {"type": "string", "enum": list(GROUPINGS), "default": GROUPINGS[0]}}],
         "responses": {"200": _json(ref("Kpis"), "the indicators"), **_errors(401, 403, 422)}}},
+    "/api/kpis/stalls": {"get": {
+        "summary": "Where the flow of a process stalls: count, wait, work and overdue share "
+                   "per step for tasks created in [from, to) (default: the last 30 days)",
+        "parameters": [
+            {"name": "process", "in": "query", "required": True, "schema": {"type": "string"}},
+            {"name": "from", "in": "query", "schema": {"type": "string"}},
+            {"name": "to", "in": "query", "schema": {"type": "string"}}],
+        "responses": {"200": _json(ref("FlowStalls"), "the figures per step"),
+                      **_errors(401, 403, 404, 422)}}},
     "/api/openapi.json": {"get": {
         "summary": "This document", "security": [],
         "responses": {"200": _json(obj({"openapi": {"type": "string"}, "info": {

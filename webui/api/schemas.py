@@ -38,6 +38,7 @@ STR = {"type": "string"}
 INT = {"type": "integer"}
 BOOL = {"type": "boolean"}
 OBJECT = {"type": "object"}
+SECONDS = {"type": ["number", "null"], "minimum": 0, "description": "seconds; null: none measured"}
 NULLABLE_STR = {"type": ["string", "null"]}
 NULLABLE_TIME = {"type": ["string", "null"], "format": "date-time"}
 TIME = {"type": "string", "format": "date-time"}
@@ -134,4 +135,11 @@ SCHEMAS: dict[str, Any] = {
         "approvals": {"type": "array", "items": obj({
             "process": STR, "step": STR, "field": STR, "outcomes": COUNTS})},
         **KPI_AREAS}),
+    "FlowStalls": obj({
+        "process": STR, "name": STR, "name_en": STR, "from": TIME, "to": TIME,
+        "steps": {"type": "array", "items": obj({
+            "element_id": STR, "name": STR, "name_en": STR, "count": INT, "open": INT,
+            "wait_mean_s": SECONDS, "wait_p90_s": SECONDS, "work_mean_s": SECONDS,
+            "work_p90_s": SECONDS,
+            "overdue_share": {"type": ["number", "null"], "minimum": 0, "maximum": 1}})}}),
 }

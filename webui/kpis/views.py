@@ -46,7 +46,7 @@ def _day(name: str, default: date) -> date:
         raise InvalidData(f"{name} must be a date (YYYY-MM-DD)", {name: "invalid date"}) from err
 
 
-def _period(zone: ZoneInfo) -> Period:
+def requested_period(zone: ZoneInfo) -> Period:
     """From the query string; by default this month, in department time."""
     today = workflow_engine().clock.now().astimezone(zone).date()
     month_start = today.replace(day=1)
@@ -64,7 +64,7 @@ def _period(zone: ZoneInfo) -> Period:
 def _computed() -> tuple[Period, dict[str, object]]:
     zone_name = current_app.config["TIMEZONE"]
     zone = ZoneInfo(zone_name)
-    period = _period(zone)
+    period = requested_period(zone)
     start, end = period.bounds(zone)
     now = workflow_engine().clock.now()
     return period, compute_kpis(db(), start, end, now, period.by, zone_name)
