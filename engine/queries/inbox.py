@@ -12,8 +12,8 @@ Each scope has a partial index over open tasks in this order (migration 0010): `
 (assignee_id, due_at, id), `role` (role, due_at, id) of unassigned ones, `all` and the
 reminders (due_at, id). PostgreSQL walks it in order and stops after a page; a position is
 matched with a row comparison `(due_at, id) > (d, i)` that seeks into the index, and the
-undated tail (NULL due times, which no comparison matches) is read as a second segment only
-when the dated one runs out.
+undated tail (NULL due times, which no comparison matches) is a second limited read in the
+same statement (UNION ALL), so a page is always one statement.
 
 Text search (`q`) is a substring match (LIKE, escaped) over the task's names, the customer,
 the process key and names and the business key, applied while walking the scope in order:
@@ -30,7 +30,18 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, false, func, literal, or_, select, tuple_
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    and_,
+    false,
+    func,
+    literal,
+    or_,
+    select,
+    tuple_,
+    union_all,
+)
 from sqlalchemy.orm import Session
 
 from engine.errors import InvalidData
@@ -163,7 +174,9 @@ def _segments(position: Position | None, backward: bool) -> list[tuple[Any, list
     back from it): the dated tasks, then the undated ones."""
     due, ident = HumanTask.due_at, HumanTask.id
     dated_order: list[Any] = [due.desc(), ident.desc()] if backward else [due.asc(), ident.asc()]
-    undated_order: list[Any] = [ident.desc()] if backward else [ident.asc()]
+    # The undated stretch is ordered by due_at too (all NULL there): the same order as the
+    # scope's index, which PostgreSQL then walks instead of scanning by id with a filter.
+    undated_order = dated_order
     dated = due.is_not(None)
     undated = due.is_(None)
     if position is None:
@@ -182,24 +195,26 @@ def _segments(position: Position | None, backward: bool) -> list[tuple[Any, list
 
 def _read(session: Session, base: Select[Any], position: Position | None, backward: bool,
           wanted: int) -> list[InboxRow]:
-    """Up to `wanted` rows from `position` on (or back from it), segment by segment: the
-    page's ids from human_task alone, then their names and keys joined to those ids only."""
-    found: list[InboxRow] = []
-    for where, order in _segments(position, backward):
-        page = base.where(where).order_by(*order).limit(wanted - len(found)).subquery()
-        query = (
-            select(HumanTask, ProcessDefinition.name, ProcessDefinition.name_en,
-                   ProcessInstance.business_key)
-            .join(page, page.c.id == HumanTask.id)
-            .join(ProcessInstance, ProcessInstance.id == HumanTask.instance_id)
-            .join(ProcessDefinition, ProcessDefinition.id == ProcessInstance.definition_id)
-            .order_by(*order)
-        )
-        found += [InboxRow(t, name, name_en, key)
-                  for t, name, name_en, key in session.execute(query).tuples()]
-        if len(found) >= wanted:
-            break
-    return found
+    """Up to `wanted` rows from `position` on (or back from it), in one statement: each
+    segment's ids from human_task alone in its index order (UNION ALL of limited reads),
+    then the names and keys joined to those ids only."""
+    parts = [base.where(where).order_by(*order).limit(wanted).subquery()
+             for where, order in _segments(position, backward)]
+    segments = [select(part.c.id) for part in parts]
+    ids = union_all(*segments).subquery() if len(segments) > 1 else segments[0].subquery()
+    due, ident = HumanTask.due_at, HumanTask.id
+    order: list[Any] = [due.desc().nulls_first(), ident.desc()] if backward \
+        else [due.asc().nulls_last(), ident.asc()]
+    query = (
+        select(HumanTask, ProcessDefinition.name, ProcessDefinition.name_en,
+               ProcessInstance.business_key)
+        .join(ids, ids.c.id == HumanTask.id)
+        .join(ProcessInstance, ProcessInstance.id == HumanTask.instance_id)
+        .join(ProcessDefinition, ProcessDefinition.id == ProcessInstance.definition_id)
+        .order_by(*order).limit(wanted)
+    )
+    return [InboxRow(t, name, name_en, key)
+            for t, name, name_en, key in session.execute(query).tuples()]
 
 
 def inbox(session: Session, user: User, now: datetime, *, scope: str = "mine",
