@@ -5,6 +5,7 @@ is one failed row and the connection goes on."""
 
 from __future__ import annotations
 
+import socket
 from collections.abc import Iterator
 from email import policy as email_policy
 from email.parser import BytesParser
@@ -69,10 +70,11 @@ class Server:
 @pytest.fixture
 def server() -> Iterator[Server]:
     from aiosmtpd.controller import Controller
-    from conftest import free_port
 
     handler = Server()
-    port = free_port()
+    with socket.socket() as probe:  # a port free a moment ago
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
     controller = Controller(handler, hostname="127.0.0.1", port=port)
     controller.start()
     handler.port = port  # type: ignore[attr-defined]
