@@ -2,8 +2,10 @@
 
 from .audit import AuditEvent
 from .base import Base
+from .contracts import Contract
 from .customers import CUSTOMER_STATUSES, Customer
 from .drafts import ProcessDraft
+from .kpi_targets import KpiTarget
 from .links import CustomerLink
 from .outbox import Notification, NotificationStatus
 from .processes import ACTIVE_STATUSES, InstanceStatus, ProcessDefinition, ProcessInstance
@@ -19,11 +21,13 @@ __all__ = [
     "OPEN_TASK_STATES",
     "ApiToken",
     "AuditEvent",
+    "Contract",
     "Base",
     "Customer",
     "CustomerLink",
     "HumanTask",
     "InstanceStatus",
+    "KpiTarget",
     "Notification",
     "NotificationStatus",
     "ProcessDefinition",

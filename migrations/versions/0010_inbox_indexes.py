@@ -2,7 +2,7 @@
 reminder tick's marks
 
 Revision ID: 0010
-Revises: 0018
+Revises: 0020
 Create Date: 2026-11-30 09:00:00.000000
 
 The inbox pages by (due_at, id) per scope (engine/queries/inbox.py); each scope gets an index
@@ -22,7 +22,7 @@ from alembic import op
 import engine.models.base
 
 revision: str = "0010"
-down_revision: str | None = "0018"
+down_revision: str | None = "0020"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -40,6 +40,7 @@ SAMPLES = {
     "KEYFLOW_RELAY_BATCH": ("50", 50),
     "KEYFLOW_RELAY_MAX_ATTEMPTS": ("4", 4),
     "KEYFLOW_COMPANY_NAME": ("华建板房",) * 2,
+    "KEYFLOW_KPI_AMBER_MARGIN": ("0.2", 0.2),
     "KEYFLOW_COMPANY_NAME_EN": ("Huajian Site Buildings",) * 2,
     "KEYFLOW_LOG_FORMAT": ("JSON", "json"),
     "KEYFLOW_LOG_LEVEL": ("debug", "DEBUG"),

@@ -13,7 +13,8 @@ from webui_env import USERS
 from engine.deployment import Bundle
 
 PROCESSES = Path(__file__).parents[2] / "processes"
-READERS = {"dept_head", "head2", "marketing_director", "process_owner", "admin"}
+READERS = {"dept_head", "head2", "marketing_director", "process_owner", "admin",
+           "senior_manager", "sm2"}  # senior managers read their own rows
 PROSPECT = {"customer_name": "中铁十局", "industry": "road_bridge", "source_channel": "referral",
             "existing_customer": False, "key_contact_name": "王工",
             "key_contact_phone": "138 0000 0000"}
@@ -40,7 +41,7 @@ def development_section(client, url):
 
 @pytest.mark.parametrize("user", USERS)
 @pytest.mark.parametrize("url", ["/kpis", "/kpis.xlsx", "/kpis.csv"])
-def test_only_the_departments_leaders_and_admins_see_the_indicators(client_for, user, url):
+def test_leaders_admins_and_senior_managers_see_the_indicators(client_for, user, url):
     response = client_for(user).get(url)
     assert response.status_code == (200 if user in READERS else 403)
 
@@ -52,7 +53,8 @@ def test_anonymous_is_sent_to_sign_in(client_for, url):
 
 def test_navigation_links_the_page_for_readers_only(client_for):
     assert 'id="nav-kpis"' in zh(client_for("dept_head"), "/").get_data(as_text=True)
-    assert 'id="nav-kpis"' not in zh(client_for("senior_manager"), "/").get_data(as_text=True)
+    assert 'id="nav-kpis"' in zh(client_for("senior_manager"), "/").get_data(as_text=True)
+    assert 'id="nav-kpis"' not in zh(client_for("clerk"), "/").get_data(as_text=True)
 
 
 def test_default_period_is_this_month_in_china(client_for):
@@ -92,8 +94,9 @@ def test_excel_export_has_a_sheet_per_table_with_typed_cells(client_for, registe
     assert response.mimetype.endswith("spreadsheetml.sheet")
     assert "kpis-2026-03-01-2026-03-31.xlsx" in response.headers["Content-Disposition"]
     book = load_workbook(BytesIO(response.data))
-    assert len(book.sheetnames) == 11 and sheet in book.sheetnames  # one per table
-    assert len({name.lower() for name in book.sheetnames}) == 11
+    assert len(book.sheetnames) == 12 and sheet in book.sheetnames  # one per table
+    assert len({name.lower() for name in book.sheetnames}) == 12 and book.sheetnames[0] in (
+        "计分卡", "Scorecard")
     ws = book[sheet]
     rows = [list(r) for r in ws.iter_rows(values_only=True)]
     assert rows[0][0] == sheet and "2026-03-01" in rows[0][1]  # title, period
