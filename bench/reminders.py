@@ -85,22 +85,23 @@ def _task(i: int, now: datetime, managers: list[int]) -> dict[str, object]:
             "due_at": now - timedelta(hours=2) if due else now + timedelta(days=10)}
 
 
-def tick(url: str, now: datetime) -> tuple[float, int]:
-    """Seconds and rows of one tick (committed)."""
+def tick(url: str, now: datetime) -> tuple[float, int, float]:
+    """Seconds, rows and this process's CPU seconds of one tick (committed)."""
     db = make_db_engine(url)
     kf = WorkflowEngine()
     book = PolicyBook(kf.runtime.specs)
     config = ReminderConfig(ZoneInfo("Asia/Shanghai"), None, "http://bench", timedelta(days=7))
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     with make_session_factory(db)() as s, s.begin():
         result = write_reminders(s, kf.runtime, book, LinkSigner(b"bench"), config, now)
     elapsed = time.perf_counter() - started
     db.dispose()
-    return elapsed, result.total
+    return elapsed, result.total, time.process_time() - cpu
 
 
-def relay(url: str, count: int) -> tuple[float, int]:
-    """Mails per second of the worker's relay task into an aiosmtpd sink process."""
+def relay(url: str, count: int) -> tuple[float, int, float]:
+    """Seconds, mails and this process's CPU seconds of the worker's relay task sending
+    into an aiosmtpd sink process."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
@@ -122,13 +123,13 @@ def relay(url: str, count: int) -> tuple[float, int]:
         use_context(None)
 
         sent = 0
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         while sent < count:
             done = relay_task()
             if not done:
                 break
             sent += done
-        return time.perf_counter() - started, sent
+        return time.perf_counter() - started, sent, time.process_time() - cpu
     finally:
         sink.terminate()
         sink.wait(timeout=10)
@@ -145,18 +146,22 @@ def main() -> None:
     t = time.perf_counter()
     now = populate(args.url, args.n)
     print(f"populated {args.n} open tasks in {time.perf_counter() - t:.1f}s")
-    first, rows = tick(args.url, now)
-    print(f"first tick: {rows} outbox rows in {first:.2f}s ({rows / first:.0f} rows/s)")
-    second, again = tick(args.url, now)
-    print(f"steady tick (nothing new): {again} rows in {second:.2f}s")
-    seconds, sent = relay(args.url, args.m)
-    print(f"relay: {sent} mails in {seconds:.2f}s = {sent / seconds:.0f} mails/s")
+    first, rows, first_cpu = tick(args.url, now)
+    print(f"first tick: {rows} outbox rows in {first:.2f}s ({rows / first:.0f} rows/s), "
+          f"cpu {first_cpu:.2f}s")
+    second, again, second_cpu = tick(args.url, now)
+    print(f"steady tick (nothing new): {again} rows in {second:.2f}s, cpu {second_cpu:.2f}s")
+    seconds, sent, relay_cpu = relay(args.url, args.m)
+    print(f"relay: {sent} mails in {seconds:.2f}s = {sent / seconds:.0f} mails/s, "
+          f"cpu {relay_cpu / max(sent, 1) * 1000:.2f} ms/mail")
     db = make_db_engine(args.url)
     with db.connect() as conn:
         print("outbox:", dict(conn.execute(select(Notification.status, func.count())
                                            .group_by(Notification.status)).tuples().all()))
     db.dispose()
     headline(first_tick_s=first, idle_tick_s=second, relay_mails_per_s=sent / seconds,
+             first_tick_cpu_s=first_cpu, idle_tick_cpu_s=second_cpu,
+             relay_cpu_ms_per_mail=relay_cpu / max(sent, 1) * 1000,
              outbox_rows=rows, open_tasks=args.n, db=make_url(args.url).get_backend_name())
 
 

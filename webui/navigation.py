@@ -6,8 +6,8 @@ from typing import Any
 
 from flask import Flask, current_app, g, request
 
+from engine.queries.inbox import inbox_counts
 from engine.queries.incidents import incident_count_for
-from engine.queries.tasks import inbox_counts
 from engine.roles import KPI_OWN_ROW_ROLES, KPI_ROLES
 
 from .auth.identity import current_user

@@ -11,6 +11,7 @@ import time
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import Connection
 from sqlalchemy.exc import InterfaceError, OperationalError
 
 from engine.errors import Conflict
@@ -100,14 +101,17 @@ def relay() -> int:
     mailer = mailer_for(ctx.settings)
     sent = 0
     try:
-        for _ in range(ctx.settings.relay_batch):
-            result = _relay_next(ctx, mailer)
-            if result is None:
-                break
-            _log_row(result)
-            sent += result.status == NotificationStatus.SENT
-            if result.stop:
-                break
+        # One database connection and one SMTP connection for the batch; still one
+        # transaction per mail (a pool check-out per mail would cost a ping each).
+        with ctx.sessions.kw["bind"].connect() as connection:
+            for _ in range(ctx.settings.relay_batch):
+                result = _relay_next(ctx, mailer, connection)
+                if result is None:
+                    break
+                _log_row(result)
+                sent += result.status == NotificationStatus.SENT
+                if result.stop:
+                    break
     finally:
         mailer.close()
     return sent
@@ -123,12 +127,12 @@ def _log_row(result: RelayResult) -> None:
              extra={k: v for k, v in fields.items() if v is not None})
 
 
-def _relay_next(ctx: WorkerContext, mailer: Mailer) -> RelayResult | None:
-    """One row in its own transaction; if its outcome cannot be written, roll back and write
-    it in a fresh transaction, so one row never ends the batch."""
+def _relay_next(ctx: WorkerContext, mailer: Mailer, connection: Connection) -> RelayResult | None:
+    """One row in its own transaction on `connection`; if its outcome cannot be written, roll
+    back and write it in a fresh transaction, so one row never ends the batch."""
     now = ctx.engine.clock.now()
     max_attempts = ctx.settings.relay_max_attempts
-    with ctx.sessions() as session:
+    with ctx.sessions(bind=connection) as session:
         session.begin()
         try:
             result = relay_one(session, mailer, ctx.composer, now, max_attempts)

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 import smtplib
 import ssl
 from email.message import EmailMessage
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from engine.private_files import private_folder, write_private
 from engine.settings import Settings
+
+log = logging.getLogger(__name__)
 
 
 class TemporaryFailure(Exception):
@@ -56,11 +59,35 @@ class FolderMailer:
         """Nothing to close."""
 
 
+class _Tracked:
+    """Remembers whether the current message reached DATA: a connection lost before it
+    cannot have delivered the message, so sending it again on a new one is safe."""
+
+    in_data = False
+
+    def data(self, msg: Any) -> tuple[int, bytes]:
+        """Mark the stage, then DATA as smtplib does it."""
+        self.in_data = True
+        return super().data(msg)  # type: ignore[misc]
+
+
+class _TrackedSMTP(_Tracked, smtplib.SMTP):
+    pass
+
+
+class _TrackedSMTPSSL(_Tracked, smtplib.SMTP_SSL):
+    pass
+
+
 class SmtpMailer:
     """`smtp://user:pass@host:port?starttls=1&timeout=10` or `smtps://…` (TLS from the start);
     `cafile=/path` trusts a private certificate authority.
 
-    One connection is kept for a relay batch; any trouble drops it so the next send reconnects.
+    One connection is kept for a relay batch. A kept connection found dropped (the server's
+    idle timeout, a restart) before the message reached DATA is replaced at once and that
+    message sent on the new one: nothing of it was delivered. Lost during DATA, the message
+    may have been delivered, so it is a TemporaryFailure (retried later; the next message
+    opens a new connection). A new connection that fails stops the batch: the server is away.
     """
 
     def __init__(self, url: str) -> None:
@@ -82,9 +109,9 @@ class SmtpMailer:
         context = ssl.create_default_context(cafile=self.cafile)
         smtp: smtplib.SMTP
         if self.implicit_tls:
-            smtp = smtplib.SMTP_SSL(self.host, self.port, timeout=self.timeout, context=context)
+            smtp = _TrackedSMTPSSL(self.host, self.port, timeout=self.timeout, context=context)
         else:
-            smtp = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
+            smtp = _TrackedSMTP(self.host, self.port, timeout=self.timeout)
         try:
             if self.starttls and not self.implicit_tls:
                 smtp.starttls(context=context)
@@ -110,10 +137,33 @@ class SmtpMailer:
 
     def send(self, message: EmailMessage) -> None:
         """Send one message, translating SMTP replies into the two failure kinds."""
+        if self._smtp is not None:
+            try:
+                self._smtp.in_data = False  # type: ignore[attr-defined]
+                self._smtp.send_message(message)
+                return
+            except Exception as err:
+                if not _dropped(err):
+                    self._failed(err)
+                reached_data = bool(getattr(self._smtp, "in_data", True))
+                self.close()
+                if reached_data:
+                    raise TemporaryFailure(f"connection lost while sending: "
+                                           f"{type(err).__name__}: {err}") from err
+                log.info("SMTP connection found closed (%s); reconnecting", err)
+        self._send_fresh(message)
+
+    def _send_fresh(self, message: EmailMessage) -> None:
         try:
-            if self._smtp is None:
-                self._smtp = self._connect()
+            self._smtp = self._connect()
             self._smtp.send_message(message)
+        except Exception as err:
+            self._failed(err)
+
+    def _failed(self, err: Exception) -> None:
+        """Raise the failure kind that `err` (raised while sending) stands for."""
+        try:
+            raise err
         except smtplib.SMTPRecipientsRefused as err:
             self._reset()
             codes = [code for code, _ in err.recipients.values()]
@@ -153,6 +203,13 @@ class SmtpMailer:
             smtp.quit()
         except (smtplib.SMTPException, OSError):
             smtp.close()
+
+
+def _dropped(err: Exception) -> bool:
+    """Whether `err` is the connection going away, not a reply (smtplib's errors are
+    OSErrors too)."""
+    return isinstance(err, smtplib.SMTPServerDisconnected) or (
+        isinstance(err, OSError) and not isinstance(err, smtplib.SMTPException))
 
 
 def _reply(err: smtplib.SMTPResponseException) -> str:

@@ -16,6 +16,7 @@ from .processes import (
     ProcessDefinition,
     ProcessInstance,
 )
+from .reminder_marks import ReminderMark
 from .sign_in import SignInFailure
 from .substitutes import Substitution
 from .tasks import OPEN_TASK_STATES, HumanTask, TaskStatus
@@ -44,6 +45,7 @@ __all__ = [
     "ProcessDefinition",
     "ProcessDraft",
     "ProcessInstance",
+    "ReminderMark",
     "Role",
     "SignInFailure",
     "Substitution",

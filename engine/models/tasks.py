@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy import ForeignKey, Index, String, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base, one_of
@@ -23,6 +23,9 @@ class TaskStatus(StrEnum):
 
 
 OPEN_TASK_STATES = (TaskStatus.READY, TaskStatus.CLAIMED)
+# The predicates of the partial indexes over open tasks (migration 0010 writes the same).
+OPEN_ONLY = text("state IN ('ready', 'claimed')")
+OFFERED_ONLY = text("state IN ('ready', 'claimed') AND assignee_id IS NULL")
 
 
 class HumanTask(Base):
@@ -30,9 +33,16 @@ class HumanTask(Base):
 
     __tablename__ = "human_task"
     __table_args__ = (
-        Index("ix_human_task_role_inbox", "role", "state", "due_at"),
+        # The inboxes' scopes in their order (engine/queries/inbox.py), over open tasks
+        # only: mine, the roles' offered tasks, and every open task (`all`, the reminders).
+        Index("ix_human_task_open_assignee", "assignee_id", "due_at", "id",
+              postgresql_where=OPEN_ONLY, sqlite_where=OPEN_ONLY),
+        Index("ix_human_task_open_role", "role", "due_at", "id",
+              postgresql_where=OFFERED_ONLY, sqlite_where=OFFERED_ONLY),
+        Index("ix_human_task_open_due", "due_at", "id",
+              postgresql_where=OPEN_ONLY, sqlite_where=OPEN_ONLY),
+        # Visibility (engine.runtime.access): tasks a user holds or held, in any state.
         Index("ix_human_task_assignee_inbox", "assignee_id", "state", "due_at"),
-        Index("ix_human_task_due", "state", "due_at"),
         Index("ix_human_task_instance_spiff", "instance_id", "spiff_task_id"),
         # Visibility (engine.runtime.access): the instances a user completed a task of.
         Index("ix_human_task_completed_by", "completed_by_id"),

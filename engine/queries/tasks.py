@@ -1,13 +1,12 @@
-"""Tasks as their users see them: the inboxes (human_task only: invariant 4), their counts,
-and one task with its form and its instance's data."""
+"""Tasks as their users see them: one task with its form and its instance's data, and plain
+lists of a scope (the paged inboxes and their counts are in inbox.py)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import bindparam, case, func, or_, select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from engine.errors import NotFound
@@ -16,7 +15,6 @@ from engine.models import (
     AuditEvent,
     HumanTask,
     InstanceStatus,
-    ProcessDefinition,
     ProcessInstance,
     TaskStatus,
     User,
@@ -30,6 +28,7 @@ from engine.runtime.access import (
     tasks_visible,
 )
 
+from .inbox import scope_filter
 from .instances import instance_data
 
 if TYPE_CHECKING:
@@ -40,95 +39,10 @@ def tasks_for(session: Session, user: User, scope: str = "mine") -> list[HumanTa
     """Open tasks: `mine` (assigned to the user) or `role` (unclaimed, in the user's roles)."""
     if scope not in ("mine", "role"):
         raise ValueError(f"unknown scope {scope!r}")
-    query = _visible(select(HumanTask).where(HumanTask.state.in_(OPEN_TASK_STATES)),
-                     session, user, scope)
+    sight = sight_of(session, user)
+    query = select(HumanTask).where(scope_filter(user, scope, sight), tasks_visible(sight))
     return list(session.scalars(query.order_by(HumanTask.due_at.is_(None), HumanTask.due_at,
                                                HumanTask.id)))
-
-
-# --- inboxes (human_task only: invariant 4) --------------------------------------------
-
-INBOX_SCOPES = ("mine", "role", "all")
-
-
-@dataclass
-class InboxRow:
-    """One open task with what its inbox row shows: process names and the customer."""
-
-    task: HumanTask
-    process_name: str
-    process_name_en: str
-    business_key: str | None
-
-
-def _visible(query: Any, session: Session, user: User, scope: str) -> Any:
-    """Restrict a human_task query to `scope` for `user`, always within what they may see.
-
-    `mine` and `role` lie inside the visibility rule by its own terms; the filter is applied
-    anyway so that no list can drift from the rule (it costs nothing there: the row's own
-    clause is tried first).
-    """
-    sight = sight_of(session, user)
-    if scope == "mine":  # with the tasks of colleagues the user stands in for today
-        query = query.where(HumanTask.assignee_id.in_(sorted(sight.user_ids)))
-    elif scope == "role":
-        query = query.where(HumanTask.assignee_id.is_(None),
-                            HumanTask.role.in_(sorted(user.role_names)))
-    elif scope != "all":
-        raise ValueError(f"unknown scope {scope!r}")
-    return query.where(tasks_visible(sight))
-
-
-def _like(text: str) -> str:
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped.lower()}%"
-
-
-def inbox(session: Session, user: User, now: datetime, *, scope: str = "mine",
-          process: str | None = None, overdue: bool = False, q: str | None = None,
-          limit: int = 500) -> list[InboxRow]:
-    """Open tasks in `scope`, overdue first, then by due time; filters by process, overdue, text."""
-    query = (
-        select(HumanTask, ProcessDefinition.name, ProcessDefinition.name_en,
-               ProcessInstance.business_key)
-        .join(ProcessInstance, ProcessInstance.id == HumanTask.instance_id)
-        .join(ProcessDefinition, ProcessDefinition.id == ProcessInstance.definition_id)
-        .where(HumanTask.state.in_(OPEN_TASK_STATES))
-    )
-    query = _visible(query, session, user, scope)
-    if process:
-        query = query.where(HumanTask.process_key == process)
-    if overdue:
-        query = query.where(HumanTask.due_at < now)
-    if q and q.strip():
-        pattern = _like(q.strip()[:100])
-        columns = (HumanTask.name, HumanTask.name_en, HumanTask.customer_name,
-                   HumanTask.process_key, ProcessDefinition.name, ProcessDefinition.name_en,
-                   ProcessInstance.business_key)
-        query = query.where(or_(*(func.lower(c).like(pattern, escape="\\") for c in columns)))
-    is_late = case((HumanTask.due_at < now, 0), else_=1)
-    query = query.order_by(is_late, HumanTask.due_at.is_(None), HumanTask.due_at,
-                           HumanTask.id).limit(limit)
-    rows = session.execute(query).tuples()
-    return [InboxRow(task, name, name_en, key) for task, name, name_en, key in rows]
-
-
-def inbox_counts(session: Session, user: User, now: datetime) -> dict[str, int]:
-    """How many open tasks are mine, offered to my roles, and overdue among those."""
-    counts: dict[str, int] = {}
-    for scope in ("mine", "role"):
-        base = _visible(select(func.count(HumanTask.id))
-                        .where(HumanTask.state.in_(OPEN_TASK_STATES)), session, user, scope)
-        counts[scope] = int(session.scalar(base) or 0)
-        counts[f"{scope}_overdue"] = int(session.scalar(base.where(HumanTask.due_at < now)) or 0)
-    return counts
-
-
-def inbox_processes(session: Session, user: User) -> list[str]:
-    """Process keys that have open tasks the user can see (for the inbox's filter)."""
-    query = _visible(select(HumanTask.process_key).distinct()
-                     .where(HumanTask.state.in_(OPEN_TASK_STATES)), session, user, "all")
-    return sorted(session.scalars(query))
 
 
 # --- one task ------------------------------------------------------------------------------

@@ -1,19 +1,27 @@
 """Writing many notifications at once, race-safe: an existing key is never written twice,
-and a row the database refuses is set apart instead of undoing the others."""
+and a row the database refuses is set apart instead of undoing the others.
+
+A draft may carry its words as a function (`words`) instead of a subject and body: they are
+made only for keys that are new, so a tick that finds every key written (the steady state,
+every 30 s) formats no text at all. A draft whose words cannot be made is a failure of its
+own record, like one the database refuses.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import String, any_, bindparam, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from engine.models import Notification, NotificationStatus
 from engine.observability.request_ids import current_request_id
+
+from .bulk import unnest_rows
 
 if TYPE_CHECKING:
     from .isolation import RecordGuard
@@ -34,6 +42,15 @@ class Draft:
     recipient_id: int | None = None
     instance_id: int | None = None
     task_id: int | None = None
+    words: Callable[[], tuple[str, str]] | None = None  # (subject, body), made when new
+    record: str | None = None  # what a failure to make the words is recorded against
+
+    def worded(self) -> Draft:
+        """The draft with its subject and body made."""
+        if self.words is None:
+            return self
+        subject, body = self.words()
+        return replace(self, subject=subject, body=body, words=None)
 
     def row(self, now: datetime) -> dict[str, Any]:
         """The outbox row's column values."""
@@ -45,7 +62,12 @@ class Draft:
 
 
 def existing_keys(session: Session, keys: list[str]) -> set[str]:
-    """Which of `keys` are already in the outbox."""
+    """Which of `keys` are already in the outbox: on PostgreSQL one statement with the keys
+    as one array parameter (thousands of placeholders cost more to build than to look up)."""
+    key = Notification.idempotency_key
+    if session.get_bind().dialect.name == "postgresql":
+        array = bindparam("keys", keys, type_=postgresql.ARRAY(String()))
+        return set(session.scalars(select(key).where(key == any_(array))))
     found: set[str] = set()
     for start in range(0, len(keys), CHUNK):
         chunk = keys[start:start + CHUNK]
@@ -61,18 +83,20 @@ def insert_rows(session: Session, rows: list[dict[str, Any]]) -> set[str]:
     failing the transaction.
     """
     dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        stmt: Any = postgresql.insert(Notification).on_conflict_do_nothing(
-            index_elements=["idempotency_key"])
-    elif dialect == "sqlite":
-        stmt = sqlite.insert(Notification).on_conflict_do_nothing(
-            index_elements=["idempotency_key"])
-    else:
-        stmt = insert(Notification)
     if not rows:
         return set()
     request_id = current_request_id()  # the tick's run: the relay logs it when it sends
     rows = [{"request_id": request_id, **row} for row in rows]
+    if dialect == "postgresql":
+        columns, source = unnest_rows(Notification.__table__, rows)  # type: ignore[arg-type]
+        stmt: Any = postgresql.insert(Notification).from_select(columns, source)
+        stmt = stmt.on_conflict_do_nothing(index_elements=["idempotency_key"])
+        return set(session.scalars(stmt.returning(Notification.idempotency_key)))
+    if dialect == "sqlite":
+        stmt = sqlite.insert(Notification).on_conflict_do_nothing(
+            index_elements=["idempotency_key"])
+    else:
+        stmt = insert(Notification)
     return set(session.scalars(stmt.returning(Notification.idempotency_key), rows))
 
 
@@ -88,7 +112,7 @@ def write_drafts(session: Session, drafts: Iterable[Draft], now: datetime,
     if not unique:
         return 0
     have = existing_keys(session, list(unique))
-    new = [d for k, d in unique.items() if k not in have]
+    new = _worded([d for k, d in unique.items() if k not in have], guard)
     written = 0
     for start in range(0, len(new), CHUNK):
         chunk = new[start:start + CHUNK]
@@ -101,6 +125,21 @@ def write_drafts(session: Session, drafts: Iterable[Draft], now: datetime,
             for draft in chunk:
                 written += len(_insert_one(session, draft, now, guard))
     return written
+
+
+def _worded(drafts: list[Draft], guard: RecordGuard | None) -> list[Draft]:
+    """The drafts with their words made; one whose words fail goes to `guard`."""
+    made = []
+    for draft in drafts:
+        try:
+            made.append(draft.worded())
+        except Exception as err:
+            if guard is None:
+                raise
+            guard.fail(draft.record or f"notice {draft.key}", err,
+                       instance_id=draft.instance_id, task_id=draft.task_id,
+                       recipient_id=draft.recipient_id)
+    return made
 
 
 def _insert_one(session: Session, draft: Draft, now: datetime, guard: RecordGuard) -> set[str]:

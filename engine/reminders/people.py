@@ -4,6 +4,7 @@ of the directory and in `refused`, which the tick records as a failure."""
 
 from __future__ import annotations
 
+import hashlib
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -57,6 +58,15 @@ class People:
             if user_id in people:
                 holders[role].append(people[user_id])
         return cls(people, dict(holders), refused)
+
+    @property
+    def fingerprint(self) -> str:
+        """A digest of who is reachable, how, and in which roles: a change means every
+        task's recipients are worked out again (engine/reminders/marks.py)."""
+        content = repr((sorted(self._people.items()),
+                        sorted((role, sorted(p.id for p in people))
+                               for role, people in self._holders.items())))
+        return hashlib.sha1(content.encode(), usedforsecurity=False).hexdigest()
 
     def get(self, user_id: int | None) -> Person | None:
         """The user if reachable."""

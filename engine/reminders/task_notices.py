@@ -11,13 +11,20 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Row, select
 from sqlalchemy.orm import Session
 
-from engine.models import OPEN_TASK_STATES, HumanTask, ProcessDefinition, ProcessInstance
+from engine.models import (
+    OPEN_TASK_STATES,
+    HumanTask,
+    ProcessDefinition,
+    ProcessInstance,
+    ReminderMark,
+)
 from engine.roles import EXTERNAL_ROLE
 
 from . import texts
 from .book import PolicyBook
 from .drafts import Draft
 from .isolation import RecordGuard
+from .marks import TaskMarks, needs_a_look, next_change
 from .people import People, Person
 from .policy import ReminderPolicy
 
@@ -46,13 +53,16 @@ def stages(policy: ReminderPolicy, due_at: datetime, now: datetime,
 
 
 def task_drafts(session: Session, book: PolicyBook, people: People, now: datetime,
-                tz: ZoneInfo, guard: RecordGuard) -> Iterator[Draft]:
+                tz: ZoneInfo, guard: RecordGuard, marks: TaskMarks | None = None
+                ) -> Iterator[Draft]:
     """Every notice that open tasks call for at `now` (the writer drops known keys).
 
-    Each task is worked out on its own: one that fails is left to `guard`.
+    With `marks`, only the tasks whose mark says they may have changed are read, and each
+    one read is marked with its next change (engine/reminders/marks.py). Each task is
+    worked out on its own: one that fails is left to `guard`.
     """
     horizon = now + book.longest_lead
-    rows = session.execute(
+    query = (
         select(HumanTask.id, HumanTask.instance_id, HumanTask.bpmn_id, HumanTask.name,
                HumanTask.name_en, HumanTask.role, HumanTask.assignee_id, HumanTask.due_at,
                HumanTask.process_key, HumanTask.customer_name, HumanTask.created_at,
@@ -62,14 +72,18 @@ def task_drafts(session: Session, book: PolicyBook, people: People, now: datetim
         .join(ProcessDefinition, ProcessDefinition.id == ProcessInstance.definition_id)
         .where(HumanTask.state.in_(OPEN_TASK_STATES), HumanTask.due_at.is_not(None),
                HumanTask.due_at <= horizon, HumanTask.role != EXTERNAL_ROLE)
-    ).all()
-    for row in rows:
-        yield from guard.drafts(f"task {row.id}", partial(_notices, row, book, people, now, tz),
+    )
+    if marks is not None:
+        query = query.outerjoin(ReminderMark, ReminderMark.task_id == HumanTask.id).where(
+            needs_a_look(marks.people, now))
+    for row in session.execute(query).all():
+        yield from guard.drafts(f"task {row.id}",
+                                partial(_notices, row, book, people, now, tz, marks),
                                 instance_id=row.instance_id, task_id=row.id)
 
 
 def _notices(row: Row[Any], book: PolicyBook, people: People, now: datetime,
-             tz: ZoneInfo) -> Iterator[Draft]:
+             tz: ZoneInfo, marks: TaskMarks | None = None) -> Iterator[Draft]:
     policy = book.for_task(row.definition_id, row.bpmn_id)
     for kind, part, nth in stages(policy, row.due_at, now, row.created_at):
         if kind == "escalation":
@@ -80,17 +94,25 @@ def _notices(row: Row[Any], book: PolicyBook, people: People, now: datetime,
                 [] if row.assignee_id else people.holders(row.role))
         for person in recipients:
             yield _draft(row, person, kind, part, nth, people, tz)
+    if marks is not None:
+        marks.add(row.id, next_change(policy, row.due_at, now, row.created_at),
+                  row.assignee_id, row.due_at)
 
 
 def _draft(row: Row[Any], person: Person, kind: str, part: str, nth: int, people: People,
            tz: ZoneInfo) -> Draft:
-    assignee = people.get(row.assignee_id)
-    name = texts.name_in(person.language, row.name, row.name_en)
-    subject, body = texts.task_notice(
-        kind, person.language, task=name,
-        process=texts.name_in(person.language, row.process_name, row.process_name_en),
-        customer=row.customer_name, due=texts.local(row.due_at, tz, person.language), nth=nth,
-        assignee=assignee.name if assignee else None)
+    """The notice's key now, its words only if the key is new (drafts.py)."""
+
+    def words() -> tuple[str, str]:
+        assignee = people.get(row.assignee_id)
+        name = texts.name_in(person.language, row.name, row.name_en)
+        return texts.task_notice(
+            kind, person.language, task=name,
+            process=texts.name_in(person.language, row.process_name, row.process_name_en),
+            customer=row.customer_name, due=texts.local(row.due_at, tz, person.language),
+            nth=nth, assignee=assignee.name if assignee else None)
+
     return Draft(key=f"task:{row.id}:{part}:{person.id}", email=person.email,
-                 language=person.language, kind=f"task_{kind}", subject=subject, body=body,
-                 recipient_id=person.id, instance_id=row.instance_id, task_id=row.id)
+                 language=person.language, kind=f"task_{kind}", subject="", body="",
+                 recipient_id=person.id, instance_id=row.instance_id, task_id=row.id,
+                 words=words, record=f"task {row.id}")

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from engine.i18n import Texts, texts_for
 
 
+@lru_cache(maxsize=4096)
 def local(when: datetime, tz: ZoneInfo, language: str | None = None) -> str:
-    """A moment as the company reads it: `2026-03-04 09:00`."""
+    """A moment as the company reads it: `2026-03-04 09:00` (kept: a tick formats the same
+    due times for many tasks and recipients, and Babel's formatting is its costliest step)."""
     return texts_for(language).moment(when, tz)
 
 

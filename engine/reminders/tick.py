@@ -28,6 +28,7 @@ from .customer_invites import invite_drafts
 from .digest import digest_drafts
 from .drafts import Draft, write_drafts
 from .isolation import RecordGuard, write_failures
+from .marks import TaskMarks
 from .people import People
 from .task_notices import task_drafts
 from .timer_notices import timer_drafts
@@ -91,18 +92,25 @@ def write_reminders(session: Session, rt: Runtime, book: PolicyBook, signer: Lin
     tz = config.timezone
     guards = [policies, people_guard]
 
-    def run(rule: str, drafts_of: Callable[[RecordGuard], Iterable[Draft]]) -> int:
+    def run(rule: str, drafts_of: Callable[[RecordGuard], Iterable[Draft]],
+            then: Callable[[RecordGuard], object] | None = None) -> int:
         guard = RecordGuard(session, rule)
         guards.append(guard)
         try:
             with session.begin_nested():
-                return write_drafts(session, drafts_of(guard), when, guard)
+                written = write_drafts(session, drafts_of(guard), when, guard)
+                if then is not None:
+                    then(guard)
+                return written
         except Exception as err:  # the rule's own query: its records wait for the next tick
             guard.fail(f"rule {rule}", err)
             return 0
 
+    marks = TaskMarks(people.fingerprint)
     written = {
-        "tasks": run("tasks", lambda g: task_drafts(session, book, people, when, tz, g)),
+        "tasks": run("tasks", lambda g: task_drafts(session, book, people, when, tz, g, marks),
+                     lambda g: marks.write(session, {f.task_id for f in g.failures
+                                                     if f.task_id is not None})),
         "timers": run("timers", lambda g: timer_drafts(session, rt, book, people, when, tz, g)),
         "customer_links": run("customer_links", lambda g: invite_drafts(
             session, rt, signer, people, when, tz, g, base_url=config.base_url,

@@ -14,7 +14,7 @@ from test_api import Api
 
 from engine.kpis import SCORECARD_GROUPINGS
 from engine.models import InstanceStatus, ProcessInstance, TaskStatus
-from engine.queries.tasks import INBOX_SCOPES
+from engine.queries.inbox import INBOX_SCOPES
 from engine.roles import LANE_ROLES
 from webui.api.openapi import document
 
@@ -128,10 +128,11 @@ def _json_response(body: object, status: int = 200) -> Response:
 
 def test_a_response_that_breaks_the_document_fails_the_test():
     with pytest.raises(ContractBroken, match="undocumented"):
-        check_response("/api/tasks", "GET", _json_response({"tasks": [], "undocumented": 1}))
+        check_response("/api/tasks", "GET", _json_response({"tasks": [], "next": None,
+                                                            "undocumented": 1}))
     with pytest.raises(ContractBroken, match="status not in the document"):
         check_response("/api/tasks", "GET", _json_response({"tasks": []}, 409))
     with pytest.raises(ContractBroken, match="'error' is a required property"):
         check_response("/api/tasks", "GET", _json_response({"message": "m", "details": None},
                                                            422))
-    check_response("/api/tasks", "GET", _json_response({"tasks": []}))
+    check_response("/api/tasks", "GET", _json_response({"tasks": [], "next": None}))

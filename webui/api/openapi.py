@@ -9,7 +9,7 @@ from typing import Any
 from flask import Response, jsonify
 
 from engine.kpis import SCORECARD_GROUPINGS
-from engine.queries.tasks import INBOX_SCOPES
+from engine.queries.inbox import INBOX_SCOPES
 
 from . import bp
 from .import_schema import IMPORT_PATHS
@@ -110,14 +110,21 @@ PATHS: dict[str, Any] = {
         "responses": {"200": _json(ref("Instance"), "the cancelled instance"),
                       **_errors(400, 401, 403, 404, 409, 422)}}},
     "/api/tasks": {"get": {
-        "summary": "Open tasks visible to the caller, overdue first",
+        "summary": "Open tasks visible to the caller, overdue first, then by due time "
+                   "(undated last); 50 a page",
         "parameters": [
             {"name": "scope", "in": "query",
              "schema": {"type": "string", "enum": list(INBOX_SCOPES), "default": "mine"}},
             {"name": "process", "in": "query", "schema": {"type": "string"}},
             {"name": "overdue", "in": "query", "schema": {"type": "boolean"}},
-            {"name": "q", "in": "query", "schema": {"type": "string"}}],
-        "responses": {"200": _list("tasks", "InboxTask", "the tasks"), **_errors(401, 422)}}},
+            {"name": "q", "in": "query", "schema": {"type": "string"}},
+            {"name": "cursor", "in": "query", "schema": {"type": "string"},
+             "description": "the `next` of the previous page (same scope and filters); "
+                            "422 when it is not a cursor this server made"}],
+        "responses": {"200": _list("tasks", "InboxTask", "a page of tasks", next={
+            "type": ["string", "null"],
+            "description": "cursor of the following page; null on the last page"}),
+            **_errors(401, 422)}}},
     "/api/tasks/{id}": {"get": {
         "summary": "One task with its form and the instance's data",
         "parameters": [ID],

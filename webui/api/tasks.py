@@ -6,7 +6,8 @@ from flask import Response, jsonify, request
 
 from engine.errors import InvalidData
 from engine.models import HumanTask
-from engine.queries.tasks import INBOX_SCOPES, inbox, task_page
+from engine.queries.inbox import INBOX_SCOPES, Position, inbox
+from engine.queries.tasks import task_page
 
 from ..auth import login_required, signed_in_user
 from ..context import db, workflow_engine
@@ -19,18 +20,22 @@ from .serialize import task_json
 @bp.get("/tasks")
 @login_required
 def tasks() -> Response:
-    """Open tasks visible to the caller: scope mine|role|all, filters process, overdue, q."""
+    """Open tasks visible to the caller, a page of 50 at a time: scope mine|role|all, filters
+    process, overdue, q; `cursor` is the previous page's `next` (null on the last page)."""
     user = signed_in_user()
     scope = request.args.get("scope", "mine")
     if scope not in INBOX_SCOPES:
         raise InvalidData(f"scope must be one of {', '.join(INBOX_SCOPES)}",
                           {"scope": "invalid"})
+    cursor = request.args.get("cursor")
     now = workflow_engine().clock.now()
-    rows = inbox(db(), user, now, scope=scope, process=request.args.get("process") or None,
+    page = inbox(db(), user, now, scope=scope, process=request.args.get("process") or None,
                  overdue=truthy(request.args.get("overdue")),
-                 q=(request.args.get("q") or "")[:100])
+                 q=(request.args.get("q") or "")[:100],
+                 after=Position.parse(cursor, "cursor") if cursor else None)
     return jsonify({"tasks": [dict(task_json(r.task, now), process_name=r.process_name,
-                                   process_name_en=r.process_name_en) for r in rows]})
+                                   process_name_en=r.process_name_en) for r in page.rows],
+                    "next": page.next})
 
 
 @bp.get("/tasks/<int:task_id>")
