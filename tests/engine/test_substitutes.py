@@ -11,7 +11,8 @@ from sqlalchemy import select
 
 from engine.errors import Conflict, Forbidden, InvalidData, NotFound
 from engine.models import AuditEvent, HumanTask
-from engine.queries.tasks import inbox, task_page
+from engine.queries.inbox import inbox
+from engine.queries.tasks import task_page
 from engine.runtime.access import can_see_instance, can_see_task
 
 TZ = ZoneInfo("Asia/Shanghai")
@@ -49,7 +50,7 @@ def test_the_substitute_sees_and_works_the_absent_persons_tasks_while_it_lasts(
     assert not can_see_instance(session, sub, away)  # not yet
     clock.advance(days=1)
     assert can_see_instance(session, sub, away) and can_see_task(session, sub, submit)
-    assert [r.task.id for r in inbox(session, sub, clock.now(), scope="mine")] == [submit.id]
+    assert [r.task.id for r in inbox(session, sub, clock.now(), scope="mine").rows] == [submit.id]
     assert task_page(session, kf, submit.id, sub).may_work
     kf.complete_task(session, submit.id, sub, SUBMIT)
     session.commit()
@@ -61,7 +62,7 @@ def test_the_substitute_sees_and_works_the_absent_persons_tasks_while_it_lasts(
     other = kf.start_instance(session, "approval", users["senior_manager"])
     session.commit()
     assert not can_see_instance(session, sub, other)
-    assert inbox(session, sub, clock.now(), scope="mine") == []
+    assert inbox(session, sub, clock.now(), scope="mine").rows == []
     with pytest.raises(NotFound):
         kf.complete_task(session, _open(session, other).id, sub, SUBMIT)
     session.rollback()
