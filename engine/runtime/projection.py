@@ -23,6 +23,7 @@ from engine.outbox import queue_notification, task_assigned_text
 from engine.roles import STICKY_ROLE
 
 from .context import Runtime
+from .returns import notices_in, previous_doer
 
 
 def sync_tasks(session: Session, rt: Runtime, instance: ProcessInstance,
@@ -51,7 +52,8 @@ def sync_tasks(session: Session, rt: Runtime, instance: ProcessInstance,
         record(session, "task_created", at=now, instance=instance, task=row,
                data={"role": row.role, "assignee_id": row.assignee_id,
                      "due_at": row.due_at.isoformat() if row.due_at else None})
-        if row.assignee is not None:
+        if row.assignee is not None and not row.notices:
+            # A task a check sent back is on its doer's screen already (they just acted).
             subject, body = task_assigned_text(row, row.assignee.language)
             queue_notification(session, key=f"task:{row.id}:assigned", recipient=row.assignee,
                                kind="task_assigned", subject=subject, body=body, now=now,
@@ -62,7 +64,9 @@ def sync_tasks(session: Session, rt: Runtime, instance: ProcessInstance,
 def _open_task(session: Session, instance: ProcessInstance, spiff_id: str, task: object,
                now: datetime) -> HumanTask:
     info = user_task_info(task.task_spec)  # type: ignore[attr-defined]
-    assignee = _sticky_assignee(instance, info.role)
+    notices = notices_in(task.data)  # type: ignore[attr-defined]
+    returned_to = previous_doer(session, instance, info.bpmn_id, info.role) if notices else None
+    assignee = returned_to or _sticky_assignee(instance, info.role)
     row = HumanTask(
         spiff_task_id=spiff_id,
         instance_id=instance.id,
@@ -78,6 +82,7 @@ def _open_task(session: Session, instance: ProcessInstance, spiff_id: str, task:
         created_at=now,
         claimed_at=now if assignee else None,
         due_at=now + info.due_in if info.due_in else None,
+        notices=notices or None,
     )
     row.assignee = assignee
     session.add(row)

@@ -23,6 +23,7 @@ from engine.db import is_postgres
 from engine.deployment import CompiledProcess
 from engine.errors import Conflict, NotFound
 from engine.models import InstanceStatus, ProcessDefinition, ProcessInstance, User
+from engine.outcomes import reached_outcome
 from engine.services import ServiceContext
 
 from .context import Runtime
@@ -154,7 +155,9 @@ def save(rt: Runtime, instance: ProcessInstance, workflow: BpmnWorkflow, *, now:
             raise EndedEarly(still_open)
         instance.status = InstanceStatus.COMPLETED
         instance.ended_at = now
-        record(session, "instance_completed", at=now, actor=actor, instance=instance)
+        instance.outcome = reached_outcome(workflow)
+        record(session, "instance_completed", at=now, actor=actor, instance=instance,
+               data={"outcome": instance.outcome} if instance.outcome else None)
     running = instance.status == InstanceStatus.RUNNING
     instance.next_wakeup_at = next_wakeup(workflow) if running else None
     session.flush()

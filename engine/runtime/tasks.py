@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import flag_modified
 
 from engine.audit import record
+from engine.decision_fields import forget_decisions
 from engine.errors import Conflict, Forbidden, NotFound
 from engine.forms import validate_submission
 from engine.models import HumanTask, ProcessInstance, TaskStatus, User
@@ -127,6 +128,7 @@ def complete_locked(session: Session, rt: Runtime, instance: ProcessInstance, ta
             also(now)
         record(session, "task_completed", at=now, actor=actor, task=task,
                data={"data": submitted, **(audit or {})})
+        forget_decisions(schema, spiff_task.data, submitted)
         spiff_task.data.update(submitted)
         spiff_task.run()
 
