@@ -5,18 +5,23 @@ An end event names its outcome with the extension property
 in OUTCOMES (engine/deployment/checks.py). When the instance completes, the end event that
 completed it last (among those of the top-level process that declare an outcome, else any)
 is stored on the instance (`process_instance.outcome`), so lists read it without loading a
-workflow. An end event that closes only a side path (the development's escalation) declares
-none, so that it never stands for the whole instance.
+workflow, and its owner is told by mail unless they ended it themselves. An end event that
+closes only a side path (the development's escalation) declares none, so that it never
+stands for the whole instance.
 """
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from SpiffWorkflow.bpmn.specs.defaults import EndEvent
 from SpiffWorkflow.util.task import TaskState
+from sqlalchemy.orm import Session
 
-from engine.i18n import N_
+from engine.i18n import N_, Texts, texts_for
+from engine.models import ProcessInstance, User
+from engine.outbox import queue_notification
 
 OUTCOME_PROPERTY = "outcome"
 
@@ -69,3 +74,39 @@ def reached_outcome(workflow: Any) -> dict[str, Any] | None:
         or spec.bpmn_name or spec.bpmn_id,
         "kind": declared_outcome(spec) if declaring else None,
     }
+
+
+def outcome_name(outcome: dict[str, Any] | None, t: Texts) -> str:
+    """How people read an outcome: its kind's name, else its end event's name."""
+    if not outcome:
+        return ""
+    kind = outcome.get("kind")
+    if isinstance(kind, str) and kind in OUTCOMES:
+        return t._(OUTCOMES[kind])
+    return t.name(outcome.get("name"), outcome.get("name_en"))
+
+
+def ended_text(instance: ProcessInstance, language: str) -> tuple[str, str]:
+    """Subject and body of the 'your instance has ended' mail to its owner."""
+    t = texts_for(language)
+    process = t.name(instance.definition.name, instance.definition.name_en)
+    outcome = outcome_name(instance.outcome, t)
+    step = t.name((instance.outcome or {}).get("name"), (instance.outcome or {}).get("name_en"))
+    customer = instance.customer_name or "—"
+    return (t._("{process} ended: {outcome} ({customer})", process=process, outcome=outcome,
+                customer=customer),
+            t._("{process} for {customer} (instance {instance}) has ended: {outcome}, at the "
+                "step \"{step}\".", process=process, customer=customer,
+                instance=instance.id, outcome=outcome, step=step))
+
+
+def notify_owner(session: Session, instance: ProcessInstance, *, actor: User | None,
+                 now: datetime) -> None:
+    """Tell the instance's owner how it ended, unless they ended it themselves."""
+    owner = instance.owner
+    if owner is None or not owner.active or (actor is not None and actor.id == owner.id):
+        return
+    subject, body = ended_text(instance, owner.language)
+    queue_notification(session, key=f"instance:{instance.id}:ended", recipient=owner,
+                       kind="instance_ended", subject=subject, body=body, now=now,
+                       instance_id=instance.id)

@@ -23,7 +23,7 @@ from engine.db import is_postgres
 from engine.deployment import CompiledProcess
 from engine.errors import Conflict, NotFound
 from engine.models import InstanceStatus, ProcessDefinition, ProcessInstance, User
-from engine.outcomes import reached_outcome
+from engine.outcomes import notify_owner, reached_outcome
 from engine.services import ServiceContext
 
 from .context import Runtime
@@ -158,6 +158,7 @@ def save(rt: Runtime, instance: ProcessInstance, workflow: BpmnWorkflow, *, now:
         instance.outcome = reached_outcome(workflow)
         record(session, "instance_completed", at=now, actor=actor, instance=instance,
                data={"outcome": instance.outcome} if instance.outcome else None)
+        notify_owner(session, instance, actor=actor, now=now)
     running = instance.status == InstanceStatus.RUNNING
     instance.next_wakeup_at = next_wakeup(workflow) if running else None
     session.flush()

@@ -10,11 +10,10 @@ import pytest
 from sqlalchemy import select
 
 from engine.deployment import Bundle
-from engine.errors import DeploymentInvalid
 from engine.deployment.compile import compile_bundle
+from engine.errors import DeploymentInvalid
 from engine.models import AuditEvent, Notification
 from engine.outcomes import declared_outcome
-
 
 DEV = "key_account_development"
 VISIT = "key_account_visit"

@@ -8,8 +8,9 @@ from typing import Any
 from jsonschema.exceptions import ValidationError
 
 from engine.forms import validation_errors
+from engine.models import HumanTask
 
-from ..i18n import N_, _, ngettext
+from ..i18n import N_, _, ngettext, pick
 
 FORMAT_MESSAGES = {
     "date": N_("Enter a valid date."),
@@ -81,3 +82,37 @@ def localized_errors(schema: Mapping[str, Any] | None, data: Any,
     for key, text in (engine_details or {}).items():
         found.setdefault(str(key), str(text))
     return found
+
+
+def notices_of(task: HumanTask) -> list[dict[str, str]]:
+    """Why a process check sent `task` back: [{field, message}] in the request's language."""
+    return [{"field": str(n.get("field") or ""),
+             "message": pick(n.get("message"), n.get("message_en"))}
+            for n in task.notices or () if isinstance(n, dict)]
+
+
+def notice_errors(notices: list[dict[str, str]], props: Mapping[str, Any]) -> dict[str, str]:
+    """The notices on the form's fields (several on one field in one sentence each)."""
+    found: dict[str, list[str]] = {}
+    for notice in notices:
+        if notice["field"] in props:
+            found.setdefault(notice["field"], [])
+            if notice["message"] not in found[notice["field"]]:
+                found[notice["field"]].append(notice["message"])
+    return {name: _sentences(messages) for name, messages in found.items()}
+
+
+def _sentences(messages: list[str]) -> str:
+    text = ""
+    for message in messages:
+        sentence = _sentence(message)
+        text += (" " if text and not text.endswith("。") else "") + sentence
+    return text
+
+
+def _sentence(message: str) -> str:
+    """A script's reason as a sentence ("…今天" -> "…今天。", "…past" -> "…past.")."""
+    text = message.strip()
+    if not text or text[-1] in ".。!！?？":
+        return text
+    return text + ("。" if ord(text[-1]) > 0x2E80 else ".")
