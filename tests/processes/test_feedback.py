@@ -177,3 +177,20 @@ def test_every_end_event_but_the_side_paths_declares_an_outcome():
                   if type(ts).__name__ == "EndEvent" and getattr(ts, "bpmn_id", None)
                   and declared_outcome(ts) is None]
     assert undeclared == [(DEV, "escalation_end")]
+
+
+def test_the_owner_is_told_how_their_instance_ended_unless_they_ended_it(flow, users):
+    rejected = flow.start(DEV)
+    flow.run(rejected, "register_prospect", "collect_basic_info", "analyse_usage",
+             "deeper_analysis", "forecast", "development_application")
+    flow.complete(rejected, "head_review", head_decision="reject", head_comment="不符合")
+    declined = flow.start(VISIT, customer_name="中铁十局")
+    flow.run(declined, "topic_meeting", "map_buying_centre")
+    flow.complete(declined, "first_contact", contact_outcome="declined", visit_date=None,
+                  customer_email=None)  # the owner ended it: nothing to tell
+    mails = flow.session.scalars(select(Notification).where(
+        Notification.kind == "instance_ended")).all()
+    assert [(m.instance_id, m.recipient_id) for m in mails] == [
+        (rejected.id, users["senior_manager"].id)]
+    assert mails[0].subject == f"{rejected.definition.name}已结束：驳回（中铁十局）"
+    assert "部长驳回" in mails[0].body
