@@ -10,6 +10,7 @@ from jsonschema.exceptions import ValidationError
 from engine.forms import validation_errors
 from engine.models import HumanTask
 
+from ..display import schema_description
 from ..i18n import N_, _, ngettext, pick
 
 FORMAT_MESSAGES = {
@@ -55,21 +56,48 @@ def message_for(error: ValidationError) -> str:
     if kind == "maxLength":
         return ngettext("Enter at most {n} character.", "Enter at most {n} characters.",
                         limit)
-    if kind == "enum":
-        return _("Choose one of the options.")
     if kind == "format":
         if str(limit) in FORMAT_MESSAGES:
             return _(FORMAT_MESSAGES[str(limit)])
         return _("The value has the wrong format.")
     if kind == "pattern":
         return _("The value has the wrong format.")
-    if kind == "minItems":
-        return ngettext("Add at least {n} row.", "Add at least {n} rows.", limit)
-    if kind == "maxItems":
-        return ngettext("Add at most {n} row.", "Add at most {n} rows.", limit)
+    if kind in ("minItems", "maxItems"):
+        return _items_message(kind, limit, error.schema)
+    if kind in ("contains", "minContains", "maxContains"):
+        # The form's own words for the rule (`description`), else a general sentence.
+        rule = schema_description(error.schema) if isinstance(error.schema, Mapping) else ""
+        return _sentence(rule) if rule else _("None of the rows meets this field's rule.")
+    if kind == "uniqueItems":
+        return _("Each entry may appear only once.")
+    if kind == "multipleOf":
+        return _("Must be a multiple of {limit}.", limit=limit)
+    if kind in ("const", "enum"):
+        return _("Choose one of the options.")
     if kind == "additionalProperties":
         return _("Unknown field.")
-    return error.message
+    if kind == "dependentRequired":
+        return _("This field is required.")
+    if kind == "form":
+        return _("This form cannot be checked; a process owner must deploy a fixed version.")
+    if kind == "depth":
+        return _("The data is nested too deeply.")
+    # anyOf, oneOf, not, if/then without a finer error…: never jsonschema's own sentence,
+    # which quotes the value and the schema.
+    return _("This value is not allowed here.")
+
+
+def _items_message(kind: str, limit: int, schema: Any) -> str:
+    """Too few or too many rows, or choices for a group of checkboxes."""
+    items = schema.get("items") if isinstance(schema, Mapping) else None
+    choices = isinstance(items, Mapping) and "enum" in items
+    if kind == "minItems":
+        if choices:
+            return ngettext("Choose at least {n} option.", "Choose at least {n} options.", limit)
+        return ngettext("Add at least {n} row.", "Add at least {n} rows.", limit)
+    if choices:
+        return ngettext("Choose at most {n} option.", "Choose at most {n} options.", limit)
+    return ngettext("Add at most {n} row.", "Add at most {n} rows.", limit)
 
 
 def localized_errors(schema: Mapping[str, Any] | None, data: Any,
