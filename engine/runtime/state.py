@@ -149,7 +149,8 @@ def save(rt: Runtime, instance: ProcessInstance, workflow: BpmnWorkflow, *, now:
     from .projection import sync_tasks  # projection imports this module's helpers
 
     instance.state = rt.serializer.dumps(workflow)
-    if instance.status == InstanceStatus.RUNNING and workflow.is_completed():
+    ended = instance.status == InstanceStatus.RUNNING and workflow.is_completed()
+    if ended:
         still_open = first_open_task(workflow)
         if still_open is not None:
             raise EndedEarly(still_open)
@@ -158,10 +159,11 @@ def save(rt: Runtime, instance: ProcessInstance, workflow: BpmnWorkflow, *, now:
         instance.outcome = reached_outcome(workflow)
         record(session, "instance_completed", at=now, actor=actor, instance=instance,
                data={"outcome": instance.outcome} if instance.outcome else None)
-        notify_owner(session, instance, actor=actor, now=now)
     running = instance.status == InstanceStatus.RUNNING
     instance.next_wakeup_at = next_wakeup(workflow) if running else None
-    session.flush()
+    session.flush()  # one UPDATE of the instance (one version step) per command
+    if ended:
+        notify_owner(session, instance, actor=actor, now=now)
     sync_tasks(session, rt, instance, workflow, now=now)
 
 
