@@ -6,8 +6,9 @@ it — decline. The form says which of its fields take that answer by marking to
 properties with `"x-keyflow-customer"`:
 
 - `"answer"`: a boolean (true: confirmed, false: another date proposed), or a string choice
-  whose `enum` holds `"confirm"` and `"reschedule"` (another date), and `"decline"` when the
-  customer may decline; other choices (e.g. staff's `"cancel"`) are never sent by the page;
+  whose `enum` holds `"confirm"` and `"reschedule"` (another date); every other choice the
+  form lists (`"decline"`, the reception's `"cancel"`) is offered too, as drawn, with the
+  form's titles (`x-enum-titles`, `x-enum-titles-en`);
 - `"date"`: the date the customer proposes, a string (the page sends YYYY-MM-DD);
 - `"comment"`: the customer's words, a string (the page sends at most 2,000 characters).
 
@@ -29,10 +30,27 @@ from .form_rules import Problem, pointer, subschemas
 
 KEYWORD = "x-keyflow-customer"
 ROLES = ("answer", "date", "comment")
-# The page's actions and the choice each means in a declared answer.
-CHOICE_OF_ACTION = {"confirm": "confirm", "propose": "reschedule", "decline": "decline"}
+# The page's action for a choice is the choice itself, except another date (`propose`).
+CHOICE_OF_ACTION = {"propose": "reschedule"}
+ACTION_OF_CHOICE = {choice: action for action, choice in CHOICE_OF_ACTION.items()}
 BOOLEAN_OF_ACTION = {"confirm": True, "propose": False}
 NEEDED_CHOICES = ("confirm", "reschedule")
+# The page's own words for a boolean answer's two actions (a form gives no titles for them).
+BOOLEAN_TITLES = {"confirm": ("确认", "Confirm"), "propose": ("另约时间", "Propose another date")}
+
+
+@dataclass(frozen=True)
+class Offer:
+    """One answer the customer's page offers: the action it posts and its titles."""
+
+    action: str
+    title: str
+    title_en: str
+
+    @property
+    def needs_date(self) -> bool:
+        """Whether this answer carries the date the customer proposes."""
+        return self.action == "propose"
 
 
 @dataclass(frozen=True)
@@ -52,14 +70,34 @@ class CustomerFields:
     @property
     def can_decline(self) -> bool:
         """Whether the answer has a `decline` choice."""
-        return self.choices is not None and CHOICE_OF_ACTION["decline"] in self.choices
+        return self.choices is not None and "decline" in self.choices
 
     def answer_value(self, action: str) -> Any:
         """What the answer field holds for one of the page's actions (None: not offered)."""
         if self.choices is None:
             return BOOLEAN_OF_ACTION.get(action)
-        value = CHOICE_OF_ACTION.get(action)
+        value = CHOICE_OF_ACTION.get(action, action)
         return value if value in self.choices else None
+
+
+def offers(schema: dict[str, Any] | None) -> list[Offer]:
+    """Every answer the form allows, in its order, with its titles (none if undeclared)."""
+    fields = customer_fields(schema)
+    if fields.answer is None:
+        return []
+    if fields.choices is None:
+        return [Offer(action, *BOOLEAN_TITLES[action]) for action in BOOLEAN_OF_ACTION]
+    prop = _properties(schema)[fields.answer]
+    titles = _titles(prop.get("x-enum-titles"), len(fields.choices))
+    titles_en = _titles(prop.get("x-enum-titles-en"), len(fields.choices))
+    return [Offer(ACTION_OF_CHOICE.get(choice, choice), titles[i] or choice,
+                  titles_en[i] or titles[i] or choice)
+            for i, choice in enumerate(fields.choices)]
+
+
+def _titles(value: Any, count: int) -> list[str]:
+    given = [str(t) for t in value] if isinstance(value, list) else []
+    return (given + [""] * count)[:count]
 
 
 def customer_fields(schema: dict[str, Any] | None) -> CustomerFields:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -21,7 +22,7 @@ from uuid import UUID
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine.customer_fields import KEYWORD, customer_fields
+from engine.customer_fields import KEYWORD, Offer, customer_fields, offers
 from engine.db import is_postgres
 from engine.errors import InvalidData, KeyflowError, NotFound
 from engine.i18n import known_language
@@ -129,6 +130,14 @@ def open_link(session: Session, signer: LinkSigner, task_id: int, token: str, no
     return link, task
 
 
+@dataclass(frozen=True)
+class Contact:
+    """Who the customer may turn to: the account's manager (the instance's owner)."""
+
+    name: str
+    email: str | None
+
+
 @dataclass
 class LinkPage:
     """What the customer's page shows."""
@@ -136,7 +145,14 @@ class LinkPage:
     link: CustomerLink
     task: HumanTask
     data: dict[str, Any]
-    can_decline: bool = False  # the form's declared answer has a `decline` choice
+    offers: list[Offer]  # every answer the form allows, in its order
+    date_field: str | None = None  # the form's field for the date the customer proposes
+    contact: Contact | None = None
+
+    @property
+    def can_decline(self) -> bool:
+        """Whether declining is one of the answers."""
+        return any(offer.action == "decline" for offer in self.offers)
 
     @property
     def date(self) -> str | None:
@@ -159,19 +175,27 @@ def link_page(session: Session, kf: WorkflowEngine, signer: LinkSigner, task_id:
     shown = {k: data[k] for k in SHOWN_FIELDS if data.get(k)}
     compiled = rt.specs.get(instance.definition)
     schema = compiled.forms.get(task.form_key or "")
-    return LinkPage(link, task, shown, can_decline=customer_fields(schema).can_decline)
+    owner = instance.owner
+    contact = (Contact(owner.display_name or owner.username, owner.email)
+               if owner is not None and owner.active else None)
+    return LinkPage(link, task, shown, offers(schema), customer_fields(schema).date, contact)
+
+
+# An action is a choice of the form (or `propose`): short, lower-case, as stored in used_action.
+ACTION = re.compile(r"[a-z][a-z_]{0,15}")
 
 
 @dataclass(frozen=True)
 class CustomerAnswer:
-    """What the customer's page sends: confirm, propose another date, or decline."""
+    """What the customer's page sends: one of the form's answers (`propose`: another date),
+    the date proposed and a comment."""
 
     action: str
     proposed_date: str | None = None
     comment: str | None = None
 
     def __post_init__(self) -> None:
-        if self.action not in ("confirm", "propose", "decline"):
+        if not ACTION.fullmatch(self.action):
             raise LinkRefused("invalid")
 
 
@@ -188,7 +212,7 @@ def answer_data(schema: dict[str, Any] | None, answer: CustomerAnswer) -> dict[s
                           {"": "not declared"})
     value = fields.answer_value(answer.action)
     if value is None:
-        raise InvalidData("this request cannot be declined here", {"": "not offered"})
+        raise InvalidData("this answer is not offered here", {"": "not offered"})
     assert fields.answer is not None and fields.date is not None and fields.comment is not None
     data: dict[str, Any] = {fields.answer: value}
     if answer.action == "propose" and answer.proposed_date:

@@ -59,6 +59,10 @@ CANCELS_ANY_ROLES = frozenset({RoleName.DEPT_HEAD, RoleName.ADMIN})
 INCIDENT_ROLES = frozenset({RoleName.PROCESS_OWNER, RoleName.ADMIN})
 # Read the department's indicators: who answers for its performance, and who runs the system.
 KPI_ROLES = LEADER_ROLES | {RoleName.PROCESS_OWNER, RoleName.ADMIN}
+# Read their own row of the indicators (engine/kpis/own.py): the senior managers.
+KPI_OWN_ROW_ROLES = frozenset({RoleName.SENIOR_MANAGER})
+# Set the indicators' targets: who answers for the department's performance.
+KPI_TARGET_ROLES = LEADER_ROLES
 # Deploy, edit and migrate processes.
 PROCESS_OWNER_ROLES = frozenset({RoleName.PROCESS_OWNER})
 # Users, roles, tokens, the mailbox and the outbox.

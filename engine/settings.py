@@ -78,6 +78,11 @@ class Settings(BaseModel):
     link_ttl_days: Positive = 7.0
     relay_batch: AtLeastOne = 200
     relay_max_attempts: AtLeastOne = 10
+    # Indicators: how far below its target a figure is still amber rather than red (0.1: 10%).
+    kpi_amber_margin: float = Field(default=0.1, ge=0, lt=1)
+    # The company's name as customers read it on their page and in mail (zh, en; empty: none).
+    company_name: str = Field(default="", max_length=120)
+    company_name_en: str = Field(default="", max_length=120)
     # Retention (engine/retention): completed and cancelled instances ended more than this
     # many days ago lose their saved state (history, indicators and diagram path stay);
     # None ("off") keeps everything. Dropping state cannot be undone, so it is opt-in.

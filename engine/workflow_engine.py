@@ -26,8 +26,10 @@ from engine.clock import Clock, SystemClock
 from engine.customer_links import CustomerAnswer, LinkSigner
 from engine.deployment import Bundle, DeployedProcess, SpecCache, deploy
 from engine.errors import Conflict, Forbidden
+from engine.kpis.targets import Target, set_month_targets
 from engine.models import CustomerLink, HumanTask, ProcessInstance, User
 from engine.retention import archive, failures
+from engine.roles import KPI_TARGET_ROLES
 from engine.runtime import instances, retry, tasks, timers, version_migration
 from engine.runtime.access import may_handle_incidents
 from engine.runtime.context import Runtime
@@ -83,6 +85,17 @@ class WorkflowEngine:
         """Claim an offered task (409 if someone else holds it)."""
         return self._guarded(session,
                              lambda: tasks.claim_task(session, self.runtime, task_id, user))
+
+    def note_task_opened(self, session: Session, task: HumanTask, user: User) -> bool:
+        """Record the first time the task's assignee opens it (the indicators' wait)."""
+        return tasks.note_opened(session, self.runtime, task, user)
+
+    def set_kpi_targets(self, session: Session, user: User, month: str,
+                        targets: list[Any]) -> list[Target]:
+        """Replace the indicators' targets of `month` (YYYY-MM); 422 naming each bad one."""
+        if not user.role_names & KPI_TARGET_ROLES:
+            raise Forbidden("only department heads and marketing directors set targets")
+        return set_month_targets(session, user, month, targets, self.clock.now())
 
     def unclaim_task(self, session: Session, task_id: int, user: User) -> HumanTask:
         """Give a claimed task back to its role."""

@@ -8,7 +8,7 @@ from flask import Flask, current_app, g, request
 
 from engine.queries.incidents import incident_count_for
 from engine.queries.tasks import inbox_counts
-from engine.roles import KPI_ROLES
+from engine.roles import KPI_OWN_ROW_ROLES, KPI_ROLES
 
 from .auth.identity import current_user
 from .context import db, workflow_engine
@@ -27,7 +27,7 @@ def navigation() -> dict[str, Any]:
     return {"nav_user": user, "nav_counts": counts, "nav_incidents": incidents,
             "here": request.full_path.rstrip("?"),
             "has_customers": "customers.index" in current_app.view_functions,
-            "sees_kpis": bool(user and user.role_names & KPI_ROLES)}
+            "sees_kpis": bool(user and user.role_names & (KPI_ROLES | KPI_OWN_ROW_ROLES))}
 
 
 def init_app(app: Flask) -> None:

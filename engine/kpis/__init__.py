@@ -6,7 +6,8 @@ customer filings), `human_task` and `customer`; workflows are never restored.
 
 from __future__ import annotations
 
-from datetime import datetime
+from dataclasses import asdict
+from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -16,28 +17,47 @@ from .costs import cost_indicators
 from .customers import filing_indicators, forecast_indicators, volume_indicators
 from .development import development_indicators
 from .history import GROUPINGS, Grouping
+from .scorecard import scorecard
 from .tasks import process_indicators, task_indicators
 from .visits import visit_indicators
 
 DEPARTMENT_ZONE = "Asia/Shanghai"
 
 
-def compute_kpis(session: Session, start: datetime, end: datetime, now: datetime,
-                 by: str = "user", zone: str = DEPARTMENT_ZONE) -> dict[str, Any]:
-    """Every indicator for the half-open period [start, end), grouped by user or role.
+SCORECARD_GROUPINGS = (*GROUPINGS, "department")
 
-    `now` decides what is overdue; `zone` decides which month a visit falls in. The keys
+
+def compute_kpis(session: Session, start: datetime, end: datetime, now: datetime,
+                 by: str = "user", zone: str = DEPARTMENT_ZONE, margin: float = 0.1,
+                 only: str | None = None) -> dict[str, Any]:
+    """Every indicator for the half-open period [start, end), grouped by user or role, and
+    the scorecard `rows` by user, role or the whole department (`only`: one user's row).
+
+    `now` decides what is overdue; `zone` decides which month a visit falls in and which
+    days the targets cover; `margin` is how far below target is still amber. The keys
     `groups`, `overdue_now`, `steps`, `processes` and `approvals` are the generic task
     indicators of the first /api/kpis; `development`, `visits`, `costs` and `customers`
-    hold the department's own.
+    hold the department's own (grouped by user when `by` is department).
     """
-    grouping = Grouping(session, by)  # raises ValueError for an unknown grouping
+    if by not in SCORECARD_GROUPINGS:
+        raise ValueError(f"unknown grouping {by!r}")
+    grouping = Grouping(session, "user" if by == "department" else by)
+    tz = ZoneInfo(zone)
+    first, last = start.astimezone(tz).date(), (end - timedelta(microseconds=1)).astimezone(
+        tz).date()
+    kpis = _indicators(session, start, end, now, grouping, tz)
+    rows = scorecard(session, kpis, by, first, last, margin, only)
+    return {"from": start.isoformat(), "to": end.isoformat(), "by": by,
+            "rows": [asdict(row) for row in rows], **kpis}
+
+
+def _indicators(session: Session, start: datetime, end: datetime, now: datetime,
+                grouping: Grouping, zone: ZoneInfo) -> dict[str, Any]:
     return {
-        "from": start.isoformat(), "to": end.isoformat(), "by": by,
         **task_indicators(session, start, end, now, grouping),
         **process_indicators(session, start, end),
         "development": development_indicators(session, start, end, grouping),
-        "visits": visit_indicators(session, start, end, grouping, ZoneInfo(zone)),
+        "visits": visit_indicators(session, start, end, grouping, zone),
         "costs": cost_indicators(session, start, end),
         "customers": {
             **filing_indicators(session, start, end),
@@ -47,4 +67,4 @@ def compute_kpis(session: Session, start: datetime, end: datetime, now: datetime
     }
 
 
-__all__ = ["GROUPINGS", "compute_kpis"]
+__all__ = ["GROUPINGS", "SCORECARD_GROUPINGS", "compute_kpis"]

@@ -4,6 +4,7 @@ from .audit import AuditEvent
 from .base import Base
 from .customers import CUSTOMER_STATUSES, Customer
 from .drafts import ProcessDraft
+from .kpi_targets import KpiTarget
 from .links import CustomerLink
 from .outbox import Notification, NotificationStatus
 from .processes import ACTIVE_STATUSES, InstanceStatus, ProcessDefinition, ProcessInstance
@@ -23,6 +24,7 @@ __all__ = [
     "CustomerLink",
     "HumanTask",
     "InstanceStatus",
+    "KpiTarget",
     "Notification",
     "NotificationStatus",
     "ProcessDefinition",

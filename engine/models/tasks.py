@@ -54,6 +54,9 @@ class HumanTask(Base):
     form_key: Mapped[str | None] = mapped_column(String(120))
     created_at: Mapped[datetime]
     claimed_at: Mapped[datetime | None]
+    # When the person it was assigned to first opened its page (for the indicators' wait of
+    # tasks assigned at creation, whose claimed_at is their creation; engine/kpis/stalls.py).
+    first_opened_at: Mapped[datetime | None]
     completed_at: Mapped[datetime | None]
     completed_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
     due_at: Mapped[datetime | None]

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 from uuid import UUID
 
-from sqlalchemy import select
+from sqlalchemy import CursorResult, select, update
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.attributes import flag_modified
+from sqlalchemy.orm.attributes import flag_modified, set_committed_value
 
 from engine.audit import record
 from engine.decision_fields import forget_decisions
@@ -68,6 +68,24 @@ def claim_task(session: Session, rt: Runtime, task_id: int, user: User) -> Human
     flag_modified(instance, "state")  # bump the version: a stale concurrent command fails
     record(session, "task_claimed", at=now, actor=user, task=task)
     return task
+
+
+def note_opened(session: Session, rt: Runtime, task: HumanTask, user: User) -> bool:
+    """Record when the task's assignee first opens it (once; False when nothing changed).
+
+    One conditional UPDATE of the task row, never the instance: opening a task is no change
+    to the process, so it neither locks the instance nor conflicts with a command on it.
+    """
+    if task.first_opened_at is not None or task.assignee_id != user.id or not task.is_open:
+        return False
+    now = rt.clock.now()
+    result = session.execute(update(HumanTask).where(
+        HumanTask.id == task.id, HumanTask.assignee_id == user.id,
+        HumanTask.first_opened_at.is_(None)).values(first_opened_at=now))
+    changed = cast(CursorResult[Any], result).rowcount
+    if changed:
+        set_committed_value(task, "first_opened_at", now)
+    return bool(changed)
 
 
 def unclaim_task(session: Session, rt: Runtime, task_id: int, user: User) -> HumanTask:

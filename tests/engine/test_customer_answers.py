@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from engine.customer_fields import customer_fields
-from engine.customer_links import CustomerAnswer, answer_data
+from engine.customer_fields import Offer, customer_fields, offers
+from engine.customer_links import CustomerAnswer, LinkRefused, answer_data
 from engine.deployment import Bundle, compile_bundle
 from engine.errors import InvalidData
 
@@ -33,14 +33,40 @@ def test_visit_appointment_answers():
         "appointment_answer": "decline", "customer_message": "busy"}
 
 
-def test_reception_answers_cannot_decline():
-    schema = form("reception_confirm_arrival")  # its third choice is staff's `cancel`
+def test_reception_answers_include_cancel_but_not_decline():
+    schema = form("reception_confirm_arrival")  # its third choice is `cancel`, drawn as such
     assert customer_fields(form("visit_confirm_appointment")).can_decline  # the page offers it
     assert not customer_fields(schema).can_decline
     assert answer_data(schema, CustomerAnswer("propose", "2026-04-01")) == {
         "arrival_answer": "reschedule", "alternative_date": "2026-04-01"}
-    with pytest.raises(InvalidData):
-        answer_data(schema, CustomerAnswer("decline"))
+    assert answer_data(schema, CustomerAnswer("cancel", comment="plans changed")) == {
+        "arrival_answer": "cancel", "customer_message": "plans changed"}
+    for refused in ("decline", "reschedule_", "confirmed"):
+        with pytest.raises(InvalidData):
+            answer_data(schema, CustomerAnswer(refused))
+
+
+def test_the_page_offers_every_answer_the_form_lists_with_its_titles():
+    assert offers(form("reception_confirm_arrival")) == [
+        Offer("confirm", "确认到访", "Confirm"),
+        Offer("propose", "另约时间", "Propose another date"),
+        Offer("cancel", "取消来访", "Cancel the visit")]
+    assert [o.action for o in offers(form("visit_confirm_appointment"))] == [
+        "confirm", "propose", "decline"]
+    assert [o.needs_date for o in offers(form("visit_confirm_appointment"))] == [
+        False, True, False]
+    boolean = {"properties": {"ok": {"type": "boolean", "x-keyflow-customer": "answer"}}}
+    assert [o.action for o in offers(boolean)] == ["confirm", "propose"]
+    untitled = {"properties": {"a": {"type": "string", "enum": ["confirm", "reschedule"],
+                                     "x-keyflow-customer": "answer"}}}
+    assert offers(untitled)[0] == Offer("confirm", "confirm", "confirm")
+    assert offers(None) == []
+
+
+@pytest.mark.parametrize("action", ["", "Confirm", "x" * 17, "confirm\n", "1abc", "a-b"])
+def test_an_action_that_is_no_choice_name_is_an_invalid_link(action):
+    with pytest.raises(LinkRefused):
+        CustomerAnswer(action)
 
 
 def test_decline_needs_a_form_that_offers_it():
@@ -51,7 +77,7 @@ def test_decline_needs_a_form_that_offers_it():
     assert answer_data(boolean, CustomerAnswer("confirm")) == {"confirmed": True}
     with pytest.raises(InvalidData) as caught:
         answer_data(boolean, CustomerAnswer("decline"))
-    assert "cannot be declined" in caught.value.message
+    assert "not offered" in caught.value.message
 
 
 def test_the_declared_fields_are_used_whatever_their_names():

@@ -21,6 +21,9 @@ class Api:
     def post(self, url, body=None, **kwargs):
         return self.http.post(url, json=body, headers=self.headers, **kwargs)
 
+    def send(self, method, url, body=None):
+        return self.http.open(url, method=method.upper(), json=body, headers=self.headers)
+
 
 def test_processes_lists_newest_versions_with_may_start(app, env):
     body = Api(app, env, "finance").get("/api/processes").get_json()

@@ -12,7 +12,7 @@ from flask import Response
 from sqlalchemy import func, select
 from test_api import Api
 
-from engine.kpis import GROUPINGS
+from engine.kpis import SCORECARD_GROUPINGS
 from engine.models import InstanceStatus, ProcessInstance, TaskStatus
 from engine.queries.tasks import INBOX_SCOPES
 from engine.roles import LANE_ROLES
@@ -21,7 +21,9 @@ from webui.api.openapi import document
 JSON_BODIES = sorted((path, method) for path, item in document()["paths"].items()
                      for method, op in item.items()
                      if "application/json" in op.get("requestBody", {}).get("content", {}))
-WRONG_TYPE = {"object": "text", "string": ["a", "list"], "integer": "7"}
+WRONG_TYPE = {"object": "text", "string": ["a", "list"], "integer": "7", "array": "text"}
+# Bodies with required fields: a valid value of each, so that one wrong field is the only one.
+VALID = {"/api/kpis/targets": {"month": "2026-03", "targets": []}}
 
 
 def body_schema(path: str, method: str) -> dict:
@@ -49,17 +51,20 @@ def instances(env) -> int:
 def test_every_json_body_of_the_document_is_checked(app, env, url_of):
     assert JSON_BODIES == [("/api/instances/{id}/cancel", "post"),
                            ("/api/instances/{id}/retry", "post"),
+                           ("/api/kpis/targets", "put"),
                            ("/api/processes/{key}/instances", "post"),
                            ("/api/tasks/{id}/complete", "post")]
-    admin = Api(app, env, "admin")
+    admin, head = Api(app, env, "admin"), Api(app, env, "dept_head")  # heads set targets
     before = instances(env)
-    for path, _method in JSON_BODIES:
-        response = admin.post(url_of(path), [1, 2])
+    for path, method in JSON_BODIES:
+        client = head if "kpis" in path else admin
+        response = client.send(method, url_of(path), [1, 2])
         assert response.status_code == 422, path
         assert response.get_json()["details"] == {"": "must be an object"}, path
-        for name, field in body_schema(path, "post")["properties"].items():
+        for name, field in body_schema(path, method)["properties"].items():
             kind = field["type"][0] if isinstance(field["type"], list) else field["type"]
-            wrong = admin.post(url_of(path), {name: WRONG_TYPE[kind]})
+            body = {**VALID.get(path, {}), name: WRONG_TYPE[kind]}  # only `name` is wrong
+            wrong = client.send(method, url_of(path), body)
             assert wrong.status_code == 422, (path, name)
             body = wrong.get_json()
             assert body["error"] == "invalid_data" and set(body) == {"error", "message",
@@ -109,7 +114,7 @@ def test_the_documents_enumerations_are_the_engines_constants():
     assert task["role"]["enum"] == list(LANE_ROLES)
     assert schemas["Process"]["properties"]["lanes"]["items"]["enum"] == list(LANE_ROLES)
     assert instance["status"]["enum"] == list(InstanceStatus)
-    assert schemas["Kpis"]["properties"]["by"]["enum"] == list(GROUPINGS)
+    assert schemas["Kpis"]["properties"]["by"]["enum"] == list(SCORECARD_GROUPINGS)
     parameters = {p["name"]: p for p in document()["paths"]["/api/tasks"]["get"]["parameters"]}
     assert parameters["scope"]["schema"]["enum"] == list(INBOX_SCOPES)
 

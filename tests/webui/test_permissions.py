@@ -71,7 +71,12 @@ ACTIONS = [
            frozenset(LANE_STARTERS), 201, denied=403, json=True),
     Action("api deploy", "POST", "/api/deployments", frozenset({"process_owner"}), 201,
            denied=403),
-    Action("api kpis", "GET", "/api/kpis", frozenset(KPI_READERS), 200, denied=403, json=True),
+    Action("api kpis", "GET", "/api/kpis", frozenset(KPI_READERS | {"senior_manager", "sm2"}),
+           200, denied=403, json=True),  # senior managers: their own row only
+    Action("api kpi targets", "GET", "/api/kpis/targets", frozenset(KPI_READERS), 200,
+           denied=403, json=True),
+    Action("api kpi stalls", "GET", "/api/kpis/stalls?process=webui_flow",
+           frozenset(KPI_READERS), 200, denied=403, json=True),
 ]
 
 

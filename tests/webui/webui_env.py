@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import shutil
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -12,9 +15,10 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from werkzeug.serving import make_server
 
 from engine.accounts import create_user
-from engine.clock import MovableClock
+from engine.clock import MovableClock, SystemClock
 from engine.deployment import Bundle
 from engine.models import HumanTask, User
 from engine.roles import ALL_ROLES
@@ -152,3 +156,23 @@ class Client:
         headers = {"X-CSRF-Token": self.csrf}
         headers.update(kwargs.pop("headers", {}))
         return self.http.post(url, json=body, headers=headers, **kwargs)
+
+
+@contextmanager
+def live_app(prepared_db: Path, tmp_path: Path, **config: Any) -> Iterator[tuple[str, Flask]]:
+    """The app on its own copy of the prepared database, served on a free loopback port in
+    a thread (for Chromium), on the system clock: its base URL and the app."""
+    path = tmp_path / "live.db"
+    shutil.copy(prepared_db, path)
+    app = make_app(f"sqlite:///{path}", SystemClock(), tmp_path / "var", TESTING=False,
+                   **config)
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}", app
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+        app.extensions["keyflow.db_engine"].dispose()

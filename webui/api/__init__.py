@@ -5,4 +5,4 @@ from flask import Blueprint
 bp = Blueprint("api", __name__)
 
 # Importing the modules registers their routes on bp.
-from . import incidents, kpis, openapi, tasks, views  # noqa: E402,F401
+from . import incidents, kpis, openapi, stalls, tasks, views  # noqa: E402,F401

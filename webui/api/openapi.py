@@ -8,7 +8,7 @@ from typing import Any
 
 from flask import Response, jsonify
 
-from engine.kpis import GROUPINGS
+from engine.kpis import SCORECARD_GROUPINGS
 from engine.queries.tasks import INBOX_SCOPES
 
 from . import bp
@@ -115,8 +115,30 @@ PATHS: dict[str, Any] = {
             {"name": "from", "in": "query", "schema": {"type": "string"}},
             {"name": "to", "in": "query", "schema": {"type": "string"}},
             {"name": "by", "in": "query",
-             "schema": {"type": "string", "enum": list(GROUPINGS), "default": GROUPINGS[0]}}],
-        "responses": {"200": _json(ref("Kpis"), "the indicators"), **_errors(401, 403, 422)}}},
+             "schema": {"type": "string", "enum": list(SCORECARD_GROUPINGS),
+                        "default": SCORECARD_GROUPINGS[0]}}],
+        "responses": {"200": _json(ref("Kpis"), "the indicators; a senior manager's own row "
+                                                "only"), **_errors(401, 403, 422)}}},
+    "/api/kpis/targets": {
+        "get": {"summary": "The indicators' targets of a month (leaders, process owners, "
+                           "admins)",
+                "parameters": [{"name": "month", "in": "query",
+                                "schema": {"type": "string", "pattern": "^[0-9]{4}-[0-9]{2}$"}}],
+                "responses": {"200": _json(ref("Targets"), "the month's targets"),
+                              **_errors(401, 403, 422)}},
+        "put": {"summary": "Replace a month's targets (department heads, marketing directors)",
+                "requestBody": _body("TargetsRequest", required=True),
+                "responses": {"200": _json(ref("Targets"), "the targets now set"),
+                              **_errors(400, 401, 403, 422)}}},
+    "/api/kpis/stalls": {"get": {
+        "summary": "Where the flow of a process stalls: count, wait, work and overdue share "
+                   "per step for tasks created in [from, to) (default: the last 30 days)",
+        "parameters": [
+            {"name": "process", "in": "query", "required": True, "schema": {"type": "string"}},
+            {"name": "from", "in": "query", "schema": {"type": "string"}},
+            {"name": "to", "in": "query", "schema": {"type": "string"}}],
+        "responses": {"200": _json(ref("FlowStalls"), "the figures per step"),
+                      **_errors(401, 403, 404, 422)}}},
     "/api/openapi.json": {"get": {
         "summary": "This document", "security": [],
         "responses": {"200": _json(obj({"openapi": {"type": "string"}, "info": {

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from engine.kpis import GROUPINGS
+from engine.kpis import SCORECARD_GROUPINGS
+from engine.kpis.targets import INDICATORS, SCOPES
 from engine.models import InstanceStatus, TaskStatus
 from engine.outcomes import OUTCOMES
 from engine.roles import LANE_ROLES
@@ -39,6 +40,9 @@ STR = {"type": "string"}
 INT = {"type": "integer"}
 BOOL = {"type": "boolean"}
 OBJECT = {"type": "object"}
+SCORE = obj({"value": {"type": ["number", "null"]}, "target": {"type": ["number", "null"]},
+             "status": {"type": ["string", "null"], "enum": ["green", "amber", "red", None]}})
+SECONDS = {"type": ["number", "null"], "minimum": 0, "description": "seconds; null: none measured"}
 NULLABLE_STR = {"type": ["string", "null"]}
 NULLABLE_TIME = {"type": ["string", "null"], "format": "date-time"}
 TIME = {"type": "string", "format": "date-time"}
@@ -136,7 +140,9 @@ SCHEMAS: dict[str, Any] = {
     "CompleteRequest": {"type": "object", "properties": {
         "data": {"type": "object", "description": "checked against the task's form"}}},
     "Kpis": obj({
-        "from": TIME, "to": TIME, "by": {"type": "string", "enum": list(GROUPINGS)},
+        "from": TIME, "to": TIME, "by": {"type": "string", "enum": list(SCORECARD_GROUPINGS)},
+        "rows": {"type": "array", "items": obj({
+            "key": STR, "name": STR, "scores": obj({name: SCORE for name in INDICATORS})})},
         "groups": {"type": "array", "items": obj({
             "key": STR, "tasks_completed": INT, "with_due": INT, "on_time": INT,
             "on_time_rate": {"type": ["number", "null"]}, "overdue_now": INT})},
@@ -150,4 +156,22 @@ SCHEMAS: dict[str, Any] = {
         "approvals": {"type": "array", "items": obj({
             "process": STR, "step": STR, "field": STR, "outcomes": COUNTS})},
         **KPI_AREAS}),
+    "Targets": obj({"month": STR, "targets": {"type": "array", "items": ref("Target")}}),
+    "Target": obj({"indicator": {"type": "string", "enum": list(INDICATORS)},
+                   "scope": {"type": "string", "enum": list(SCOPES)},
+                   "key": {"type": "string", "maxLength": 80,
+                           "description": "a user name, a role id, or empty for the "
+                                          "department"},
+                   "value": {"type": "number", "minimum": 0,
+                             "description": "a count for the month, or a rate 0..1"}}),
+    "TargetsRequest": obj({"month": {"type": "string", "pattern": "^[0-9]{4}-[0-9]{2}$"},
+                           "targets": {"type": "array", "maxItems": 2000,
+                                       "items": {"type": "object"}}}),
+    "FlowStalls": obj({
+        "process": STR, "name": STR, "name_en": STR, "from": TIME, "to": TIME,
+        "steps": {"type": "array", "items": obj({
+            "element_id": STR, "name": STR, "name_en": STR, "count": INT, "open": INT,
+            "wait_mean_s": SECONDS, "wait_p90_s": SECONDS, "work_mean_s": SECONDS,
+            "work_p90_s": SECONDS,
+            "overdue_share": {"type": ["number", "null"], "minimum": 0, "maximum": 1}})}}),
 }

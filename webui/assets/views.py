@@ -1,4 +1,4 @@
-"""Serve bpmn-js's distributed files from node_modules."""
+"""Serve the browser libraries' distributed files from node_modules (bpmn-js, ECharts)."""
 
 from __future__ import annotations
 
@@ -19,9 +19,11 @@ BPMN_JS_FILES = {
 }
 
 
-def vendor_file(package: str, filename: str, allowed: set[str], font_dir: str) -> Response:
+def vendor_file(package: str, filename: str, allowed: set[str], font_dir: str | None = None
+                ) -> Response:
     """One allow-listed file of node_modules/<package>/dist (or its font), cached for a day."""
-    if not (filename in allowed or filename.startswith(font_dir)) or ".." in filename:
+    in_fonts = font_dir is not None and filename.startswith(font_dir)
+    if not (filename in allowed or in_fonts) or ".." in filename:
         raise NotFound()
     root = Path(current_app.config["NODE_MODULES"]) / package / "dist"
     return send_from_directory(root, filename, max_age=86400)
@@ -31,3 +33,9 @@ def vendor_file(package: str, filename: str, allowed: set[str], font_dir: str) -
 def bpmn_js(filename: str) -> Response:
     """One file of node_modules/bpmn-js/dist (allow-listed), cached for a day."""
     return vendor_file("bpmn-js", filename, BPMN_JS_FILES, "assets/bpmn-font/")
+
+
+@bp.get("/vendor/echarts/<path:filename>")
+def echarts(filename: str) -> Response:
+    """ECharts' minified bundle (the indicators' charts), cached for a day."""
+    return vendor_file("echarts", filename, {"echarts.min.js"})

@@ -4,8 +4,16 @@ from __future__ import annotations
 
 from flask import Response, current_app, make_response, render_template, request
 
-from engine.customer_links import CustomerAnswer, LinkRefused, LinkSigner, link_key, link_page
+from engine.customer_links import (
+    CustomerAnswer,
+    LinkPage,
+    LinkRefused,
+    LinkSigner,
+    link_key,
+    link_page,
+)
 from engine.errors import Conflict, InvalidData
+from engine.i18n import LANGUAGES
 
 from ..auth import csrf_exempt
 from ..config import app_settings
@@ -28,10 +36,38 @@ def _private(response: Response) -> Response:
     return response
 
 
+def _language(link_language: str) -> str:
+    """The page's language: the customer's own choice on the page (`lang`), else the one the
+    link was made in (the customer's, Chinese by default)."""
+    chosen = request.values.get("lang", "")
+    return chosen if chosen in LANGUAGES else link_language
+
+
+def _company(lang: str) -> str:
+    settings = app_settings()
+    if lang == "en":
+        return settings.company_name_en or settings.company_name
+    return settings.company_name or settings.company_name_en
+
+
+def _human_errors(err: InvalidData, page: LinkPage, lang: str) -> list[str]:
+    """What the customer reads about a refused answer: sentences, never field names."""
+    words = WORDS[lang]
+    details = dict(err.details or {})
+    messages = [words["not_offered"]] if "" in details else []
+    fields = [key for key in details if key]
+    if page.date_field in fields:
+        messages.append(words["bad_date"])
+    elif fields:
+        messages.append(words["bad_data"])
+    return messages or [words["bad_data"]]
+
+
 def _refused(err: LinkRefused) -> Response:
     languages = [err.language] if err.language in WORDS else ["zh", "en"]
     html = render_template("customer_link/refused.html", reason=err.reason,
-                           texts=[WORDS[lang] for lang in languages], lang=languages[0])
+                           texts=[WORDS[lang] for lang in languages], lang=languages[0],
+                           company=_company(languages[0]))
     return _private(make_response(html, STATUS.get(err.reason, 404)))
 
 
@@ -40,7 +76,7 @@ def _refused(err: LinkRefused) -> Response:
 def answer(task_id: int, token: str) -> Response:
     """Show the customer's task, or take their answer and complete it."""
     session = db()
-    errors: dict[str, str] = {}
+    refused: InvalidData | None = None
     try:
         if request.method == "POST":
             answer = CustomerAnswer(request.form.get("action", ""),
@@ -50,13 +86,14 @@ def answer(task_id: int, token: str) -> Response:
                 link = workflow_engine().complete_via_link(session, signer(), task_id, token,
                                                            answer)
                 session.commit()
-                words = WORDS[link.language]
-                done = words[f"done_{answer.action}"]
+                lang = _language(link.language)
+                words = WORDS[lang]
                 return _private(make_response(render_template(
-                    "customer_link/done.html", w=words, lang=link.language, message=done)))
+                    "customer_link/done.html", w=words, lang=lang, company=_company(lang),
+                    message=words.done(answer.action))))
             except InvalidData as err:
                 session.rollback()
-                errors = dict(err.details or {}) or {"": err.message}
+                refused = err
         page = link_page(session, workflow_engine(), signer(), task_id, token)
     except LinkRefused as err:
         session.rollback()
@@ -64,7 +101,9 @@ def answer(task_id: int, token: str) -> Response:
     except Conflict:
         session.rollback()
         return _refused(LinkRefused("busy"))
-    lang = page.link.language
+    lang = _language(page.link.language)
+    errors = _human_errors(refused, page, lang) if refused is not None else []
     html = render_template("customer_link/page.html", w=WORDS[lang], lang=lang, page=page,
-                           errors=errors)
+                           errors=errors, company=_company(lang), languages=LANGUAGES,
+                           values=request.form if refused is not None else {})
     return _private(make_response(html, 422 if errors else 200))

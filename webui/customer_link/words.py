@@ -29,6 +29,16 @@ class CustomerWords(Mapping[str, str]):
             "decline": t._("Decline"),
             "decline_ask": t._("If it does not suit you, you may also decline:"),
             "done_decline": t._("Thank you for your answer; we have noted it."),
+            "done_cancel": t._("Thank you; we have noted that the visit is cancelled. You are "
+                               "welcome at any time."),
+            "done_other": t._("Thank you for your answer; we have noted it."),
+            "answer": t._("Your answer"),
+            "date_hint": t._("Only needed when you propose another date."),
+            "contact": t._("Your account manager"),
+            "not_offered": t._("This answer is not possible here; please choose one of the "
+                               "buttons."),
+            "bad_date": t._("Please give the date you propose, e.g. 2026-03-12."),
+            "language": t._("Language"),
             "invalid": t._("This link is not valid. Please check that the whole link from the "
                            "e-mail was used."),
             "expired": t._("This link has expired. Please ask your account manager for a new "
@@ -53,6 +63,10 @@ class CustomerWords(Mapping[str, str]):
         if customer:
             return self._texts._("Hello {customer},", customer=customer)
         return self._texts._("Hello,")
+
+    def done(self, action: str) -> str:
+        """The thanks after an answer."""
+        return self._words.get(f"done_{action}") or self._words["done_other"]
 
     def name(self, zh: str | None, en: str | None) -> str:
         """The variant of a bilingual name (the task) in this language."""

@@ -4,4 +4,7 @@ from flask import Blueprint
 
 bp = Blueprint("kpis", __name__, template_folder="templates")
 
-from . import views  # noqa: E402,F401  (registers the routes on bp)
+from . import flow, views  # noqa: E402,F401  (registers the routes on bp)
+from .tables import shown  # noqa: E402
+
+bp.add_app_template_filter(shown, "kpi_cell")

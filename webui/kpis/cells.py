@@ -1,4 +1,5 @@
-"""What a text cell of an export may hold: no control characters, never a formula.
+"""What a cell of the indicators holds: typed numbers (a `Percent` is a fraction shown as a
+percentage), and text with no control characters that is never a formula.
 
 Names in the indicators come from users (user names, customer names, step names of uploaded
 diagrams). A spreadsheet treats a cell starting with = + - @ (or a tab or CR before them) as
@@ -12,6 +13,11 @@ from typing import Any
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+class Percent(float):
+    """A fraction (0.5) that people read as a percentage (50.0%): the page formats it, the
+    workbook stores the number with a percentage format, the CSV the plain fraction."""
 
 
 def clean_text(text: str) -> str:

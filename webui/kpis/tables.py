@@ -8,6 +8,7 @@ from typing import Any
 from engine.i18n import texts_for
 
 from ..i18n import _, get_language, pick
+from .cells import Percent
 
 
 @dataclass
@@ -28,12 +29,24 @@ class Area:
     tables: list[Table]
 
 
-def _percent(value: float | None) -> str:
-    return "" if value is None else texts_for(get_language()).percent(value)
+def _percent(value: float | None) -> Percent | None:
+    return None if value is None else Percent(value)
 
 
 def _blank(value: Any) -> Any:
-    return "" if value is None else value
+    return value  # None: an empty cell (nothing to measure)
+
+
+def shown(value: Any) -> str:
+    """A cell as the page shows it, in the reader's language (numbers with separators)."""
+    if value is None:
+        return ""
+    texts = texts_for(get_language())
+    if isinstance(value, Percent):
+        return texts.percent(value)
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return str(value)
+    return texts.decimal(value, "#,##0.##")
 
 
 def _tasks(k: dict[str, Any]) -> Area:

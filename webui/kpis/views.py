@@ -4,19 +4,23 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import Response, current_app, render_template, request
 
 from engine.errors import InvalidData
-from engine.kpis import compute_kpis
-from engine.roles import KPI_ROLES
+from engine.kpis import SCORECARD_GROUPINGS, compute_kpis
+from engine.kpis.own import own_view
+from engine.roles import KPI_OWN_ROW_ROLES, KPI_ROLES
 
-from ..auth import roles_required
+from ..auth import roles_required, signed_in_user
+from ..config import app_settings
 from ..context import db, workflow_engine
 from ..i18n import _
 from . import bp
-from .tables import kpi_areas
+from .scorecard import chart_data, indicator_labels, scorecard_area, shown_rows, status_labels
+from .tables import Area, kpi_areas
 from .workbook import csv_text, workbook_bytes
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -46,7 +50,7 @@ def _day(name: str, default: date) -> date:
         raise InvalidData(f"{name} must be a date (YYYY-MM-DD)", {name: "invalid date"}) from err
 
 
-def _period(zone: ZoneInfo) -> Period:
+def requested_period(zone: ZoneInfo) -> Period:
     """From the query string; by default this month, in department time."""
     today = workflow_engine().clock.now().astimezone(zone).date()
     month_start = today.replace(day=1)
@@ -56,46 +60,60 @@ def _period(zone: ZoneInfo) -> Period:
     if first > last:
         raise InvalidData("from must not be after to", {"from": "after to"})
     by = request.args.get("by") or "user"
-    if by not in ("user", "role"):
-        raise InvalidData("by must be user or role", {"by": "invalid"})
+    if by not in SCORECARD_GROUPINGS:
+        raise InvalidData("by must be user, role or department", {"by": "invalid"})
     return Period(first, last, by)
 
 
-def _computed() -> tuple[Period, dict[str, object]]:
+def _computed() -> tuple[Period, dict[str, Any], bool]:
+    """The period, the indicators the user may read, and whether they read them all (a
+    senior manager reads their own row: engine/kpis/own.py)."""
     zone_name = current_app.config["TIMEZONE"]
     zone = ZoneInfo(zone_name)
-    period = _period(zone)
+    period = requested_period(zone)
     start, end = period.bounds(zone)
     now = workflow_engine().clock.now()
-    return period, compute_kpis(db(), start, end, now, period.by, zone_name)
+    user = signed_in_user()
+    margin = app_settings().kpi_amber_margin
+    if user.role_names & KPI_ROLES:
+        return period, compute_kpis(db(), start, end, now, period.by, zone_name, margin), True
+    own = Period(period.first, period.last, "user")
+    computed = compute_kpis(db(), start, end, now, "user", zone_name, margin, user.username)
+    return own, own_view(computed, user.username), False
+
+
+def _areas(kpis: dict[str, Any]) -> list[Area]:
+    return [scorecard_area(kpis), *kpi_areas(kpis)]
 
 
 @bp.get("/kpis")
-@roles_required(*KPI_ROLES)
+@roles_required(*KPI_ROLES, *KPI_OWN_ROW_ROLES)
 def index() -> str:
-    """The indicators of the chosen period as tables."""
-    period, kpis = _computed()
+    """The scorecard with its chart, then the indicators of the chosen period as tables."""
+    period, kpis, everything = _computed()
     return render_template("kpis/index.html", period=period, areas=kpi_areas(kpis),
-                           overdue_now=kpis["overdue_now"])
+                           overdue_now=kpis["overdue_now"], everything=everything,
+                           scorecard=shown_rows(kpis), labels=indicator_labels(),
+                           statuses=status_labels(), chart=chart_data(kpis))
 
 
 @bp.get("/kpis.xlsx")
-@roles_required(*KPI_ROLES)
+@roles_required(*KPI_ROLES, *KPI_OWN_ROW_ROLES)
 def export() -> Response:
     """The same indicators as an Excel workbook, headers in the user's language."""
-    period, kpis = _computed()
+    period, kpis, _everything = _computed()
     label = _("Period") + f": {period.first.isoformat()} – {period.last.isoformat()}"
     name = f"kpis-{period.first.isoformat()}-{period.last.isoformat()}.xlsx"
-    return Response(workbook_bytes(kpi_areas(kpis), label), mimetype=XLSX,
+    return Response(workbook_bytes(_areas(kpis), label), mimetype=XLSX,
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
 @bp.get("/kpis.csv")
-@roles_required(*KPI_ROLES)
+@roles_required(*KPI_ROLES, *KPI_OWN_ROW_ROLES)
 def export_csv() -> Response:
     """The same indicators as CSV (UTF-8 with BOM), headers in the user's language."""
-    period, kpis = _computed()
+    period, kpis, _everything = _computed()
     label = _("Period") + f": {period.first.isoformat()} – {period.last.isoformat()}"
     name = f"kpis-{period.first.isoformat()}-{period.last.isoformat()}.csv"
-    return Response(csv_text(kpi_areas(kpis), label).encode("utf-8"), mimetype="text/csv",
+    return Response(csv_text(_areas(kpis), label).encode("utf-8"), mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})

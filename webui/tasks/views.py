@@ -23,6 +23,8 @@ def _render(task_id: int, values: dict[str, Any] | None = None,
             errors: dict[str, str] | None = None, status: int = 200) -> tuple[str, int]:
     user = signed_in_user()
     ctx = task_page(db(), workflow_engine(), task_id, user)
+    if workflow_engine().note_task_opened(db(), ctx.task, user):
+        db().commit()
     notices = notices_of(ctx.task) if ctx.task.is_open else []
     if values is None:
         props = ctx.schema.get("properties") or {}
@@ -72,6 +74,8 @@ def complete(task_id: int) -> Response | tuple[str, int]:
     """Submit the form; invalid data comes back with messages and the input kept (422)."""
     user = signed_in_user()
     ctx = task_page(db(), workflow_engine(), task_id, user)
+    if workflow_engine().note_task_opened(db(), ctx.task, user):
+        db().commit()
     data = parse_form(ctx.schema, request.form, current_app.config["TIMEZONE"])
     try:
         workflow_engine().complete_task(db(), task_id, user, data)
