@@ -7,6 +7,7 @@ decision; a rejected instance shows "rejected", not "completed"."""
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -70,6 +71,13 @@ def department(live_server, tmp_path):  # noqa: F811
     dept.db_engine.dispose()
 
 
+def _shot(page, name: str) -> None:
+    """A screenshot for the issue's notes when KEYFLOW_TEST_SCREENSHOTS names a folder."""
+    folder = os.environ.get("KEYFLOW_TEST_SCREENSHOTS")
+    if folder:
+        page.screenshot(path=str(Path(folder) / f"{name}.png"), full_page=True)
+
+
 def _signed_in(browser, base, username, lang):
     person = Person(browser, base, username)
     if lang == "en":
@@ -119,6 +127,7 @@ def test_feedback_reaches_the_person_who_acted(browser, department, lang):
     assert page.input_value("#f-largest_single_volume") == "8000"  # entries kept
     assert page.input_value("#f-customer_profile") == "路桥施工总承包"
     assert page.is_checked('input[name="f.credit"][value="good"]')
+    _shot(page, f"returned-task-{lang}")
     page.fill("#f-largest_single_volume", "800")
     page.click("#complete")
     page.wait_for_url(f"{base}/")
@@ -152,4 +161,5 @@ def test_feedback_reaches_the_person_who_acted(browser, department, lang):
     status = page.inner_text("#status")
     assert status.startswith(words["rejected"]) and words["completed"] not in status
     assert page.get_attribute("#status", "data-outcome") == "rejected"
+    _shot(page, f"rejected-instance-{lang}")
     head.close()
