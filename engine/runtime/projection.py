@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.util.task import TaskState
@@ -49,9 +50,12 @@ def sync_tasks(session: Session, rt: Runtime, instance: ProcessInstance,
     ]
     session.flush()
     for row in created:
-        record(session, "task_created", at=now, instance=instance, task=row,
-               data={"role": row.role, "assignee_id": row.assignee_id,
-                     "due_at": row.due_at.isoformat() if row.due_at else None})
+        created_data: dict[str, Any] = {
+            "role": row.role, "assignee_id": row.assignee_id,
+            "due_at": row.due_at.isoformat() if row.due_at else None}
+        if row.notices:
+            created_data["notices"] = row.notices  # sent back by a check: why, in history
+        record(session, "task_created", at=now, instance=instance, task=row, data=created_data)
         if row.assignee is not None and not row.notices:
             # A task a check sent back is on its doer's screen already (they just acted).
             subject, body = task_assigned_text(row, row.assignee.language)

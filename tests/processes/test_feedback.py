@@ -39,6 +39,9 @@ def test_volumes_check_returns_the_task_to_its_doer_with_notices(flow, users):
     mails = flow.session.scalars(select(Notification.idempotency_key).where(
         Notification.kind == "task_assigned", Notification.task_id.in_([first.id, again.id])))
     assert list(mails) == [f"task:{first.id}:assigned"]
+    created = flow.session.scalars(select(AuditEvent.data).where(
+        AuditEvent.task_id == again.id, AuditEvent.action == "task_created")).one()
+    assert created["notices"] == again.notices  # the reasons stay in the history
     flow.complete(instance, "collect_basic_info", cumulative_volume=8000,
                   largest_single_volume=8000)
     assert flow.task(instance, "analyse_usage").notices is None
