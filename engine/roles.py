@@ -61,6 +61,8 @@ INCIDENT_ROLES = frozenset({RoleName.PROCESS_OWNER, RoleName.ADMIN})
 KPI_ROLES = LEADER_ROLES | {RoleName.PROCESS_OWNER, RoleName.ADMIN}
 # Read their own row of the indicators (engine/kpis/own.py): the senior managers.
 KPI_OWN_ROW_ROLES = frozenset({RoleName.SENIOR_MANAGER})
+# Record and void any customer's contracts (an account's owner always may).
+CONTRACT_ROLES = frozenset({RoleName.CLERK})
 # Set the indicators' targets: who answers for the department's performance.
 KPI_TARGET_ROLES = LEADER_ROLES
 # Deploy, edit and migrate processes.

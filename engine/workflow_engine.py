@@ -21,13 +21,13 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from engine import customer_links
+from engine import contracts, customer_links
 from engine.clock import Clock, SystemClock
 from engine.customer_links import CustomerAnswer, LinkSigner
 from engine.deployment import Bundle, DeployedProcess, SpecCache, deploy
 from engine.errors import Conflict, Forbidden
 from engine.kpis.targets import Target, set_month_targets
-from engine.models import CustomerLink, HumanTask, ProcessInstance, User
+from engine.models import Contract, CustomerLink, HumanTask, ProcessInstance, User
 from engine.retention import archive, failures
 from engine.roles import KPI_TARGET_ROLES
 from engine.runtime import instances, retry, tasks, timers, version_migration
@@ -89,6 +89,20 @@ class WorkflowEngine:
     def note_task_opened(self, session: Session, task: HumanTask, user: User) -> bool:
         """Record the first time the task's assignee opens it (the indicators' wait)."""
         return tasks.note_opened(session, self.runtime, task, user)
+
+    def record_contract(self, session: Session, user: User, customer_id: int,
+                        **fields: Any) -> Contract:
+        """Add a signed contract to a customer's register (its owner or the clerk)."""
+        return contracts.record_contract(session, user, customer_id, now=self.clock.now(),
+                                         number=fields.get("number"),
+                                         signed_on=fields.get("signed_on"),
+                                         volume=fields.get("volume"), note=fields.get("note"))
+
+    def void_contract(self, session: Session, user: User, customer_id: int, contract_id: int,
+                      reason: str) -> Contract:
+        """Void a recorded contract with a reason; it stays in the register's history."""
+        return contracts.void_contract(session, user, customer_id, contract_id, reason,
+                                       self.clock.now())
 
     def set_kpi_targets(self, session: Session, user: User, month: str,
                         targets: list[Any]) -> list[Target]:

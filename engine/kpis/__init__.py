@@ -62,7 +62,7 @@ def _indicators(session: Session, start: datetime, end: datetime, now: datetime,
         "customers": {
             **filing_indicators(session, start, end),
             "volumes": volume_indicators(session, grouping),
-            "forecasts": forecast_indicators(session, start, end),
+            "forecasts": forecast_indicators(session, start, end, zone),
         },
     }
 

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from engine.contracts import contracted_volumes
 from engine.models import AuditEvent, Customer
 from engine.roles import STICKY_ROLE as SENIOR_MANAGER
 
@@ -78,21 +80,28 @@ def volume_indicators(session: Session, grouping: Grouping) -> list[dict[str, An
     return sorted(rows.values(), key=lambda r: r["key"])
 
 
-def forecast_indicators(session: Session, start: datetime, end: datetime) -> list[dict[str, Any]]:
-    """Forecast volume (the last forecast of each development in [start, end)) against the
-    filed customer's cumulative volume, where both exist."""
-    forecasts = latest_by_instance([d for d in completions(session, ("forecast",), start, end)
+def forecast_indicators(session: Session, start: datetime, end: datetime, zone: ZoneInfo
+                        ) -> list[dict[str, Any]]:
+    """Each filed customer's forecast volume (the last forecast of its development made
+    before `end`) against the volume of the contracts signed with it in [start, end) (the
+    register's contracts, engine/contracts.py); customers with a forecast in the period or a
+    contract in it."""
+    forecasts = latest_by_instance([d for d in completions(session, ("forecast",), None, end)
                                     if d.process_key == "key_account_development"])
     if not forecasts:
         return []
+    first = start.astimezone(zone).date()
+    last = (end - timedelta(microseconds=1)).astimezone(zone).date()
+    contracted = contracted_volumes(session, first, last)
     customers = session.scalars(select(Customer).where(
         Customer.instance_id.in_(list(forecasts)))).all()
     rows = []
     for customer in sorted(customers, key=lambda c: c.name):
-        forecast = number(forecasts[customer.instance_id or 0].data.get("forecast_volume"))
-        if forecast is None or customer.cumulative_volume is None:
+        made = forecasts[customer.instance_id or 0]
+        forecast = number(made.data.get("forecast_volume"))
+        actual = float(contracted.get(customer.id, 0))
+        if forecast is None or not (start <= made.at < end or customer.id in contracted):
             continue
-        actual = float(customer.cumulative_volume)
         rows.append({"customer": customer.name, "instance_id": customer.instance_id,
                      "forecast_volume": forecast, "actual_volume": actual,
                      "attainment": rate(int(actual * 100), int(forecast * 100))})

@@ -2,6 +2,7 @@
 
 from .audit import AuditEvent
 from .base import Base
+from .contracts import Contract
 from .customers import CUSTOMER_STATUSES, Customer
 from .drafts import ProcessDraft
 from .kpi_targets import KpiTarget
@@ -19,6 +20,7 @@ __all__ = [
     "OPEN_TASK_STATES",
     "ApiToken",
     "AuditEvent",
+    "Contract",
     "Base",
     "Customer",
     "CustomerLink",

@@ -8,7 +8,8 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from engine.errors import NotFound
-from engine.models import Customer, ProcessInstance, User
+from engine.models import Contract, Customer, ProcessInstance, User
+from engine.roles import CONTRACT_ROLES
 from engine.runtime.access import customers_visible, instances_visible, sight_of
 
 
@@ -29,6 +30,8 @@ class CustomerPage:
 
     customer: Customer
     instances: list[ProcessInstance]
+    contracts: list[Contract]  # newest signed first, voided ones included (the history)
+    may_record_contracts: bool
 
 
 def customer_page(session: Session, user: User, customer_id: int) -> CustomerPage:
@@ -42,4 +45,7 @@ def customer_page(session: Session, user: User, customer_id: int) -> CustomerPag
         ProcessInstance.customer_name == customer.name,
         ProcessInstance.id == customer.instance_id),
         instances_visible(sight_of(session, user))).order_by(ProcessInstance.id.desc())).all()
-    return CustomerPage(customer, list(instances))
+    contracts = session.scalars(select(Contract).where(Contract.customer_id == customer.id)
+                                .order_by(Contract.signed_on.desc(), Contract.id.desc())).all()
+    may_record = customer.owner_id == user.id or bool(user.role_names & CONTRACT_ROLES)
+    return CustomerPage(customer, list(instances), list(contracts), may_record)

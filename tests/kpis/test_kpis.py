@@ -43,14 +43,34 @@ def test_new_key_accounts_pool_and_conversion(history):
     assert customers["conversion_rate"] == 1.0
 
 
-def test_volumes_and_forecasts(history):
+def test_volumes_and_forecasts_against_contracts_signed_in_the_period(history):
+    from sqlalchemy import select
+
+    from engine.models import Customer
+
     customers = march(history)["customers"]
     assert customers["volumes"] == [{"key": "senior_manager", "key_accounts": 2,
                                      "cumulative_volume": 2400.0,
                                      "largest_single_volume": 800.0}]
+    # No contract recorded yet: nothing contracted against the two forecasts of March.
     assert [(f["customer"], f["forecast_volume"], f["actual_volume"], f["attainment"])
-            for f in customers["forecasts"]] == [("中建三局", 2000.0, 1200.0, 0.6),
-                                                  ("中铁十局", 2000.0, 1200.0, 0.6)]
+            for f in customers["forecasts"]] == [("中建三局", 2000.0, 0.0, 0.0),
+                                                  ("中铁十局", 2000.0, 0.0, 0.0)]
+    ids = dict(history.session.execute(select(Customer.name, Customer.id)).tuples().all())
+    clerk, kf, s = history.users["clerk"], history.kf, history.session
+    kf.record_contract(s, clerk, ids["中建三局"], number="HT-1", signed_on="2026-03-20",
+                       volume=1500, note=None)
+    kf.record_contract(s, clerk, ids["中建三局"], number="HT-2", signed_on="2026-04-02",
+                       volume=900, note=None)  # after the period
+    wrong = kf.record_contract(s, clerk, ids["中铁十局"], number="HT-3",
+                               signed_on="2026-03-05", volume=5000, note=None)
+    kf.void_contract(s, clerk, ids["中铁十局"], wrong.id, "typed 5000 for 500")
+    kf.record_contract(s, clerk, ids["中铁十局"], number="HT-3", signed_on="2026-03-05",
+                       volume=500, note="corrected")
+    s.commit()
+    forecasts = march(history)["customers"]["forecasts"]
+    assert [(f["customer"], f["actual_volume"], f["attainment"]) for f in forecasts] == [
+        ("中建三局", 1500.0, 0.75), ("中铁十局", 500.0, 0.25)]
     by_role = march(history, "role")["customers"]["volumes"]
     assert [(v["key"], v["key_accounts"]) for v in by_role] == [("senior_manager", 2)]
 

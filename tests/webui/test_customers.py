@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from sqlalchemy import select
 from webui_env import START
 
-from engine.models import Customer
+from engine.models import Contract, Customer
 
 
 def add_customer(env, name, owner, classes, volume):
@@ -50,3 +51,34 @@ def test_customer_page_lists_its_processes(client_for, env):
     instance_id = env.start(customer="华建路桥")
     html = client_for("dept_head").get(f"/customers/{customer_id}").get_data(as_text=True)
     assert f"/instances/{instance_id}" in html and "王总" in html and "高值客户" in html
+
+
+def test_contracts_recorded_voided_and_listed_with_their_history(client_for, env):
+    customer_id = add_customer(env, "华建路桥", "senior_manager", [], "1")
+    page = f"/customers/{customer_id}"
+    clerk = client_for("clerk")
+    assert 'id="contract-form"' in clerk.get(page).get_data(as_text=True)
+    added = clerk.post(f"{page}/contracts", {"number": "HT-7", "signed_on": "2026-03-02",
+                                             "volume": "1234.5", "note": "首单"})
+    assert added.status_code == 302
+    html = clerk.get(page).get_data(as_text=True)
+    assert 'data-contract="HT-7"' in html and "1,234.50" in html and "首单" in html
+    again = clerk.post(f"{page}/contracts", {"number": "HT-7", "signed_on": "2026-03-02",
+                                             "volume": "1"})
+    assert again.status_code == 409
+    bad = clerk.post(f"{page}/contracts", {"number": "HT-8", "signed_on": "soon",
+                                           "volume": "-1"})
+    assert bad.status_code == 422
+    with env.session() as s:
+        contract_id = s.scalars(select(Contract.id)).one()
+    voided = client_for("senior_manager").post(f"{page}/contracts/{contract_id}/void",
+                                               {"reason": "录错"})
+    assert voided.status_code == 302
+    html = clerk.get(page, headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    assert "<s>HT-7</s>" in html and "录错" in html
+    head = client_for("dept_head")  # sees the register, does not keep it
+    assert 'id="contract-form"' not in head.get(page).get_data(as_text=True)
+    assert head.post(f"{page}/contracts", {"number": "HT-9", "signed_on": "2026-03-02",
+                                           "volume": "1"}).status_code == 403
+    assert client_for("sm2").post(f"{page}/contracts", {
+        "number": "HT-9", "signed_on": "2026-03-02", "volume": "1"}).status_code == 404
