@@ -1,7 +1,7 @@
 """returned tasks' notices and the outcome an instance ended with
 
 Revision ID: 0013
-Revises: 0019
+Revises: 0020
 Create Date: 2026-11-30 09:00:00.000000
 
 Columns are added with plain ALTER TABLE, never by batch-copying process_instance (see 0005).
@@ -14,7 +14,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision: str = "0013"
-down_revision: str | None = "0019"
+down_revision: str | None = "0020"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
