@@ -9,8 +9,9 @@ from flask import Flask
 from flask_babel import format_datetime
 
 from engine.i18n import MOMENT, texts_for
-from engine.models import InstanceStatus, NotificationStatus, TaskStatus
+from engine.models import InstanceStatus, NotificationStatus, ProcessInstance, TaskStatus
 from engine.naming import choice_title, field_title
+from engine.outcomes import outcome_name
 from engine.roles import RoleName
 
 from .i18n import N_, _, get_language, language_tag, pgettext, pick
@@ -64,6 +65,13 @@ def task_state(state: str) -> str:
 def instance_status(status: str) -> str:
     """An instance status ('running') as words."""
     return _label(INSTANCE_STATUS_LABELS, status)
+
+
+def instance_label(instance: ProcessInstance) -> str:
+    """An instance's status as words; a completed one says how it ended (its outcome)."""
+    if instance.status == InstanceStatus.COMPLETED and instance.outcome:
+        return outcome_name(instance.outcome, texts_for(get_language()))
+    return instance_status(instance.status)
 
 
 def notification_status(status: str) -> str:
@@ -141,6 +149,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(role_name=role_name, due_text=due_text, is_overdue=is_overdue,
                                  schema_title=schema_title, action_name=action_name,
                                  task_state=task_state, instance_status=instance_status,
+                                 instance_label=instance_label,
                                  notification_status=notification_status)
     app.jinja_env.filters["localtime"] = local_time
     app.jinja_env.filters["number"] = number

@@ -25,6 +25,7 @@ from engine.customer_fields import task_problems
 from engine.durations import parse_duration
 from engine.errors import Problem
 from engine.i18n import N_
+from engine.outcomes import outcome_problem
 from engine.roles import EXTERNAL_ROLE, LANE_ROLES
 from engine.sandbox import ScriptRejected, check_source
 from engine.services import SERVICES
@@ -66,6 +67,9 @@ def _check_task(ts: Any, forms: dict[str, dict[str, Any]]
             yield ts.bpmn_id, f"{label} is not allowed{line}: {err.reason}"
     yield from _check_timers(ts)
     yield from check_reminder_properties(ts)
+    outcome = outcome_problem(ts)
+    if outcome is not None:
+        yield ts.bpmn_id, outcome
 
 
 def _check_human_task(ts: Any, forms: dict[str, dict[str, Any]]) -> Iterator[tuple[str, str]]:

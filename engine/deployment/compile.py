@@ -17,6 +17,7 @@ from SpiffWorkflow.exceptions import SpiffWorkflowException
 from engine.bpmn.parser import KeyflowParser
 from engine.bpmn.safe_xml import UnsafeXml, parse_xml
 from engine.customer_fields import field_problems
+from engine.decision_fields import field_problems as decision_problems
 from engine.durations import parse_duration
 from engine.errors import Problem
 from engine.form_rules import MAX_FORM_DEPTH, form_problems, nesting_depth
@@ -89,7 +90,8 @@ def load_forms(bundle: Bundle, problems: list[Problem], *, checked: bool = True
             continue
         if checked:
             found = [Problem(name, where, reason)
-                     for where, reason in form_problems(schema) + field_problems(schema)]
+                     for where, reason in (form_problems(schema) + field_problems(schema)
+                                                   + decision_problems(schema))]
             problems += found
             if nesting_depth(schema)[0] <= MAX_FORM_DEPTH:  # else recursion would fail anyway
                 _check_json_schema(name, schema, problems)

@@ -95,6 +95,9 @@ class ProcessInstance(Base):
     # ({"completed": [element ids], "taken": [[from, to], ...]}, as engine.queries computes it).
     archived_at: Mapped[datetime | None]
     archived_path: Mapped[dict[str, Any] | None]
+    # The end event that completed it: {"id", "name", "name_en", "kind"}, `kind` being the
+    # end event's declared `outcome` (engine.outcomes); None while it runs or when cancelled.
+    outcome: Mapped[dict[str, Any] | None]
 
     definition: Mapped[ProcessDefinition] = relationship(lazy="joined")
     started_by: Mapped[User | None] = relationship(foreign_keys=[started_by_id], lazy="select")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 from sqlalchemy import ForeignKey, Index, String, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -69,6 +70,9 @@ class HumanTask(Base):
     completed_at: Mapped[datetime | None]
     completed_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
     due_at: Mapped[datetime | None]
+    # Why a process check sent this task back to whoever did its previous pass:
+    # [{"field", "message", "message_en"}] (engine.runtime.returns); None for a plain pass.
+    notices: Mapped[list[Any] | None]
 
     instance: Mapped[ProcessInstance] = relationship(lazy="raise")
     assignee: Mapped[User | None] = relationship(foreign_keys=[assignee_id], lazy="select")

@@ -106,6 +106,16 @@ def task_page(session: Session, kf: WorkflowEngine, task_id: int, user: User) ->
     )
 
 
+def returned_task(session: Session, done: HumanTask, user: User) -> int | None:
+    """The id of the task a process check sent back to `user` right after they completed
+    `done` (the same step, open again with notices), or None when it went on."""
+    return session.scalars(select(HumanTask.id).where(
+        HumanTask.instance_id == done.instance_id, HumanTask.bpmn_id == done.bpmn_id,
+        HumanTask.id > done.id, HumanTask.assignee_id == user.id,
+        HumanTask.state.in_(OPEN_TASK_STATES), HumanTask.notices.is_not(None))
+        .order_by(HumanTask.id.desc())).first()
+
+
 def first_task_of(session: Session, instance_id: int, user: User) -> int | None:
     """The id of the first open task of an instance assigned to `user` (after a start)."""
     return session.scalars(select(HumanTask.id).where(

@@ -26,6 +26,7 @@ from engine.outbox import queue_notification, task_assigned_text
 
 from .assignment import sticky_assignee
 from .context import Runtime
+from .returns import notices_in, previous_doer
 from .task_rows import write_rows
 from .work_notices import notify_pools, notify_returns
 
@@ -53,7 +54,7 @@ def sync_tasks(session: Session, rt: Runtime, instance: ProcessInstance,
     for row in cancelled:
         row.state = TaskStatus.CANCELLED
     known = {row.spiff_task_id for row in still_open}
-    new = [_new_row(instance, spiff_id, task, now)
+    new = [_new_row(session, instance, spiff_id, task, now)
            for spiff_id, task in ready.items() if spiff_id not in known]
     changed = [row for row in open_tasks if session.is_modified(row)]
     written = {row.spiff_task_id: row
@@ -63,10 +64,14 @@ def sync_tasks(session: Session, rt: Runtime, instance: ProcessInstance,
     created = [written[values["spiff_task_id"]] for values, _ in new]
     for row, (_, assignee) in zip(created, new, strict=True):
         set_committed_value(row, "assignee", assignee)
-        record(session, "task_created", at=now, instance=instance, task=row,
-               data={"role": row.role, "assignee_id": row.assignee_id,
-                     "due_at": row.due_at.isoformat() if row.due_at else None})
-        if assignee is not None:
+        created_data: dict[str, Any] = {
+            "role": row.role, "assignee_id": row.assignee_id,
+            "due_at": row.due_at.isoformat() if row.due_at else None}
+        if row.notices:
+            created_data["notices"] = row.notices  # sent back by a check: why, in history
+        record(session, "task_created", at=now, instance=instance, task=row, data=created_data)
+        if assignee is not None and not row.notices:
+            # A task a check sent back is on its doer's screen already (they just acted).
             subject, body = task_assigned_text(row, assignee.language)
             # The key names a row created just now: no notification can have it yet.
             queue_notification(session, key=f"task:{row.id}:assigned", recipient=assignee,
@@ -86,11 +91,13 @@ def _completed_steps(workflow: BpmnWorkflow) -> set[str]:
     return done | set(path_of(workflow).completed)
 
 
-def _new_row(instance: ProcessInstance, spiff_id: str, task: object, now: datetime
-             ) -> tuple[dict[str, Any], User | None]:
+def _new_row(session: Session, instance: ProcessInstance, spiff_id: str, task: object,
+             now: datetime) -> tuple[dict[str, Any], User | None]:
     """The column values of a new task row, and its assignee."""
     info = user_task_info(task.task_spec)  # type: ignore[attr-defined]
-    assignee = sticky_assignee(instance, info.role)
+    notices = notices_in(task.data)  # type: ignore[attr-defined]
+    returned_to = previous_doer(session, instance, info.bpmn_id, info.role) if notices else None
+    assignee = returned_to or sticky_assignee(instance, info.role)
     return {
         "spiff_task_id": spiff_id,
         "instance_id": instance.id,
@@ -109,5 +116,6 @@ def _new_row(instance: ProcessInstance, spiff_id: str, task: object, now: dateti
         "completed_at": None,
         "completed_by_id": None,
         "due_at": now + info.due_in if info.due_in else None,
+        "notices": notices or None,
     }, assignee
 

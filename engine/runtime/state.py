@@ -23,6 +23,7 @@ from engine.db import is_postgres
 from engine.deployment import CompiledProcess
 from engine.errors import Conflict, NotFound
 from engine.models import HumanTask, InstanceStatus, ProcessDefinition, ProcessInstance, User
+from engine.outcomes import notify_owner, reached_outcome
 from engine.services import ServiceContext
 
 from .context import Runtime
@@ -157,15 +158,21 @@ def save(rt: Runtime, instance: ProcessInstance, workflow: BpmnWorkflow, *, now:
     from .projection import sync_tasks  # projection imports this module's helpers
 
     instance.state = rt.serializer.dumps(workflow)
-    if instance.status == InstanceStatus.RUNNING and workflow.is_completed():
+    ended = instance.status == InstanceStatus.RUNNING and workflow.is_completed()
+    if ended:
         still_open = first_open_task(workflow)
         if still_open is not None:
             raise EndedEarly(still_open)
         instance.status = InstanceStatus.COMPLETED
         instance.ended_at = now
-        record(session, "instance_completed", at=now, actor=actor, instance=instance)
+        instance.outcome = reached_outcome(workflow)
+        record(session, "instance_completed", at=now, actor=actor, instance=instance,
+               data={"outcome": instance.outcome} if instance.outcome else None)
     running = instance.status == InstanceStatus.RUNNING
     instance.next_wakeup_at = next_wakeup(workflow) if running else None
+    session.flush()  # one UPDATE of the instance (one version step) per command
+    if ended:
+        notify_owner(session, instance, actor=actor, now=now)
     sync_tasks(session, rt, instance, workflow, now=now, open_tasks=open_tasks)
 
 

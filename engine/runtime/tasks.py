@@ -14,6 +14,7 @@ from sqlalchemy.orm.attributes import flag_modified, set_committed_value
 
 from engine.audit import record
 from engine.db import is_postgres
+from engine.decision_fields import forget_decisions
 from engine.errors import Conflict, Forbidden, NotFound
 from engine.forms import validate_submission
 from engine.models import OPEN_TASK_STATES, HumanTask, ProcessInstance, TaskStatus, User
@@ -213,6 +214,7 @@ def complete_locked(session: Session, rt: Runtime, instance: ProcessInstance, ta
             also(now)
         record(session, "task_completed", at=now, actor=actor, task=task,
                data={"data": submitted, **(audit or {})})
+        forget_decisions(schema, spiff_task.data, submitted)
         spiff_task.data.update(submitted)
         spiff_task.run()
 

@@ -13,6 +13,7 @@ from typing import Any
 from engine.kpis import SCORECARD_GROUPINGS
 from engine.kpis.targets import INDICATORS, SCOPES
 from engine.models import InstanceStatus, TaskStatus
+from engine.outcomes import OUTCOMES
 from engine.roles import LANE_ROLES
 
 from .import_schema import IMPORT_SCHEMAS
@@ -62,6 +63,18 @@ TASK = obj({
     "assignee": NULLABLE_STR, "customer_name": NULLABLE_STR, "form_key": NULLABLE_STR,
     "created_at": NULLABLE_TIME, "due_at": NULLABLE_TIME, "overdue": BOOL,
     "completed_at": NULLABLE_TIME})
+OUTCOME = {**obj({
+    "id": {"type": "string", "description": "the end event's element id"},
+    "name": {"type": "string", "description": "the end event's name, in the reader's language"},
+    "kind": {"type": ["string", "null"], "enum": [*OUTCOMES, None],
+             "description": "the outcome the end event declares"},
+    "kind_name": {"type": ["string", "null"],
+                  "description": "the outcome's name, in the reader's language"}}),
+    "type": ["object", "null"],
+    "description": "the end event the instance reached; null while it runs or once cancelled"}
+NOTICE = obj({
+    "field": {"type": "string", "description": "the form field it concerns (may be empty)"},
+    "message": {"type": "string", "description": "in the reader's language"}})
 INSTANCE = obj({
     "id": INT, "process": STR, "version": INT, "name": STR, "name_en": STR,
     "status": INSTANCE_STATUS, "business_key": NULLABLE_STR, "customer_name": NULLABLE_STR,
@@ -70,7 +83,8 @@ INSTANCE = obj({
     "owner": {"type": ["string", "null"],
               "description": "user name of the account's senior manager"},
     "archived_at": {**NULLABLE_TIME, "description": "when retention dropped its saved state "
-                    "(`data` is empty since; history and tasks stay)"}})
+                    "(`data` is empty since; history and tasks stay)"},
+    "outcome": OUTCOME})
 COUNTS = {"type": "object", "additionalProperties": INT}
 
 SCHEMAS: dict[str, Any] = {
@@ -104,7 +118,9 @@ SCHEMAS: dict[str, Any] = {
     "InboxTask": extend(TASK, {"process_name": STR, "process_name_en": STR}),
     "TaskDetail": extend(TASK, {
         "form": {"type": ["object", "null"], "description": "the task's JSON Schema form"},
-        "data": {"type": "object", "description": "the instance's current data"}}),
+        "data": {"type": "object", "description": "the instance's current data"},
+        "notices": {"type": "array", "items": NOTICE,
+                    "description": "why a process check sent the task back (empty otherwise)"}}),
     "HistoryEvent": obj({
         "at": TIME, "action": STR, "actor": NULLABLE_STR, "task_id": {"type": ["integer", "null"]},
         "bpmn_id": NULLABLE_STR, "data": OBJECT}),

@@ -9,7 +9,16 @@ from flask import request
 from werkzeug.exceptions import BadRequest
 
 from engine.errors import InvalidData, MalformedRequest
-from engine.models import AuditEvent, HumanTask, ProcessDefinition, ProcessInstance
+from engine.models import (
+    AuditEvent,
+    HumanTask,
+    InstanceStatus,
+    ProcessDefinition,
+    ProcessInstance,
+)
+from engine.outcomes import OUTCOMES
+
+from ..i18n import _, pick
 
 
 def iso(value: datetime | None) -> str | None:
@@ -73,4 +82,16 @@ def instance_json(i: ProcessInstance) -> dict[str, Any]:
             "business_key": i.business_key, "customer_name": i.customer_name,
             "started_at": iso(i.started_at), "ended_at": iso(i.ended_at), "error": i.error,
             "owner": i.owner.username if i.owner is not None else None,
-            "archived_at": iso(i.archived_at)}
+            "archived_at": iso(i.archived_at), "outcome": outcome_json(i)}
+
+
+def outcome_json(i: ProcessInstance) -> dict[str, Any] | None:
+    """The end event a completed instance reached, named in the reader's language."""
+    outcome = i.outcome if i.status == InstanceStatus.COMPLETED else None
+    if not outcome:
+        return None
+    kind = outcome.get("kind")
+    return {"id": str(outcome.get("id") or ""),
+            "name": pick(outcome.get("name"), outcome.get("name_en")) or "",
+            "kind": kind if kind in OUTCOMES else None,
+            "kind_name": _(OUTCOMES[kind]) if kind in OUTCOMES else None}

@@ -12,6 +12,7 @@ from engine.queries.tasks import task_page
 from ..auth import login_required, signed_in_user
 from ..context import db, workflow_engine
 from ..inbox.views import truthy
+from ..tasks.messages import notices_of
 from . import bp
 from .contract import request_body
 from .serialize import task_json
@@ -44,7 +45,7 @@ def task(task_id: int) -> Response:
     """One task with its form (JSON Schema) and the instance's current data."""
     page = task_page(db(), workflow_engine(), task_id, signed_in_user())
     return jsonify(dict(task_json(page.task, workflow_engine().clock.now()), form=page.form,
-                        data=page.data))
+                        data=page.data, notices=notices_of(page.task)))
 
 
 def _reply(task: HumanTask) -> Response:

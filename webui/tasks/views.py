@@ -6,16 +6,17 @@ from typing import Any
 
 from flask import Response, current_app, flash, redirect, render_template, request, url_for
 
+from engine.decision_fields import decision_fields
 from engine.errors import InvalidData
 from engine.queries.assignment import reassign_choices
 from engine.queries.summary import instance_story
-from engine.queries.tasks import first_task_of, task_page
+from engine.queries.tasks import first_task_of, returned_task, task_page
 
 from ..auth import login_required, signed_in_user
 from ..context import db, workflow_engine
 from ..i18n import _, get_language, pick
 from . import bp
-from .messages import localized_errors
+from .messages import localized_errors, notice_errors, notices_of
 from .schema_form import build_fields, parse_form
 
 
@@ -28,16 +29,20 @@ def _render(task_id: int, values: dict[str, Any] | None = None,
     db().commit()
     if workflow_engine().note_task_opened(db(), ctx.task, user):
         db().commit()
+    notices = notices_of(ctx.task) if ctx.task.is_open else []
     if values is None:
         props = ctx.schema.get("properties") or {}
+        fresh = set(decision_fields(ctx.schema))  # a new pass decides anew
         # Returned for revision: start from what the instance already holds.
-        values = {k: v for k, v in ctx.data.items() if k in props}
+        values = {k: v for k, v in ctx.data.items() if k in props and k not in fresh}
+        # Sent back by a process check: its reasons sit on the fields they concern.
+        errors = notice_errors(notices, props)
     fields = build_fields(ctx.schema, values, errors)
     story = instance_story(db(), workflow_engine(), ctx.instance, ctx.data, user,
                            get_language())
     return render_template("tasks/task.html", ctx=ctx, fields=fields, errors=errors or {},
                            story=story, submitted=story.entered_in(ctx.task.id),
-                           colleagues=reassign_choices(db(), task_id, user),
+                           colleagues=reassign_choices(db(), task_id, user), notices=notices,
                            now=workflow_engine().clock.now()), status
 
 
@@ -88,7 +93,13 @@ def complete(task_id: int) -> Response | tuple[str, int]:
         flash(_("Please correct the marked fields."), "error")
         return _render(task_id, data, errors, 422)
     db().commit()
-    flash(_("Done: {task}.", task=pick(ctx.task.name, ctx.task.name_en)), "info")
+    name = pick(ctx.task.name, ctx.task.name_en)
+    returned = returned_task(db(), ctx.task, user)
+    if returned is not None:
+        flash(_("{task} was sent back to you: please correct what is marked below.",
+                task=name), "error")
+        return redirect(url_for("tasks.show", task_id=returned))
+    flash(_("Done: {task}.", task=name), "info")
     # On to my next task of the same instance, if the process gave me one; else the inbox.
     following = first_task_of(db(), ctx.instance.id, user)
     if following is not None:
