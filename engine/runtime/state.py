@@ -170,7 +170,6 @@ def save(rt: Runtime, instance: ProcessInstance, workflow: BpmnWorkflow, *, now:
                data={"outcome": instance.outcome} if instance.outcome else None)
     running = instance.status == InstanceStatus.RUNNING
     instance.next_wakeup_at = next_wakeup(workflow) if running else None
-    session.flush()  # one UPDATE of the instance (one version step) per command
     if ended:
         notify_owner(session, instance, actor=actor, now=now)
     sync_tasks(session, rt, instance, workflow, now=now, open_tasks=open_tasks)

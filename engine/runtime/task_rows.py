@@ -14,6 +14,7 @@ shape (which rows are new) and run as text, mapped back onto HumanTask objects.
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from typing import Any, cast
 
@@ -28,6 +29,7 @@ from engine.models import HumanTask
 _TABLE = cast(Table, HumanTask.__table__)
 _COLUMNS = list(_TABLE.columns)
 KEPT_WHEN_SET = ("first_opened_at",)
+_CAST = re.compile(r":(\w+)::(\w+)")
 
 
 def write_rows(session: Session, changed: list[HumanTask], new: list[dict[str, Any]]
@@ -64,6 +66,9 @@ def _upsert(dialect: str, shape: tuple[bool, ...]) -> Executable:
     named = (postgresql if postgres else sqlite).dialect(paramstyle="named")
     binds = [bindparam(f"{c.key}_{n}", type_=c.type) for n, existing in enumerate(shape)
              for c in _COLUMNS if c.key != "id" or existing]
-    sql = text(str(upsert.compile(dialect=named))).bindparams(*binds).columns(*_COLUMNS)
+    # PostgreSQL renders a JSONB bind as `:name::JSONB`, which text() would not read as a
+    # parameter: spell the cast out.
+    compiled = _CAST.sub(r"CAST(:\1 AS \2)", str(upsert.compile(dialect=named)))
+    sql = text(compiled).bindparams(*binds).columns(*_COLUMNS)
     return (select(HumanTask).from_statement(sql)
             .execution_options(populate_existing=True))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -106,7 +107,7 @@ def test_feedback_reaches_the_person_who_acted(browser, department, lang):
     assert page.inner_text('.error[data-field="key_contact_email"]') == words["email"]
     page.fill("#f-key_contact_email", "wang@example.test")
     page.click("#complete")
-    page.wait_for_url(f"{base}/")
+    page.wait_for_url(re.compile(rf"{base}/tasks/\d+$"))  # on to my next step of it
     assert words["done"] in page.inner_text(".flash")
 
     # item 1: the volume check sends the task back to the manager, reasons on the field
@@ -130,7 +131,7 @@ def test_feedback_reaches_the_person_who_acted(browser, department, lang):
     _shot(page, f"returned-task-{lang}")
     page.fill("#f-largest_single_volume", "800")
     page.click("#complete")
-    page.wait_for_url(f"{base}/")
+    page.wait_for_url(re.compile(rf"{base}/tasks/\d+$"))
     manager.close()
 
     for step in ("analyse_usage", "deeper_analysis", "forecast", "development_application"):
