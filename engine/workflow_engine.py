@@ -21,7 +21,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from engine import contracts, customer_import, customer_links
+from engine import comments, contracts, customer_import, customer_links
 from engine.clock import Clock, SystemClock, bind_clock
 from engine.customer_links import CustomerAnswer, LinkSigner
 from engine.deployment import Bundle, DeployedProcess, SpecCache, deploy
@@ -29,6 +29,7 @@ from engine.deployment.current import make_current
 from engine.errors import Conflict, Forbidden
 from engine.kpis.targets import Target, set_month_targets
 from engine.models import (
+    Comment,
     Contract,
     CustomerImport,
     CustomerLink,
@@ -117,6 +118,12 @@ class WorkflowEngine:
     def note_task_opened(self, session: Session, task: HumanTask, user: User) -> bool:
         """Record the first time the task's assignee opens it (the indicators' wait)."""
         return tasks.note_opened(session, self.runtime, task, user)
+
+    def add_comment(self, session: Session, user: User, instance_id: int, text: str,
+                    task_id: int | None = None) -> Comment:
+        """Comment on an instance (or one of its tasks) the user sees; mails @mentions."""
+        return comments.add_comment(session, user, instance_id, text, task_id,
+                                    self.clock.now())
 
     def record_contract(self, session: Session, user: User, customer_id: int,
                         **fields: Any) -> Contract:

@@ -42,6 +42,7 @@ ACTION_LABELS = {
     "task_cancelled": N_("Task withdrawn"), "timer_fired": N_("Timer fired"),
     "process_deployed": N_("Process deployed"),
     "process_version_current": N_("Version made current"),
+    "comment_added": N_("Comment"),
     "customer_filed": N_("Customer register updated"),
     "task_reassigned": N_("Task reassigned"), "owner_changed": N_("Owner changed"),
 }

@@ -2,6 +2,7 @@
 
 from .audit import AuditEvent
 from .base import Base
+from .comments import Comment
 from .contracts import Contract
 from .customers import CUSTOMER_STATUSES, Customer
 from .drafts import ProcessDraft
@@ -30,6 +31,7 @@ __all__ = [
     "OPEN_TASK_STATES",
     "ApiToken",
     "AuditEvent",
+    "Comment",
     "Contract",
     "Base",
     "Customer",

@@ -23,7 +23,8 @@ JSON_BODIES = sorted((path, method) for path, item in document()["paths"].items(
                      if "application/json" in op.get("requestBody", {}).get("content", {}))
 WRONG_TYPE = {"object": "text", "string": ["a", "list"], "integer": "7", "array": "text"}
 # Bodies with required fields: a valid value of each, so that one wrong field is the only one.
-VALID = {"/api/kpis/targets": {"month": "2026-03", "targets": []}}
+VALID = {"/api/kpis/targets": {"month": "2026-03", "targets": []},
+         "/api/instances/{id}/comments": {"text": "a comment"}}
 
 
 def body_schema(path: str, method: str) -> dict:
@@ -50,6 +51,7 @@ def instances(env) -> int:
 
 def test_every_json_body_of_the_document_is_checked(app, env, url_of):
     assert JSON_BODIES == [("/api/instances/{id}/cancel", "post"),
+                           ("/api/instances/{id}/comments", "post"),
                            ("/api/instances/{id}/owner", "post"),
                            ("/api/instances/{id}/retry", "post"),
                            ("/api/kpis/targets", "put"),

@@ -153,6 +153,16 @@ PATHS: dict[str, Any] = {
                 "requestBody": _body("TargetsRequest", required=True),
                 "responses": {"200": _json(ref("Targets"), "the targets now set"),
                               **_errors(400, 401, 403, 422)}}},
+    "/api/instances/{id}/comments": {
+        "get": {"summary": "The comments of an instance, oldest first",
+                "parameters": [ID],
+                "responses": {"200": _list("comments", "Comment", "the comments"),
+                              **_errors(401, 404)}},
+        "post": {"summary": "Comment on an instance (or one of its tasks); `@user` mails that "
+                            "person if they may see the instance",
+                 "parameters": [ID], "requestBody": _body("CommentRequest", required=True),
+                 "responses": {"201": _json(ref("Comment"), "the comment"),
+                               **_errors(400, 401, 404, 422)}}},
     "/api/kpis/stalls": {"get": {
         "summary": "Where the flow of a process stalls: count, wait, work and overdue share "
                    "per step for tasks created in [from, to) (default: the last 30 days)",

@@ -179,6 +179,11 @@ SCHEMAS: dict[str, Any] = {
     "TargetsRequest": obj({"month": {"type": "string", "pattern": "^[0-9]{4}-[0-9]{2}$"},
                            "targets": {"type": "array", "maxItems": 2000,
                                        "items": {"type": "object"}}}),
+    "Comment": obj({"id": INT, "instance_id": INT, "task_id": {"type": ["integer", "null"]},
+                    "text": STR, "author": {"type": ["string", "null"]},
+                    "author_user": {"type": ["string", "null"]}, "created_at": TIME}),
+    "CommentRequest": obj({"text": {"type": "string", "maxLength": 4000},
+                           "task_id": {"type": ["integer", "null"]}}, "task_id"),
     "FlowStalls": obj({
         "process": STR, "name": STR, "name_en": STR, "from": TIME, "to": TIME,
         "steps": {"type": "array", "items": obj({

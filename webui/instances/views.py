@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Response, flash, redirect, render_template, request, url_for
 
 from engine.queries.assignment import owner_choices
+from engine.queries.comments import comments_of
 from engine.queries.instances import instance_diagram, instance_page, load_instance
 from engine.queries.summary import instance_story
 
@@ -26,9 +27,23 @@ def show(instance_id: int) -> str:
     return render_template("instances/show.html", view=view, states=page.states,
                            story=story,
                            owners=owner_choices(db(), user),
+                           comments=comments_of(db(), user, instance_id),
                            tasks_by_id={t.id: t for t in view.open_tasks},
                            incident=page.incident, may_cancel=page.may_cancel,
                            now=workflow_engine().clock.now())
+
+
+@bp.post("/instances/<int:instance_id>/comments")
+@login_required
+def comment(instance_id: int) -> Response:
+    """Add a comment (whoever sees the instance); `@name` mails that person."""
+    raw_task = request.form.get("task_id", "")
+    workflow_engine().add_comment(db(), signed_in_user(), instance_id,
+                                  request.form.get("text", "")[:5000],
+                                  int(raw_task) if raw_task.isdigit() else None)
+    db().commit()
+    flash(_("Your comment is added."), "info")
+    return redirect(url_for("instances.show", instance_id=instance_id) + "#comments")
 
 
 @bp.get("/instances/<int:instance_id>/diagram.bpmn")
