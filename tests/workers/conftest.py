@@ -15,13 +15,14 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from engine.accounts import create_user
 from engine.clock import MovableClock
 from engine.customer_links import LinkSigner
+from engine.db import make_db_engine, make_session_factory
 from engine.deployment import Bundle
-from engine.models import Notification, User
+from engine.models import Base, Notification, User
 from engine.reminders import PolicyBook, ReminderConfig, TickResult, write_reminders
 from engine.workflow_engine import WorkflowEngine
 
@@ -34,6 +35,22 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 def bundle_path(name: str) -> Path:
     """A bundle of tests/workers/data, else of tests/data."""
     return WORKER_DATA / name if (WORKER_DATA / name).exists() else TEST_DATA / name
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database(request: pytest.FixtureRequest, tmp_path: Path
+             ) -> Iterator[tuple[str, sessionmaker[Session]]]:
+    """(URL, session factory) of a database whose commits are real (SQLite file, and the
+    PostgreSQL test database emptied before and after)."""
+    if request.param == "postgresql":
+        sessions: sessionmaker[Session] = request.getfixturevalue("committed_pg")
+        yield sessions.kw["bind"].url.render_as_string(False), sessions
+        return
+    url = f"sqlite:///{tmp_path / 'keyflow.db'}"
+    db = make_db_engine(url)
+    Base.metadata.create_all(db)
+    yield url, make_session_factory(db)
+    db.dispose()
 
 
 @pytest.fixture

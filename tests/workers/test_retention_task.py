@@ -10,9 +10,8 @@ import pytest
 from sqlalchemy import select, update
 
 from engine.accounts import create_user
-from engine.db import make_db_engine, make_session_factory
 from engine.deployment import Bundle
-from engine.models import Base, HumanTask, Notification, ProcessInstance
+from engine.models import HumanTask, Notification, ProcessInstance
 from engine.settings import Settings
 from engine.workflow_engine import WorkflowEngine
 from workers.celery_app import DAY, beat_schedule
@@ -22,20 +21,6 @@ from workers.tasks import retention
 
 T0 = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
 TIMER_WAIT = Path(__file__).parents[1] / "data" / "timer_wait"
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database(request, tmp_path):
-    """(URL, session factory) of a database whose commits are real."""
-    if request.param == "postgresql":
-        sessions = request.getfixturevalue("committed_pg")
-        yield sessions.kw["bind"].url.render_as_string(False), sessions
-        return
-    url = f"sqlite:///{tmp_path / 'keyflow.db'}"
-    db = make_db_engine(url)
-    Base.metadata.create_all(db)
-    yield url, make_session_factory(db)
-    db.dispose()
 
 
 @pytest.fixture
