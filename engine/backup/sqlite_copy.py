@@ -9,6 +9,7 @@ target database the same way, so no stale -wal file of the old database survives
 from __future__ import annotations
 
 import sqlite3
+from contextlib import closing
 from pathlib import Path
 
 from sqlalchemy.engine import make_url
@@ -32,29 +33,20 @@ def copy_out(url: str, target: Path) -> None:
     source_path = sqlite_path(url)
     if not source_path.is_file():
         raise BackupRefused(f"no database at {source_path}")
-    source = sqlite3.connect(source_path, timeout=BUSY_TIMEOUT)
-    try:
-        destination = sqlite3.connect(target)
-        try:
-            source.backup(destination)
-        finally:
-            destination.close()
-    finally:
-        source.close()
+    _copy(source_path, target)
 
 
 def copy_in(source_file: Path, url: str) -> None:
     """Replace the database of `url` (created 0600 if missing) with the copy `source_file`."""
     make_db_engine(url).dispose()  # creates the file and its folder private, as keyflow does
-    source = sqlite3.connect(source_file)
-    try:
-        destination = sqlite3.connect(sqlite_path(url), timeout=BUSY_TIMEOUT)
-        try:
-            source.backup(destination)
-        finally:
-            destination.close()
-    finally:
-        source.close()
+    _copy(source_file, sqlite_path(url))
+
+
+def _copy(source_path: Path, destination_path: Path) -> None:
+    """SQLite's online backup of one file into another (waiting out a busy writer)."""
+    with closing(sqlite3.connect(source_path, timeout=BUSY_TIMEOUT)) as source, \
+            closing(sqlite3.connect(destination_path, timeout=BUSY_TIMEOUT)) as destination:
+        source.backup(destination)
 
 
 def copied_revision(copy: Path) -> str | None:

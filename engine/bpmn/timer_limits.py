@@ -15,7 +15,11 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
+    CycleTimerEventDefinition,
+    DurationTimerEventDefinition,
+    TimerEventDefinition,
+)
 
 MAX_HORIZON = timedelta(days=3653)  # ten years, leap days included
 MIN_CYCLE = timedelta(minutes=1)
@@ -121,3 +125,14 @@ def cycle_from(value: Any, now: datetime) -> tuple[int, datetime, timedelta]:
     if room < timedelta(0) or max(cycles - 1, 0) > room / duration:
         raise TimerOutOfBounds(f"timer cycle {shown} runs beyond {HORIZON_TEXT}")
     return cycles, start, duration
+
+
+def check_value(definition: TimerEventDefinition, value: Any, now: datetime) -> None:
+    """Whether `value` is what a timer of `definition`'s kind may wait for (a cycle, a
+    duration, else a date); TimerOutOfBounds saying what breaks which rule."""
+    if isinstance(definition, CycleTimerEventDefinition):
+        cycle_from(value, now)
+    elif isinstance(definition, DurationTimerEventDefinition):
+        duration_from(value, now)
+    else:
+        date_from(value.isoformat() if isinstance(value, datetime) else value, now)

@@ -12,15 +12,13 @@ from typing import Any, Literal
 
 from SpiffWorkflow.bpmn.specs.event_definitions.multiple import MultipleEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
-    CycleTimerEventDefinition,
-    DurationTimerEventDefinition,
     TimerEventDefinition,
 )
 from SpiffWorkflow.bpmn.specs.mixins.manual_task import ManualTask
 from SpiffWorkflow.bpmn.specs.mixins.service_task import ServiceTask
 from SpiffWorkflow.bpmn.specs.mixins.user_task import UserTask
 
-from engine.bpmn.timer_limits import TimerOutOfBounds, cycle_from, date_from, duration_from
+from engine.bpmn.timer_limits import TimerOutOfBounds, check_value
 from engine.customer_fields import task_problems
 from engine.durations import parse_duration
 from engine.errors import Problem
@@ -191,11 +189,6 @@ def _check_timers(ts: Any) -> Iterator[tuple[str, str] | Problem]:
         except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
             continue  # not a literal: check_source has judged it
         try:
-            if isinstance(definition, CycleTimerEventDefinition):
-                cycle_from(value, now)
-            elif isinstance(definition, DurationTimerEventDefinition):
-                duration_from(value, now)
-            else:
-                date_from(value, now)
+            check_value(definition, value, now)
         except TimerOutOfBounds as err:
             yield ts.bpmn_id, str(err)

@@ -28,14 +28,12 @@ from datetime import UTC, datetime
 from typing import Any
 
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
-    CycleTimerEventDefinition,
-    DurationTimerEventDefinition,
     TimerEventDefinition,
 )
 from SpiffWorkflow.bpmn.specs.mixins.manual_task import ManualTask
 from SpiffWorkflow.bpmn.specs.mixins.user_task import UserTask
 
-from engine.bpmn.timer_limits import TimerOutOfBounds, cycle_from, date_from, duration_from
+from engine.bpmn.timer_limits import TimerOutOfBounds, check_value
 from engine.clock import SystemClock
 from engine.errors import Problem
 from engine.i18n import N_
@@ -273,12 +271,7 @@ def _check_timer(probe: _Probe, ts: Any, definition: TimerEventDefinition) -> Pr
         return _problem(probe, ts, "timer", exc)
     now = datetime.now(UTC)
     try:
-        if isinstance(definition, CycleTimerEventDefinition):
-            cycle_from(value, now)
-        elif isinstance(definition, DurationTimerEventDefinition):
-            duration_from(value, now)
-        else:
-            date_from(value.isoformat() if isinstance(value, datetime) else value, now)
+        check_value(definition, value, now)
     except (TimerOutOfBounds, ValueError, TypeError) as err:
         return Problem.said(probe.file, ts.bpmn_id, N_(
             "the timer of {element} gives {value} on sample data from the forms, which is not "
