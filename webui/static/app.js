@@ -52,9 +52,27 @@
     }
   });
 
-  // Zoom buttons for a bpmn-js viewer (instance diagrams, the flow page): a phone has no
-  // mouse wheel, so +, - and "fit" sit in the diagram's corner.
-  window.keyflowZoomControls = function (viewer, el) {
+  // A diagram box (instance diagrams, the flow page): bpmn-js NavigatedViewer on `el`, the
+  // BPMN XML from its data-url, `decorate(viewer)` to mark it, fitted, with zoom buttons a
+  // phone can use (no mouse wheel there); data-ready says "true" or "error".
+  window.keyflowDiagram = function (el, decorate) {
+    var viewer = new window.BpmnJS({ container: el });
+    fetch(el.getAttribute("data-url"), { credentials: "same-origin" })
+      .then(function (r) { if (!r.ok) { throw new Error(String(r.status)); } return r.text(); })
+      .then(function (xml) { return viewer.importXML(xml); })
+      .then(function () {
+        decorate(viewer);
+        viewer.get("canvas").zoom("fit-viewport");
+        zoomControls(viewer, el);
+        el.setAttribute("data-ready", "true");
+      })
+      .catch(function () {
+        el.textContent = el.getAttribute("data-error");
+        el.setAttribute("data-ready", "error");
+      });
+  };
+
+  function zoomControls(viewer, el) {
     var canvas = viewer.get("canvas");
     var bar = document.createElement("div");
     bar.className = "zoom-controls";
@@ -72,7 +90,7 @@
       bar.appendChild(button);
     });
     el.appendChild(bar);
-  };
+  }
 
   // After a refused submission, put the keyboard on the first field to fix.
   document.addEventListener("DOMContentLoaded", function () {
