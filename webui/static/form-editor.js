@@ -1,0 +1,541 @@
+// The visual form editor: a form's fields as inputs (labels zh/en, type, required, limits,
+// help, choices, table columns, the decision flag), written back into the form's JSON Schema
+// in the raw tab's textarea, which stays the one source that editor.js saves and previews.
+// Keys it does not edit (allOf rules, patterns, defaults, x-keyflow-contact, ...) are kept as
+// they are, so a form opened and saved unchanged is the same schema. A schema it cannot show
+// (not JSON, no object form, a field of a type it does not offer) stays in the JSON tab with
+// a message. Texts come from the page (#kf-form-texts). Loaded as a file (CSP: no inline).
+(function () {
+  "use strict";
+
+  // The phone pattern of keyflow's forms (processes/forms/dev_register_prospect.json).
+  var PHONE = "^[0-9+()\\- ]{5,40}$";
+  var KINDS = ["text", "textarea", "number", "integer", "date", "datetime", "email", "phone",
+               "choice", "multi", "boolean", "lines", "table"];
+  // Kept through a change of type: what the field is, not how it is checked.
+  var LASTING = ["title", "x-title-en", "description", "x-description-en", "x-keyflow-decision",
+                 "x-keyflow-contact", "x-keyflow-customer"];
+  var COMMON = ["type", "title", "x-title-en", "description", "x-description-en",
+                "x-keyflow-decision"];
+  var LIMITS = {
+    number: ["minimum", "maximum"], integer: ["minimum", "maximum"],
+    text: ["minLength", "maxLength"], textarea: ["minLength", "maxLength"],
+    email: ["minLength", "maxLength"], phone: ["minLength", "maxLength"],
+    multi: ["minItems", "maxItems"], lines: ["minItems", "maxItems"],
+    table: ["minItems", "maxItems"]
+  };
+  // Keys each kind edits besides COMMON and its limits (the rest is listed as kept).
+  var OWN = {
+    textarea: ["x-widget"], date: ["format"], datetime: ["format"], email: ["format"],
+    phone: ["pattern"], choice: ["enum", "x-enum-titles", "x-enum-titles-en", "x-widget"],
+    multi: ["items", "uniqueItems"], lines: ["items"], table: ["items"]
+  };
+  var NAME = /^[A-Za-z][A-Za-z0-9_]{0,59}$/;
+
+  function isObject(v) { return v !== null && typeof v === "object" && !Array.isArray(v); }
+  function isScalar(v) { return typeof v === "string" || typeof v === "number"; }
+  function format(text, values) {
+    return text.replace(/\{(\w+)\}/g, function (m, k) { return k in values ? values[k] : m; });
+  }
+
+  // ---- what a field schema is, in the editor's words ----
+  function kindOf(s) {
+    if (!isObject(s) || "$ref" in s || "oneOf" in s || "anyOf" in s || "allOf" in s ||
+        "not" in s || "if" in s || "properties" in s) { return null; }
+    var t = s.type;
+    if ("enum" in s) {
+      var codesFit = Array.isArray(s.enum) && s.enum.length > 0 && s.enum.every(function (c) {
+        return t === "string" ? typeof c === "string" : typeof c === "number";
+      });
+      return (t === "string" || t === "integer" || t === "number") && codesFit ? "choice" : null;
+    }
+    if (t === "boolean") { return "boolean"; }
+    if (t === "number" || t === "integer") { return t; }
+    if (t === "string") {
+      if (s.format === "date") { return "date"; }
+      if (s.format === "date-time") { return "datetime"; }
+      if (s.format === "email") { return "email"; }
+      if (s.pattern === PHONE) { return "phone"; }
+      return s["x-widget"] === "textarea" ? "textarea" : "text";
+    }
+    if (t === "array" && isObject(s.items)) {
+      var items = s.items;
+      if (items.type === "object") { return problemOf(items, true) ? null : "table"; }
+      if (items.type === "string" && "enum" in items) {
+        return Array.isArray(items.enum) && items.enum.length > 0 &&
+          items.enum.every(function (c) { return typeof c === "string"; }) ? "multi" : null;
+      }
+      if (items.type === "string" && Object.keys(items).every(function (k) {
+        return ["type", "title", "x-title-en", "minLength", "maxLength"].indexOf(k) >= 0;
+      })) { return "lines"; }
+    }
+    return null;
+  }
+
+  // Why the visual editor cannot show an object schema (its fields), or null when it can.
+  function problemOf(schema, inTable) {
+    if (!isObject(schema) || schema.type !== "object") { return { what: "notForm" }; }
+    if ("properties" in schema && !isObject(schema.properties)) { return { what: "notForm" }; }
+    if ("required" in schema && !Array.isArray(schema.required)) { return { what: "notForm" }; }
+    var names = Object.keys(schema.properties || {});
+    for (var i = 0; i < names.length; i += 1) {
+      var kind = kindOf(schema.properties[names[i]]);
+      if (!kind || /^\d+$/.test(names[i]) || (inTable && kind === "table")) {
+        return { what: "field", name: names[i] };
+      }
+    }
+    return null;
+  }
+
+  function withoutEmpty(list) {
+    while (list.length && list[list.length - 1] === "") { list.pop(); }
+    return list;
+  }
+
+  // A field schema of `kind` carrying over what lasts (names, help, flags) and the choices.
+  function converted(old, kind) {
+    var oldKind = kindOf(old);
+    var choices = oldKind === "choice" ? old : oldKind === "multi" ? old.items : null;
+    var s = {};
+    var base = { text: "string", textarea: "string", date: "string", datetime: "string",
+                 email: "string", phone: "string", choice: "string", number: "number",
+                 integer: "integer", boolean: "boolean", multi: "array", lines: "array",
+                 table: "array" };
+    s.type = base[kind];
+    LASTING.forEach(function (k) { if (k in old) { s[k] = old[k]; } });
+    var enumPart = function () {
+      var codes = choices && choices.enum.every(function (c) { return typeof c === "string"; })
+        ? choices.enum.slice() : ["option_1"];
+      var part = { "enum": codes };
+      ["x-enum-titles", "x-enum-titles-en"].forEach(function (k) {
+        if (choices && Array.isArray(choices[k])) { part[k] = choices[k].slice(); }
+      });
+      return part;
+    };
+    if (kind === "textarea") { s["x-widget"] = "textarea"; }
+    if (kind === "date") { s.format = "date"; }
+    if (kind === "datetime") { s.format = "date-time"; }
+    if (kind === "email") { s.format = "email"; s.maxLength = 254; }
+    if (kind === "phone") { s.pattern = PHONE; s.maxLength = 40; }
+    if (kind === "choice") {
+      Object.assign(s, enumPart());
+      s["x-widget"] = "radio";
+    }
+    if (kind === "multi") {
+      s.items = Object.assign({ type: "string" }, enumPart());
+      s.uniqueItems = true;
+    }
+    if (kind === "lines") { s.items = { type: "string", maxLength: 200 }; }
+    if (kind === "table") {
+      s.items = { type: "object", properties: {}, required: [], additionalProperties: false };
+    }
+    return s;
+  }
+
+  // ---- the editor ----
+  window.KeyflowFormEditor = function (textarea) {
+    var texts = document.getElementById("kf-form-texts").dataset;
+    var visual = document.getElementById("kf-form-visual");
+    var raw = document.getElementById("kf-form-raw");
+    var message = document.getElementById("kf-form-message");
+    var tabVisual = document.getElementById("kf-form-tab-visual");
+    var tabRaw = document.getElementById("kf-form-tab-raw");
+    var schema = null;
+    var mode = "visual";
+    var serial = 0;  // makes input ids unique per rendering
+
+    function el(tag, attrs, children) {
+      var node = document.createElement(tag);
+      Object.keys(attrs || {}).forEach(function (k) {
+        if (k === "text") { node.textContent = attrs[k]; } else { node.setAttribute(k, attrs[k]); }
+      });
+      (children || []).forEach(function (c) { if (c) { node.appendChild(c); } });
+      return node;
+    }
+
+    // Every visual edit ends here: the JSON tab gets the schema, editor.js the input event
+    // (which renders the preview, and which flush() reads when the file is saved).
+    function write() {
+      textarea.value = JSON.stringify(schema, null, 2);
+      textarea.dispatchEvent(new Event("input"));
+    }
+
+    function show(which, note) {
+      mode = which;
+      visual.hidden = which !== "visual";
+      raw.hidden = which !== "raw";
+      tabVisual.setAttribute("aria-selected", String(which === "visual"));
+      tabRaw.setAttribute("aria-selected", String(which === "raw"));
+      message.textContent = note || "";
+      message.hidden = !note;
+    }
+
+    // Parse the JSON tab; the visual tab when the editor can show it, else the JSON tab
+    // with the reason. Returns whether the visual tab opened.
+    function load() {
+      var parsed;
+      try {
+        parsed = JSON.parse(textarea.value);
+      } catch (err) {
+        show("raw", format(texts.cannot, { reason: format(texts.notJson, { error: err.message }) }));
+        return false;
+      }
+      var problem = problemOf(parsed, false);
+      if (problem) {
+        var reason = problem.what === "field" ? format(texts.fieldUnsupported, { name: problem.name })
+          : texts.notForm;
+        show("raw", format(texts.cannot, { reason: reason }));
+        return false;
+      }
+      schema = parsed;
+      show("visual");
+      render();
+      return true;
+    }
+
+    // ---- helpers over one object schema (the form, or a table's rows) ----
+    function setText(obj, key, value) {
+      if (value.trim() === "") { delete obj[key]; } else { obj[key] = value; }
+    }
+
+    function rename(parent, from, to) {
+      var props = {};
+      Object.keys(parent.properties).forEach(function (k) {
+        props[k === from ? to : k] = parent.properties[k];
+      });
+      parent.properties = props;
+      if (Array.isArray(parent.required)) {
+        parent.required = parent.required.map(function (r) { return r === from ? to : r; });
+      }
+    }
+
+    function move(parent, name, delta) {
+      var names = Object.keys(parent.properties);
+      var at = names.indexOf(name);
+      var to = at + delta;
+      if (to < 0 || to >= names.length) { return; }
+      names.splice(at, 1);
+      names.splice(to, 0, name);
+      var props = {};
+      names.forEach(function (k) { props[k] = parent.properties[k]; });
+      parent.properties = props;
+    }
+
+    function remove(parent, name) {
+      delete parent.properties[name];
+      if (Array.isArray(parent.required)) {
+        parent.required = parent.required.filter(function (r) { return r !== name; });
+      }
+    }
+
+    function add(parent) {
+      parent.properties = parent.properties || {};
+      var n = Object.keys(parent.properties).length + 1;
+      while (("field_" + n) in parent.properties) { n += 1; }
+      parent.properties["field_" + n] = { type: "string", maxLength: 200 };
+      return "field_" + n;
+    }
+
+    function setRequired(parent, name, on) {
+      var list = Array.isArray(parent.required) ? parent.required : [];
+      list = list.filter(function (r) { return r !== name; });
+      if (on) { list.push(name); }
+      parent.required = list;
+    }
+
+    // ---- inputs ----
+    function labelled(text, input, cls) {
+      var id = "kf-fe-" + (serial += 1);
+      input.id = id;
+      return el("div", { "class": "field " + (cls || "") },
+        [el("label", { "for": id, text: text }), input]);
+    }
+
+    function textInput(value, onInput, attrs) {
+      var input = el("input", Object.assign({ type: "text" }, attrs || {}));
+      input.value = value === undefined ? "" : String(value);
+      input.addEventListener("input", function () { onInput(input.value, input); });
+      return input;
+    }
+
+    function checkbox(text, checked, onChange, prop) {
+      var input = el("input", { type: "checkbox", "data-prop": prop });
+      input.checked = !!checked;
+      input.addEventListener("change", function () { onChange(input.checked); write(); });
+      var id = "kf-fe-" + (serial += 1);
+      input.id = id;
+      return el("div", { "class": "field kf-fe-check" }, [input, el("label", { "for": id, text: text })]);
+    }
+
+    function invalid(input, note, text) {
+      input.setAttribute("aria-invalid", text ? "true" : "false");
+      note.textContent = text || "";
+      note.hidden = !text;
+    }
+
+    // A bilingual text pair (zh in `key`, en in `key`-en) as two inputs.
+    function bilingual(obj, zhKey, enKey, zhText, enText, prop) {
+      return [
+        labelled(zhText, textInput(obj[zhKey], function (v) { setText(obj, zhKey, v); refreshHeads(); write(); },
+                                   { "data-prop": prop + "-zh", maxlength: "500" })),
+        labelled(enText, textInput(obj[enKey], function (v) { setText(obj, enKey, v); refreshHeads(); write(); },
+                                   { "data-prop": prop + "-en", maxlength: "500" }))
+      ];
+    }
+
+    function limitInputs(field, kind) {
+      var keys = LIMITS[kind];
+      if (!keys) { return []; }
+      var words = kind === "number" || kind === "integer" ? [texts.minimum, texts.maximum]
+        : kind === "table" ? [texts.minRows, texts.maxRows]
+        : kind === "multi" || kind === "lines" ? [texts.minItems, texts.maxItems]
+        : [texts.minLength, texts.maxLength];
+      var whole = kind !== "number";
+      return keys.map(function (key, i) {
+        var note = el("p", { "class": "error", role: "alert", hidden: "" });
+        var input = textInput(field[key], function (v, self) {
+          var text = v.trim();
+          if (text === "") { delete field[key]; invalid(self, note, ""); write(); return; }
+          var n = Number(text);
+          var ok = /^-?\d+(\.\d+)?$/.test(text) && isFinite(n) &&
+            (!whole || Number.isInteger(n)) && (kind === "number" || kind === "integer" || n >= 0);
+          if (!ok) { invalid(self, note, whole ? texts.wholeNumber : texts.aNumber); return; }
+          invalid(self, note, "");
+          field[key] = n;
+          write();
+        }, { "data-prop": i === 0 ? "min" : "max", inputmode: "decimal", size: "8" });
+        var box = labelled(words[i], input, "kf-fe-limit");
+        box.appendChild(note);
+        return box;
+      });
+    }
+
+    // Choices of a choice (in `field`) or a multiple choice (in `field.items`).
+    function choicesEditor(holder, numeric) {
+      var list = el("ol", { "class": "kf-fe-choices" });
+      var codes = holder.enum;
+      var keys = ["x-enum-titles", "x-enum-titles-en"];
+      function titles(k) {
+        var arr = Array.isArray(holder[k]) ? holder[k].slice() : [];
+        while (arr.length < codes.length) { arr.push(""); }
+        return arr;
+      }
+      function store(zh, en) {
+        // Titles are optional: none typed (and none before), none written.
+        [zh, en].forEach(function (all, j) {
+          var cut = all.slice(0, codes.length);
+          if (withoutEmpty(cut.slice()).length || Array.isArray(holder[keys[j]])) {
+            holder[keys[j]] = cut;
+          }
+        });
+      }
+      codes.forEach(function (code, i) {
+        var note = el("p", { "class": "error", role: "alert", hidden: "" });
+        var codeInput = textInput(code, function (v, self) {
+          var text = v.trim();
+          var value = numeric ? Number(text) : text;
+          var clash = codes.some(function (c, j) { return j !== i && c === value; });
+          if (text === "" || (numeric && !/^-?\d+(\.\d+)?$/.test(text)) || clash) {
+            invalid(self, note, clash ? texts.duplicateChoice : texts.badCode);
+            return;
+          }
+          invalid(self, note, "");
+          codes[i] = value;
+          write();
+        }, { "data-prop": "choice-code", maxlength: "60", size: "12" });
+        var zh = titles(keys[0]);
+        var en = titles(keys[1]);
+        var zhInput = textInput(zh[i], function (v) {
+          var all = titles(keys[0]); all[i] = v; store(all, titles(keys[1])); write();
+        }, { "data-prop": "choice-zh", maxlength: "200" });
+        var enInput = textInput(en[i], function (v) {
+          var all = titles(keys[1]); all[i] = v; store(titles(keys[0]), all); write();
+        }, { "data-prop": "choice-en", maxlength: "200" });
+        var drop = el("button", { type: "button", "class": "kf-fe-drop", text: texts.removeChoice,
+                                  "aria-label": texts.removeChoice + " " + code });
+        drop.disabled = codes.length === 1;
+        drop.addEventListener("click", function () {
+          var zhAll = titles(keys[0]);
+          var enAll = titles(keys[1]);
+          codes.splice(i, 1); zhAll.splice(i, 1); enAll.splice(i, 1);
+          store(zhAll, enAll);
+          write();
+          render();
+        });
+        var item = el("li", { "class": "kf-fe-choice", "data-choice": String(i) },
+          [labelled(texts.choiceCode, codeInput), labelled(texts.titleZh, zhInput),
+           labelled(texts.titleEn, enInput), drop]);
+        item.appendChild(note);
+        list.appendChild(item);
+      });
+      var addButton = el("button", { type: "button", "class": "kf-fe-add-choice", text: texts.addChoice });
+      addButton.addEventListener("click", function () {
+        var zhAll = titles(keys[0]);
+        var enAll = titles(keys[1]);
+        var n = codes.length + 1;
+        var next = numeric ? n : "option_" + n;
+        while (codes.indexOf(next) >= 0) { n += 1; next = numeric ? n : "option_" + n; }
+        codes.push(next); zhAll.push(""); enAll.push("");
+        store(zhAll, enAll);
+        write();
+        render();
+      });
+      return el("fieldset", { "class": "kf-fe-choice-list" },
+        [el("legend", { text: texts.choices }), list, addButton]);
+    }
+
+    var heads = [];  // [element, field schema, name] of each rendered field, for its heading
+    function headText(field, name) {
+      var zh = field.title || "";
+      var en = field["x-title-en"] || "";
+      var label = [zh, en].filter(Boolean).join(" / ") || name;
+      return label + " (" + name + ") · " + texts["kind_" + kindOf(field)];
+    }
+    function refreshHeads() {
+      heads.forEach(function (h) { h[0].textContent = headText(h[1], h[2]); });
+    }
+
+    function fieldEditor(parent, name, inTable, index, count) {
+      var field = parent.properties[name];
+      var kind = kindOf(field);
+      var box = el("fieldset", { "class": "kf-fe-field card", "data-field": name, "data-kind": kind });
+      var head = el("legend", { text: headText(field, name) });
+      heads.push([head, field, name]);
+      box.appendChild(head);
+
+      var tools = el("div", { "class": "kf-fe-tools" });
+      [["up", texts.moveUp, -1, index === 0], ["down", texts.moveDown, 1, index === count - 1]]
+        .forEach(function (b) {
+          var button = el("button", { type: "button", "data-action": b[0], text: b[1],
+                                      "aria-label": b[1] + " " + name });
+          button.disabled = b[3];
+          button.addEventListener("click", function () { move(parent, name, b[2]); write(); render(); });
+          tools.appendChild(button);
+        });
+      var drop = el("button", { type: "button", "data-action": "remove", text: texts.removeField,
+                                "aria-label": texts.removeField + " " + name });
+      drop.addEventListener("click", function () { remove(parent, name); write(); render(); });
+      tools.appendChild(drop);
+      box.appendChild(tools);
+
+      var nameNote = el("p", { "class": "error", role: "alert", hidden: "" });
+      var nameInput = textInput(name, function () {}, { "data-prop": "name", maxlength: "60",
+                                                         spellcheck: "false" });
+      nameInput.addEventListener("change", function () {
+        var to = nameInput.value.trim();
+        if (to === name) { invalid(nameInput, nameNote, ""); return; }
+        if (!NAME.test(to)) { invalid(nameInput, nameNote, texts.badName); return; }
+        if (to in parent.properties) { invalid(nameInput, nameNote, texts.takenName); return; }
+        rename(parent, name, to);
+        write();
+        render();
+      });
+      var nameBox = labelled(texts.name, nameInput);
+      nameBox.appendChild(nameNote);
+      box.appendChild(nameBox);
+      bilingual(field, "title", "x-title-en", texts.titleZh, texts.titleEn, "title")
+        .forEach(function (n) { box.appendChild(n); });
+
+      var typeSelect = el("select", { "data-prop": "kind" });
+      KINDS.filter(function (k) { return !(inTable && k === "table"); }).forEach(function (k) {
+        typeSelect.appendChild(el("option", { value: k, text: texts["kind_" + k] }));
+      });
+      typeSelect.value = kind;
+      typeSelect.addEventListener("change", function () {
+        parent.properties[name] = converted(parent.properties[name], typeSelect.value);
+        write();
+        render();
+      });
+      box.appendChild(labelled(texts.type, typeSelect));
+
+      if (kind === "choice") {
+        var shown = el("select", { "data-prop": "widget" });
+        shown.appendChild(el("option", { value: "radio", text: texts.showRadio }));
+        shown.appendChild(el("option", { value: "select", text: texts.showSelect }));
+        shown.value = field["x-widget"] === "radio" ? "radio" : "select";
+        shown.addEventListener("change", function () {
+          if (shown.value === "radio") { field["x-widget"] = "radio"; } else { delete field["x-widget"]; }
+          write();
+        });
+        box.appendChild(labelled(texts.showAs, shown));
+        box.appendChild(choicesEditor(field, field.type !== "string"));
+      }
+      if (kind === "multi") { box.appendChild(choicesEditor(field.items, false)); }
+
+      var required = Array.isArray(parent.required) && parent.required.indexOf(name) >= 0;
+      box.appendChild(checkbox(texts.required, required, function (on) {
+        setRequired(parent, name, on);
+      }, "required"));
+      limitInputs(field, kind).forEach(function (n) { box.appendChild(n); });
+      bilingual(field, "description", "x-description-en", texts.helpZh, texts.helpEn, "help")
+        .forEach(function (n) { box.appendChild(n); });
+      if (!inTable) {
+        box.appendChild(checkbox(texts.decision, field["x-keyflow-decision"] === true, function (on) {
+          if (on) { field["x-keyflow-decision"] = true; } else { delete field["x-keyflow-decision"]; }
+        }, "decision"));
+      }
+      if (kind === "table") {
+        var columns = el("fieldset", { "class": "kf-fe-columns" }, [el("legend", { text: texts.columns })]);
+        fieldList(columns, field.items, true);
+        box.appendChild(columns);
+      }
+      var managed = COMMON.concat(LIMITS[kind] || [], OWN[kind] || []);
+      var kept = Object.keys(field).filter(function (k) { return managed.indexOf(k) < 0; });
+      if (kept.length) {
+        box.appendChild(el("p", { "class": "muted kf-fe-kept",
+                                  text: format(texts.kept, { keys: kept.join(", ") }) }));
+      }
+      return box;
+    }
+
+    function fieldList(container, parent, inTable) {
+      var names = Object.keys(parent.properties || {});
+      var list = el("div", { "class": "kf-fe-fields" });
+      names.forEach(function (name, i) {
+        list.appendChild(fieldEditor(parent, name, inTable, i, names.length));
+      });
+      container.appendChild(list);
+      var addButton = el("button", { type: "button", "class": "kf-fe-add",
+                                     text: inTable ? texts.addColumn : texts.addField });
+      addButton.addEventListener("click", function () {
+        var added = add(parent);
+        write();
+        render();
+        var input = visual.querySelector('[data-field="' + added + '"] [data-prop="title-zh"]');
+        if (input) { input.focus(); }
+      });
+      container.appendChild(addButton);
+    }
+
+    function render() {
+      heads = [];
+      visual.innerHTML = "";
+      var form = el("fieldset", { "class": "kf-fe-form" }, [el("legend", { text: texts.form })]);
+      bilingual(schema, "title", "x-title-en", texts.formTitleZh, texts.formTitleEn, "form-title")
+        .forEach(function (n) { form.appendChild(n); });
+      bilingual(schema, "description", "x-description-en", texts.helpZh, texts.helpEn, "form-help")
+        .forEach(function (n) { form.appendChild(n); });
+      visual.appendChild(form);
+      fieldList(visual, schema, false);
+      var managed = ["$schema", "type", "title", "x-title-en", "description", "x-description-en",
+                     "properties", "required", "additionalProperties"];
+      var kept = Object.keys(schema).filter(function (k) { return managed.indexOf(k) < 0; });
+      if (kept.length) {
+        visual.appendChild(el("p", { "class": "muted kf-fe-kept",
+                                     text: format(texts.kept, { keys: kept.join(", ") }) }));
+      }
+    }
+
+    tabVisual.addEventListener("click", function () { if (mode !== "visual") { load(); } });
+    tabRaw.addEventListener("click", function () { show("raw"); });
+
+    return {
+      load: load,
+      mode: function () { return mode; },
+      message: function () { return message.textContent; }
+    };
+  };
+
+  window.KeyflowFormEditor.kindOf = kindOf;
+  window.KeyflowFormEditor.problemOf = problemOf;
+}());
