@@ -13,11 +13,12 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from sqlalchemy import select
 from test_browser_flow import Person
 from test_editor_browser import live, open_editor  # noqa: F401 - `live` is a fixture
 from webui_env import DATA
 
-from engine.models import ProcessInstance
+from engine.models import AuditEvent, ProcessInstance
 
 FORMS = DATA.parents[1] / "processes" / "forms"
 
@@ -74,7 +75,10 @@ class Watched(Person):
 
 
 def field(page, name: str, prop: str) -> Any:
-    return page.locator(f'#kf-form-visual [data-field="{name}"] [data-prop="{prop}"]')
+    """An input of the field `name` itself (not of its table's columns), or one of its buttons."""
+    inner = (f'> .kf-fe-tools > [data-action="{prop}"]' if prop in ("up", "down", "remove")
+             else f'> div > [data-prop="{prop}"]')
+    return page.locator(f'#kf-form-visual [data-field="{name}"] {inner}')
 
 
 def set_field(page, name: str, prop: str, value: str) -> None:
@@ -203,10 +207,13 @@ def test_a_new_process_with_a_visual_form_is_deployed_and_completed_from_the_inb
     manager.close()
 
     with env.session() as s:
-        instance = s.query(ProcessInstance).filter_by(status="completed").one()
+        instance = s.scalars(select(ProcessInstance).where(
+            ProcessInstance.status == "completed")).one()
         assert instance.definition.key == "site_survey"
-        assert instance.data["area"] == 120
-        assert instance.data["terrain"] == "hill"
+        submitted = s.scalars(select(AuditEvent.data).where(
+            AuditEvent.instance_id == instance.id,
+            AuditEvent.action == "task_completed")).one()["data"]
+        assert submitted == {"site_name": "滨江工地", "area": 120, "terrain": "hill"}
 
 
 def _without_order_of_required(schema: Any) -> Any:
@@ -306,4 +313,75 @@ def test_json_tab_keeps_edits_both_ways_and_takes_what_the_editor_cannot_show(br
     page.wait_for_selector("#kf-form-message:not([hidden])")
     assert page.is_visible("#kf-form-text")
     assert json.loads(page.input_value("#kf-form-text")) == UNSUPPORTED
+    owner.close()
+
+
+def test_tables_multiple_choices_order_names_and_types_are_written_as_json_schema(
+        browser, live):  # noqa: F811
+    base, _env = live
+    owner = Watched(browser, base, "process_owner")
+    page = owner.page
+    open_editor(owner)
+    page.select_option("#kf-file", "forms/editor_submit.json")
+    page.wait_for_selector("#kf-form-visual:not([hidden]) .kf-fe-field")
+
+    new_field(page, "buyers", "table")
+    new_field(page, "needs", "multi")
+    new_field(page, "approved", "boolean")
+    field(page, "approved", "decision").check()
+    set_field(page, "buyers", "min", "1")
+    set_field(page, "buyers", "max", "-1")  # rows cannot be fewer than none
+    assert field(page, "buyers", "max").get_attribute("aria-invalid") == "true"
+    # A column of the table: added inside it, with its own type and required box.
+    page.click('#kf-form-visual [data-field="buyers"] .kf-fe-columns button.kf-fe-add')
+    column = page.locator('#kf-form-visual [data-field="buyers"] .kf-fe-columns .kf-fe-field')
+    column.locator('[data-prop="title-zh"]').fill("姓名")
+    column.locator('[data-prop="required"]').check()
+    assert column.locator('[data-prop="decision"]').count() == 0  # top-level fields only
+    assert column.locator('[data-prop="kind"] option[value="table"]').count() == 0
+
+    # Rename a required field: `required` follows; a clash or a bad name is refused.
+    field(page, "title", "name").fill("buyers")
+    field(page, "title", "name").press("Tab")
+    assert field(page, "title", "name").get_attribute("aria-invalid") == "true"
+    field(page, "title", "name").fill("subject")
+    field(page, "title", "name").press("Tab")
+    page.wait_for_selector('#kf-form-visual [data-field="subject"]')
+
+    field(page, "approved", "up").click()  # before needs
+    page.wait_for_selector('#kf-form-visual > .kf-fe-fields > .kf-fe-field:nth-child(3)'
+                           '[data-field="approved"]')
+    field(page, "needs", "remove").click()
+    page.wait_for_selector('#kf-form-visual [data-field="needs"]', state="detached")
+    new_field(page, "channels", "multi")
+    channels = page.locator('#kf-form-visual [data-field="channels"]')
+    channels.locator('[data-prop="choice-code"]').nth(0).fill("web")
+    channels.locator('[data-prop="choice-zh"]').nth(0).fill("网站")
+    set_field(page, "channels", "max", "3")
+
+    schema = schema_in_editor(page)
+    assert list(schema["properties"]) == ["subject", "buyers", "approved", "channels"]
+    assert schema["required"] == ["subject"]
+    buyers = schema["properties"]["buyers"]
+    assert buyers["type"] == "array" and buyers["minItems"] == 1 and "maxItems" not in buyers
+    assert buyers["items"]["type"] == "object"
+    assert buyers["items"]["properties"] == {"field_1": {"type": "string", "maxLength": 200,
+                                                         "title": "姓名"}}
+    assert buyers["items"]["required"] == ["field_1"]
+    assert schema["properties"]["approved"] == {"type": "boolean",
+                                                "x-keyflow-decision": True}
+    assert schema["properties"]["channels"] == {
+        "type": "array", "items": {"type": "string", "enum": ["web"], "x-enum-titles": ["网站"]},
+        "uniqueItems": True, "maxItems": 3}
+
+    # A choice becoming a multiple choice keeps its choices; a text field loses its choices.
+    field(page, "channels", "kind").select_option("choice")
+    page.wait_for_selector('#kf-form-visual [data-field="channels"][data-kind="choice"]')
+    assert schema_in_editor(page)["properties"]["channels"]["enum"] == ["web"]
+    field(page, "channels", "kind").select_option("text")
+    page.wait_for_selector('#kf-form-visual [data-field="channels"][data-kind="text"]')
+    assert "enum" not in schema_in_editor(page)["properties"]["channels"]
+
+    # What was built deploys as it is (the checks the engine runs on every form).
+    assert page.evaluate("() => window.kfEditor.validate()") == []
     owner.close()
