@@ -385,3 +385,22 @@ def test_tables_multiple_choices_order_names_and_types_are_written_as_json_schem
     # What was built deploys as it is (the checks the engine runs on every form).
     assert page.evaluate("() => window.kfEditor.validate()") == []
     owner.close()
+
+
+def test_renaming_a_field_that_a_kept_rule_names_is_pointed_out(browser, live):  # noqa: F811
+    base, _env = live
+    owner = Watched(browser, base, "process_owner")
+    page = owner.page
+    open_editor(owner, "key_account_development")
+    page.select_option("#kf-file", "forms/dev_head_review.json")
+    page.wait_for_selector('#kf-form-visual [data-field="head_comment"]')
+    assert "allOf" in page.inner_text("#kf-form-visual > .kf-fe-kept")
+    assert page.is_hidden("#kf-form-message")
+    field(page, "head_comment", "name").fill("comment")
+    field(page, "head_comment", "name").press("Tab")
+    page.wait_for_selector("#kf-form-message:not([hidden])")
+    assert "head_comment" in page.inner_text("#kf-form-message")
+    schema = schema_in_editor(page)
+    assert "comment" in schema["properties"] and "head_comment" not in schema["properties"]
+    assert schema["allOf"][0]["then"]["required"] == ["head_comment"]  # kept, not guessed
+    owner.close()

@@ -236,6 +236,20 @@
       return "field_" + n;
     }
 
+    // Rules the editor keeps but does not edit (allOf's if/then, $defs) may name a field that
+    // was just renamed or removed: say so, since only the JSON tab can change them.
+    var ROOT_MANAGED = ["$schema", "type", "title", "x-title-en", "description",
+                        "x-description-en", "properties", "required", "additionalProperties"];
+    function warnIfNamed(name) {
+      var named = Object.keys(schema).some(function (k) {
+        return ROOT_MANAGED.indexOf(k) < 0 && JSON.stringify(schema[k]).indexOf(JSON.stringify(name)) >= 0;
+      });
+      if (named) {
+        message.textContent = format(texts.namedInRules, { name: name });
+        message.hidden = false;
+      }
+    }
+
     function setRequired(parent, name, on) {
       var list = Array.isArray(parent.required) ? parent.required : [];
       list = list.filter(function (r) { return r !== name; });
@@ -414,7 +428,12 @@
         });
       var drop = el("button", { type: "button", "data-action": "remove", text: texts.removeField,
                                 "aria-label": texts.removeField + " " + name });
-      drop.addEventListener("click", function () { remove(parent, name); write(); render(); });
+      drop.addEventListener("click", function () {
+        remove(parent, name);
+        write();
+        render();
+        warnIfNamed(name);
+      });
       tools.appendChild(drop);
       box.appendChild(tools);
 
@@ -429,6 +448,7 @@
         rename(parent, name, to);
         write();
         render();
+        warnIfNamed(name);
       });
       var nameBox = labelled(texts.name, nameInput);
       nameBox.appendChild(nameNote);
@@ -517,9 +537,7 @@
         .forEach(function (n) { form.appendChild(n); });
       visual.appendChild(form);
       fieldList(visual, schema, false);
-      var managed = ["$schema", "type", "title", "x-title-en", "description", "x-description-en",
-                     "properties", "required", "additionalProperties"];
-      var kept = Object.keys(schema).filter(function (k) { return managed.indexOf(k) < 0; });
+      var kept = Object.keys(schema).filter(function (k) { return ROOT_MANAGED.indexOf(k) < 0; });
       if (kept.length) {
         visual.appendChild(el("p", { "class": "muted kf-fe-kept",
                                      text: format(texts.kept, { keys: kept.join(", ") }) }));
