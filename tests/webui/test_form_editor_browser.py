@@ -382,6 +382,11 @@ def test_tables_multiple_choices_order_names_and_types_are_written_as_json_schem
     page.wait_for_selector('#kf-form-visual [data-field="channels"][data-kind="text"]')
     assert "enum" not in schema_in_editor(page)["properties"]["channels"]
 
+    # Every input of the visual editor has its label (in the user's language).
+    assert page.evaluate("""() => [...document.querySelectorAll(
+        '#kf-form-visual input, #kf-form-visual select')].filter(i => i.labels.length === 0)
+        .map(i => i.outerHTML)""") == []
+    assert "类型" in page.inner_text("#kf-form-visual")
     # What was built deploys as it is (the checks the engine runs on every form).
     assert page.evaluate("() => window.kfEditor.validate()") == []
     owner.close()

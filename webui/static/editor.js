@@ -73,6 +73,7 @@
 
   // ---- the form preview, rendered by the server like a task page ----
   var previewTimer = null;
+  var previewAsked = 0;  // answers arriving out of order: only the last one asked is shown
   function preview() {
     clearTimeout(previewTimer);
     previewTimer = setTimeout(function () {
@@ -81,10 +82,12 @@
         $("kf-form-preview").textContent = String(err.message);
         return;
       }
+      var asked = previewAsked += 1;
       window.keyflowFetch("/editor/preview", {
         method: "POST", headers: { "Content-Type": "application/json", "Accept": "text/html" },
         body: JSON.stringify({ schema: schema })
       }).then(function (r) { return r.text(); }).then(function (html) {
+        if (asked !== previewAsked) { return; }
         // Server-rendered with autoescaping, from the same template as the task page.
         $("kf-form-preview").innerHTML = html;
       });

@@ -453,9 +453,6 @@
       var nameBox = labelled(texts.name, nameInput);
       nameBox.appendChild(nameNote);
       box.appendChild(nameBox);
-      bilingual(field, "title", "x-title-en", texts.titleZh, texts.titleEn, "title")
-        .forEach(function (n) { box.appendChild(n); });
-
       var typeSelect = el("select", { "data-prop": "kind" });
       KINDS.filter(function (k) { return !(inTable && k === "table"); }).forEach(function (k) {
         typeSelect.appendChild(el("option", { value: k, text: texts["kind_" + k] }));
@@ -467,6 +464,8 @@
         render();
       });
       box.appendChild(labelled(texts.type, typeSelect));
+      bilingual(field, "title", "x-title-en", texts.titleZh, texts.titleEn, "title")
+        .forEach(function (n) { box.appendChild(n); });
 
       if (kind === "choice") {
         var shown = el("select", { "data-prop": "widget" });
