@@ -409,3 +409,45 @@ def test_renaming_a_field_that_a_kept_rule_names_is_pointed_out(browser, live): 
     assert "comment" in schema["properties"] and "head_comment" not in schema["properties"]
     assert schema["allOf"][0]["then"]["required"] == ["head_comment"]  # kept, not guessed
     owner.close()
+
+
+KINDS = [
+    ({"type": "string"}, "text"),
+    ({"type": "string", "x-widget": "textarea", "maxLength": 10}, "textarea"),
+    ({"type": "string", "format": "date"}, "date"),
+    ({"type": "string", "format": "date-time"}, "datetime"),
+    ({"type": "string", "format": "email"}, "email"),
+    ({"type": "string", "pattern": "^[0-9+()\\- ]{5,40}$"}, "phone"),
+    ({"type": "string", "pattern": "^[A-Z]+$"}, "text"),  # the pattern is kept, not edited
+    ({"type": "integer", "enum": [1, 2, 3], "x-widget": "radio"}, "choice"),
+    ({"type": "string", "enum": ["a", 1]}, None),
+    ({"type": "string", "enum": []}, None),
+    ({"type": "array", "items": {"type": "string", "enum": ["a"]}, "uniqueItems": True},
+     "multi"),
+    ({"type": "array", "items": {"type": "string", "maxLength": 80}}, "lines"),
+    ({"type": "array", "items": {"type": "object", "properties": {
+        "n": {"type": "number"}}}}, "table"),
+    ({"type": "array", "items": {"type": "object", "properties": {
+        "rows": {"type": "array", "items": {"type": "object"}}}}}, None),  # table in a table
+    ({"type": "boolean"}, "boolean"),
+    ({"type": "object", "properties": {}}, None),
+    ({"$ref": "#/$defs/x"}, None),
+    ({"type": ["string", "null"]}, None),
+    ({"title": "no type"}, None),
+]
+
+
+def test_what_the_visual_editor_takes_each_field_schema_for(browser, live):  # noqa: F811
+    base, _env = live
+    owner = Watched(browser, base, "process_owner")
+    open_editor(owner)
+    found = owner.page.evaluate("cases => cases.map(c => window.KeyflowFormEditor.kindOf(c))",
+                                [schema for schema, _ in KINDS])
+    assert found == [kind for _, kind in KINDS]
+    owner.page.select_option("#kf-file", "forms/editor_submit.json")
+    owner.page.wait_for_selector("#kf-form-visual:not([hidden])")
+    owner.page.focus("#kf-form-tab-visual")
+    owner.page.keyboard.press("ArrowRight")
+    assert owner.page.is_visible("#kf-form-text")
+    assert owner.page.evaluate("document.activeElement.id") == "kf-form-tab-raw"
+    owner.close()

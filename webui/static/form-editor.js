@@ -545,6 +545,15 @@
 
     tabVisual.addEventListener("click", function () { if (mode !== "visual") { load(); } });
     tabRaw.addEventListener("click", function () { show("raw"); });
+    // Tabs as the ARIA pattern has them: the arrow keys move to the other tab.
+    [tabVisual, tabRaw].forEach(function (tab, i, both) {
+      tab.addEventListener("keydown", function (e) {
+        if (e.key !== "ArrowLeft" && e.key !== "ArrowRight") { return; }
+        e.preventDefault();
+        both[1 - i].focus();
+        both[1 - i].click();
+      });
+    });
 
     return {
       load: load,
