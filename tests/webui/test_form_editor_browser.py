@@ -441,7 +441,7 @@ def test_what_the_visual_editor_takes_each_field_schema_for(browser, live):  # n
     base, _env = live
     owner = Watched(browser, base, "process_owner")
     open_editor(owner)
-    found = owner.page.evaluate("cases => cases.map(c => window.KeyflowFormEditor.kindOf(c))",
+    found = owner.page.evaluate("cases => cases.map(c => window.KeyflowFormSchema.kindOf(c))",
                                 [schema for schema, _ in KINDS])
     assert found == [kind for _, kind in KINDS]
     owner.page.select_option("#kf-file", "forms/editor_submit.json")
