@@ -54,6 +54,18 @@ def test_editor_page_carries_the_bundle_and_the_modelers(client_for):
     assert "<script>" not in page  # no inline scripts (CSP)
 
 
+@pytest.mark.parametrize(("language", "words"), [
+    ("zh-CN", ['data-kind_text="文本"', 'data-kind_table="表格（多行）"', ">字段</button>"]),
+    ("en", ['data-kind_text="Text"', 'data-kind_table="Table of rows"', ">Fields</button>"])])
+def test_the_visual_form_editor_gets_its_words_in_the_users_language(client_for, language,
+                                                                       words):
+    page = client_for("process_owner").get(
+        "/editor/approval", headers={"Accept-Language": language}).get_data(as_text=True)
+    for word in words:
+        assert word in page
+    assert "/static/form-schema.js" in page and "/static/form-editor.js" in page
+
+
 @pytest.mark.parametrize("path", ["/vendor/bpmn-modeler.js",
                                   "/vendor/dmn-js/dmn-modeler.production.min.js",
                                   "/vendor/dmn-js/assets/dmn-js-decision-table.css",
