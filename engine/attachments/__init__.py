@@ -21,7 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.audit import record
-from engine.errors import FileTooLarge, InvalidData, NotFound
+from engine.errors import FileTooLarge, InvalidData
 from engine.i18n import Texts, texts_for
 from engine.models import Attachment, HumanTask, MediaType, User
 from engine.queries.instances import load_instance
@@ -30,7 +30,7 @@ from .content import media_type_of
 from .names import EXTENSIONS, KNOWN_EXTENSIONS, display_name, extension
 from .store import AttachmentStore, forget_on_rollback, remove_orphans
 
-__all__ = ["AttachmentStore", "Upload", "add_attachment", "attachment_file", "remove_orphans"]
+__all__ = ["AttachmentStore", "Upload", "add_attachment", "remove_orphans"]
 
 MB = 1024 * 1024
 KIND_WORDS = {
@@ -111,20 +111,6 @@ def _checked_name(raw: str, kind: MediaType, t: Texts) -> str:
     raise InvalidData(t._("The file's content is {kind}, but its name ends in {suffix}: "
                           "rename it and upload it again.", kind=what, suffix=suffix),
                       {"file": "name does not fit the content"})
-
-
-def attachment_file(session: Session, store: AttachmentStore, user: User, attachment_id: int
-                    ) -> tuple[Attachment, bytes]:
-    """An attachment of an instance `user` sees, with its bytes (NotFound otherwise, and
-    when the stored file is gone)."""
-    attachment = session.get(Attachment, attachment_id)
-    if attachment is None:
-        raise NotFound(f"attachment {attachment_id} not found")
-    load_instance(session, attachment.instance_id, user)
-    try:
-        return attachment, store.read(attachment.stored_name)
-    except (FileNotFoundError, ValueError):
-        raise NotFound(f"the file of attachment {attachment_id} is missing") from None
 
 
 def _megabytes(limit: int) -> str:
