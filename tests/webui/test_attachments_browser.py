@@ -17,7 +17,6 @@ from webui_env import Env, live_app
 from engine.models import Attachment
 
 
-
 def in_english(person: Person) -> Person:
     """Switch the person's pages to English (the language cookie the header's switch sets)."""
     person.context.add_cookies([{"name": "lang", "value": "en", "url": person.base}])

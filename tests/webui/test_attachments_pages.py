@@ -77,8 +77,8 @@ def test_download_headers_and_who_may_download(client_for, env):
         assert got.status_code == 200 and got.data == files.png()
         assert got.headers["Content-Type"] == "image/png"
         assert got.headers["X-Content-Type-Options"] == "nosniff"
-        assert got.headers["Content-Disposition"] == (
-            "attachment; filename=\"__ __.png\"; filename*=UTF-8''" + quote("现场 照片.png", safe=""))
+        assert got.headers["Content-Disposition"] == ("attachment; filename=\"__ __.png\"; "
+                                                      "filename*=UTF-8''" + quote("现场 照片.png"))
         for outsider in ("sm2", "clerk"):
             assert client_for(outsider).get(url).status_code == 404
     assert client_for("sm2").get(f"/api/instances/{instance_id}/attachments").status_code == 404
