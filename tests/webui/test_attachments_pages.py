@@ -9,7 +9,7 @@ from urllib.parse import quote
 
 import attachment_files as files
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
 
@@ -141,3 +141,19 @@ def test_the_request_limit_follows_the_attachment_limit(tmp_path):
 
     assert limit() == CODE_DEFAULTS["MAX_CONTENT_LENGTH"] >= 20 * MB + 1
     assert limit(attachment_max_mb=50) == 51 * MB
+
+
+def test_a_row_the_database_refuses_leaves_no_file(client_for, env, app):
+    """The file is written before the row; when the database refuses the row (here a
+    trigger, as a full disk would), the request's rollback removes the file again."""
+    instance_id = env.start()
+    with env.session() as s:
+        s.execute(text("CREATE TRIGGER refuse_attachment BEFORE INSERT ON instance_attachment "
+                       "BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END"))
+        s.commit()
+    manager = client_for("senior_manager")
+    failed = upload(manager, f"/instances/{instance_id}/attachments", files.pdf(), "a.pdf")
+    assert failed.status_code == 500
+    store = Path(app.config["VAR_DIR"]) / "attachments"
+    assert store.is_dir()  # the file was written, then removed
+    assert not any(p.is_file() for p in store.rglob("*"))
