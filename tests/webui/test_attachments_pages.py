@@ -3,15 +3,13 @@ uploads, lists and downloads; anyone else gets 404; refusals in the reader's lan
 
 from __future__ import annotations
 
-import io
 from pathlib import Path
 from urllib.parse import quote
 
 import attachment_files as files
 import pytest
 from sqlalchemy import select, text
-from werkzeug.datastructures import FileStorage
-from werkzeug.test import encode_multipart
+from webui_env import upload
 
 from engine.models import Attachment
 from engine.settings import Settings
@@ -26,16 +24,6 @@ def app_config():
     # A small limit keeps the too-large cases quick; the request limit sits just above it
     # so that the request-level 413 is reached too (the browser test uses the real 20 MB).
     return {"ATTACHMENT_MAX_MB": 1, "MAX_CONTENT_LENGTH": 2 * MB}
-
-
-def upload(client, url, content, name, headers=None, **fields):
-    """POST a multipart form with the file, built in memory (the test client would spool a
-    large body to a temporary file that a refused request never closes)."""
-    boundary, body = encode_multipart(
-        {"csrf_token": client.csrf, "file": FileStorage(io.BytesIO(content), name), **fields})
-    return client.http.post(url, data=body,
-                            content_type=f"multipart/form-data; boundary={boundary}",
-                            headers={"X-CSRF-Token": client.csrf, **(headers or {})})
 
 
 def test_upload_from_the_task_page_shows_on_both_pages_in_both_languages(client_for, env):
