@@ -74,6 +74,9 @@ def test_download_headers_and_who_may_download(client_for, env):
                   "x.pdf").status_code == 404
     listed = client_for("dept_head").get(f"/api/instances/{instance_id}/attachments").get_json()
     assert [a["id"] for a in listed["attachments"]] == [body["id"]]
+    history = client_for("dept_head").get(f"/api/instances/{instance_id}").get_json()["history"]
+    assert [e["data"]["name"] for e in history if e["action"] == "attachment_added"] == [
+        "现场 照片.png"]
     assert client_for("dept_head").get("/api/attachments/99999").status_code == 404
 
 
