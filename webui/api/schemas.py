@@ -12,7 +12,7 @@ from typing import Any
 
 from engine.kpis import SCORECARD_GROUPINGS
 from engine.kpis.targets import INDICATORS, SCOPES
-from engine.models import InstanceStatus, TaskStatus
+from engine.models import InstanceStatus, MediaType, TaskStatus
 from engine.outcomes import OUTCOMES
 from engine.roles import LANE_ROLES
 
@@ -188,6 +188,13 @@ SCHEMAS: dict[str, Any] = {
                     "author_user": {"type": ["string", "null"]}, "created_at": TIME}),
     "CommentRequest": obj({"text": {"type": "string", "maxLength": 4000},
                            "task_id": {"type": ["integer", "null"]}}, "task_id"),
+    "Attachment": obj({"id": INT, "instance_id": INT, "task_id": {"type": ["integer", "null"]},
+                       "name": STR, "size": INT,
+                       "media_type": {"type": "string", "enum": [m.value for m in MediaType]},
+                       "sha256": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
+                       "uploader": {"type": ["string", "null"]},
+                       "uploader_user": {"type": ["string", "null"]}, "created_at": TIME,
+                       "url": STR}),
     "FlowStalls": obj({
         "process": STR, "name": STR, "name_en": STR, "from": TIME, "to": TIME,
         "steps": {"type": "array", "items": obj({
