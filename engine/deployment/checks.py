@@ -20,7 +20,6 @@ from SpiffWorkflow.bpmn.specs.mixins.user_task import UserTask
 
 from engine.bpmn.timer_limits import TimerOutOfBounds, check_value
 from engine.customer_fields import task_problems
-from engine.durations import parse_duration
 from engine.errors import Problem
 from engine.i18n import N_
 from engine.outcomes import outcome_problem
@@ -29,7 +28,7 @@ from engine.sandbox import ScriptRejected, check_source
 from engine.services import SERVICES
 
 from .parser_messages import element_label
-from .reminder_checks import check_reminder_properties
+from .reminder_checks import check_reminder_properties, property_problem
 
 Mode = Literal["exec", "eval"]
 
@@ -70,7 +69,8 @@ def _check_task(ts: Any, forms: dict[str, dict[str, Any]]
         yield ts.bpmn_id, outcome
 
 
-def _check_human_task(ts: Any, forms: dict[str, dict[str, Any]]) -> Iterator[tuple[str, str]]:
+def _check_human_task(ts: Any, forms: dict[str, dict[str, Any]]
+                      ) -> Iterator[tuple[str, str] | Problem]:
     """A user or manual task waits for a person, so it needs the lane of a role."""
     kind = "user task" if isinstance(ts, UserTask) else "manual task"
     if not ts.lane:
@@ -86,11 +86,9 @@ def _check_human_task(ts: Any, forms: dict[str, dict[str, Any]]) -> Iterator[tup
         for reason in task_problems(form_key, forms):
             yield ts.bpmn_id, reason
     due = props.get("dueIn")
-    if due:
-        try:
-            parse_duration(due)
-        except ValueError as err:
-            yield ts.bpmn_id, f"dueIn: {err}"
+    problem = property_problem("dueIn", due, ts.bpmn_id) if due else None
+    if problem is not None:
+        yield problem
 
 
 def _check_service_task(ts: Any) -> Iterator[tuple[str, str] | Problem]:

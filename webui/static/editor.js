@@ -1,5 +1,5 @@
 // The process editor: bpmn-js and dmn-js modelers, forms with a server-rendered preview,
-// drafts, validation with problem markers, and deploy with a diff (panel: editor-panel.js).
+// drafts, validation and deploy (side panel: editor-panel.js, reports: editor-results.js).
 // Loaded as a file (the Content-Security-Policy allows no inline scripts).
 (function () {
   "use strict";
@@ -9,8 +9,8 @@
   var base = "/editor/" + encodeURIComponent(data.key);
   var files = data.files;
   var current = null;
-  var marked = [];
   var modeler, dmnModeler, panel;
+  var results = window.KeyflowResults(function () { return modeler; });
 
   function $(id) { return document.getElementById(id); }
   function status(text) { $("kf-status").textContent = text; }
@@ -49,7 +49,7 @@
         return modeler.importXML(files[name]).then(function () {
           modeler.get("canvas").zoom("fit-viewport");
           panel.show(null);
-          markProblems(lastProblems);
+          results.remark();
         });
       }
       if (kind === "dmn") { return dmnModeler.importXML(files[name]); }
@@ -76,7 +76,7 @@
     previewTimer = setTimeout(function () {
       var schema;
       try { schema = JSON.parse($("kf-form-text").value); } catch (err) {
-        $("kf-form-preview").textContent = String(err.message);
+        $("kf-form-preview").textContent = texts.badJson;
         return;
       }
       window.keyflowFetch("/editor/preview", {
@@ -87,56 +87,6 @@
         $("kf-form-preview").innerHTML = html;
       });
     }, 250);
-  }
-
-  // ---- problems and results ----
-  var lastProblems = [];
-  function markProblems(problems) {
-    lastProblems = problems;
-    if (!modeler) { return; }
-    var canvas = modeler.get("canvas");
-    var registry = modeler.get("elementRegistry");
-    marked.forEach(function (id) { if (registry.get(id)) { canvas.removeMarker(id, "kf-problem"); } });
-    marked = [];
-    problems.forEach(function (p) {
-      if (p.element_id && registry.get(p.element_id)) {
-        canvas.addMarker(p.element_id, "kf-problem");
-        marked.push(p.element_id);
-      }
-    });
-  }
-
-  function showProblems(problems) {
-    var list = $("kf-problem-list");
-    list.innerHTML = "";
-    problems.forEach(function (p) {
-      var item = document.createElement("li");
-      item.className = "problem";
-      item.setAttribute("data-element", p.element_id || "");
-      item.textContent = (p.file || "-") + " · " + (p.element_id || "-") + ": " + p.reason;
-      list.appendChild(item);
-    });
-    $("kf-problems").hidden = problems.length === 0;
-    markProblems(problems);
-  }
-
-  function showDiff(result) {
-    $("kf-result").hidden = false;
-    $("kf-result-version").textContent = result.version ? "v" + result.version : "";
-    $("kf-result-unchanged").hidden = !!result.diff;
-    var list = $("kf-diff");
-    list.innerHTML = "";
-    var diff = result.diff || { added: [], removed: [], changed: [] };
-    ["added", "removed", "changed"].forEach(function (what) {
-      diff[what].forEach(function (c) {
-        var item = document.createElement("li");
-        item.className = "diff-" + what;
-        var details = Object.keys(c.changes || {}).join(", ");
-        item.textContent = texts[what] + ": " + c.element_id + " (" + c.kind + ")" +
-          (details ? " — " + details : "");
-        list.appendChild(item);
-      });
-    });
   }
 
   function send(path) {
@@ -154,7 +104,7 @@
   function validate() {
     return send("/validate").then(function (r) {
       var problems = r.body.problems || [];
-      showProblems(problems);
+      results.showProblems(problems);
       status(problems.length ? texts.invalid : texts.valid);
       return problems;
     });
@@ -164,17 +114,32 @@
     $("kf-result").hidden = true;
     return send("/deploy").then(function (r) {
       if (r.status === 201) {
-        showProblems([]);
-        showDiff(r.body);
+        results.showProblems([]);
+        results.showSummary(r.body);
         status("");
       } else if (r.status === 422) {
-        showProblems(Array.isArray(r.body.details) ? r.body.details : []);
+        results.showProblems(Array.isArray(r.body.details) ? r.body.details : []);
         status(texts.invalid);
       } else {
         status(texts.failed + " " + (r.body.message || ""));
       }
       return r;
     });
+  }
+
+  // The side panel folds away to give the canvas the whole width; the canvas follows its box.
+  function wireLayout() {
+    var toggle = $("kf-panel-toggle");
+    toggle.addEventListener("click", function () {
+      var open = toggle.getAttribute("aria-expanded") !== "true";
+      toggle.setAttribute("aria-expanded", open ? "true" : "false");
+      toggle.textContent = open ? texts.hidePanel : texts.showPanel;
+      $("kf-panel").hidden = !open;
+    });
+    if (window.ResizeObserver) {
+      new window.ResizeObserver(function () { modeler.get("canvas").resized(); })
+        .observe($("kf-canvas"));
+    }
   }
 
   function wireToolbar() {
@@ -208,6 +173,7 @@
     dmnModeler = new window.DmnJS({ container: "#kf-dmn" });
     panel = window.KeyflowPanel(modeler, formKeys, data.utc_offset);
     wireToolbar();
+    wireLayout();
     var first = Object.keys(files).sort().filter(function (n) { return kindOf(n) === "bpmn"; })[0];
     fillFileSelect();
     // For the browser tests and for power users at the console.
