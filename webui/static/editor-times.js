@@ -11,7 +11,8 @@
     [/^(年|y|yr|yrs|year|years)$/i, "Y", false], [/^(个月|月|mo|month|months)$/i, "M", false],
     [/^(周|星期|w|wk|week|weeks)$/i, "W", false], [/^(天|日|d|day|days)$/i, "D", false],
     [/^(小时|个小时|时|h|hr|hrs|hour|hours)$/i, "H", true],
-    [/^(分钟|分|min|mins|minute|minutes|m)$/i, "M", true]
+    [/^(分钟|分|min|mins|minute|minutes|m)$/i, "M", true],
+    [/^(秒|秒钟|s|sec|secs|second|seconds)$/i, "S", true]
   ];
   // The words the engine takes for "no such reminder" (engine/deployment/reminder_checks.py).
   var SWITCHED_OFF = ["none", "off", "never", "no", "0"];
