@@ -20,10 +20,12 @@ EXPRESSION = '"P4D" if existing_customer else "P3D"'
 WORDS = {
     "zh": {"bad_reminder": "remindBefore：“soon”不是 ISO 8601 时长",
            "bad_timer": "无法识别的时间", "head_review": "部长审核",
-           "form": "表单", "changed": "修改", "director": "营销总监"},
+           "form": "表单", "changed": "修改", "director": "营销总监",
+           "create_start": "创建开始事件"},
     "en": {"bad_reminder": "remindBefore: 'soon' is not an ISO 8601 duration",
            "bad_timer": "Not a time keyflow knows", "head_review": "Head's review (renamed)",
-           "form": "form", "changed": "changed", "director": "Marketing Director"},
+           "form": "form", "changed": "changed", "director": "Marketing Director",
+           "create_start": "Create start event"},
 }
 
 
@@ -78,6 +80,9 @@ def test_panel_edits_are_checked_in_the_readers_language_and_deployed_as_typed(
     as_language(owner, base, lang)
     page = owner.page
     open_editor(owner, KEY)
+    # bpmn-js's own words come from the page too.
+    assert page.get_attribute('.djs-palette [data-action="create.start-event"]',
+                              "aria-label") == words["create_start"]
 
     # A script task's script.
     select(page, "compute_net_value", "scriptTask")

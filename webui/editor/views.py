@@ -27,6 +27,7 @@ from ..context import db, workflow_engine
 from ..i18n import _, problem_rows
 from ..tasks.schema_form import build_fields
 from . import bp
+from .modeler_words import modeler_words
 from .summary import deploy_summary
 
 CHECKED = frozenset(USER_TASK_PROPERTIES + TIMER_PROPERTIES + PROCESS_PROPERTIES)
@@ -66,7 +67,7 @@ def edit(key: str) -> str:
               "notified_roles": [r for r in ALL_ROLES if r != EXTERNAL_ROLE],
               "utc_offset": _utc_offset(workflow_engine().clock.now())}
     return render_template("editor/edit.html", latest=latest, bundle=bundle,
-                           draft=draft)
+                           draft=draft, modeler_words=modeler_words())
 
 
 @dataclass(frozen=True)

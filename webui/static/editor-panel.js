@@ -17,6 +17,7 @@
   window.KeyflowPanel = function (modeler, formKeys, utcOffset) {
     var model = window.KeyflowModel(modeler);
     var selected = null;
+    var pending = [];  // checks under way: saving waits for them (settled())
 
     // What the panel offers for an element (each field's data-for lists the kinds it serves).
     function kindOf(element) {
@@ -94,7 +95,7 @@
         model.setProperty(element, name, "");
         return Promise.resolve(true);
       }
-      return window.keyflowFetch("/editor/property", {
+      var check = window.keyflowFetch("/editor/property", {
         method: "POST", headers: { "Content-Type": "application/json" },
         body: JSON.stringify({ name: name, value: value })
       }).then(function (r) { return r.json(); }).then(function (body) {
@@ -105,6 +106,15 @@
         }
         return error.hidden;
       });
+      pending.push(check);
+      return check;
+    }
+
+    // Resolves once every value typed so far is checked and stored (or refused).
+    function settled() {
+      var waiting = pending;
+      pending = [];
+      return Promise.all(waiting.map(function (p) { return p.catch(function () { return false; }); }));
     }
 
     function rolesChanged(box) {
@@ -169,6 +179,6 @@
     modeler.on("element.changed", function (e) {
       if (selected && e.element === selected) { showPanel(selected); }
     });
-    return { show: showPanel, setProperty: model.setProperty };
+    return { show: showPanel, setProperty: model.setProperty, settled: settled };
   };
 }());

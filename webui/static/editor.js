@@ -29,7 +29,10 @@
     if (current === null) { return Promise.resolve(); }
     var name = current;
     if (kindOf(name) === "bpmn") {
-      return modeler.saveXML({ format: true }).then(function (r) { files[name] = r.xml; });
+      // A value typed just before "Deploy" is still being checked: wait for it.
+      return panel.settled().then(function () {
+        return modeler.saveXML({ format: true });
+      }).then(function (r) { files[name] = r.xml; });
     }
     if (kindOf(name) === "dmn") {
       return dmnModeler.saveXML({ format: true }).then(function (r) { files[name] = r.xml; });
@@ -167,8 +170,18 @@
     });
   }
 
+  // bpmn-js's own words (palette, context pad, menus) in the reader's language, from the page.
+  var modelerWords = JSON.parse($("kf-modeler-words").textContent);
+  function translate(template, replacements) {
+    var values = replacements || {};
+    return (modelerWords[template] || template).replace(/{([^}]+)}/g, function (all, key) {
+      return values[key] !== undefined ? values[key] : all;
+    });
+  }
+
   function start(descriptor) {
     modeler = new window.BpmnJS({ container: "#kf-canvas",
+                                  additionalModules: [{ translate: ["value", translate] }],
                                   moddleExtensions: { spiffworkflow: descriptor } });
     dmnModeler = new window.DmnJS({ container: "#kf-dmn" });
     panel = window.KeyflowPanel(modeler, formKeys, data.utc_offset);
