@@ -12,7 +12,7 @@ from webui_env import DATA
 from engine.models import ProcessDefinition, ProcessDraft
 
 CALLS = ["/editor/approval/draft", "/editor/approval/draft/discard", "/editor/approval/validate",
-         "/editor/approval/deploy", "/editor/preview"]
+         "/editor/approval/deploy", "/editor/preview", "/editor/property"]
 
 
 def approval_files() -> dict[str, str]:
