@@ -29,6 +29,14 @@ WORDS = {
 }
 
 
+TIMER_OF = """(id) => {
+  const timer = window.kfEditor.modeler.get('elementRegistry').get(id)
+    .businessObject.eventDefinitions[0];
+  return ['timeDuration', 'timeDate', 'timeCycle'].filter(k => timer[k])
+    .map(k => [k, timer[k].body]);
+}"""
+
+
 def select(page, element_id: str, kind: str) -> None:
     """Select `element_id` on the canvas and wait for the panel's fields for `kind`."""
     page.evaluate("""(id) => {
@@ -109,6 +117,11 @@ def test_panel_edits_are_checked_in_the_readers_language_and_deployed_as_typed(
     type_into(page, "#kf-prop-timer", "=" + EXPRESSION)
     assert page.inner_text("#kf-prop-timer-stored") == EXPRESSION
     assert page.input_value("#kf-prop-timer") == "=" + EXPRESSION
+    assert page.input_value("#kf-prop-timer-kind") == "timeDuration"
+    page.select_option("#kf-prop-timer-kind", "timeDate")  # what the expression gives
+    assert page.evaluate(TIMER_OF, "head_review_overdue") == [["timeDate", EXPRESSION]]
+    page.select_option("#kf-prop-timer-kind", "timeDuration")
+    assert page.evaluate(TIMER_OF, "head_review_overdue") == [["timeDuration", EXPRESSION]]
 
     # A user task: names, due time, a reminder (refused, then stored), the escalation role.
     select(page, "head_review", "userTask")

@@ -81,6 +81,7 @@
         var stored = TIMER_KINDS.filter(function (k) { return timer[k]; })[0];
         $("kf-prop-timer").value = stored ? Timers.shown(timer[stored].body) : "";
         $("kf-prop-timer-stored").textContent = stored ? (timer[stored].body || "") : "";
+        $("kf-prop-timer-kind").value = stored || "timeDuration";
       }
     }
 
@@ -144,6 +145,17 @@
       modeler.get("modeling").updateModdleProperties(selected, timer, change);
     }
 
+    // The kind an expression's value is read as (a literal sets it itself): the body moves.
+    function timerKindChanged(kind) {
+      var timer = model.timerOf(selected);
+      var from = TIMER_KINDS.filter(function (k) { return timer[k]; })[0];
+      if (!from || from === kind) { return; }
+      var change = {};
+      change[from] = undefined;
+      change[kind] = modeler.get("moddle").create("bpmn:FormalExpression", { body: timer[from].body });
+      modeler.get("modeling").updateModdleProperties(selected, timer, change);
+    }
+
     function wirePanel() {
       var modeling = function () { return modeler.get("modeling"); };
       var names = function () {
@@ -172,6 +184,7 @@
           ? modeler.get("moddle").create("bpmn:FormalExpression", { body: body }) : undefined });
       });
       $("kf-prop-timer").addEventListener("change", function (e) { timerChanged(e.target.value.trim()); });
+      $("kf-prop-timer-kind").addEventListener("change", function (e) { timerKindChanged(e.target.value); });
     }
 
     wirePanel();
