@@ -217,3 +217,46 @@ def test_the_canvas_takes_the_window_and_the_panel_folds_away(browser, live):  #
     page.set_viewport_size({"width": 390, "height": 800})
     page.wait_for_function("() => document.documentElement.scrollWidth <= window.innerWidth")
     owner.close()
+
+
+PLAIN = """<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
+  xmlns:bpmndi="http://www.omg.org/spec/BPMN/20100524/DI"
+  xmlns:dc="http://www.omg.org/spec/DD/20100524/DC" id="plain_definitions"
+  targetNamespace="http://keyflow.local/bpmn">
+  <bpmn:process id="plain" name="无泳池" isExecutable="true">
+    <bpmn:startEvent id="plain_start" />
+  </bpmn:process>
+  <bpmndi:BPMNDiagram id="plain_diagram">
+    <bpmndi:BPMNPlane id="plain_plane" bpmnElement="plain">
+      <bpmndi:BPMNShape id="plain_start_di" bpmnElement="plain_start">
+        <dc:Bounds x="100" y="100" width="36" height="36" />
+      </bpmndi:BPMNShape>
+    </bpmndi:BPMNPlane>
+  </bpmndi:BPMNDiagram>
+</bpmn:definitions>
+"""
+
+
+def test_a_diagram_without_a_pool_sets_the_process_defaults_with_nothing_selected(
+        browser, live):  # noqa: F811
+    base, _env = live
+    owner = Person(browser, base, "process_owner")
+    page = owner.page
+    status = page.evaluate("""(xml) => window.keyflowFetch('/editor/plain/draft', {
+      method: 'POST', headers: {'Content-Type': 'application/json'},
+      body: JSON.stringify({files: {'plain.bpmn': xml}})}).then(r => r.status)""", PLAIN)
+    assert status == 200
+    open_editor(owner, "plain")
+    page.wait_for_selector('#kf-panel [data-for~="process"]:not([hidden])')
+    assert page.is_visible("#kf-panel-empty")  # the hint stays: elements are selectable
+    assert page.input_value("#kf-prop-name") == "无泳池"
+    type_into(page, "#kf-prop-name-en", "No pool")
+    type_into(page, "#kf-prop-escalateAfter", "2天")
+    page.wait_for_function("() => window.kfEditor.flush().then(() => "
+                           "window.kfEditor.files['plain.bpmn'].includes('value=\"P2D\"'))")
+    saved = page.evaluate("() => window.kfEditor.files['plain.bpmn']")
+    process = saved[saved.index("<bpmn:process "):saved.index("</bpmn:process>")]
+    assert '<spiffworkflow:property name="escalateAfter" value="P2D" />' in process
+    assert "<bpmn:documentation>No pool</bpmn:documentation>" in process
+    owner.close()

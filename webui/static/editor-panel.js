@@ -23,7 +23,7 @@
     function kindOf(element) {
       var bo = element.businessObject;
       if (bo.$instanceOf("bpmn:Lane")) { return "lane"; }
-      if (bo.$instanceOf("bpmn:Participant")) { return "process"; }
+      if (bo.$instanceOf("bpmn:Participant") || bo.$instanceOf("bpmn:Process")) { return "process"; }
       if (bo.$instanceOf("bpmn:UserTask")) { return "userTask"; }
       if (bo.$instanceOf("bpmn:ScriptTask")) { return "scriptTask"; }
       if (bo.$instanceOf("bpmn:SequenceFlow")) { return "sequenceFlow"; }
@@ -43,15 +43,21 @@
       select.value = value || "";
     }
 
-    function showPanel(element) {
-      if (element && element.type === "label") { element = element.labelTarget; }
+    function showPanel(chosen) {
+      var element = chosen && chosen.type === "label" ? chosen.labelTarget : chosen;
+      if (!element) {
+        // Nothing selected in a diagram without a pool: the process's own settings.
+        var root = modeler.get("canvas").getRootElement();
+        element = root && root.businessObject && root.businessObject.$instanceOf("bpmn:Process")
+          ? root : null;
+      }
       selected = element;
       var kind = element ? kindOf(element) : null;
       each("#kf-panel [data-for]", function (field) {
         field.hidden = !kind || field.getAttribute("data-for").split(" ").indexOf(kind) < 0;
       });
       each("#kf-panel .error", function (box) { box.hidden = true; });
-      $("kf-panel-empty").hidden = !!element;
+      $("kf-panel-empty").hidden = !!chosen;
       $("kf-panel-element").textContent = "";
       if (!element) { return; }
       var bo = element.businessObject;
