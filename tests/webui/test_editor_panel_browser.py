@@ -260,3 +260,22 @@ def test_a_diagram_without_a_pool_sets_the_process_defaults_with_nothing_selecte
     assert '<spiffworkflow:property name="escalateAfter" value="P2D" />' in process
     assert "<bpmn:documentation>No pool</bpmn:documentation>" in process
     owner.close()
+
+
+@pytest.mark.parametrize("lang,words", [("zh", "命中策略"), ("en", "Hit policy")])
+def test_the_decision_table_editor_speaks_the_readers_language(browser, live, lang, words):  # noqa: F811
+    base, _env = live
+    owner = Person(browser, base, "process_owner")
+    as_language(owner, base, lang)
+    page = owner.page
+    open_editor(owner, "classify")
+    page.select_option("#kf-file", "classification.dmn")
+    page.wait_for_selector("#kf-dmn:not([hidden]) .dmn-definitions, "
+                           "#kf-dmn:not([hidden]) .tjs-table")
+    page.evaluate("""() => {
+      const m = window.kfEditor.dmnModeler;
+      return m.open(m.getViews().filter(v => v.type === 'decisionTable')[0]);
+    }""")
+    page.wait_for_selector("#kf-dmn .tjs-table")
+    assert words in page.inner_text("#kf-dmn")
+    owner.close()

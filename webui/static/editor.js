@@ -170,7 +170,7 @@
     });
   }
 
-  // bpmn-js's own words (palette, context pad, menus) in the reader's language, from the page.
+  // The modelers' own words (palette, menus, table cells) in the reader's language, from the page.
   var modelerWords = JSON.parse($("kf-modeler-words").textContent);
   function translate(template, replacements) {
     var values = replacements || {};
@@ -183,7 +183,9 @@
     modeler = new window.BpmnJS({ container: "#kf-canvas",
                                   additionalModules: [{ translate: ["value", translate] }],
                                   moddleExtensions: { spiffworkflow: descriptor } });
-    dmnModeler = new window.DmnJS({ container: "#kf-dmn" });
+    var words = { additionalModules: [{ translate: ["value", translate] }] };
+    dmnModeler = new window.DmnJS({ container: "#kf-dmn", drd: words, decisionTable: words,
+                                    literalExpression: words, boxedExpression: words });
     panel = window.KeyflowPanel(modeler, formKeys, data.utc_offset);
     wireToolbar();
     wireLayout();
