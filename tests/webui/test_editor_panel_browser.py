@@ -21,11 +21,11 @@ WORDS = {
     "zh": {"bad_reminder": "remindBefore：“soon”不是 ISO 8601 时长",
            "bad_timer": "无法识别的时间", "head_review": "部长审核",
            "form": "表单", "changed": "修改", "director": "营销总监",
-           "create_start": "创建开始事件"},
+           "create_start": "创建开始事件", "form_title": "部长审核"},
     "en": {"bad_reminder": "remindBefore: 'soon' is not an ISO 8601 duration",
            "bad_timer": "Not a time keyflow knows", "head_review": "Head's review (renamed)",
            "form": "form", "changed": "changed", "director": "Marketing Director",
-           "create_start": "Create start event"},
+           "create_start": "Create start event", "form_title": "Department head's review"},
 }
 
 
@@ -127,6 +127,10 @@ def test_panel_edits_are_checked_in_the_readers_language_and_deployed_as_typed(
     select(page, "head_review", "userTask")
     assert page.input_value("#kf-prop-name") == "部长审核"
     assert page.input_value("#kf-prop-name-en") == "Department head's review"
+    # The form is chosen by its title in the reader's language; its key is what is stored.
+    assert page.input_value("#kf-prop-formKey") == "dev_head_review"
+    assert page.evaluate("() => document.querySelector('#kf-prop-formKey').selectedOptions[0]"
+                         ".textContent") == words["form_title"]
     if lang == "en":
         type_into(page, "#kf-prop-name-en", words["head_review"])
     type_into(page, "#kf-prop-remindBefore", "soon")

@@ -24,7 +24,7 @@ from engine.roles import ALL_ROLES, EXTERNAL_ROLE, LANE_ROLES, PROCESS_OWNER_ROL
 from ..api.serialize import json_body
 from ..auth import roles_required, signed_in_user
 from ..context import db, workflow_engine
-from ..i18n import _, problem_rows
+from ..i18n import _, pick, problem_rows
 from ..tasks.schema_form import build_fields
 from . import bp
 from .modeler_words import modeler_words
@@ -65,6 +65,8 @@ def edit(key: str) -> str:
               "draft": draft is not None, "roles": list(LANE_ROLES),
               # Who may be told of an overdue task or an upcoming timer: anyone who signs in.
               "notified_roles": [r for r in ALL_ROLES if r != EXTERNAL_ROLE],
+              # The form title the reader reads first (`title` is Chinese, `x-title-en` English).
+              "title_keys": [pick("title", "x-title-en"), "title"],
               "utc_offset": _utc_offset(workflow_engine().clock.now())}
     return render_template("editor/edit.html", latest=latest, bundle=bundle,
                            draft=draft, modeler_words=modeler_words())

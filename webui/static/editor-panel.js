@@ -13,8 +13,9 @@
   function $(id) { return document.getElementById(id); }
   function each(selector, fn) { Array.prototype.forEach.call(document.querySelectorAll(selector), fn); }
 
-  // `formKeys` returns the bundle's current form names (forms may be added while editing).
-  window.KeyflowPanel = function (modeler, formKeys, utcOffset) {
+  // `formKeys` returns the bundle's current form keys (forms may be added while editing),
+  // `formTitle(key)` the title a reader knows the form by.
+  window.KeyflowPanel = function (modeler, formKeys, formTitle, utcOffset) {
     var model = window.KeyflowModel(modeler);
     var selected = null;
     var pending = [];  // checks under way: saving waits for them (settled())
@@ -37,7 +38,7 @@
       [""].concat(formKeys()).forEach(function (key) {
         var option = document.createElement("option");
         option.value = key;
-        option.textContent = key || select.getAttribute("data-none");
+        option.textContent = key ? formTitle(key) : select.getAttribute("data-none");
         select.appendChild(option);
       });
       select.value = value || "";

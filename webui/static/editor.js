@@ -23,6 +23,14 @@
     return Object.keys(files).filter(function (n) { return kindOf(n) === "form"; })
       .map(function (n) { return n.replace(/^forms\//, "").replace(/\.json$/, ""); }).sort();
   }
+  // A form's title for the reader (the key while its JSON cannot be read or has no title).
+  function formTitle(key) {
+    var schema;
+    try { schema = JSON.parse(files["forms/" + key + ".json"]); } catch (err) { return key; }
+    var title = (data.title_keys || []).map(function (k) { return schema && schema[k]; })
+      .filter(function (t) { return typeof t === "string" && t.trim(); })[0];
+    return title ? title.trim() : key;
+  }
 
   // ---- files: switching keeps every edit in `files` ----
   function flush() {
@@ -186,7 +194,7 @@
     var words = { additionalModules: [{ translate: ["value", translate] }] };
     dmnModeler = new window.DmnJS({ container: "#kf-dmn", drd: words, decisionTable: words,
                                     literalExpression: words, boxedExpression: words });
-    panel = window.KeyflowPanel(modeler, formKeys, data.utc_offset);
+    panel = window.KeyflowPanel(modeler, formKeys, formTitle, data.utc_offset);
     wireToolbar();
     wireLayout();
     var first = Object.keys(files).sort().filter(function (n) { return kindOf(n) === "bpmn"; })[0];
