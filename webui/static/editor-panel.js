@@ -97,7 +97,8 @@
       var element = selected;
       var name = input.getAttribute("data-duration");
       var error = $(input.id + "-error");
-      var value = input.value.trim() ? Timers.propertyValue(input.value, input.hasAttribute("data-may-be-off")) : "";
+      var typed = input.value.trim();
+      var value = typed ? Timers.propertyValue(typed, input.hasAttribute("data-may-be-off")) : "";
       if (!value) {
         error.hidden = true;
         model.setProperty(element, name, "");
@@ -113,6 +114,10 @@
           model.setProperty(element, name, value);  // shown again as stored (P3D for 3天)
         }
         return error.hidden;
+      }).catch(function () {
+        error.textContent = $("kf-texts").dataset.failed;  // nothing stored
+        error.hidden = false;
+        return false;
       });
       pending.push(check);
       return check;
@@ -122,7 +127,7 @@
     function settled() {
       var waiting = pending;
       pending = [];
-      return Promise.all(waiting.map(function (p) { return p.catch(function () { return false; }); }));
+      return Promise.all(waiting);
     }
 
     function rolesChanged(box) {
