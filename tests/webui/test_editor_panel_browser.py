@@ -186,6 +186,10 @@ def test_process_reminder_defaults_and_timer_reminders(browser, live):  # noqa: 
     participant = page.evaluate("""() => window.kfEditor.modeler.get('elementRegistry')
       .filter(e => e.type === 'bpmn:Participant')[0].id""")
     select(page, participant, "process")
+    # The pool stands for its process: its names are the process's (documentation kept).
+    assert page.input_value("#kf-prop-name-en") == "Customer reception"
+    assert page.input_value("#kf-prop-name") == "客户接待"
+    type_into(page, "#kf-prop-name-en", "Customer reception (visits)")
     type_into(page, "#kf-prop-overdueEvery", "30 seconds")
     page.wait_for_selector("#kf-prop-overdueEvery-error:not([hidden])")
     assert "每分钟" in page.inner_text("#kf-prop-overdueEvery-error")
@@ -198,6 +202,7 @@ def test_process_reminder_defaults_and_timer_reminders(browser, live):  # noqa: 
         deployed = get_version(s, "customer_reception", 2).files["customer_reception.bpmn"]
     process = deployed[deployed.index("<bpmn:process "):deployed.index("<bpmn:laneSet")]
     assert '<spiffworkflow:property name="overdueEvery" value="P2D" />' in process
+    assert "<bpmn:documentation>Customer reception (visits)\nSeed §3.3.2" in process
     assert '<spiffworkflow:property name="remindRoles" value="finance" />' in deployed
 
 
