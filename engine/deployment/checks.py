@@ -60,8 +60,14 @@ def _check_task(ts: Any, forms: dict[str, dict[str, Any]]
         try:
             check_source(source, mode)
         except ScriptRejected as err:
-            line = f" (line {err.lineno})" if err.lineno else ""
-            yield ts.bpmn_id, f"{label} is not allowed{line}: {err.reason}"
+            # `what` and `reason` are message ids where keyflow wrote them (Problem.text).
+            if err.lineno:
+                yield Problem.said(None, ts.bpmn_id, N_(
+                    "{what} is not allowed (line {line}): {reason}"),
+                    what=label, line=err.lineno, reason=err.reason)
+            else:
+                yield Problem.said(None, ts.bpmn_id, N_("{what} is not allowed: {reason}"),
+                                   what=label, reason=err.reason)
     yield from _check_timers(ts)
     yield from check_reminder_properties(ts)
     outcome = outcome_problem(ts)
@@ -109,10 +115,10 @@ def _check_service_task(ts: Any) -> Iterator[tuple[str, str] | Problem]:
 def _code_of(ts: Any) -> Iterator[tuple[str, str, Mode]]:
     """(label, source, mode) of every piece of code attached to a task spec."""
     if getattr(ts, "script", None):
-        yield "script", ts.script, "exec"
-    for attr in ("prescript", "postscript"):
+        yield N_("script"), ts.script, "exec"
+    for attr, label in (("prescript", N_("prescript")), ("postscript", N_("postscript"))):
         if getattr(ts, attr, None):
-            yield attr, getattr(ts, attr), "exec"
+            yield label, getattr(ts, attr), "exec"
     for name, param in (getattr(ts, "operation_params", None) or {}).items():
         # Service task parameters are expressions, evaluated in the sandbox before the call.
         yield f"service parameter {name!r}", str(param.get("value", "")), "eval"
@@ -120,10 +126,10 @@ def _code_of(ts: Any) -> Iterator[tuple[str, str, Mode]]:
         # SpiffWorkflow wraps each sequence-flow condition in an operator holding the text.
         source = getattr(condition, "args", [None])[0] if condition is not None else None
         if isinstance(source, str):
-            yield "condition", source, "eval"
+            yield N_("condition"), source, "eval"
     for definition in _event_definitions(ts):
         if isinstance(definition, TimerEventDefinition) and _has_text(definition.expression):
-            yield "timer expression", definition.expression, "eval"
+            yield N_("timer expression"), definition.expression, "eval"
     engine = getattr(ts, "dmnEngine", None)
     if engine is not None:
         yield from _dmn_code(engine.decision_table)

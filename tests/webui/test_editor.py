@@ -97,8 +97,9 @@ def test_draft_is_saved_shown_and_discarded(client_for, env):
     (('name="dept_head"', 'name="janitor"'), "review", "janitor"),
     (("<bpmn:flowNodeRef>review</bpmn:flowNodeRef>", ""), "review", "not in a lane"),
     (('value="review_decision"', 'value="missing"'), "review", "missing"),
-    (('decision == "reject"', 'decision ==='), "decision_gateway", "condition"),
-    (("net_value = amount - costs", "import os"), "compute", "script"),
+    # The client reads Chinese (no Accept-Language): the reasons are said in it.
+    (('decision == "reject"', 'decision ==='), "decision_gateway", "条件"),
+    (("net_value = amount - costs", "import os"), "compute", "脚本"),
     (("<bpmn:process ", "<bpmn:process <"), None, ""),
 ])
 def test_validate_and_deploy_report_each_problem(client_for, env, change, element_id, words):

@@ -88,3 +88,16 @@ def test_the_deploy_summary_names_elements_and_forms_in_the_readers_language(cli
                                headers=ZH).get_json()["summary"]
     assert [e["text"] for e in summary["elements"]] == ["修改：审核申请（用户任务）— 属性"]
     assert summary["forms"] == []
+
+
+@pytest.mark.parametrize("headers,words", [
+    (EN, "script is not allowed (line 1): import statements are not allowed"),
+    (ZH, "脚本不被允许（第 1 行）：不允许使用 import 语句"),
+])
+def test_a_refused_script_is_explained_in_the_readers_language(client_for, headers, words):
+    files = approval_files()
+    files["approval.bpmn"] = files["approval.bpmn"].replace("net_value = amount - costs",
+                                                            "import os", 1)
+    problems = client_for("process_owner").post_json(
+        "/editor/approval/validate", {"files": files}, headers=headers).get_json()["problems"]
+    assert any(p["element_id"] == "compute" and p["reason"] == words for p in problems), problems

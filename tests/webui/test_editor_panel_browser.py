@@ -288,3 +288,31 @@ def test_the_decision_table_editor_speaks_the_readers_language(browser, live, la
     page.wait_for_selector("#kf-dmn .tjs-table")
     assert words in page.inner_text("#kf-dmn")
     owner.close()
+
+
+@pytest.mark.parametrize("lang,script_words,condition_words", [
+    ("zh", "脚本不被允许（第 1 行）：不允许使用 import 语句", "条件不被允许"),
+    ("en", "script is not allowed (line 1): import statements are not allowed",
+     "condition is not allowed"),
+])
+def test_wrong_code_in_the_panel_is_explained_in_the_readers_language_and_not_deployed(
+        browser, live, lang, script_words, condition_words):  # noqa: F811
+    base, env = live
+    owner = Person(browser, base, "process_owner")
+    as_language(owner, base, lang)
+    page = owner.page
+    open_editor(owner, KEY)
+    select(page, "compute_net_value", "scriptTask")
+    type_into(page, "#kf-prop-script", "import os")
+    select(page, "flow_analysis_split_to_credit_audit", "sequenceFlow")
+    type_into(page, "#kf-prop-condition", "existing_customer ===")
+    page.click("#kf-deploy")
+    page.wait_for_selector("#kf-problems:not([hidden])")
+    problems = page.inner_text("#kf-problem-list")
+    assert script_words in problems and condition_words in problems
+    assert page.evaluate("() => window.kfEditor.modeler.get('canvas')"
+                         ".hasMarker('compute_net_value', 'kf-problem')")
+    assert page.is_hidden("#kf-result")
+    owner.close()
+    with env.session() as s:
+        assert get_version(s, KEY).version == 1  # nothing deployed
