@@ -12,7 +12,7 @@ from webui_env import DATA
 from engine.models import ProcessDefinition, ProcessDraft
 
 CALLS = ["/editor/approval/draft", "/editor/approval/draft/discard", "/editor/approval/validate",
-         "/editor/approval/deploy", "/editor/preview"]
+         "/editor/approval/deploy", "/editor/preview", "/editor/property"]
 
 
 def approval_files() -> dict[str, str]:
@@ -109,8 +109,9 @@ def test_draft_is_saved_shown_and_discarded(client_for, env):
     (('name="dept_head"', 'name="janitor"'), "review", "janitor"),
     (("<bpmn:flowNodeRef>review</bpmn:flowNodeRef>", ""), "review", "not in a lane"),
     (('value="review_decision"', 'value="missing"'), "review", "missing"),
-    (('decision == "reject"', 'decision ==='), "decision_gateway", "condition"),
-    (("net_value = amount - costs", "import os"), "compute", "script"),
+    # The client reads Chinese (no Accept-Language): the reasons are said in it.
+    (('decision == "reject"', 'decision ==='), "decision_gateway", "条件"),
+    (("net_value = amount - costs", "import os"), "compute", "脚本"),
     (("<bpmn:process ", "<bpmn:process <"), None, ""),
 ])
 def test_validate_and_deploy_report_each_problem(client_for, env, change, element_id, words):
