@@ -172,7 +172,7 @@ def test_a_new_process_with_a_visual_form_is_deployed_and_completed_from_the_inb
     page.select_option("#kf-file", "site_survey.bpmn")
     page.wait_for_selector('.djs-element[data-element-id="start"]')
     assert page.evaluate(ADD_SURVEY_TASK) == ["lane_senior_manager"]
-    page.wait_for_selector('.kf-group[data-for="userTask"]:not([hidden])')
+    page.wait_for_selector('#kf-panel [data-for~="userTask"]:not([hidden])')
     page.select_option("#kf-prop-formKey", "site_survey_result")  # the new form is offered
     assert page.evaluate("() => window.kfEditor.validate()") == []
     page.click("#kf-deploy")
