@@ -96,7 +96,8 @@ def remind() -> int:
 @app.task(name="keyflow.relay", **TASK_OPTIONS)
 @observed_run("keyflow.relay")
 def relay() -> int:
-    """Send due outbox rows, one transaction per mail (the only duplicate window is one mail)."""
+    """Send due outbox rows, one transaction per mail or chat message (the only duplicate
+    window is one message)."""
     ctx = worker_context()
     mailer = mailer_for(ctx.settings)
     sent = 0
@@ -135,7 +136,7 @@ def _relay_next(ctx: WorkerContext, mailer: Mailer, connection: Connection) -> R
     with ctx.sessions(bind=connection) as session:
         session.begin()
         try:
-            result = relay_one(session, mailer, ctx.composer, now, max_attempts)
+            result = relay_one(session, mailer, ctx.composer, now, max_attempts, ctx.chat)
             if result is None:
                 return None
             try:

@@ -2,6 +2,7 @@
 
 from .audit import AuditEvent
 from .base import Base
+from .chat_hooks import ChatFormat, ChatHook, ChatKind
 from .comments import Comment
 from .contracts import Contract
 from .customers import CUSTOMER_STATUSES, Customer
@@ -9,7 +10,7 @@ from .drafts import ProcessDraft
 from .imports import OPEN_IMPORT_STATUSES, CustomerImport, ImportStatus
 from .kpi_targets import KpiTarget
 from .links import CustomerLink
-from .outbox import Notification, NotificationStatus
+from .outbox import Notification, NotificationChannel, NotificationStatus
 from .processes import (
     ACTIVE_STATUSES,
     InstanceStatus,
@@ -31,6 +32,9 @@ __all__ = [
     "OPEN_TASK_STATES",
     "ApiToken",
     "AuditEvent",
+    "ChatFormat",
+    "ChatHook",
+    "ChatKind",
     "Comment",
     "Contract",
     "Base",
@@ -42,6 +46,7 @@ __all__ = [
     "InstanceStatus",
     "KpiTarget",
     "Notification",
+    "NotificationChannel",
     "NotificationStatus",
     "ProcessCurrent",
     "ProcessDefinition",
