@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from engine.i18n import Texts
+from engine.i18n import N_, Texts
 from engine.models import ChatKind
 from engine.settings import Settings
 
@@ -74,34 +74,36 @@ def check_url(url: str, kind: str, hosts: HookHosts) -> str:
     """`url` stripped, if a hook of `kind` may post to it; HookRefused on field `url` if not."""
     url = url.strip()
     if not url:
-        raise HookRefused("url", "Enter the robot's webhook address.")
+        raise HookRefused("url", N_("Enter the robot's webhook address."))
     if len(url) > MAX_URL:
-        raise HookRefused("url", "The address is too long (at most {n} characters).", n=MAX_URL)
+        raise HookRefused("url", N_("The address is too long (at most {n} characters)."),
+                          n=MAX_URL)
     if any(c.isspace() or ord(c) < 0x20 for c in url):
-        raise HookRefused("url", "The address must not contain spaces or line breaks.")
+        raise HookRefused("url", N_("The address must not contain spaces or line breaks."))
     try:
         parts = urlsplit(url)
         port = parts.port
     except ValueError:
-        raise HookRefused("url", "This is not a web address.") from None
+        raise HookRefused("url", N_("This is not a web address.")) from None
     host = (parts.hostname or "").lower()
     if parts.scheme not in ("http", "https") or not host:
-        raise HookRefused("url", "The address must start with https://.")
+        raise HookRefused("url", N_("The address must start with https://."))
     if parts.username is not None or parts.password is not None or parts.fragment \
             or "#" in url:
-        raise HookRefused("url", "The address must not contain a user name, a password or a "
-                                 "# part.")
+        raise HookRefused("url", N_("The address must not contain a user name, a password "
+                                    "or a # part."))
     if hosts.is_extra(host, port):
         return url
     if host not in DEFAULT_HOSTS.values():
-        raise HookRefused("url", "Only these hosts are accepted: {hosts}.", hosts=hosts.listed())
+        raise HookRefused("url", N_("Only these hosts are accepted: {hosts}."),
+                          hosts=hosts.listed())
     if parts.scheme != "https" or port not in (None, 443):
-        raise HookRefused("url", "The address must start with https:// and use the standard "
-                                 "port.")
+        raise HookRefused("url", N_("The address must start with https:// and use the "
+                                    "standard port."))
     path, parameter = ROBOT_PATHS[kind]
     if host != DEFAULT_HOSTS[kind] or parts.path != path \
             or not parse_qs(parts.query).get(parameter, [""])[0]:
-        raise HookRefused("url", "A robot of this kind has an address like {example}",
+        raise HookRefused("url", N_("A robot of this kind has an address like {example}"),
                           example=EXAMPLES[kind])
     return url
 
@@ -112,10 +114,10 @@ def check_secret(secret: str | None, kind: str) -> str | None:
     if not secret:
         return None
     if kind != ChatKind.DINGTALK:
-        raise HookRefused("secret", "Only DingTalk robots have a signing secret.")
+        raise HookRefused("secret", N_("Only DingTalk robots have a signing secret."))
     if len(secret) > MAX_SECRET or any(c.isspace() or not c.isprintable() for c in secret):
-        raise HookRefused("secret", "The signing secret is at most {n} characters, without "
-                                    "spaces.", n=MAX_SECRET)
+        raise HookRefused("secret", N_("The signing secret is at most {n} characters, "
+                                       "without spaces."), n=MAX_SECRET)
     return secret
 
 
