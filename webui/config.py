@@ -39,6 +39,7 @@ FROM_SETTINGS = {
     "SCRIPT_TIME_LIMIT": "script_time_limit",
     "SMTP_URL": "smtp_url",
     "SESSION_COOKIE_SECURE": "session_cookie_secure",
+    "CHAT_HOOK_HOSTS": "chat_hook_hosts",
 }
 
 
