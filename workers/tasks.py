@@ -16,7 +16,7 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 
 from engine.errors import Conflict
 from engine.mail import Mailer, RelayResult, RowNotRecorded, mailer_for, record_apart, relay_one
-from engine.models import NotificationStatus
+from engine.models import NotificationChannel, NotificationStatus
 from engine.observability.request_ids import current_request_id
 from engine.reminders import write_reminders
 from engine.retention import RetentionPolicy, sweep
@@ -119,12 +119,15 @@ def relay() -> int:
 
 
 def _log_row(result: RelayResult) -> None:
-    """One line per mail handled, carrying the id of the request (or run) that wrote it."""
+    """One line per mail or chat message handled, carrying the id of the request (or run)
+    that wrote it."""
     fields = {"notification_id": result.notification_id, "key": result.key,
-              "kind": result.kind, "status": result.status, "instance_id": result.instance_id,
+              "kind": result.kind, "channel": result.channel, "status": result.status,
+              "instance_id": result.instance_id,
               "task_id": result.task_id, "run_id": current_request_id(),
               "request_id": result.request_id or "unknown"}
-    log.info("mail %s: %s", result.status, result.key,
+    log.info("%s %s: %s", "chat" if result.channel == NotificationChannel.CHAT else "mail",
+             result.status, result.key,
              extra={k: v for k, v in fields.items() if v is not None})
 
 

@@ -51,12 +51,14 @@ class RelayResult:
     kind: str | None = None
     instance_id: int | None = None
     task_id: int | None = None
+    channel: str = NotificationChannel.MAIL
 
 
 def result_of(note: Notification, stop: bool = False) -> RelayResult:
     """The outcome of `note` as it stands now."""
     return RelayResult(note.id, note.idempotency_key, note.status, stop,
-                       note.request_id, note.kind, note.instance_id, note.task_id)
+                       note.request_id, note.kind, note.instance_id, note.task_id,
+                       note.channel)
 
 
 class ChatSender(Protocol):
