@@ -42,7 +42,6 @@ log = logging.getLogger(__name__)
 MAX_REPLY = 64 * 1024
 # WeCom "api freq out of limit", DingTalk "send too fast" / "system busy": try again later.
 BUSY_CODES = frozenset({45009, 130101, -1})
-MAX_TEXT = 1500  # characters: WeCom takes 2,048 bytes of text and 4,096 of markdown
 
 
 @dataclass(frozen=True)
@@ -56,6 +55,11 @@ class Message:
     link: str
 
 
+# What each service takes, in UTF-8 bytes (WeCom's text 2,048 and markdown 4,096; DingTalk's
+# are larger, kept the same here): the body is shortened, the headline, due time and link stay.
+LIMITS = {ChatFormat.TEXT: 2000, ChatFormat.MARKDOWN: 4000}
+
+
 def _plain(text: str) -> str:
     """Text for markdown without links or markup of its own (names are data)."""
     table = str.maketrans({"[": "［", "]": "］", "(": "（", ")": "）", "*": "＊", "_": "＿",
@@ -63,20 +67,32 @@ def _plain(text: str) -> str:
     return text.translate(table)
 
 
+def _cut(text: str, budget: int) -> str:
+    """`text` in at most `budget` UTF-8 bytes, cut on a character with "…" when shortened."""
+    data = text.encode()
+    if len(data) <= budget:
+        return text
+    return data[:max(budget - 3, 0)].decode(errors="ignore") + "…"
+
+
 def payload(kind: str, form: str, message: Message) -> dict[str, Any]:
     """The JSON the service's robot API takes for `message` (text or markdown)."""
     if form == ChatFormat.MARKDOWN:
-        lines = [f"### {_plain(message.title)}",
-                 *(f"> {_plain(line)}" for line in message.body.splitlines() if line.strip()),
-                 f"> {_plain(message.due)}", "", f"[{_plain(message.link_label)}]({message.link})"]
-        text = "\n".join(lines)[:MAX_TEXT * 2]
+        head = f"### {_plain(message.title)}"
+        tail = f"> {_plain(message.due)}\n\n[{_plain(message.link_label)}]({message.link})"
+        body = "\n".join(f"> {_plain(line)}" for line in message.body.splitlines()
+                         if line.strip())
+        budget = LIMITS[ChatFormat.MARKDOWN] - len(f"{head}\n\n{tail}".encode())
+        text = "\n".join([head, _cut(body, budget), tail])
         if kind == ChatKind.DINGTALK:
-            return {"msgtype": "markdown", "markdown": {"title": message.title[:60],
+            return {"msgtype": "markdown", "markdown": {"title": _cut(message.title, 120),
                                                         "text": text}}
         return {"msgtype": "markdown", "markdown": {"content": text}}
-    text = "\n".join([f"【{message.title}】", message.body, message.due,
-                      f"{message.link_label}: {message.link}"])[:MAX_TEXT]
-    return {"msgtype": "text", "text": {"content": text}}
+    head = f"【{message.title}】"
+    tail = f"{message.due}\n{message.link_label}: {message.link}"
+    budget = LIMITS[ChatFormat.TEXT] - len(f"{head}\n\n{tail}".encode())
+    return {"msgtype": "text", "text": {"content": "\n".join(
+        [head, _cut(message.body, budget), tail])}}
 
 
 def signed(url: str, secret: str, millis: int) -> str:

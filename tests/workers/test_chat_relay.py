@@ -241,3 +241,21 @@ def test_the_workers_relay_task_sends_mail_and_chat_in_one_batch(database, clock
     assert rows == {f"chat:{bad.id}:1": ("failed", "errcode 310000: sign not match"),
                     f"chat:{good.id}:2": ("sent", None), "mail": ("sent", None)}
     assert [p.key for p in chat_endpoint.received()] == ["bad", "ok"]
+
+
+@pytest.mark.parametrize(("kind", "form"), [("wecom", "text"), ("wecom", "markdown"),
+                                            ("dingtalk", "markdown")])
+def test_a_long_message_is_shortened_but_keeps_its_due_time_and_link(kind, form):
+    from engine.chat.sender import LIMITS, Message, payload
+
+    message = Message("新任务：[点我](http://evil.test)", "板房" * 3000,
+                      "截止时间：2026-03-04 09:00", "打开任务", "http://kf.test/tasks/7")
+    body = payload(kind, form, message)
+    inner = body[form]
+    text = inner.get("content") or inner["text"]
+    assert len(text.encode()) <= LIMITS[form] and "…" in text
+    assert text.endswith("http://kf.test/tasks/7)" if form == "markdown"
+                         else "打开任务: http://kf.test/tasks/7")
+    assert "截止时间：2026-03-04 09:00" in text
+    if form == "markdown":  # a name cannot bring a link of its own
+        assert "](http://evil.test)" not in text
