@@ -173,3 +173,22 @@ def test_a_test_message_is_queued_for_the_relay(session, kf, users):
     note = kf.test_chat_hook(session, users["clerk"], None)
     assert (note.kind, note.hook_id, note.channel) == ("chat_test", hook.id, "chat")
     assert "clerk" in note.body
+
+
+def test_the_database_refuses_a_hook_of_two_owners_and_an_unknown_channel(session, users,
+                                                                          clock):
+    from sqlalchemy.exc import IntegrityError
+
+    now = clock.now()
+    with pytest.raises(IntegrityError), session.begin_nested():
+        session.add(ChatHook(role_name="clerk", user_id=users["clerk"].id, kind="wecom",
+                             url=WECOM, format="text", created_at=now, updated_at=now))
+        session.flush()
+    with pytest.raises(IntegrityError), session.begin_nested():
+        session.add(ChatHook(user_id=users["clerk"].id, kind="slack", url=WECOM,
+                             format="text", created_at=now, updated_at=now))
+        session.flush()
+    with pytest.raises(IntegrityError), session.begin_nested():
+        session.add(Notification(idempotency_key="x", kind="k", subject="s", body="b",
+                                 created_at=now, channel="pigeon"))
+        session.flush()
