@@ -69,8 +69,8 @@ def notify_pools(session: Session, created: Iterable[HumanTask], now: datetime) 
                                task=row)
         group = [(groups[row.role], None)] if row.role in groups else []
         people = [pair for user in holders.get(row.role, []) for pair in own_hook(user)]
-        tell_hooks(session, [*group, *people], row, event=f"task:{row.id}:offered", kind=
-                   "task_offered", now=now, words=partial(task_offered_text, row))
+        tell_hooks(session, [*group, *people], row, event=f"task:{row.id}:offered",
+                   kind="task_offered", now=now, words=partial(task_offered_text, row))
 
 
 def task_returned_text(task: HumanTask, by: str | None, language: str) -> tuple[str, str]:
