@@ -51,6 +51,7 @@ def create_app(test_config: dict[str, Any] | None = None,
         api,
         assets,
         auth,
+        chat_hooks,
         context,
         customer_link,
         customers,
@@ -87,7 +88,8 @@ def create_app(test_config: dict[str, Any] | None = None,
     navigation.init_app(app)
     for blueprint in (errors.bp, auth.bp, inbox.bp, tasks.bp, processes.bp, instances.bp,
                       admin.bp, assets.bp, library.bp, editor.bp, customers.bp, mail.bp,
-                      customer_link.bp, kpis.bp, incidents.bp, lists.bp, substitutes.bp):
+                      customer_link.bp, kpis.bp, incidents.bp, lists.bp, substitutes.bp,
+                      chat_hooks.bp):
         app.register_blueprint(blueprint)
     app.register_blueprint(api.bp, url_prefix="/api")
     return app

@@ -41,6 +41,7 @@ FROM_SETTINGS = {
     "SMTP_URL": "smtp_url",
     "SESSION_COOKIE_SECURE": "session_cookie_secure",
     "ATTACHMENT_MAX_MB": "attachment_max_mb",
+    "CHAT_HOOK_HOSTS": "chat_hook_hosts",
 }
 # Room for the multipart envelope and the form's other fields around an attachment.
 UPLOAD_ENVELOPE = 1024 * 1024

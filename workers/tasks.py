@@ -17,7 +17,7 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 from engine.attachments import AttachmentStore, remove_orphans
 from engine.errors import Conflict
 from engine.mail import Mailer, RelayResult, RowNotRecorded, mailer_for, record_apart, relay_one
-from engine.models import NotificationStatus
+from engine.models import NotificationChannel, NotificationStatus
 from engine.observability.request_ids import current_request_id
 from engine.reminders import write_reminders
 from engine.retention import RetentionPolicy, sweep
@@ -97,7 +97,8 @@ def remind() -> int:
 @app.task(name="keyflow.relay", **TASK_OPTIONS)
 @observed_run("keyflow.relay")
 def relay() -> int:
-    """Send due outbox rows, one transaction per mail (the only duplicate window is one mail)."""
+    """Send due outbox rows, one transaction per mail or chat message (the only duplicate
+    window is one message)."""
     ctx = worker_context()
     mailer = mailer_for(ctx.settings)
     sent = 0
@@ -119,12 +120,15 @@ def relay() -> int:
 
 
 def _log_row(result: RelayResult) -> None:
-    """One line per mail handled, carrying the id of the request (or run) that wrote it."""
+    """One line per mail or chat message handled, carrying the id of the request (or run)
+    that wrote it."""
     fields = {"notification_id": result.notification_id, "key": result.key,
-              "kind": result.kind, "status": result.status, "instance_id": result.instance_id,
+              "kind": result.kind, "channel": result.channel, "status": result.status,
+              "instance_id": result.instance_id,
               "task_id": result.task_id, "run_id": current_request_id(),
               "request_id": result.request_id or "unknown"}
-    log.info("mail %s: %s", result.status, result.key,
+    log.info("%s %s: %s", "chat" if result.channel == NotificationChannel.CHAT else "mail",
+             result.status, result.key,
              extra={k: v for k, v in fields.items() if v is not None})
 
 
@@ -136,7 +140,7 @@ def _relay_next(ctx: WorkerContext, mailer: Mailer, connection: Connection) -> R
     with ctx.sessions(bind=connection) as session:
         session.begin()
         try:
-            result = relay_one(session, mailer, ctx.composer, now, max_attempts)
+            result = relay_one(session, mailer, ctx.composer, now, max_attempts, ctx.chat)
             if result is None:
                 return None
             try:

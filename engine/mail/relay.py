@@ -4,6 +4,8 @@ Committing after every message keeps the duplicate window (design.md invariant 6
 single mail: the row stays locked while SMTP runs, a killed worker's lock dies with its
 connection and the row is simply pending again.
 
+Chat rows (`channel = chat`, engine/chat) go through the same loop to their work-chat hook.
+
 One row never holds up the others (issue 9): whatever goes wrong with a row is written on
 that row. A mail that can never go (no or a malformed address, a message that cannot be
 composed, a 5xx) is `failed` with `last_error`; one that may go later (4xx, connection
@@ -18,13 +20,14 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.message import EmailMessage
+from typing import Protocol
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.addresses import AddressInvalid
 from engine.db import is_postgres
-from engine.models import Notification, NotificationStatus
+from engine.models import Notification, NotificationChannel, NotificationStatus
 
 from .headers import safe_reason
 from .mailer import Mailer, PermanentFailure, TemporaryFailure
@@ -48,12 +51,21 @@ class RelayResult:
     kind: str | None = None
     instance_id: int | None = None
     task_id: int | None = None
+    channel: str = NotificationChannel.MAIL
 
 
 def result_of(note: Notification, stop: bool = False) -> RelayResult:
     """The outcome of `note` as it stands now."""
     return RelayResult(note.id, note.idempotency_key, note.status, stop,
-                       note.request_id, note.kind, note.instance_id, note.task_id)
+                       note.request_id, note.kind, note.instance_id, note.task_id,
+                       note.channel)
+
+
+class ChatSender(Protocol):
+    """Posts a `chat` row to its work-chat hook (engine.chat.sender.ChatPoster), raising
+    PermanentFailure or TemporaryFailure like a mailer."""
+
+    def send(self, session: Session, note: Notification) -> None: ...
 
 
 class RowNotRecorded(Exception):
@@ -100,8 +112,11 @@ def compose(note: Notification, composer: MailComposer) -> EmailMessage:
 
 
 def relay_one(session: Session, mailer: Mailer, composer: MailComposer, now: datetime,
-              max_attempts: int = 10) -> RelayResult | None:
+              max_attempts: int = 10, chat: ChatSender | None = None) -> RelayResult | None:
     """Send the next due notification and record the outcome; None when nothing is due.
+
+    A `chat` row goes to its hook through `chat` instead of the mailer, with the same
+    outcomes (a relay without `chat` leaves it to be retried by one that has it).
 
     Raises RowNotRecorded (and nothing else, once a row is claimed) when the outcome cannot
     be flushed: the caller rolls back and calls `record_apart`.
@@ -113,7 +128,12 @@ def relay_one(session: Session, mailer: Mailer, composer: MailComposer, now: dat
     note.attempts += 1
     stop = False
     try:
-        mailer.send(compose(note, composer))
+        if note.channel == NotificationChannel.CHAT:
+            if chat is None:
+                raise TemporaryFailure("this relay sends no chat messages")
+            chat.send(session, note)
+        else:
+            mailer.send(compose(note, composer))
     except PermanentFailure as err:
         note.status, note.next_attempt_at = NotificationStatus.FAILED, None
         note.last_error = safe_reason(err)
@@ -124,7 +144,7 @@ def relay_one(session: Session, mailer: Mailer, composer: MailComposer, now: dat
     except Exception as err:
         # A mailer failing in a way it does not classify: this row may pass later, and the
         # attempts limit ends it if it never does.
-        log.exception("notification %s (%s): unexpected mailer error", ident, key)
+        log.exception("notification %s (%s): unexpected sender error", ident, key)
         _retry_later(note, now, safe_reason(err, with_type=True), max_attempts)
     else:
         note.status, note.sent_at, note.last_error = NotificationStatus.SENT, now, None

@@ -3,6 +3,7 @@
 from .attachments import Attachment, MediaType
 from .audit import AuditEvent
 from .base import Base
+from .chat_hooks import ChatFormat, ChatHook, ChatKind
 from .comments import Comment
 from .contracts import Contract
 from .customers import CUSTOMER_STATUSES, Customer
@@ -10,7 +11,7 @@ from .drafts import ProcessDraft
 from .imports import OPEN_IMPORT_STATUSES, CustomerImport, ImportStatus
 from .kpi_targets import KpiTarget
 from .links import CustomerLink
-from .outbox import Notification, NotificationStatus
+from .outbox import Notification, NotificationChannel, NotificationStatus
 from .processes import (
     ACTIVE_STATUSES,
     InstanceStatus,
@@ -33,6 +34,9 @@ __all__ = [
     "ApiToken",
     "Attachment",
     "AuditEvent",
+    "ChatFormat",
+    "ChatHook",
+    "ChatKind",
     "Comment",
     "Contract",
     "Base",
@@ -45,6 +49,7 @@ __all__ = [
     "KpiTarget",
     "MediaType",
     "Notification",
+    "NotificationChannel",
     "NotificationStatus",
     "ProcessCurrent",
     "ProcessDefinition",

@@ -49,6 +49,8 @@ SAMPLES = {
     "KEYFLOW_RETENTION_BLANK_CONTACTS": ("true", True),
     "KEYFLOW_ATTACHMENT_MAX_MB": ("50", 50),
     "KEYFLOW_CLOCK_FILE": ("/tmp/clock.txt",) * 2,
+    "KEYFLOW_CHAT_HOOK_HOSTS": ("hooks.example.com, 10.0.0.7:8080",) * 2,
+    "KEYFLOW_CHAT_TIMEOUT": ("3", 3.0),
 }
 
 
@@ -97,6 +99,8 @@ BAD = [
     ("KEYFLOW_METRICS_BIND", "9464"), ("KEYFLOW_METRICS_BIND", "127.0.0.1:99999"),
     ("KEYFLOW_RETENTION_DAYS", "0"),
     ("KEYFLOW_RETENTION_DAYS", "a year"), ("KEYFLOW_RETENTION_BLANK_CONTACTS", "perhaps"),
+    ("KEYFLOW_CHAT_HOOK_HOSTS", "https://hooks.example.com"),
+    ("KEYFLOW_CHAT_HOOK_HOSTS", "hooks.example.com:0"), ("KEYFLOW_CHAT_TIMEOUT", "0"),
 ]
 
 

@@ -12,6 +12,7 @@ from engine.kpis import SCORECARD_GROUPINGS
 from engine.queries.inbox import INBOX_SCOPES
 
 from . import bp
+from .chat_schemas import CHAT_PATHS, CHAT_SCHEMAS
 from .import_schema import IMPORT_PATHS
 from .schemas import SCHEMAS, obj, ref
 from .work_schemas import WORK_PATHS, WORK_SCHEMAS
@@ -209,6 +210,7 @@ PATHS: dict[str, Any] = {
 }
 
 PATHS.update(WORK_PATHS)  # assignment, substitutes and the personal lists
+PATHS.update(CHAT_PATHS)  # work-chat robots
 
 
 @cache
@@ -226,7 +228,7 @@ def document() -> dict[str, Any]:
         "security": [{"bearer": []}, {"session": []}],
         "paths": PATHS,
         "components": {
-            "schemas": {**SCHEMAS, **WORK_SCHEMAS},
+            "schemas": {**SCHEMAS, **WORK_SCHEMAS, **CHAT_SCHEMAS},
             "securitySchemes": {
                 "bearer": {"type": "http", "scheme": "bearer",
                            "description": "a token from the profile page or `keyflow token`"},
