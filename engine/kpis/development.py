@@ -44,7 +44,8 @@ def development_indicators(session: Session, start: datetime, end: datetime,
     returned decisions and the approval rate (approved / (approved + rejected)); the same
     counts per group and month (`monthly`, months in `zone`) for the trend."""
     steps = ("register_prospect", "development_application", *DECISIONS)
-    done = [d for d in completions(session, steps, start, end) if d.process_key == PROCESS]
+    done = [d for d in completions(session, steps, start, end, fields=DECISIONS.values())
+            if d.process_key == PROCESS]
     escalated = _escalated(session, {d.instance_id for d in done
                                      if d.instance_id is not None and d.bpmn_id in DECISIONS})
     groups: dict[str, dict[str, Any]] = {}

@@ -34,11 +34,19 @@ class Completion:
 
 def completions(session: Session, bpmn_ids: Iterable[str], start: datetime | None = None,
                 end: datetime | None = None,
-                instance_ids: Iterable[int] | None = None) -> list[Completion]:
-    """Completions of the given steps, optionally in [start, end) or of some instances."""
+                instance_ids: Iterable[int] | None = None,
+                fields: Iterable[str] | None = None) -> list[Completion]:
+    """Completions of the given steps, optionally in [start, end) or of some instances.
+
+    `fields` names the submitted form fields wanted (`()`: none); only those are read from
+    the database, not the whole submission (None: all of it).
+    """
+    wanted = None if fields is None else list(fields)
+    data_columns: list[Any] = [AuditEvent.data] if wanted is None else [
+        AuditEvent.data[("data", name)] for name in wanted]
     query = (select(AuditEvent.at, AuditEvent.actor_id, AuditEvent.instance_id,
                     AuditEvent.process_key, AuditEvent.bpmn_id, HumanTask.role,
-                    HumanTask.customer_name, AuditEvent.data)
+                    HumanTask.customer_name, *data_columns)
              .outerjoin(HumanTask, HumanTask.id == AuditEvent.task_id)
              .where(AuditEvent.action == "task_completed",
                     AuditEvent.bpmn_id.in_(list(bpmn_ids)))
@@ -49,9 +57,16 @@ def completions(session: Session, bpmn_ids: Iterable[str], start: datetime | Non
         query = query.where(AuditEvent.at < end)
     if instance_ids is not None:
         query = query.where(AuditEvent.instance_id.in_(list(instance_ids)))
+
+    def submitted(values: tuple[Any, ...]) -> dict[str, Any]:
+        if wanted is None:
+            return (values[0] or {}).get("data") or {}
+        return {name: value for name, value in zip(wanted, values, strict=True)
+                if value is not None}
+
     return [Completion(at, actor, instance, process or "", bpmn or "", role, customer,
-                       (data or {}).get("data") or {})
-            for at, actor, instance, process, bpmn, role, customer, data
+                       submitted(tuple(values)))
+            for at, actor, instance, process, bpmn, role, customer, *values
             in session.execute(query).tuples()]
 
 

@@ -23,7 +23,8 @@ def _lead_days(session: Session, reports: list[Any]) -> dict[int, float]:
     """Days from the first contact's completion to the visit report, per instance."""
     ids = {r.instance_id for r in reports if r.instance_id is not None}
     first: dict[int, datetime] = {}
-    for contact in completions(session, ("first_contact",), instance_ids=ids):
+    for contact in completions(session, ("first_contact",), instance_ids=ids,
+                               fields=()):
         if contact.instance_id is not None:
             first.setdefault(contact.instance_id, contact.at)  # ordered: the first one stays
     return {r.instance_id: (r.at - first[r.instance_id]).total_seconds() / DAY_SECONDS
@@ -33,7 +34,8 @@ def _lead_days(session: Session, reports: list[Any]) -> dict[int, float]:
 def _confirmations(session: Session, start: datetime, end: datetime) -> dict[str, Any]:
     """The customers' answers to appointment links, and links left unanswered."""
     answers = [d.data.get("appointment_answer") for d in
-               completions(session, ("confirm_appointment",), start, end)
+               completions(session, ("confirm_appointment",), start, end,
+                           fields=("appointment_answer",))
                if d.process_key == VISIT]
     # The 3-day boundary timer withdraws the unanswered confirmation task.
     timed_out = session.scalar(select(func.count()).select_from(AuditEvent).where(
@@ -51,9 +53,10 @@ def visit_indicators(session: Session, start: datetime, end: datetime, grouping:
     """Per group: visits done, mean first-contact-to-visit days, receptions held; visits per
     senior manager per month; visits and receptions per group and month (`monthly`); the
     appointment confirmation rate."""
-    reports = [d for d in completions(session, ("visit_report",), start, end)
+    reports = [d for d in completions(session, ("visit_report",), start, end, fields=())
                if d.process_key == VISIT]
-    receptions = [d for d in completions(session, ("reception_summary",), start, end)
+    receptions = [d for d in completions(session, ("reception_summary",), start, end,
+                                          fields=())
                   if d.process_key == RECEPTION]
     lead = _lead_days(session, reports)
     groups: dict[str, dict[str, Any]] = {}

@@ -44,6 +44,9 @@ class Chart:
         return {"kind": self.kind, "title": self.title, **self.data}
 
 
+MOST_CUSTOMERS = 20  # customers one bar chart can name legibly
+
+
 def _series(name: str, values: list[Any]) -> dict[str, Any]:
     return {"name": name, "values": values}
 
@@ -187,9 +190,15 @@ def volume_chart(k: dict[str, Any], n: _Names) -> list[Chart]:
 
 
 def forecast_chart(k: dict[str, Any], n: _Names) -> list[Chart]:
-    """Forecast beside actual contracted volume per customer."""
-    rows = k["customers"]["forecasts"]
-    return [Chart("forecast_actual", _("Forecast against actual volume"), "bars", {
+    """Forecast beside actual contracted volume per customer: the largest, when there are
+    more than a chart can name (the table beside lists them all)."""
+    everyone = k["customers"]["forecasts"]
+    rows = sorted(everyone, key=lambda f: -max(f["forecast_volume"], f["actual_volume"])
+                  )[:MOST_CUSTOMERS]
+    title = _("Forecast against actual volume")
+    if len(everyone) > len(rows):
+        title = _("{title}: the {n} largest", title=title, n=len(rows))
+    return [Chart("forecast_actual", title, "bars", {
         "categories": [f["customer"] for f in rows], "series": [
             _series(_("Forecast volume (方)"), [f["forecast_volume"] for f in rows]),
             _series(_("Actual volume (方)"), [f["actual_volume"] for f in rows])]})]

@@ -110,7 +110,8 @@ def index() -> str:
     period, kpis, everything = _computed()
     areas = kpi_areas(kpis, directory(db()))
     return render_template("kpis/index.html", period=period, areas=areas,
-                           indicator_charts=page_charts(areas), overdue_now=kpis["overdue_now"], everything=everything,
+                           indicator_charts=page_charts(areas),
+                           overdue_now=kpis["overdue_now"], everything=everything,
                            scorecard=shown_rows(kpis), labels=indicator_labels(),
                            statuses=status_labels(), chart=chart_data(kpis),
                            presets=presets(ZoneInfo(current_app.config["TIMEZONE"])))
