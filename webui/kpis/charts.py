@@ -63,7 +63,7 @@ def target_chart(slug: str, title: str, kpis: dict[str, Any], n: _Names) -> Char
         statuses.append(score["status"])
     return Chart(slug, title, "target", {
         "categories": names, "values": values, "targets": targets, "statuses": statuses,
-        "rate": rate, "value_label": title, "target_label": _("Target")})
+        "rate": rate, "integer": not rate, "value_label": title, "target_label": _("Target")})
 
 
 def task_charts(k: dict[str, Any], n: _Names) -> list[Chart]:
@@ -103,7 +103,7 @@ def development_charts(k: dict[str, Any], n: _Names) -> list[Chart]:
         target_chart("prospects_registered", _("Prospects registered"), k, n),
         target_chart("applications_submitted", _("Applications submitted"), k, n),
         Chart("decisions", _("Approved, rejected and returned"), "bars", {
-            "categories": names, "stack": True, "series": [
+            "categories": names, "stack": True, "integer": True, "series": [
                 _series(_("Approved"), [g["approved"] for g in groups]),
                 _series(_("Rejected"), [g["rejected"] for g in groups]),
                 _series(_("Returned"), [g["returned"] for g in groups])]}),
@@ -111,7 +111,7 @@ def development_charts(k: dict[str, Any], n: _Names) -> list[Chart]:
         Chart("development_trend", _("Development by month"), "lines", _months(
             d["monthly"], {"prospects_registered": _("Prospects registered"),
                            "applications_submitted": _("Applications submitted"),
-                           "approved": _("Approved")})),
+                           "approved": _("Approved")}) | {"integer": True}),
     ]
 
 
@@ -128,7 +128,7 @@ def visit_charts(k: dict[str, Any], n: _Names) -> list[Chart]:
                         [g["mean_lead_time_days"] for g in groups])]}),
         Chart("visit_trend", _("Visits and receptions by month"), "lines", _months(
             v["monthly"], {"visits_done": _("Visits done"),
-                           "receptions_held": _("Receptions held")})),
+                           "receptions_held": _("Receptions held")}) | {"integer": True}),
     ]
 
 
@@ -166,6 +166,7 @@ def pool_chart(k: dict[str, Any], n: _Names) -> list[Chart]:
     """New key accounts, pool entries and conversions of the period."""
     c = k["customers"]
     return [Chart("conversion", _("Potential pool and conversion"), "bars", {
+        "integer": True,
         "categories": [_("New key accounts"), _("Potential pool entries"),
                        _("In the pool during the period"), _("Converted from the pool")],
         "series": [_series(_("Customers"), [c["new_key_accounts"], c["pool_entries"],

@@ -26,8 +26,10 @@
              axisLabel: { interval: 0, rotate: names.length > 6 ? 30 : 0, hideOverlap: true } };
   }
 
-  function valueAxis(rate) {
-    return { type: "value", axisLabel: { formatter: rate ? "{value}%" : "{value}" } };
+  // Counts get whole-number ticks; rates are shown as percentages.
+  function valueAxis(rate, integer) {
+    return { type: "value", minInterval: integer ? 1 : 0,
+             axisLabel: { formatter: rate ? "{value}%" : "{value}" } };
   }
 
   // A bar per group coloured by status, the target as a dark mark across it.
@@ -39,10 +41,10 @@
     var targets = spec.targets.map(function (t) { return scaled(t, spec.rate); });
     return {
       tooltip: { trigger: "axis" },
-      legend: { data: [spec.value_label, spec.target_label] },
+      legend: { top: 0, data: [spec.value_label, spec.target_label] },
       grid: { left: 48, right: 16, top: 36, bottom: 64 },
       xAxis: categoryAxis(spec.categories),
-      yAxis: valueAxis(spec.rate),
+      yAxis: valueAxis(spec.rate, !spec.rate && spec.integer),
       series: [
         { name: spec.value_label, type: "bar", data: bars, barMaxWidth: 40 },
         { name: spec.target_label, type: "scatter", data: targets, symbol: "rect",
@@ -58,13 +60,13 @@
                stack: spec.stack ? "all" : undefined };
     });
     var categories = categoryAxis(spec.categories);
-    var values = valueAxis(false);
+    var values = valueAxis(false, spec.integer);
     if (spec.horizontal) {
       categories.axisLabel = { interval: 0, width: 160, overflow: "truncate" };
     }
     return {
       tooltip: { trigger: "axis", axisPointer: { type: "shadow" } },
-      legend: { data: names },
+      legend: { type: "scroll", top: 0, data: names },
       grid: { left: spec.horizontal ? 170 : 56, right: 16, top: 36, bottom: 64 },
       xAxis: spec.horizontal ? values : categories,
       yAxis: spec.horizontal ? categories : values,
@@ -75,7 +77,7 @@
   function linesOption(spec) {
     return {
       tooltip: { trigger: "axis" },
-      legend: { type: "scroll", data: spec.series.map(function (s) { return s.name; }) },
+      legend: { type: "scroll", top: 0, data: spec.series.map(function (s) { return s.name; }) },
       grid: { left: 48, right: 16, top: 36, bottom: 40 },
       xAxis: { type: "category", data: spec.categories, boundaryGap: spec.categories.length < 2 },
       yAxis: { type: "value", minInterval: 1 },
