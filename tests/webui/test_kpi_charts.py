@@ -187,3 +187,15 @@ def test_a_grouping_that_does_not_exist_is_a_clear_422(client_for, url):
     response = client_for("dept_head").get(f"{url}?{MARCH}&by=team",
                                            headers={"Accept-Language": "en"})
     assert response.status_code == 422
+
+
+def test_a_long_table_shows_its_first_rows_and_its_totals_on_the_page():
+    from webui.kpis.tables import PAGE_ROWS, Table
+
+    rows = [[f"customer {i}", i] for i in range(PAGE_ROWS + 50)] + [["Total", 1], ["Total", 2]]
+    table = Table("costs", ["Customer", "Cost"], rows, long=True, totals=2)
+    assert table.page_rows == rows[:PAGE_ROWS] + rows[-2:]
+    assert table.hidden == 50
+    short = Table("costs", ["Customer", "Cost"], rows[:PAGE_ROWS] + rows[-2:], long=True,
+                  totals=2)
+    assert short.page_rows == short.rows and short.hidden == 0

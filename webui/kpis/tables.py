@@ -18,6 +18,8 @@ from .cells import Percent
 if TYPE_CHECKING:
     from .charts import Chart
 
+PAGE_ROWS = 100
+
 
 @dataclass
 class Table:
@@ -28,6 +30,22 @@ class Table:
     columns: list[str]
     rows: list[list[Any]] = field(default_factory=list)
     charts: list[Chart] = field(default_factory=list)
+    # A table of one row per instance or customer shows its first PAGE_ROWS rows on the
+    # page (and its last `totals` rows, its sums); the exports have every row.
+    long: bool = False
+    totals: int = 0
+
+    @property
+    def page_rows(self) -> list[list[Any]]:
+        """The rows the page shows."""
+        if not self.long or len(self.rows) - self.totals <= PAGE_ROWS:
+            return self.rows
+        return self.rows[:PAGE_ROWS] + self.rows[len(self.rows) - self.totals:]
+
+    @property
+    def hidden(self) -> int:
+        """How many rows the page leaves to the exports."""
+        return len(self.rows) - len(self.page_rows)
 
 
 @dataclass
@@ -143,10 +161,11 @@ def _costs(k: dict[str, Any], n: _Names) -> Area:
     columns = [_("Process"), _("Customer"), _("Budget"), _("Actual cost"), _("Variance")]
     rows = [[n.process(r["process"]), r["customer"] or "", r["budget"], r["actual"],
              r["variance"]] for r in c["instances"]]
-    rows += [[n.process(t["process"]), _("Total"), t["budget"], t["actual"], t["variance"]]
-             for t in c["totals"] if t["settled"]]
-    return Area("costs", _("Budget against actual cost"),
-                [Table(_("Budget against actual cost"), columns, rows, charts.cost_chart(k, n))])
+    totals = [[n.process(t["process"]), _("Total"), t["budget"], t["actual"], t["variance"]]
+              for t in c["totals"] if t["settled"]]
+    return Area("costs", _("Budget against actual cost"), [
+        Table(_("Budget against actual cost"), columns, rows + totals, charts.cost_chart(k, n),
+              long=True, totals=len(totals))])
 
 
 def _customers(k: dict[str, Any], n: _Names) -> Area:
@@ -167,7 +186,7 @@ def _customers(k: dict[str, Any], n: _Names) -> Area:
     forecasts = Table(_("Forecast against actual volume"), [
         _("Customer"), _("Forecast volume (方)"), _("Actual volume (方)"), _("Attainment")],
         [[f["customer"], f["forecast_volume"], f["actual_volume"], _percent(f["attainment"])]
-         for f in c["forecasts"]], charts.forecast_chart(k, n))
+         for f in c["forecasts"]], charts.forecast_chart(k, n), long=True)
     return Area("customers", _("Customers"), [summary, classes, volumes, forecasts])
 
 
