@@ -14,7 +14,7 @@ from engine.contracts import contracted_volumes
 from engine.models import AuditEvent, Contract, Customer
 from engine.roles import STICKY_ROLE as SENIOR_MANAGER
 
-from .history import UNASSIGNED_KEY, Grouping, completions, latest_by_instance, number, rate
+from .history import UNASSIGNED_KEY, Grouping, among, completions, latest_by_instance, number, rate
 
 UNCLASSIFIED = "(none)"
 
@@ -107,7 +107,7 @@ def forecast_indicators(session: Session, start: datetime, end: datetime, zone: 
         fields=("forecast_volume",))
         if d.process_key == "key_account_development"])
     customers = session.execute(select(Customer.id, Customer.name, Customer.instance_id).where(
-        Customer.instance_id.in_(list(forecasts)))).tuples().all()
+        among(session, Customer.instance_id, forecasts))).tuples().all()
     rows = []
     for customer_id, name, instance_id in sorted(customers, key=lambda c: c[1]):
         made = forecasts[instance_id or 0]

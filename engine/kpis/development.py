@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from engine.models import HumanTask
 
-from .history import Completion, Grouping, completions, rate
+from .history import Completion, Grouping, among, completions, rate
 
 PROCESS = "key_account_development"
 # The decision field of each approving step (processes/forms/dev_*_approval|review.json).
@@ -24,7 +24,7 @@ def _escalated(session: Session, instance_ids: set[int]) -> dict[int, list[datet
     found: dict[int, list[datetime]] = {}
     rows = session.execute(select(HumanTask.instance_id, HumanTask.created_at).where(
         HumanTask.process_key == PROCESS, HumanTask.bpmn_id == "director_approval",
-        HumanTask.instance_id.in_(instance_ids))).tuples()
+        among(session, HumanTask.instance_id, instance_ids))).tuples()
     for instance_id, created_at in rows:
         found.setdefault(instance_id, []).append(created_at)
     return found

@@ -7,9 +7,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, Integer, any_, bindparam, select
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 
+from engine.db import is_postgres
 from engine.models import AuditEvent, HumanTask, User
 
 GROUPINGS = ("user", "role")  # what the indicators can be grouped by
@@ -56,7 +58,7 @@ def completions(session: Session, bpmn_ids: Iterable[str], start: datetime | Non
     if end is not None:
         query = query.where(AuditEvent.at < end)
     if instance_ids is not None:
-        query = query.where(AuditEvent.instance_id.in_(list(instance_ids)))
+        query = query.where(among(session, AuditEvent.instance_id, instance_ids))
 
     def submitted(values: tuple[Any, ...]) -> dict[str, Any]:
         if wanted is None:
@@ -68,6 +70,14 @@ def completions(session: Session, bpmn_ids: Iterable[str], start: datetime | Non
                        submitted(tuple(values)))
             for at, actor, instance, process, bpmn, role, customer, *values
             in session.execute(query).tuples()]
+
+
+def among(session: Session, column: Any, ids: Iterable[int]) -> ColumnElement[bool]:
+    """`column IN ids`; on PostgreSQL as one array parameter (`= ANY(:ids)`): a quarter's
+    thousands of instances cost more to send and parse as placeholders than to look up."""
+    if is_postgres(session):
+        return column == any_(bindparam(None, list(ids), type_=postgresql.ARRAY(Integer())))
+    return column.in_(list(ids))  # type: ignore[no-any-return]
 
 
 class Grouping:
