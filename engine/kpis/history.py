@@ -77,7 +77,7 @@ def among(session: Session, column: Any, ids: Iterable[int]) -> ColumnElement[bo
     thousands of instances cost more to send and parse as placeholders than to look up."""
     if is_postgres(session):
         return column == any_(bindparam(None, list(ids), type_=postgresql.ARRAY(Integer())))
-    return column.in_(list(ids))  # type: ignore[no-any-return]
+    return column.in_(list(ids))
 
 
 class Grouping:
