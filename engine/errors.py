@@ -118,3 +118,9 @@ class BundleTooLarge(DeploymentInvalid):
     """An upload (a zip bundle) is, or unpacks to, more than the limits allow (HTTP 413)."""
 
     code = "bundle_too_large"
+
+
+class FileTooLarge(KeyflowError):
+    """An uploaded file is larger than the configured limit (HTTP 413); nothing was kept."""
+
+    code = "file_too_large"

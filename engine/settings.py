@@ -89,6 +89,9 @@ class Settings(BaseModel):
     retention_days: AtLeastOne | None = None
     # With retention: also blank the contact fields (forms' `x-keyflow-contact`) in them.
     retention_blank_contacts: bool = False
+    # Attachments (engine/attachments): the largest file kept, in MB; the web's request limit
+    # grows with it (webui/config.py).
+    attachment_max_mb: int = Field(default=20, ge=1, le=1024)
     # Logs: `auto` is text when embedded (a terminal) and JSON lines in department mode.
     log_format: Literal["auto", "json", "text"] = "auto"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
@@ -132,6 +135,11 @@ class Settings(BaseModel):
             return None
         host, _, port = self.metrics_bind.rpartition(":")
         return host.strip("[]"), int(port)
+
+    @property
+    def attachment_max_bytes(self) -> int:
+        """The largest attachment kept, in bytes."""
+        return self.attachment_max_mb * 1024 * 1024
 
     @property
     def mail_dir(self) -> Path:

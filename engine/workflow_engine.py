@@ -21,7 +21,8 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from engine import comments, contracts, customer_import, customer_links
+from engine import attachments, comments, contracts, customer_import, customer_links
+from engine.attachments import AttachmentStore, Upload
 from engine.clock import Clock, SystemClock, bind_clock
 from engine.customer_links import CustomerAnswer, LinkSigner
 from engine.deployment import Bundle, DeployedProcess, SpecCache, deploy
@@ -29,6 +30,7 @@ from engine.deployment.current import make_current
 from engine.errors import Conflict, Forbidden
 from engine.kpis.targets import Target, set_month_targets
 from engine.models import (
+    Attachment,
     Comment,
     Contract,
     CustomerImport,
@@ -124,6 +126,15 @@ class WorkflowEngine:
         """Comment on an instance (or one of its tasks) the user sees; mails @mentions."""
         return comments.add_comment(session, user, instance_id, text, task_id,
                                     self.clock.now())
+
+    def add_attachment(self, session: Session, store: AttachmentStore, user: User,
+                       instance_id: int, upload: Upload, *, task_id: int | None = None,
+                       max_bytes: int, language: str | None = None) -> Attachment:
+        """Keep a file (checked by content, at most `max_bytes`) with an instance the user
+        sees, or one of its tasks; the file is removed again if the transaction rolls back."""
+        return attachments.add_attachment(session, store, user, instance_id, upload,
+                                          task_id=task_id, max_bytes=max_bytes,
+                                          language=language, now=self.clock.now())
 
     def record_contract(self, session: Session, user: User, customer_id: int,
                         **fields: Any) -> Contract:

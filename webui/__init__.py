@@ -13,7 +13,7 @@ from engine.secret_key import load_or_create_secret_key
 from engine.settings import Settings
 from engine.workflow_engine import WorkflowEngine
 
-from .config import CODE_DEFAULTS, from_settings, with_overrides
+from .config import CODE_DEFAULTS, from_settings, request_limit, with_overrides
 
 
 def create_app(test_config: dict[str, Any] | None = None,
@@ -25,9 +25,10 @@ def create_app(test_config: dict[str, Any] | None = None,
     app.config.from_mapping(CODE_DEFAULTS)
     app.config["NODE_MODULES"] = str(Path(app.root_path).parent / "node_modules")
     app.config.from_mapping(from_settings(settings))
+    app.extensions["keyflow.settings"] = with_overrides(settings, test_config or {})
+    app.config["MAX_CONTENT_LENGTH"] = request_limit(app.extensions["keyflow.settings"])
     if test_config:
         app.config.update(test_config)
-    app.extensions["keyflow.settings"] = with_overrides(settings, test_config or {})
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = load_or_create_secret_key(app.config["VAR_DIR"])
 

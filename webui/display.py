@@ -43,6 +43,7 @@ ACTION_LABELS = {
     "process_deployed": N_("Process deployed"),
     "process_version_current": N_("Version made current"),
     "comment_added": N_("Comment"),
+    "attachment_added": N_("Attachment added"),
     "customer_filed": N_("Customer register updated"),
     "task_reassigned": N_("Task reassigned"), "owner_changed": N_("Owner changed"),
 }
@@ -123,6 +124,14 @@ def number(value: Any, pattern: str = "#,##0.##") -> str:
     return "" if value is None else texts_for(get_language()).decimal(value, pattern)
 
 
+def file_size(size: int) -> str:
+    """A file's size as people read it: `850 B`, `12 KB`, `3.4 MB`."""
+    for unit, factor in (("MB", 1024 * 1024), ("KB", 1024)):
+        if size >= factor:
+            return f"{number(size / factor, '#,##0.#')} {unit}"
+    return f"{number(size)} B"
+
+
 def schema_title(schema: dict[str, Any], fallback: str = "") -> str:
     """A form or field title: `title` is Chinese, `x-title-en` English (engine.naming)."""
     return field_title(texts_for(get_language()), schema) or fallback
@@ -154,5 +163,6 @@ def init_app(app: Flask) -> None:
                                  notification_status=notification_status)
     app.jinja_env.filters["localtime"] = local_time
     app.jinja_env.filters["number"] = number
+    app.jinja_env.filters["filesize"] = file_size
     app.jinja_env.globals["lang_attr"] = language_tag
 

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Connection
 from sqlalchemy.exc import InterfaceError, OperationalError
 
+from engine.attachments import AttachmentStore, remove_orphans
 from engine.errors import Conflict
 from engine.mail import Mailer, RelayResult, RowNotRecorded, mailer_for, record_apart, relay_one
 from engine.models import NotificationStatus
@@ -162,8 +163,15 @@ def _relay_next(ctx: WorkerContext, mailer: Mailer, connection: Connection) -> R
 @observed_run("keyflow.retention")
 def retention() -> int:
     """Archive the ended instances past KEYFLOW_RETENTION_DAYS, one transaction each (daily;
-    nothing when retention is off). A failing instance is recorded and the others go on."""
+    nothing when retention is off). A failing instance is recorded and the others go on.
+    First, whatever retention says, attachment files no row names (a crash between writing
+    the file and committing its row) are removed."""
     ctx = worker_context()
+    with ctx.transaction() as session:
+        orphans = remove_orphans(session, AttachmentStore.for_settings(ctx.settings),
+                                 ctx.engine.clock.now())
+    if orphans:
+        log.warning("retention: %d attachment file(s) without a row removed", len(orphans))
     policy = RetentionPolicy.from_settings(ctx.settings)
     if policy is None:
         return 0

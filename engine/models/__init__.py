@@ -1,5 +1,6 @@
 """keyflow's tables, typed SQLAlchemy 2.0 (one module per area)."""
 
+from .attachments import Attachment, MediaType
 from .audit import AuditEvent
 from .base import Base
 from .comments import Comment
@@ -30,6 +31,7 @@ __all__ = [
     "OPEN_IMPORT_STATUSES",
     "OPEN_TASK_STATES",
     "ApiToken",
+    "Attachment",
     "AuditEvent",
     "Comment",
     "Contract",
@@ -41,6 +43,7 @@ __all__ = [
     "ImportStatus",
     "InstanceStatus",
     "KpiTarget",
+    "MediaType",
     "Notification",
     "NotificationStatus",
     "ProcessCurrent",

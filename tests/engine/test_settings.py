@@ -47,6 +47,7 @@ SAMPLES = {
     "KEYFLOW_METRICS_BIND": ("10.0.0.5:9464",) * 2,
     "KEYFLOW_RETENTION_DAYS": ("365", 365),
     "KEYFLOW_RETENTION_BLANK_CONTACTS": ("true", True),
+    "KEYFLOW_ATTACHMENT_MAX_MB": ("50", 50),
     "KEYFLOW_CLOCK_FILE": ("/tmp/clock.txt",) * 2,
 }
 
@@ -82,6 +83,8 @@ def test_all_together_and_the_embedded_defaults():
 
 
 BAD = [
+    ("KEYFLOW_ATTACHMENT_MAX_MB", "0"),
+    ("KEYFLOW_ATTACHMENT_MAX_MB", "20MB"),
     ("KEYFLOW_TICK_SECONDS", "fast"), ("KEYFLOW_TICK_SECONDS", "0"),
     ("KEYFLOW_TICK_SECONDS", "nan"), ("KEYFLOW_SCRIPT_TIME_LIMIT", "-1"),
     ("KEYFLOW_LINK_TTL_DAYS", "inf"), ("KEYFLOW_RELAY_BATCH", "2.5"),

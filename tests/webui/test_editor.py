@@ -54,6 +54,18 @@ def test_editor_page_carries_the_bundle_and_the_modelers(client_for):
     assert "<script>" not in page  # no inline scripts (CSP)
 
 
+@pytest.mark.parametrize(("language", "words"), [
+    ("zh-CN", ['data-kind_text="文本"', 'data-kind_table="表格（多行）"', ">字段</button>"]),
+    ("en", ['data-kind_text="Text"', 'data-kind_table="Table of rows"', ">Fields</button>"])])
+def test_the_visual_form_editor_gets_its_words_in_the_users_language(client_for, language,
+                                                                       words):
+    page = client_for("process_owner").get(
+        "/editor/approval", headers={"Accept-Language": language}).get_data(as_text=True)
+    for word in words:
+        assert word in page
+    assert "/static/form-schema.js" in page and "/static/form-editor.js" in page
+
+
 @pytest.mark.parametrize("path", ["/vendor/bpmn-modeler.js",
                                   "/vendor/dmn-js/dmn-modeler.production.min.js",
                                   "/vendor/dmn-js/assets/dmn-js-decision-table.css",
@@ -155,3 +167,27 @@ def test_calls_need_the_csrf_header(client_for):
     client = client_for("process_owner")
     response = client.http.post("/editor/approval/validate", json={"files": approval_files()})
     assert response.status_code == 400
+
+
+def bundle_of(page: str) -> dict:
+    found = re.search(r'<script type="application/json" id="kf-bundle">(.*?)</script>', page,
+                      re.S)
+    assert found is not None
+    return json.loads(found.group(1))
+
+
+def test_the_editor_opens_the_current_version_or_the_one_asked_for(client_for, env):
+    client = client_for("process_owner")
+    files = approval_files()
+    files["approval.bpmn"] = files["approval.bpmn"].replace('value="P2D"', 'value="P3D"')
+    assert client.post_json("/editor/approval/deploy", {"files": files}).status_code == 201
+    assert bundle_of(client.get("/editor/approval").get_data(as_text=True))["version"] == 2
+    # v2 turned out broken: v1 is made current again, and the editor starts from it
+    env.run(lambda s, kf, u: kf.make_current(s, "approval", 1, u("process_owner")))
+    current = bundle_of(client.get("/editor/approval").get_data(as_text=True))
+    assert current["version"] == 1 and 'value="P2D"' in current["files"]["approval.bpmn"]
+    asked = bundle_of(client.get("/editor/approval?version=2").get_data(as_text=True))
+    assert asked["version"] == 2 and 'value="P3D"' in asked["files"]["approval.bpmn"]
+    assert client.get("/editor/approval?version=9").status_code == 404
+    library = client.get("/library").get_data(as_text=True)
+    assert "/editor/approval?version=1" in library and "/editor/approval?version=2" in library

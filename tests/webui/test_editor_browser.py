@@ -84,6 +84,7 @@ def test_owner_adds_a_finance_task_that_reaches_the_finance_inbox(browser, live)
     page.fill("#kf-new-form", "finance_check")
     page.click("#kf-add-form")
     page.wait_for_selector("#kf-form:not([hidden])")
+    page.click("#kf-form-tab-raw")  # typed as JSON Schema; the visual editor is the other tab
     page.fill("#kf-form-text", NEW_FORM)
     page.wait_for_selector('#kf-form-preview [name$="budget"]')
     page.select_option("#kf-file", "editor_flow.bpmn")

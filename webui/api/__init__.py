@@ -5,4 +5,4 @@ from flask import Blueprint
 bp = Blueprint("api", __name__)
 
 # Importing the modules registers their routes on bp.
-from . import comments, imports, incidents, kpis, openapi, stalls, tasks, views, work  # noqa: E402,F401
+from . import attachments, comments, imports, incidents, kpis, openapi, stalls, tasks, views, work  # noqa: E402,F401

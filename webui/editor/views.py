@@ -7,12 +7,17 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from flask import Response, current_app, jsonify, render_template
+from flask import Response, current_app, jsonify, render_template, request
 
 from engine.deployment import Bundle, diff_versions, validate_files
 from engine.drafts import discard_draft, get_draft, save_draft
 from engine.errors import InvalidData, NotFound
-from engine.queries.definitions import get_version, newest_definition, previous_version
+from engine.queries.definitions import (
+    current_definition,
+    get_version,
+    newest_definition,
+    previous_version,
+)
 from engine.roles import LANE_ROLES, PROCESS_OWNER_ROLES
 
 from ..api.serialize import json_body
@@ -42,10 +47,13 @@ def _utc_offset(now: datetime) -> str:
 @bp.get("/editor/<key>")
 @roles_required(*PROCESS_OWNER_ROLES)
 def edit(key: str) -> str:
-    """The editors on the user's draft of `key`, or on its newest version (a new process,
-    not deployed yet, has only the draft)."""
+    """The editors on the user's draft of `key`, or on its current version (the one new
+    instances start on; `?version=N` opens another). A new process, not deployed yet, has
+    only the draft."""
     draft = get_draft(db(), signed_in_user(), key)
-    latest: Any = newest_definition(db(), key)
+    asked = request.args.get("version", type=int)
+    latest: Any = (get_version(db(), key, asked) if asked is not None
+                   else current_definition(db(), key))
     if latest is None:
         if draft is None:
             raise NotFound(f"process {key!r} is not deployed and you have no draft of it")

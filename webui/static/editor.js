@@ -1,5 +1,6 @@
 // The process editor: bpmn-js and dmn-js modelers, forms with a server-rendered preview,
-// drafts, validation with problem markers, and deploy with a diff (panel: editor-panel.js).
+// drafts, validation with problem markers, and deploy with a diff (panel: editor-panel.js,
+// visual form editor: form-editor.js, which writes into the JSON Schema textarea).
 // Loaded as a file (the Content-Security-Policy allows no inline scripts).
 (function () {
   "use strict";
@@ -10,7 +11,7 @@
   var files = data.files;
   var current = null;
   var marked = [];
-  var modeler, dmnModeler, panel;
+  var modeler, dmnModeler, panel, formEditor;
 
   function $(id) { return document.getElementById(id); }
   function status(text) { $("kf-status").textContent = text; }
@@ -54,6 +55,7 @@
       }
       if (kind === "dmn") { return dmnModeler.importXML(files[name]); }
       $("kf-form-text").value = files[name];
+      formEditor.load();
       preview();
     });
   }
@@ -71,6 +73,7 @@
 
   // ---- the form preview, rendered by the server like a task page ----
   var previewTimer = null;
+  var previewAsked = 0;  // answers arriving out of order: only the last one asked is shown
   function preview() {
     clearTimeout(previewTimer);
     previewTimer = setTimeout(function () {
@@ -79,10 +82,12 @@
         $("kf-form-preview").textContent = String(err.message);
         return;
       }
+      var asked = previewAsked += 1;
       window.keyflowFetch("/editor/preview", {
         method: "POST", headers: { "Content-Type": "application/json", "Accept": "text/html" },
         body: JSON.stringify({ schema: schema })
       }).then(function (r) { return r.text(); }).then(function (html) {
+        if (asked !== previewAsked) { return; }
         // Server-rendered with autoescaping, from the same template as the task page.
         $("kf-form-preview").innerHTML = html;
       });
@@ -195,7 +200,9 @@
       if (!key) { return; }
       var name = "forms/" + key + ".json";
       if (!files[name]) {
-        files[name] = JSON.stringify({ type: "object", title: key, properties: {} }, null, 2);
+        files[name] = JSON.stringify({
+          "$schema": "https://json-schema.org/draft/2020-12/schema", type: "object", title: key,
+          properties: {}, required: [], additionalProperties: false }, null, 2);
       }
       flush().then(function () { current = null; fillFileSelect(); return open(name); })
         .then(function () { $("kf-file").value = name; });
@@ -207,13 +214,14 @@
                                   moddleExtensions: { spiffworkflow: descriptor } });
     dmnModeler = new window.DmnJS({ container: "#kf-dmn" });
     panel = window.KeyflowPanel(modeler, formKeys, data.utc_offset);
+    formEditor = window.KeyflowFormEditor($("kf-form-text"));
     wireToolbar();
     var first = Object.keys(files).sort().filter(function (n) { return kindOf(n) === "bpmn"; })[0];
     fillFileSelect();
     // For the browser tests and for power users at the console.
     window.kfEditor = { modeler: modeler, dmnModeler: dmnModeler, files: files, open: open,
                         flush: flush, validate: validate, deploy: deploy,
-                        setProperty: panel.setProperty, ready: null };
+                        setProperty: panel.setProperty, formEditor: formEditor, ready: null };
     window.kfEditor.ready = open(first).then(function () { $("kf-file").value = first; });
   }
 
