@@ -1,7 +1,7 @@
 """indexes for the indicators: completions per step and period, customers by instance
 
 Revision ID: 0026
-Revises: 0021
+Revises: 0023
 Create Date: 2026-11-30 12:00:00.000000
 """
 
@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = "0026"
-down_revision: str | None = "0021"
+down_revision: str | None = "0023"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
