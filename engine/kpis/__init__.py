@@ -56,7 +56,7 @@ def _indicators(session: Session, start: datetime, end: datetime, now: datetime,
     return {
         **task_indicators(session, start, end, now, grouping),
         **process_indicators(session, start, end),
-        "development": development_indicators(session, start, end, grouping),
+        "development": development_indicators(session, start, end, grouping, zone),
         "visits": visit_indicators(session, start, end, grouping, zone),
         "costs": cost_indicators(session, start, end),
         "customers": {

@@ -27,10 +27,11 @@ def cost_indicators(session: Session, start: datetime, end: datetime) -> dict[st
     rows: list[dict[str, Any]] = []
     totals: list[dict[str, Any]] = []
     for process, (plan_step, settle_step) in PLANS.items():
-        settled = latest_by_instance([d for d in completions(session, (settle_step,), start, end)
+        settled = latest_by_instance([d for d in completions(session, (settle_step,), start, end,
+                                                                 fields=("actual_cost",))
                                       if d.process_key == process])
         plans = latest_by_instance(completions(session, (plan_step,),
-                                               instance_ids=settled.keys()))
+                                               instance_ids=settled.keys(), fields=COST_FIELDS))
         budget_sum = actual_sum = 0.0
         for instance_id, settlement in sorted(settled.items()):
             actual = number(settlement.data.get("actual_cost"))

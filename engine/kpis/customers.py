@@ -7,14 +7,14 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from engine.contracts import contracted_volumes
-from engine.models import AuditEvent, Customer
+from engine.models import AuditEvent, Contract, Customer
 from engine.roles import STICKY_ROLE as SENIOR_MANAGER
 
-from .history import UNASSIGNED_KEY, Grouping, completions, latest_by_instance, number, rate
+from .history import UNASSIGNED_KEY, Grouping, among, completions, latest_by_instance, number, rate
 
 UNCLASSIFIED = "(none)"
 
@@ -63,20 +63,21 @@ def volume_indicators(session: Session, grouping: Grouping) -> list[dict[str, An
     """Contract volume (方) of the key accounts on the register now, per owner: cumulative
     total and the largest single contract (a snapshot; the register keeps no history)."""
     rows: dict[str, dict[str, Any]] = {}
-    for customer in session.scalars(select(Customer).where(Customer.status == "key_account")):
+    for owner_id, accounts, cumulative, largest in session.execute(select(
+            Customer.owner_id, func.count(), func.sum(Customer.cumulative_volume),
+            func.max(Customer.largest_single_volume)).where(Customer.status == "key_account")
+            .group_by(Customer.owner_id)).tuples():
         if grouping.by == "role":
             key: str = SENIOR_MANAGER  # accounts are owned by senior managers (STICKY_ROLE)
-        elif customer.owner_id is None:
+        elif owner_id is None:
             key = UNASSIGNED_KEY
         else:
-            key = grouping.user(customer.owner_id)
+            key = grouping.user(owner_id)
         row = rows.setdefault(key, {"key": key, "key_accounts": 0, "cumulative_volume": 0.0,
                                     "largest_single_volume": 0.0})
-        row["key_accounts"] += 1
-        row["cumulative_volume"] = round(row["cumulative_volume"]
-                                         + _volume(customer.cumulative_volume), 2)
-        row["largest_single_volume"] = max(row["largest_single_volume"],
-                                           _volume(customer.largest_single_volume))
+        row["key_accounts"] += accounts
+        row["cumulative_volume"] = round(row["cumulative_volume"] + _volume(cumulative), 2)
+        row["largest_single_volume"] = max(row["largest_single_volume"], _volume(largest))
     return sorted(rows.values(), key=lambda r: r["key"])
 
 
@@ -86,23 +87,35 @@ def forecast_indicators(session: Session, start: datetime, end: datetime, zone: 
     before `end`) against the volume of the contracts signed with it in [start, end) (the
     register's contracts, engine/contracts.py); customers with a forecast in the period or a
     contract in it."""
-    forecasts = latest_by_instance([d for d in completions(session, ("forecast",), None, end)
-                                    if d.process_key == "key_account_development"])
-    if not forecasts:
-        return []
     first = start.astimezone(zone).date()
     last = (end - timedelta(microseconds=1)).astimezone(zone).date()
     contracted = contracted_volumes(session, first, last)
-    customers = session.scalars(select(Customer).where(
-        Customer.instance_id.in_(list(forecasts)))).all()
+    # The developments with a forecast in the period, and those of customers with a contract
+    # in it: only their forecasts are read.
+    made_in_period = {d.instance_id for d in completions(session, ("forecast",), start, end,
+                                                         fields=())
+                      if d.process_key == "key_account_development"}
+    with_contract = set(session.scalars(select(Customer.instance_id).join(
+        Contract, Contract.customer_id == Customer.id).where(
+        Contract.signed_on >= first, Contract.signed_on <= last, Contract.voided_at.is_(None),
+        Customer.instance_id.is_not(None)).distinct()))
+    wanted = {i for i in made_in_period | with_contract if i is not None}
+    if not wanted:
+        return []
+    forecasts = latest_by_instance([d for d in completions(
+        session, ("forecast",), None, end, instance_ids=wanted,
+        fields=("forecast_volume",))
+        if d.process_key == "key_account_development"])
+    customers = session.execute(select(Customer.id, Customer.name, Customer.instance_id).where(
+        among(session, Customer.instance_id, forecasts))).tuples().all()
     rows = []
-    for customer in sorted(customers, key=lambda c: c.name):
-        made = forecasts[customer.instance_id or 0]
+    for customer_id, name, instance_id in sorted(customers, key=lambda c: c[1]):
+        made = forecasts[instance_id or 0]
         forecast = number(made.data.get("forecast_volume"))
-        actual = float(contracted.get(customer.id, 0))
-        if forecast is None or not (start <= made.at < end or customer.id in contracted):
+        actual = float(contracted.get(customer_id, 0))
+        if forecast is None or not (start <= made.at < end or customer_id in contracted):
             continue
-        rows.append({"customer": customer.name, "instance_id": customer.instance_id,
+        rows.append({"customer": name, "instance_id": instance_id,
                      "forecast_volume": forecast, "actual_volume": actual,
                      "attainment": rate(int(actual * 100), int(forecast * 100))})
     return rows

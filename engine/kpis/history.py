@@ -7,9 +7,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, Integer, any_, bindparam, select
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 
+from engine.db import is_postgres
 from engine.models import AuditEvent, HumanTask, User
 
 GROUPINGS = ("user", "role")  # what the indicators can be grouped by
@@ -34,11 +36,19 @@ class Completion:
 
 def completions(session: Session, bpmn_ids: Iterable[str], start: datetime | None = None,
                 end: datetime | None = None,
-                instance_ids: Iterable[int] | None = None) -> list[Completion]:
-    """Completions of the given steps, optionally in [start, end) or of some instances."""
+                instance_ids: Iterable[int] | None = None,
+                fields: Iterable[str] | None = None) -> list[Completion]:
+    """Completions of the given steps, optionally in [start, end) or of some instances.
+
+    `fields` names the submitted form fields wanted (`()`: none); only those are read from
+    the database, not the whole submission (None: all of it).
+    """
+    wanted = None if fields is None else list(fields)
+    data_columns: list[Any] = [AuditEvent.data] if wanted is None else [
+        AuditEvent.data[("data", name)] for name in wanted]
     query = (select(AuditEvent.at, AuditEvent.actor_id, AuditEvent.instance_id,
                     AuditEvent.process_key, AuditEvent.bpmn_id, HumanTask.role,
-                    HumanTask.customer_name, AuditEvent.data)
+                    HumanTask.customer_name, *data_columns)
              .outerjoin(HumanTask, HumanTask.id == AuditEvent.task_id)
              .where(AuditEvent.action == "task_completed",
                     AuditEvent.bpmn_id.in_(list(bpmn_ids)))
@@ -48,11 +58,26 @@ def completions(session: Session, bpmn_ids: Iterable[str], start: datetime | Non
     if end is not None:
         query = query.where(AuditEvent.at < end)
     if instance_ids is not None:
-        query = query.where(AuditEvent.instance_id.in_(list(instance_ids)))
+        query = query.where(among(session, AuditEvent.instance_id, instance_ids))
+
+    def submitted(values: tuple[Any, ...]) -> dict[str, Any]:
+        if wanted is None:
+            return (values[0] or {}).get("data") or {}
+        return {name: value for name, value in zip(wanted, values, strict=True)
+                if value is not None}
+
     return [Completion(at, actor, instance, process or "", bpmn or "", role, customer,
-                       (data or {}).get("data") or {})
-            for at, actor, instance, process, bpmn, role, customer, data
+                       submitted(tuple(values)))
+            for at, actor, instance, process, bpmn, role, customer, *values
             in session.execute(query).tuples()]
+
+
+def among(session: Session, column: Any, ids: Iterable[int]) -> ColumnElement[bool]:
+    """`column IN ids`; on PostgreSQL as one array parameter (`= ANY(:ids)`): a quarter's
+    thousands of instances cost more to send and parse as placeholders than to look up."""
+    if is_postgres(session):
+        return column == any_(bindparam(None, list(ids), type_=postgresql.ARRAY(Integer())))
+    return column.in_(list(ids))
 
 
 class Grouping:

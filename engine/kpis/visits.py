@@ -23,7 +23,8 @@ def _lead_days(session: Session, reports: list[Any]) -> dict[int, float]:
     """Days from the first contact's completion to the visit report, per instance."""
     ids = {r.instance_id for r in reports if r.instance_id is not None}
     first: dict[int, datetime] = {}
-    for contact in completions(session, ("first_contact",), instance_ids=ids):
+    for contact in completions(session, ("first_contact",), instance_ids=ids,
+                               fields=()):
         if contact.instance_id is not None:
             first.setdefault(contact.instance_id, contact.at)  # ordered: the first one stays
     return {r.instance_id: (r.at - first[r.instance_id]).total_seconds() / DAY_SECONDS
@@ -33,7 +34,8 @@ def _lead_days(session: Session, reports: list[Any]) -> dict[int, float]:
 def _confirmations(session: Session, start: datetime, end: datetime) -> dict[str, Any]:
     """The customers' answers to appointment links, and links left unanswered."""
     answers = [d.data.get("appointment_answer") for d in
-               completions(session, ("confirm_appointment",), start, end)
+               completions(session, ("confirm_appointment",), start, end,
+                           fields=("appointment_answer",))
                if d.process_key == VISIT]
     # The 3-day boundary timer withdraws the unanswered confirmation task.
     timed_out = session.scalar(select(func.count()).select_from(AuditEvent).where(
@@ -49,10 +51,12 @@ def _confirmations(session: Session, start: datetime, end: datetime) -> dict[str
 def visit_indicators(session: Session, start: datetime, end: datetime, grouping: Grouping,
                      zone: ZoneInfo) -> dict[str, Any]:
     """Per group: visits done, mean first-contact-to-visit days, receptions held; visits per
-    senior manager per month; the appointment confirmation rate."""
-    reports = [d for d in completions(session, ("visit_report",), start, end)
+    senior manager per month; visits and receptions per group and month (`monthly`); the
+    appointment confirmation rate."""
+    reports = [d for d in completions(session, ("visit_report",), start, end, fields=())
                if d.process_key == VISIT]
-    receptions = [d for d in completions(session, ("reception_summary",), start, end)
+    receptions = [d for d in completions(session, ("reception_summary",), start, end,
+                                          fields=())
                   if d.process_key == RECEPTION]
     lead = _lead_days(session, reports)
     groups: dict[str, dict[str, Any]] = {}
@@ -62,9 +66,17 @@ def visit_indicators(session: Session, start: datetime, end: datetime, grouping:
                                        "receptions_held": 0})
 
     monthly: dict[tuple[str, str], int] = {}
+    trend: dict[tuple[str, str], dict[str, Any]] = {}
+
+    def month_of(key: str, at: datetime) -> dict[str, Any]:
+        month = at.astimezone(zone).strftime("%Y-%m")
+        return trend.setdefault((key, month), {"key": key, "month": month, "visits_done": 0,
+                                               "receptions_held": 0})
+
     for report in reports:
         row = group(grouping.key(report))
         row["visits_done"] += 1
+        month_of(row["key"], report.at)["visits_done"] += 1
         if report.instance_id in lead:
             row["_lead"].append(lead[report.instance_id])
         if report.role == RoleName.SENIOR_MANAGER:
@@ -73,6 +85,7 @@ def visit_indicators(session: Session, start: datetime, end: datetime, grouping:
             monthly[(person, month)] = monthly.get((person, month), 0) + 1
     for reception in receptions:
         group(grouping.key(reception))["receptions_held"] += 1
+        month_of(grouping.key(reception), reception.at)["receptions_held"] += 1
     rows = sorted(groups.values(), key=lambda g: g["key"])
     for row in rows:
         row["mean_lead_time_days"] = mean(row.pop("_lead"))
@@ -82,5 +95,6 @@ def visit_indicators(session: Session, start: datetime, end: datetime, grouping:
                    "mean_lead_time_days": mean(list(lead.values()))},
         "per_manager_month": [{"user": user, "month": month, "visits": count}
                               for (user, month), count in sorted(monthly.items())],
+        "monthly": [trend[k] for k in sorted(trend)],
         "appointments": _confirmations(session, start, end),
     }

@@ -19,6 +19,8 @@ class AuditEvent(Base):
         Index("ix_audit_event_instance", "instance_id", "id"),
         Index("ix_audit_event_action_at", "action", "at"),
         Index("ix_audit_event_actor_at", "actor_id", "at"),
+        # The indicators read the completions of a few steps in a period (engine/kpis).
+        Index("ix_audit_event_action_step_at", "action", "bpmn_id", "at"),
     )
 
     # BigInteger on PostgreSQL; SQLite only autoincrements a plain INTEGER primary key.

@@ -25,6 +25,8 @@ class Customer(Base):
         # The UI lists a senior manager's accounts; reminders scan birthdays by owner.
         Index("ix_customer_owner_status", "owner_id", "status"),
         Index("ix_customer_status_filed", "status", "filed_at"),
+        # The indicators find the customer of a development; deleting an instance nulls it.
+        Index("ix_customer_instance", "instance_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

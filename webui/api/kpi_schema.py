@@ -21,15 +21,18 @@ def _list(item: dict[str, Any]) -> dict[str, Any]:
 
 _DEVELOPMENT_ROW = dict(prospects_registered=INT, applications_submitted=INT, approved=INT,
                         rejected=INT, returned=INT, approval_rate=RATE)
+_DEVELOPMENT_COUNTS = {k: v for k, v in _DEVELOPMENT_ROW.items() if k != "approval_rate"}
 _VISIT_ROW = dict(visits_done=INT, receptions_held=INT, mean_lead_time_days=MEAN)
 _COST_ROW = dict(process=STR, budget=NUM, actual=NUM, variance=NUM)
 
 KPI_AREAS: dict[str, Any] = {
     "development": _obj(
-        groups=_list(_obj(key=STR, **_DEVELOPMENT_ROW)), totals=_obj(**_DEVELOPMENT_ROW)),
+        groups=_list(_obj(key=STR, **_DEVELOPMENT_ROW)), totals=_obj(**_DEVELOPMENT_ROW),
+        monthly=_list(_obj(key=STR, month=STR, **_DEVELOPMENT_COUNTS))),
     "visits": _obj(
         groups=_list(_obj(key=STR, **_VISIT_ROW)), totals=_obj(**_VISIT_ROW),
         per_manager_month=_list(_obj(user=STR, month=STR, visits=INT)),
+        monthly=_list(_obj(key=STR, month=STR, visits_done=INT, receptions_held=INT)),
         appointments=_obj(confirmed=INT, rescheduled=INT, declined=INT, timed_out=INT,
                           confirmation_rate=RATE)),
     "costs": _obj(

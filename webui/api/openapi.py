@@ -135,9 +135,17 @@ PATHS: dict[str, Any] = {
     "/api/tasks/{id}/complete": _task_command("Complete a task with form data", True),
     "/api/kpis": {"get": {
         "summary": "Performance indicators (heads, directors, process owners, admins)",
+        "description": "The reply echoes the period as the half-open range [from, to) of "
+                       "date-times in department time (to=2026-03-31 answers "
+                       "2026-04-01T00:00:00+08:00) and `by`; `rows` has one row per group "
+                       "with each scorecard indicator's value, target and status.",
         "parameters": [
-            {"name": "from", "in": "query", "schema": {"type": "string"}},
-            {"name": "to", "in": "query", "schema": {"type": "string"}},
+            {"name": "from", "in": "query", "schema": {"type": "string"},
+             "description": "a date (its midnight, department time) or an ISO date-time; "
+                            "default: 30 days before `to`"},
+            {"name": "to", "in": "query", "schema": {"type": "string"},
+             "description": "a date (that whole day included) or an ISO date-time (excluded); "
+                            "default: now"},
             {"name": "by", "in": "query",
              "schema": {"type": "string", "enum": list(SCORECARD_GROUPINGS),
                         "default": SCORECARD_GROUPINGS[0]}}],

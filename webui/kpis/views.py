@@ -20,6 +20,7 @@ from ..config import app_settings
 from ..context import db, workflow_engine
 from ..i18n import _
 from . import bp
+from .charts import page_charts
 from .scorecard import chart_data, indicator_labels, scorecard_area, shown_rows, status_labels
 from .tables import Area, kpi_areas
 from .workbook import csv_text, workbook_bytes
@@ -107,7 +108,9 @@ def _areas(kpis: dict[str, Any]) -> list[Area]:
 def index() -> str:
     """The scorecard with its chart, then the indicators of the chosen period as tables."""
     period, kpis, everything = _computed()
-    return render_template("kpis/index.html", period=period, areas=kpi_areas(kpis, directory(db())),
+    areas = kpi_areas(kpis, directory(db()))
+    return render_template("kpis/index.html", period=period, areas=areas,
+                           indicator_charts=page_charts(areas),
                            overdue_now=kpis["overdue_now"], everything=everything,
                            scorecard=shown_rows(kpis), labels=indicator_labels(),
                            statuses=status_labels(), chart=chart_data(kpis),
