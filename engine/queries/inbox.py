@@ -52,7 +52,7 @@ from engine.models import (
     ProcessInstance,
     User,
 )
-from engine.runtime.access import Sight, sight_of, tasks_visible
+from engine.runtime.access import Sight, open_tasks_visible, sight_of, tasks_visible
 
 INBOX_SCOPES = ("mine", "role", "all")
 PAGE_SIZE = 50
@@ -141,9 +141,13 @@ def _visible(session: Session, user: User, scope: str) -> ColumnElement[bool]:
 
     `mine` and `role` lie inside the visibility rule by its own terms; the rule is applied
     anyway so that no list can drift from it (its first clause, the row's own, settles it).
+    `all` walks every open task in order and keeps those of the instances the user sees
+    (`open_tasks_visible`: from the walked index's own columns and the instance set, read
+    once per statement).
     """
     sight = sight_of(session, user)
-    return and_(scope_filter(user, scope, sight), tasks_visible(sight))
+    visible = open_tasks_visible(sight) if scope == "all" else tasks_visible(sight)
+    return and_(scope_filter(user, scope, sight), visible)
 
 
 def _like(text: str) -> str:
