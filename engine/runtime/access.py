@@ -17,10 +17,12 @@ customer's page):
   and the engine's commands bind.
 
 The rule exists twice, kept side by side here: `can_see_instance` / `can_see_task` for one
-object, and `instances_visible` / `tasks_visible` as SQL filters, so lists never check row
-by row. The filters are uncorrelated `IN (SELECT …)` subqueries: each is computed once from
-an index (human_task's assignee, completed-by and role indexes, process_instance's owner and
-starter indexes) and then probed per row, which keeps the inbox cheap at 100k tasks.
+object, and `instances_visible` / `tasks_visible` / `open_tasks_visible` as SQL filters, so
+lists never check row by row. The task filters test the row's own ties, then its instance
+against `visible_instance_ids`: the instances the sight sees, one CTE made of a branch per tie
+(assignee, completer, offered role, owner, starter), each read from an index that ends with
+the instance id (migration 0029), computed once per statement and probed per row (a hashed
+subplan on PostgreSQL), which keeps every inbox cheap at 100k tasks.
 Invisible objects answer NotFound, never Forbidden: nobody learns that they exist.
 
 A customer of the register is seen by leaders, the clerk, finance and admins; a senior
