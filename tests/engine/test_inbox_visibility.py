@@ -92,13 +92,22 @@ def _order(task: HumanTask) -> tuple[bool, float, int]:
 
 
 def _walk(session, user, now, **filters) -> list[int]:
-    seen, after = [], None
+    """Every page forward, then back again from the last (each previous page must be the
+    one read before it); the tasks in the order read forward."""
+    pages, after = [], None
     while True:
         page = inbox(session, user, now, scope="all", after=after, limit=PAGE, **filters)
-        seen += [row.task.id for row in page.rows]
+        pages.append(page)
         if page.next is None:
-            return seen
+            break
         after = Position.parse(page.next)
+    back = pages[-1]
+    for earlier in reversed(pages[:-1]):
+        assert back.previous is not None
+        back = inbox(session, user, now, scope="all", before=Position.parse(back.previous),
+                     limit=PAGE, **filters)
+        assert [r.task.id for r in back.rows] == [r.task.id for r in earlier.rows]
+    return [row.task.id for page in pages for row in page.rows]
 
 
 def test_every_list_of_every_role_is_exactly_what_the_rule_lets_see(session, kf, users, clock,
@@ -106,6 +115,7 @@ def test_every_list_of_every_role_is_exactly_what_the_rule_lets_see(session, kf,
     deploy("approval")
     _mix(session, kf, users, clock)
     now = clock.now()
+    key = session.scalars(select(ProcessDefinition.key)).one()
     instances = session.scalars(select(ProcessInstance)).all()
     tasks = session.scalars(select(HumanTask)).all()
     open_tasks = sorted((t for t in tasks if t.state in OPEN_TASK_STATES), key=_order)
@@ -119,6 +129,8 @@ def test_every_list_of_every_role_is_exactly_what_the_rule_lets_see(session, kf,
         assert _walk(session, user, now) == [t.id for t in seen], name
         rare = [t.id for t in seen if RARE in (t.customer_name or "")]
         assert _walk(session, user, now, q=RARE) == rare, name
+        assert _walk(session, user, now, q=RARE, process=key) == rare, name
+        assert _walk(session, user, now, process="elsewhere") == [], name
         assert _walk(session, user, now, overdue=True) == \
             [t.id for t in seen if t.due_at is not None and t.due_at < now], name
         every = {t.id for t in tasks if can_see_task(session, user, t, sight)}
