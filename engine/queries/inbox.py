@@ -46,7 +46,7 @@ from sqlalchemy import (
     tuple_,
     union_all,
 )
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session
 
 from engine.errors import InvalidData
 from engine.models import (
@@ -140,7 +140,7 @@ def scope_filter(user: User, scope: str, sight: Sight | None = None) -> ColumnEl
     raise ValueError(f"unknown scope {scope!r}")
 
 
-def _visible(user: User, scope: str, sight: Sight) -> ColumnElement[bool]:
+def _visible(session: Session, user: User, scope: str) -> ColumnElement[bool]:
     """`scope`, always within what the user may see (engine.runtime.access).
 
     `mine` and `role` lie inside the visibility rule by its own terms; the rule is applied
@@ -149,6 +149,7 @@ def _visible(user: User, scope: str, sight: Sight) -> ColumnElement[bool]:
     (`open_tasks_visible`: from the walked index's own columns and the instance set, read
     once per statement).
     """
+    sight = sight_of(session, user)
     visible = open_tasks_visible(sight) if scope == "all" else tasks_visible(sight)
     return and_(scope_filter(user, scope, sight), visible)
 
@@ -158,17 +159,15 @@ def _like(text: str) -> str:
     return f"%{escaped.lower()}%"
 
 
-def _filters(task: Any, now: datetime, process: str | None, overdue: bool,
-             q: str | None) -> list[ColumnElement[bool]]:
-    """The filters over `task` (human_task or an alias of it): the process names are matched
-    through the (small) definition table, the business key by its instance's primary key,
-    row by row, so that the scope's index still gives the order and nothing scans every
-    instance."""
-    found: list[ColumnElement[bool]] = []
+def _filtered(query: Select[Any], now: datetime, process: str | None, overdue: bool,
+              q: str | None) -> Select[Any]:
+    """The filters, on human_task alone: the process names are matched through the (small)
+    definition table, the business key by its instance's primary key, row by row, so that the
+    scope's index still gives the order and nothing scans every instance."""
     if process:
-        found.append(task.process_key == process)
+        query = query.where(HumanTask.process_key == process)
     if overdue:
-        found.append(task.due_at < now)
+        query = query.where(HumanTask.due_at < now)
     if q and q.strip():
         pattern = _like(q.strip()[:100])
 
@@ -180,79 +179,44 @@ def _filters(task: Any, now: datetime, process: str | None, overdue: bool,
         # A scalar subquery, not EXISTS: PostgreSQL would turn an EXISTS into one hashed
         # scan of every instance; this is one primary-key probe per row walked.
         business_key = select(ProcessInstance.business_key).where(
-            ProcessInstance.id == task.instance_id).scalar_subquery()
-        found.append(or_(like(task.name), like(task.name_en), like(task.customer_name),
-                         like(task.process_key), task.process_key.in_(named),
-                         like(business_key)))
-    return found
+            ProcessInstance.id == HumanTask.instance_id).scalar_subquery()
+        query = query.where(or_(like(HumanTask.name), like(HumanTask.name_en),
+                                like(HumanTask.customer_name), like(HumanTask.process_key),
+                                HumanTask.process_key.in_(named), like(business_key)))
+    return query
 
 
-@dataclass(frozen=True)
-class _Walk:
-    """What a page reads: the scope within the visibility rule, and the filters. `fenced`
-    (a senior manager's `all` with a text or process filter) first keeps the visible tasks
-    from the index alone, then reads the rows of those only to match the text, instead of
-    reading the row of every open task walked past."""
-
-    visible: ColumnElement[bool]
-    now: datetime
-    process: str | None
-    overdue: bool
-    q: str | None
-    fenced: bool
-
-    def stretch(self, where: ColumnElement[bool], backward: bool, wanted: int) -> Select[Any]:
-        """The ids of up to `wanted` tasks of one stretch (`where`), in inbox order."""
-        due, ident = HumanTask.due_at, HumanTask.id
-        if not self.fenced:
-            return (select(ident).where(self.visible, where,
-                                        *_filters(HumanTask, self.now, self.process,
-                                                  self.overdue, self.q))
-                    .order_by(*_order(due, ident, backward)).limit(wanted))
-        # OFFSET 0 keeps PostgreSQL from merging the two: the inner walk stays on the index.
-        inner = (select(ident, due).where(self.visible, where,
-                                          *_filters(HumanTask, self.now, None, self.overdue,
-                                                    None))
-                 .order_by(*_order(due, ident, backward)).offset(0).subquery())
-        row = aliased(HumanTask)
-        return (select(inner.c.id).join(row, row.id == inner.c.id)
-                .where(*_filters(row, self.now, self.process, False, self.q))
-                .order_by(*_order(inner.c.due_at, inner.c.id, backward)).limit(wanted))
-
-
-def _order(due: Any, ident: Any, backward: bool) -> list[Any]:
+def _segments(position: Position | None, backward: bool) -> list[tuple[Any, list[Any]]]:
+    """(where, order by) of the stretches to read, in inbox order from `position` on (or
+    back from it): the dated tasks, then the undated ones."""
+    due, ident = HumanTask.due_at, HumanTask.id
+    dated_order: list[Any] = [due.desc(), ident.desc()] if backward else [due.asc(), ident.asc()]
     # The undated stretch is ordered by due_at too (all NULL there): the same order as the
     # scope's index, which PostgreSQL then walks instead of scanning by id with a filter.
-    return [due.desc(), ident.desc()] if backward else [due.asc(), ident.asc()]
-
-
-def _segments(position: Position | None, backward: bool) -> list[ColumnElement[bool]]:
-    """The stretches to read, in inbox order from `position` on (or back from it): the
-    dated tasks, then the undated ones."""
-    due, ident = HumanTask.due_at, HumanTask.id
+    undated_order = dated_order
     dated = due.is_not(None)
     undated = due.is_(None)
     if position is None:
-        parts: list[ColumnElement[bool]] = [dated, undated]
+        parts: list[tuple[Any, list[Any]]] = [(dated, dated_order), (undated, undated_order)]
         return parts[::-1] if backward else parts
     if position.due_at is None:
         after_id = ident < position.id if backward else ident > position.id
-        tail = and_(undated, after_id)
-        return [tail, dated] if backward else [tail]
+        tail = (and_(undated, after_id), undated_order)
+        return [tail, (dated, dated_order)] if backward else [tail]
     key = tuple_(due, ident)
     point = tuple_(literal(position.due_at, due.type), literal(position.id, ident.type))
     if backward:
-        return [and_(dated, key < point)]
-    return [and_(dated, key > point), undated]
+        return [(and_(dated, key < point), dated_order)]
+    return [(and_(dated, key > point), dated_order), (undated, undated_order)]
 
 
-def _read(session: Session, walk: _Walk, position: Position | None, backward: bool,
+def _read(session: Session, base: Select[Any], position: Position | None, backward: bool,
           wanted: int) -> list[InboxRow]:
     """Up to `wanted` rows from `position` on (or back from it), in one statement: each
     segment's ids from human_task alone in its index order (UNION ALL of limited reads),
     then the names and keys joined to those ids only."""
-    parts = [walk.stretch(where, backward, wanted).subquery()
-             for where in _segments(position, backward)]
+    parts = [base.where(where).order_by(*order).limit(wanted).subquery()
+             for where, order in _segments(position, backward)]
     segments = [select(part.c.id) for part in parts]
     ids = union_all(*segments).subquery() if len(segments) > 1 else segments[0].subquery()
     due, ident = HumanTask.due_at, HumanTask.id
@@ -280,18 +244,16 @@ def inbox(session: Session, user: User, now: datetime, *, scope: str = "mine",
     page's `previous`) reads the page that precedes it, or the first page when nothing
     precedes it any more. Filters: process key, overdue, text `q`.
     """
-    sight = sight_of(session, user)
-    searched = bool(process or (q and q.strip()))
-    walk = _Walk(_visible(user, scope, sight), now, process, overdue, q,
-                 fenced=scope == "all" and searched and not sight.sees_all)
+    base = _filtered(select(HumanTask.id).where(_visible(session, user, scope)), now,
+                     process, overdue, q)
     if before is not None:
-        found = _read(session, walk, before, True, limit + 1)
+        found = _read(session, base, before, True, limit + 1)
         if len(found) > limit:
             rows = found[:limit][::-1]
             return InboxPage(rows, Position.of(rows[-1].task).cursor(),
                              Position.of(rows[0].task).cursor())
         after = None  # nothing further back: the first page
-    found = _read(session, walk, after, False, limit + 1)
+    found = _read(session, base, after, False, limit + 1)
     rows = found[:limit]
     more = len(found) > limit
     return InboxPage(rows, Position.of(rows[-1].task).cursor() if more else None,
@@ -318,6 +280,5 @@ def inbox_counts(session: Session, user: User, now: datetime) -> dict[str, int]:
 
 def inbox_processes(session: Session, user: User, scope: str = "all") -> list[str]:
     """Process keys that have open tasks the user can see in `scope` (the process filter)."""
-    query = select(HumanTask.process_key).distinct().where(
-        _visible(user, scope, sight_of(session, user)))
+    query = select(HumanTask.process_key).distinct().where(_visible(session, user, scope))
     return sorted(session.scalars(query))
