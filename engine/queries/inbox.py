@@ -13,8 +13,8 @@ Each scope has a partial index over open tasks in this order (migration 0010): `
 reminders (due_at, id). `all` keeps the tasks of the instances the user sees, decided from
 (assignee_id, instance_id), which its index carries after the order (migration 0029), and
 the set of those instances, read once per page from indexes alone (for a senior manager,
-who sees a fiftieth of the tasks, a page walks a few thousand index entries and no table
-row). PostgreSQL walks the index in order and stops after a page; a position is
+who sees a fiftieth of the tasks, a page walks a few thousand index entries and, once
+vacuumed, no table row). PostgreSQL walks the index in order, stops after a page; a position is
 matched with a row comparison `(due_at, id) > (d, i)` that seeks into the index, and the
 undated tail (NULL due times, which no comparison matches) is a second limited read in the
 same statement (UNION ALL), so a page is always one statement.
