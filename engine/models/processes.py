@@ -72,6 +72,10 @@ class ProcessInstance(Base):
         Index("ix_process_instance_wakeup", "status", "next_wakeup_at"),
         # Retention's daily query: ended instances by end time (engine.retention).
         Index("ix_process_instance_ended", "status", "ended_at"),
+        # Visibility (engine.runtime.access): the instances a user owns or started, with
+        # their ids, read from the index alone (migration 0029).
+        Index("ix_process_instance_owner_id", "owner_id", "id"),
+        Index("ix_process_instance_started_by_id", "started_by_id", "id"),
         one_of("status", InstanceStatus),
     )
 
@@ -80,10 +84,10 @@ class ProcessInstance(Base):
     business_key: Mapped[str | None] = mapped_column(String(120), index=True)
     customer_name: Mapped[str | None] = mapped_column(String(200), index=True)
     status: Mapped[str] = mapped_column(String(16), default=InstanceStatus.RUNNING.value)
-    started_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"), index=True)
+    started_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
     # The account owner: the senior manager who started it or was named at the start. They
     # keep its senior-manager tasks and always see it (engine.runtime.access).
-    owner_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"), index=True)
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
     started_at: Mapped[datetime]
     ended_at: Mapped[datetime | None]
     # SpiffWorkflow's serialized state; "" once the instance is archived (engine.retention).

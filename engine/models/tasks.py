@@ -36,17 +36,20 @@ class HumanTask(Base):
     __table_args__ = (
         # The inboxes' scopes in their order (engine/queries/inbox.py), over open tasks
         # only: mine, the roles' offered tasks, and every open task (`all`, the reminders).
+        # The trailing columns are what the visibility rule reads (engine.runtime.access):
+        # `all` keeps the rows of visible instances from (assignee_id, instance_id), and the
+        # set of visible instances is read from the indexes alone (migration 0029).
         Index("ix_human_task_open_assignee", "assignee_id", "due_at", "id",
               postgresql_where=OPEN_ONLY, sqlite_where=OPEN_ONLY),
-        Index("ix_human_task_open_role", "role", "due_at", "id",
+        Index("ix_human_task_open_role", "role", "due_at", "id", "instance_id",
               postgresql_where=OFFERED_ONLY, sqlite_where=OFFERED_ONLY),
-        Index("ix_human_task_open_due", "due_at", "id",
+        Index("ix_human_task_open_due", "due_at", "id", "assignee_id", "instance_id",
               postgresql_where=OPEN_ONLY, sqlite_where=OPEN_ONLY),
         # Visibility (engine.runtime.access): tasks a user holds or held, in any state.
-        Index("ix_human_task_assignee_inbox", "assignee_id", "state", "due_at"),
+        Index("ix_human_task_assignee_inbox", "assignee_id", "state", "due_at", "instance_id"),
         Index("ix_human_task_instance_spiff", "instance_id", "spiff_task_id"),
         # Visibility (engine.runtime.access): the instances a user completed a task of.
-        Index("ix_human_task_completed_by", "completed_by_id"),
+        Index("ix_human_task_completed_by", "completed_by_id", "instance_id"),
         one_of("state", TaskStatus),
     )
 

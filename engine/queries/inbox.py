@@ -10,7 +10,11 @@ skipped (a task added before the position shows on a fresh first page).
 
 Each scope has a partial index over open tasks in this order (migration 0010): `mine`
 (assignee_id, due_at, id), `role` (role, due_at, id) of unassigned ones, `all` and the
-reminders (due_at, id). PostgreSQL walks it in order and stops after a page; a position is
+reminders (due_at, id). `all` keeps the tasks of the instances the user sees, decided from
+(assignee_id, instance_id), which its index carries after the order (migration 0029), and
+the set of those instances, read once per page from indexes alone (for a senior manager,
+who sees a fiftieth of the tasks, a page walks a few thousand index entries and, once
+vacuumed, no table row). PostgreSQL walks the index in order, stops after a page; a position is
 matched with a row comparison `(due_at, id) > (d, i)` that seeks into the index, and the
 undated tail (NULL due times, which no comparison matches) is a second limited read in the
 same statement (UNION ALL), so a page is always one statement.
@@ -52,7 +56,7 @@ from engine.models import (
     ProcessInstance,
     User,
 )
-from engine.runtime.access import Sight, sight_of, tasks_visible
+from engine.runtime.access import Sight, open_tasks_visible, sight_of, tasks_visible
 
 INBOX_SCOPES = ("mine", "role", "all")
 PAGE_SIZE = 50
@@ -141,9 +145,13 @@ def _visible(session: Session, user: User, scope: str) -> ColumnElement[bool]:
 
     `mine` and `role` lie inside the visibility rule by its own terms; the rule is applied
     anyway so that no list can drift from it (its first clause, the row's own, settles it).
+    `all` walks every open task in order and keeps those of the instances the user sees
+    (`open_tasks_visible`: from the walked index's own columns and the instance set, read
+    once per statement).
     """
     sight = sight_of(session, user)
-    return and_(scope_filter(user, scope, sight), tasks_visible(sight))
+    visible = open_tasks_visible(sight) if scope == "all" else tasks_visible(sight)
+    return and_(scope_filter(user, scope, sight), visible)
 
 
 def _like(text: str) -> str:

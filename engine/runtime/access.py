@@ -17,10 +17,12 @@ customer's page):
   and the engine's commands bind.
 
 The rule exists twice, kept side by side here: `can_see_instance` / `can_see_task` for one
-object, and `instances_visible` / `tasks_visible` as SQL filters, so lists never check row
-by row. The filters are uncorrelated `IN (SELECT …)` subqueries: each is computed once from
-an index (human_task's assignee, completed-by and role indexes, process_instance's owner and
-starter indexes) and then probed per row, which keeps the inbox cheap at 100k tasks.
+object, and `instances_visible` / `tasks_visible` / `open_tasks_visible` as SQL filters, so
+lists never check row by row. The task filters test the row's own ties, then its instance
+against `visible_instance_ids`: the instances the sight sees, one CTE made of a branch per tie
+(assignee, completer, offered role, owner, starter), each read from an index that ends with
+the instance id (migration 0029), computed once per statement and probed per row (a hashed
+subplan on PostgreSQL), which keeps every inbox cheap at 100k tasks.
 Invisible objects answer NotFound, never Forbidden: nobody learns that they exist.
 
 A customer of the register is seen by leaders, the clerk, finance and admins; a senior
@@ -36,7 +38,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 
-from sqlalchemy import ColumnElement, false, or_, select, true
+from sqlalchemy import CTE, ColumnElement, false, or_, select, true, union_all
 from sqlalchemy.orm import Session, aliased
 
 from engine.clock import session_now
@@ -148,16 +150,54 @@ def instances_visible(sight: Sight) -> ColumnElement[bool]:
 
 
 @lru_cache(maxsize=1024)
+def visible_instance_ids(sight: Sight) -> CTE:
+    """The ids of the instances `sight` sees, for a sight that does not see everything: the
+    same set as `instances_visible`, read as one UNION ALL of a branch per tie, each from
+    the index that carries both the tie and the instance id (the tasks' assignee, completer
+    and offered role, the instances' owner and starter: migration 0029), so PostgreSQL reads
+    each from its index alone. A CTE, so that a statement reading it twice (an inbox page's
+    dated and undated stretches) computes it once; ids may repeat (IN does not mind)."""
+    ids = sorted(sight.user_ids)
+    task = _OTHER_TASK
+    branches = [
+        select(task.instance_id.label("id")).where(task.assignee_id.in_(ids)),
+        select(task.instance_id).where(task.completed_by_id.in_(ids)),
+        select(ProcessInstance.id).where(ProcessInstance.owner_id.in_(ids)),
+        select(ProcessInstance.id).where(ProcessInstance.started_by_id.in_(ids)),
+    ]
+    if sight.roles:
+        branches.append(select(task.instance_id).where(
+            task.role.in_(sorted(sight.roles)), task.assignee_id.is_(None),
+            task.state.in_(OPEN_TASK_STATES)))
+    return union_all(*branches).cte("visible_instance")
+
+
+@lru_cache(maxsize=1024)
 def tasks_visible(sight: Sight) -> ColumnElement[bool]:
-    """A WHERE clause for queries over human_task: tasks of the instances `sight` sees."""
+    """A WHERE clause for queries over human_task: tasks of the instances `sight` sees.
+
+    The row's own ties come first: a list whose rows are tied by themselves (mine, role, the
+    badge counts) never reads the instance set, which PostgreSQL computes only when a row
+    needs it (a hashed subplan)."""
     if sight.sees_all:
         return true()
-    other = _OTHER_TASK
-    return or_(
-        _task_ties(HumanTask, sight),  # the row itself: cheapest, tried first
-        HumanTask.instance_id.in_(select(other.instance_id).where(_task_ties(other, sight))),
-        HumanTask.instance_id.in_(select(ProcessInstance.id).where(_instance_ties(sight))),
-    )
+    visible = visible_instance_ids(sight)
+    return or_(_task_ties(HumanTask, sight),  # the row itself: cheapest, tried first
+               HumanTask.instance_id.in_(select(visible.c.id)))
+
+
+@lru_cache(maxsize=1024)
+def open_tasks_visible(sight: Sight) -> ColumnElement[bool]:
+    """`tasks_visible` for a walk over every open task (the inbox's `all`): the same rows,
+    decided from the two columns that the index of open tasks in inbox order carries
+    (assignee_id, instance_id), so that PostgreSQL walks that index alone. A task's own ties
+    make its instance visible, so the instance set decides; the assignee test only spares
+    the set's lookup for one's own tasks."""
+    if sight.sees_all:
+        return true()
+    visible = visible_instance_ids(sight)
+    return or_(HumanTask.assignee_id.in_(sorted(sight.user_ids)),
+               HumanTask.instance_id.in_(select(visible.c.id)))
 
 
 def _sees_instance(session: Session, sight: Sight, instance: ProcessInstance) -> bool:
