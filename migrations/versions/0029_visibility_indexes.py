@@ -2,7 +2,7 @@
 the index of every open task
 
 Revision ID: 0029
-Revises: 0021
+Revises: 0026
 Create Date: 2026-11-30 11:40:00.000000
 
 A senior manager's `all` inbox walks every open task in inbox order and keeps those of the
@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0029"
-down_revision: str | None = "0021"
+down_revision: str | None = "0026"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
