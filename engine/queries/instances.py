@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import copy
-import threading
-from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -23,6 +20,7 @@ from engine.models import (
     User,
 )
 from engine.runtime.access import can_cancel, can_see_instance, may_handle_incidents
+from engine.runtime.latest_data import data_of, keep_data, kept_data
 
 from .incidents import Incident, incident_of
 
@@ -59,43 +57,20 @@ def instance_history(session: Session, instance_id: int) -> list[AuditEvent]:
 
 
 def instance_data(kf: WorkflowEngine, instance: ProcessInstance) -> dict[str, Any]:
-    """The process variables as the latest step sees them (restores the workflow); none once
-    the instance is archived (engine.retention dropped its state).
-
-    The data is a function of the saved state and the spec, so it is kept for the last
-    DATA_KEPT states read (keyed by the definition and the state text itself): a task page
-    and its instance's page read the same state again and again between two commands, and
-    restoring it was most of their CPU. Each caller gets its own copy.
-    """
+    """The process variables as the latest step sees them (restores the workflow, unless
+    the data of this very state is kept: engine.runtime.latest_data); none once the instance
+    is archived (engine.retention dropped its state)."""
     if instance.archived_at is not None:
         return {}
-    key = (id(kf.runtime), instance.definition_id, instance.state)
-    with _data_lock:
-        kept = _data_kept.get(key)
-        if kept is not None:
-            _data_kept.move_to_end(key)
-    if kept is None:
-        kept = _restored_data(kf, instance)
-        with _data_lock:
-            _data_kept[key] = kept
-            while len(_data_kept) > DATA_KEPT:
-                _data_kept.popitem(last=False)
-    return copy.deepcopy(kept)
-
-
-DATA_KEPT = 256
-_data_kept: OrderedDict[tuple[int, int, str], dict[str, Any]] = OrderedDict()
-_data_lock = threading.Lock()
-
-
-def _restored_data(kf: WorkflowEngine, instance: ProcessInstance) -> dict[str, Any]:
+    kept = kept_data(instance.definition_id, instance.state)
+    if kept is not None:
+        return kept
     rt = kf.runtime
     compiled = rt.specs.get(instance.definition)
     workflow = rt.serializer.loads(instance.state, compiled.spec, compiled.subprocess_specs)
-    ready = workflow.get_tasks(state=TaskState.READY)
-    source = ready[0] if ready else workflow.last_task
-    data: dict[str, Any] = dict(source.data) if source is not None else dict(workflow.data)
-    return copy.deepcopy(data)
+    data = data_of(workflow)
+    keep_data(instance.definition_id, instance.state, data)
+    return data
 
 
 _assignee = aliased(User)
