@@ -69,6 +69,7 @@ def instance_data(kf: WorkflowEngine, instance: ProcessInstance) -> dict[str, An
     compiled = rt.specs.get(instance.definition)
     workflow = rt.serializer.loads(instance.state, compiled.spec, compiled.subprocess_specs)
     data = data_of(workflow)
+    assert data is not None  # without `single`, always
     keep_data(instance.definition_id, instance.state, data)
     return data
 

@@ -25,17 +25,15 @@ _kept: OrderedDict[tuple[int, str], dict[str, Any]] = OrderedDict()
 _lock = threading.Lock()
 
 
-def data_of(workflow: BpmnWorkflow) -> dict[str, Any]:
-    """The data of the workflow's (first) ready task, else of its last task."""
+def data_of(workflow: BpmnWorkflow, *, single: bool = False) -> dict[str, Any] | None:
+    """The data of the workflow's (first) ready task, else of its last task. With `single`,
+    None when several tasks are ready: which comes first may differ between a workflow in
+    memory and one restored from its saved state."""
     ready = workflow.get_tasks(state=TaskState.READY)
+    if single and len(ready) > 1:
+        return None
     source = ready[0] if ready else workflow.last_task
     return dict(source.data) if source is not None else dict(workflow.data)
-
-
-def single_reading(workflow: BpmnWorkflow) -> bool:
-    """Whether `data_of` reads the same task in this workflow as in one restored from its
-    saved state: with several ready tasks, which comes first may differ."""
-    return len(workflow.get_tasks(state=TaskState.READY)) <= 1
 
 
 def kept_data(definition_id: int, state: str) -> dict[str, Any] | None:
