@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -31,8 +32,11 @@ class BenchServer:
     """Start with `with BenchServer(bundles) as server:`; stopped and cleaned up on exit."""
 
     def __init__(self, bundles: list[Path], *, url: str | None = None,
-                 department: bool = False, workers: int = 2, threads: int = 4) -> None:
+                 department: bool = False, workers: int = 2, threads: int = 4,
+                 profile: Path | None = None, cpu_only: bool = False) -> None:
         self.bundles = bundles
+        self.profile = profile
+        self.cpu_only = cpu_only
         self.department = department
         self.workers, self.threads = workers, threads
         self.tmp = Path(tempfile.mkdtemp(prefix="keyflow-bench-"))
@@ -77,6 +81,9 @@ class BenchServer:
             command = [sys.executable, "-m", "gunicorn", "--workers", str(self.workers),
                        "--threads", str(self.threads), "--bind", f"127.0.0.1:{self.port}",
                        "webui:create_app()"]
+        elif self.profile is not None:
+            command = [sys.executable, "-m", "bench.profiled_serve", "--port", str(self.port),
+                       "--out", str(self.profile), *(["--cpu-only"] if self.cpu_only else [])]
         else:
             command = [str(BIN / "keyflow"), "serve", "--port", str(self.port)]
         with open(self.log, "wb") as log:
@@ -107,6 +114,11 @@ class BenchServer:
             args += ["--db", self.db_name]
         sample = json.loads(subprocess.run(args, check=True, capture_output=True).stdout)
         return float(sample["server_cpu_s"]), float(sample.get("pg_cpu_s", 0.0))
+
+    def restart_profile(self) -> None:
+        """With `profile`: forget what the server profiled so far (bench/profiled_serve.py)."""
+        if self.profile is not None and self.process is not None:
+            self.process.send_signal(signal.SIGUSR1)
 
     def __exit__(self, *_exc: object) -> None:
         if self.process is not None and self.process.poll() is None:

@@ -73,15 +73,24 @@ def main() -> None:
                     "token (default 1; department 4)")
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--threads", type=int, default=4)
+    ap.add_argument("--profile", type=Path, default=None, help="embedded only: serve through "
+                    "bench/profiled_serve.py and write the timed run's profile here (pstats; "
+                    "a summary in <file>.txt); the figures are then inflated by the profiler")
+    ap.add_argument("--cpu-by-kind", type=Path, default=None, metavar="FILE",
+                    help="embedded only: no profiler, write each call kind's thread CPU to "
+                    "FILE.txt (bench/profiled_serve.py --cpu-only)")
     args = ap.parse_args()
     shared = shared_dir(args.shared)
     workload = Path(args.workload) if args.workload else shared / "workload"
     clients = args.clients or (4 if args.department else 1)
     url = args.url or (DEPARTMENT_URL if args.department else None)
+    if (args.profile or args.cpu_by_kind) and args.department:
+        raise SystemExit("--profile profiles the embedded server only")
 
     bare_before = run_bare(workload, PROCESS_ID, args.bare_n // 2, step_data)
     with BenchServer([workload], url=url, department=args.department, workers=args.workers,
-                     threads=args.threads) as server:
+                     threads=args.threads, profile=args.profile or args.cpu_by_kind,
+                     cpu_only=args.cpu_by_kind is not None) as server:
         mode = (f"department: gunicorn {args.workers}x{args.threads}, PostgreSQL"
                 if args.department else "embedded: keyflow serve, SQLite")
         print(f"{mode}, {clients} client(s), {server.base_url}", flush=True)
@@ -89,6 +98,7 @@ def main() -> None:
         warmup = max(args.warmup, 2 * args.workers) if args.department else args.warmup
         if warmup:
             drive(shared, server, warmup, clients, server.tmp / "warmup.json")
+        server.restart_profile()
         cpu_before, pg_before = server.cpu_seconds(shared / "cpu_sample.py")
         result = drive(shared, server, args.n, clients, server.tmp / "run.json")
         cpu_after, pg_after = server.cpu_seconds(shared / "cpu_sample.py")

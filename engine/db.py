@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import time
+from datetime import datetime
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -150,13 +152,24 @@ def refuse_nul_characters(session: Session, _context: Any, _instances: Any) -> N
     """
     for obj in [*session.new, *session.dirty]:
         state = inspect(obj)
-        for attr in state.mapper.column_attrs:
-            if attr.key not in state.dict:
-                continue  # not loaded, so not being written
-            if obj not in session.new and not state.attrs[attr.key].history.has_changes():
+        columns = _column_keys(state.mapper)
+        values = state.dict
+        # A new object writes every loaded column; a changed one those set since it was
+        # loaded (their old values wait in committed_state).
+        keys = columns.intersection(values) if state.key is None \
+            else columns.intersection(state.committed_state)
+        for key in keys:
+            value = values.get(key)
+            if value is None or isinstance(value, bool | int | float | datetime):
                 continue
-            path = _nul_path(state.dict[attr.key])
+            path = _nul_path(value)
             if path is not None:
-                field = f"{attr.key}.{path}" if path else attr.key
+                field = f"{key}.{path}" if path else key
                 raise InvalidData(f"{field} must not contain NUL characters",
                                   {field: "contains a NUL character"})
+
+
+@cache
+def _column_keys(mapper: Any) -> frozenset[str]:
+    """The keys of a mapper's column attributes (asked on every flush)."""
+    return frozenset(attr.key for attr in mapper.column_attrs)

@@ -41,7 +41,11 @@ def create_app(test_config: dict[str, Any] | None = None,
         script_time_limit=float(app.config["SCRIPT_TIME_LIMIT"]),
     )
 
+    from engine.accounts import TokenCache
+
     from .auth.ratelimit import LoginRateLimiter
+
+    app.extensions["keyflow.token_cache"] = TokenCache(float(app.config["TOKEN_CACHE_SECONDS"]))
 
     app.extensions["keyflow.login_limiter"] = LoginRateLimiter(
         int(app.config["LOGIN_MAX_FAILURES"]), float(app.config["LOGIN_WINDOW_SECONDS"]))

@@ -29,6 +29,9 @@ CODE_DEFAULTS: dict[str, Any] = {
     # attachment may be larger (KEYFLOW_ATTACHMENT_MAX_MB): request_limit() raises it.
     "MAX_CONTENT_LENGTH": 21 * 1024 * 1024,
     "JSON_SORT_KEYS": False,
+    # A verified bearer token is trusted this long without reading it again; a revocation or
+    # deactivation made in another process takes effect within it (engine.accounts.TokenCache).
+    "TOKEN_CACHE_SECONDS": 5.0,
 }
 
 # app.config key → the settings field it comes from.

@@ -99,6 +99,10 @@ class StateSerializer:
         attach_path(workflow, path)
         return workflow
 
+    def round_trip(self, value: Any) -> Any:
+        """`value` as saving and restoring a state would give it back (task data)."""
+        return self.registry.restore(json.loads(json.dumps(value, cls=self._encoder)))
+
     def to_jsonable(self, value: Any) -> Any:
         """Convert task data to plain JSON types for APIs and the audit log."""
         return json.loads(json.dumps(value, cls=self._encoder))

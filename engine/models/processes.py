@@ -48,7 +48,10 @@ class ProcessDefinition(Base):
     deployed_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
     deployed_at: Mapped[datetime]
 
-    deployed_by: Mapped[User | None] = relationship(lazy="joined")
+    # Read only by the version lists (engine.queries.definitions joins it there). Joined
+    # everywhere, it rode along every instance a command locked, and the deployer's roles
+    # (selectin) cost every command on a process deployed from the web a statement more.
+    deployed_by: Mapped[User | None] = relationship(lazy="select")
 
 
 class ProcessCurrent(Base):

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from engine.deployment.current import current_definition as current_definition
 from engine.deployment.current import current_definitions as current_definitions
@@ -111,8 +111,9 @@ def library(session: Session, key: str | None = None) -> dict[str, list[VersionR
     ).tuples().all())
     current = {d.id for d in current_definitions(session, None if key is None else [key])}
     rows: dict[str, list[VersionRow]] = {}
-    query = select(ProcessDefinition).order_by(ProcessDefinition.key,
-                                               ProcessDefinition.version.desc())
+    query = (select(ProcessDefinition)
+             .options(joinedload(ProcessDefinition.deployed_by).lazyload(User.roles))
+             .order_by(ProcessDefinition.key, ProcessDefinition.version.desc()))
     if key is not None:
         query = query.where(ProcessDefinition.key == key)
     for definition in session.scalars(query):

@@ -32,15 +32,17 @@ import base64
 import binascii
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
     Select,
+    String,
     and_,
+    bindparam,
     false,
     func,
-    literal,
     or_,
     select,
     tuple_,
@@ -127,14 +129,20 @@ def _held(user: User, sight: Sight | None) -> ColumnElement[bool]:
 def scope_filter(user: User, scope: str, sight: Sight | None = None) -> ColumnElement[bool]:
     """The open tasks of `scope` for `user` (before the visibility rule); `mine` includes
     the tasks of colleagues the user stands in for when their `sight` is given."""
+    return _scope_filter(scope, user.id, frozenset(user.role_names), sight)
+
+
+def _scope_filter(scope: str, user_id: int, roles: frozenset[str], sight: Sight | None
+                  ) -> ColumnElement[bool]:
     is_open = HumanTask.state.in_(OPEN_TASK_STATES)
     if scope == "mine":
-        return and_(is_open, _held(user, sight))
+        ids = sorted(sight.user_ids) if sight is not None else [user_id]
+        return and_(is_open, HumanTask.assignee_id == user_id if ids == [user_id]
+                    else HumanTask.assignee_id.in_(ids))
     if scope == "role":
-        roles = sorted(user.role_names)
         if not roles:
             return false()
-        return and_(is_open, HumanTask.assignee_id.is_(None), HumanTask.role.in_(roles))
+        return and_(is_open, HumanTask.assignee_id.is_(None), HumanTask.role.in_(sorted(roles)))
     if scope == "all":
         return is_open
     raise ValueError(f"unknown scope {scope!r}")
@@ -159,17 +167,18 @@ def _like(text: str) -> str:
     return f"%{escaped.lower()}%"
 
 
-def _filtered(query: Select[Any], now: datetime, process: str | None, overdue: bool,
-              q: str | None) -> Select[Any]:
+def _filtered(query: Select[Any], process: bool, overdue: bool, searching: bool
+              ) -> Select[Any]:
     """The filters, on human_task alone: the process names are matched through the (small)
     definition table, the business key by its instance's primary key, row by row, so that the
-    scope's index still gives the order and nothing scans every instance."""
+    scope's index still gives the order and nothing scans every instance. Their values are
+    the parameters `process`, `now` and `pattern` (`_params`)."""
     if process:
-        query = query.where(HumanTask.process_key == process)
+        query = query.where(HumanTask.process_key == bindparam("process"))
     if overdue:
-        query = query.where(HumanTask.due_at < now)
-    if q and q.strip():
-        pattern = _like(q.strip()[:100])
+        query = query.where(HumanTask.due_at < bindparam("now"))
+    if searching:
+        pattern = bindparam("pattern", type_=String())
 
         def like(column: Any) -> ColumnElement[bool]:
             return func.lower(column).like(pattern, escape="\\")
@@ -186,9 +195,10 @@ def _filtered(query: Select[Any], now: datetime, process: str | None, overdue: b
     return query
 
 
-def _segments(position: Position | None, backward: bool) -> list[tuple[Any, list[Any]]]:
-    """(where, order by) of the stretches to read, in inbox order from `position` on (or
-    back from it): the dated tasks, then the undated ones."""
+def _segments(position: str | None, backward: bool) -> list[tuple[Any, list[Any]]]:
+    """(where, order by) of the stretches to read, in inbox order from a position on (or
+    back from it): the dated tasks, then the undated ones. `position` is the kind of
+    position (None, "undated", "dated"); its values are the parameters `due` and `after`."""
     due, ident = HumanTask.due_at, HumanTask.id
     dated_order: list[Any] = [due.desc(), ident.desc()] if backward else [due.asc(), ident.asc()]
     # The undated stretch is ordered by due_at too (all NULL there): the same order as the
@@ -199,22 +209,30 @@ def _segments(position: Position | None, backward: bool) -> list[tuple[Any, list
     if position is None:
         parts: list[tuple[Any, list[Any]]] = [(dated, dated_order), (undated, undated_order)]
         return parts[::-1] if backward else parts
-    if position.due_at is None:
-        after_id = ident < position.id if backward else ident > position.id
+    after = bindparam("after", type_=ident.type)
+    if position == "undated":
+        after_id = ident < after if backward else ident > after
         tail = (and_(undated, after_id), undated_order)
         return [tail, (dated, dated_order)] if backward else [tail]
     key = tuple_(due, ident)
-    point = tuple_(literal(position.due_at, due.type), literal(position.id, ident.type))
+    point = tuple_(bindparam("due", type_=due.type), after)
     if backward:
         return [(and_(dated, key < point), dated_order)]
     return [(and_(dated, key > point), dated_order), (undated, undated_order)]
 
 
-def _read(session: Session, base: Select[Any], position: Position | None, backward: bool,
-          wanted: int) -> list[InboxRow]:
-    """Up to `wanted` rows from `position` on (or back from it), in one statement: each
+# A page's statement is built once per person, scope, filters used and kind of position,
+# and kept: building one (and its cache key) cost more than running it. The values (the
+# process, now, the search pattern, the position) are parameters.
+@lru_cache(maxsize=1024)
+def _page_statement(scope: str, user_id: int, roles: frozenset[str], sight: Sight,
+                    filters: tuple[bool, bool, bool], position: str | None, backward: bool,
+                    wanted: int) -> Select[Any]:
+    """Up to `wanted` rows from a position on (or back from it), in one statement: each
     segment's ids from human_task alone in its index order (UNION ALL of limited reads),
     then the names and keys joined to those ids only."""
+    visible = and_(_scope_filter(scope, user_id, roles, sight), tasks_visible(sight))
+    base = _filtered(select(HumanTask.id).where(visible), *filters)
     parts = [base.where(where).order_by(*order).limit(wanted).subquery()
              for where, order in _segments(position, backward)]
     segments = [select(part.c.id) for part in parts]
@@ -222,7 +240,7 @@ def _read(session: Session, base: Select[Any], position: Position | None, backwa
     due, ident = HumanTask.due_at, HumanTask.id
     order: list[Any] = [due.desc().nulls_first(), ident.desc()] if backward \
         else [due.asc().nulls_last(), ident.asc()]
-    query = (
+    return (
         select(HumanTask, ProcessDefinition.name, ProcessDefinition.name_en,
                ProcessInstance.business_key)
         .join(ids, ids.c.id == HumanTask.id)
@@ -230,8 +248,36 @@ def _read(session: Session, base: Select[Any], position: Position | None, backwa
         .join(ProcessDefinition, ProcessDefinition.id == ProcessInstance.definition_id)
         .order_by(*order).limit(wanted)
     )
-    return [InboxRow(t, name, name_en, key)
-            for t, name, name_en, key in session.execute(query).tuples()]
+
+
+@dataclass(frozen=True)
+class _Ask:
+    """What one inbox call asks for, apart from where its page starts."""
+
+    scope: str
+    user: User
+    sight: Sight
+    now: datetime
+    process: str | None
+    overdue: bool
+    q: str | None
+
+    def read(self, session: Session, position: Position | None, backward: bool,
+             wanted: int) -> list[InboxRow]:
+        """Up to `wanted` rows from `position` on (or back from it)."""
+        searching = bool(self.q and self.q.strip())
+        kind = None if position is None else "undated" if position.due_at is None \
+            else "dated"
+        query = _page_statement(self.scope, self.user.id, frozenset(self.user.role_names),
+                                self.sight, (bool(self.process), self.overdue, searching),
+                                kind, backward, wanted)
+        params: dict[str, Any] = {"process": self.process, "now": self.now}
+        if searching:
+            params["pattern"] = _like((self.q or "").strip()[:100])
+        if position is not None:
+            params.update(due=position.due_at, after=position.id)
+        return [InboxRow(t, name, name_en, key)
+                for t, name, name_en, key in session.execute(query, params).tuples()]
 
 
 def inbox(session: Session, user: User, now: datetime, *, scope: str = "mine",
@@ -244,16 +290,17 @@ def inbox(session: Session, user: User, now: datetime, *, scope: str = "mine",
     page's `previous`) reads the page that precedes it, or the first page when nothing
     precedes it any more. Filters: process key, overdue, text `q`.
     """
-    base = _filtered(select(HumanTask.id).where(_visible(session, user, scope)), now,
-                     process, overdue, q)
+    if scope not in INBOX_SCOPES:
+        raise ValueError(f"unknown scope {scope!r}")
+    ask = _Ask(scope, user, sight_of(session, user), now, process, overdue, q)
     if before is not None:
-        found = _read(session, base, before, True, limit + 1)
+        found = ask.read(session, before, True, limit + 1)
         if len(found) > limit:
             rows = found[:limit][::-1]
             return InboxPage(rows, Position.of(rows[-1].task).cursor(),
                              Position.of(rows[0].task).cursor())
         after = None  # nothing further back: the first page
-    found = _read(session, base, after, False, limit + 1)
+    found = ask.read(session, after, False, limit + 1)
     rows = found[:limit]
     more = len(found) > limit
     return InboxPage(rows, Position.of(rows[-1].task).cursor() if more else None,

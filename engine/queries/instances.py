@@ -21,6 +21,7 @@ from engine.models import (
 )
 from engine.roles import SEES_INTERNAL_DATA_ROLES
 from engine.runtime.access import can_cancel, can_see_instance, may_handle_incidents
+from engine.runtime.latest_data import data_of, keep_data, kept_data
 
 from .incidents import Incident, incident_of
 
@@ -57,16 +58,20 @@ def instance_history(session: Session, instance_id: int) -> list[AuditEvent]:
 
 
 def instance_data(kf: WorkflowEngine, instance: ProcessInstance) -> dict[str, Any]:
-    """The process variables as the latest step sees them (restores the workflow); none once
-    the instance is archived (engine.retention dropped its state)."""
+    """The process variables as the latest step sees them (restores the workflow, unless
+    the data of this very state is kept: engine.runtime.latest_data); none once the instance
+    is archived (engine.retention dropped its state)."""
     if instance.archived_at is not None:
         return {}
+    kept = kept_data(instance.definition_id, instance.state)
+    if kept is not None:
+        return kept
     rt = kf.runtime
     compiled = rt.specs.get(instance.definition)
     workflow = rt.serializer.loads(instance.state, compiled.spec, compiled.subprocess_specs)
-    ready = workflow.get_tasks(state=TaskState.READY)
-    source = ready[0] if ready else workflow.last_task
-    data: dict[str, Any] = dict(source.data) if source is not None else dict(workflow.data)
+    data = data_of(workflow)
+    assert data is not None  # without `single`, always
+    keep_data(instance.definition_id, instance.state, data)
     return data
 
 

@@ -36,6 +36,7 @@ from .failures import (
     failure_details,
     mark_failed,
 )
+from .latest_data import data_of, keep_data
 from .steps import StepBudget
 
 
@@ -158,6 +159,9 @@ def save(rt: Runtime, instance: ProcessInstance, workflow: BpmnWorkflow, *, now:
     from .projection import sync_tasks  # projection imports this module's helpers
 
     instance.state = rt.serializer.dumps(workflow)
+    data = data_of(workflow, single=True)
+    if data is not None:  # the task page's data, read right after this command
+        keep_data(instance.definition.id, instance.state, rt.serializer.round_trip(data))
     ended = instance.status == InstanceStatus.RUNNING and workflow.is_completed()
     if ended:
         still_open = first_open_task(workflow)

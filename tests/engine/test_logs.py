@@ -93,8 +93,11 @@ def test_configure_logging_replaces_the_root_handlers(capsys):
         configure_logging(json_lines=True, level="INFO")
         logging.getLogger("keyflow.test").info("hello", extra={"status": 200})
         logging.getLogger("celery.app.trace").info("Task succeeded")  # quiet: keyflow says it
+        logging.getLogger("spiff.task").info("State changed to READY")  # quiet: noise
+        logging.getLogger("spiff.task").warning("a warning of SpiffWorkflow's")
         lines = capsys.readouterr().err.splitlines()
-        assert [json.loads(line)["message"] for line in lines] == ["hello"]
+        assert [json.loads(line)["message"] for line in lines] == [
+            "hello", "a warning of SpiffWorkflow's"]
     finally:
         for handler in list(root.handlers):
             root.removeHandler(handler)
@@ -102,5 +105,5 @@ def test_configure_logging_replaces_the_root_handlers(capsys):
             root.addHandler(handler)
         root.setLevel(level)
         logging.captureWarnings(False)
-        for name in ("celery.app.trace", "celery.worker.strategy", "werkzeug"):
+        for name in ("celery.app.trace", "celery.worker.strategy", "werkzeug", "spiff"):
             logging.getLogger(name).setLevel(logging.NOTSET)

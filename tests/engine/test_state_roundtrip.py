@@ -15,6 +15,7 @@ from SpiffWorkflow.util.task import TaskState
 from engine.bpmn.serializer import StateSerializer
 from engine.clock import MovableClock
 from engine.deployment import Bundle, compile_bundle
+from engine.runtime.latest_data import data_of
 from engine.sandbox import SandboxedScriptEngine
 
 DATA = Path(__file__).parents[1] / "data"
@@ -94,3 +95,33 @@ def test_decimal_and_date_data_survive():
     restored = again.get_task_from_id(task.id)
     assert restored.data["price"] == Decimal("12.50")
     assert restored.data["day"] == date(2026, 5, 1)
+
+
+@pytest.mark.parametrize("key", sorted(RUNS))
+def test_the_data_a_command_keeps_is_what_its_saved_state_gives_back(key):
+    """engine.runtime.latest_data: a command keeps the page's data of the state it saved,
+    taken from the workflow in memory; it must equal the data read from the saved text."""
+    compiled, problems = compile_bundle(Bundle.from_folder(DATA / RUNS[key][0]))
+    assert not problems
+    process = compiled[key]
+    serializer = StateSerializer()
+    engine = SandboxedScriptEngine(clock=MovableClock())
+    workflow = BpmnWorkflow(process.spec, process.subprocess_specs, script_engine=engine)
+    workflow.do_engine_steps()
+    compared = 0
+    extra = {"amount_exact": Decimal("12.50"), "pair": (1, 2)}
+    while True:
+        state = serializer.dumps(workflow)
+        in_memory = data_of(workflow, single=True)
+        if in_memory is not None:
+            kept = serializer.round_trip(in_memory)
+            restored = serializer.loads(state, process.spec, process.subprocess_specs)
+            assert kept == data_of(restored)
+            compared += 1
+        ready = workflow.get_tasks(state=TaskState.READY, manual=True)
+        if not ready:
+            break
+        ready[0].data.update(RUNS[key][1].get(ready[0].task_spec.bpmn_id, {}), **extra)
+        ready[0].run()
+        workflow.do_engine_steps()
+    assert compared >= 2

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 from webui_env import PASSWORD, make_app
 
-from engine.accounts import create_token
+from engine.accounts import create_token, deactivate_user
 from engine.models import ApiToken, User
 
 
@@ -168,6 +168,24 @@ def test_bearer_tokens_authenticate_the_api_without_csrf(app, env):
     assert http.post(f"/api/tasks/{task_id}/claim", headers=headers).status_code == 200
     for bad in ("Bearer kf_wrong", "Bearer nonsense", "Basic abc"):
         assert http.get("/api/tasks", headers={"Authorization": bad}).status_code == 401
+
+
+def test_a_token_known_to_the_process_follows_changes_to_its_user_at_once(app, env):
+    """Verified tokens are kept for a few seconds (engine.accounts.TokenCache), but a change
+    to the user made in this process counts from the next request on."""
+    secret = _token(env, "dept_head")
+    http = app.test_client()
+    headers = {"Authorization": f"Bearer {secret}"}
+    assert app.config["TOKEN_CACHE_SECONDS"] > 0
+    for _ in range(2):  # the second request takes the user from the cache
+        assert http.get("/api/tasks?scope=role", headers=headers).status_code == 200
+    def take_roles(user: User) -> None:
+        user.roles.clear()
+
+    env.run(lambda s, kf, u: take_roles(u("dept_head")))
+    assert http.get("/api/kpis/targets", headers=headers).status_code == 403
+    env.run(lambda s, kf, u: deactivate_user(s, kf.clock, u("dept_head")))
+    assert http.get("/api/tasks?scope=role", headers=headers).status_code == 401
 
 
 def test_profile_creates_shows_once_and_revokes_own_tokens(app, client_for, env):

@@ -114,12 +114,13 @@ class Recorder:
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def workload_app(request: pytest.FixtureRequest) -> Iterator[tuple[Flask, str]]:
-    """An app (SQLite or PostgreSQL) with the reference workload deployed; the senior
-    manager's token."""
+    """An app (SQLite or PostgreSQL) with the reference workload deployed by a process owner
+    (as from the studio: the definition names its deployer); the senior manager's token."""
     app: Flask = request.getfixturevalue("app" if request.param == "sqlite" else "pg_app")
     kf = app.extensions["keyflow.engine"]
     with app.extensions["keyflow.sessions"]() as session:
-        kf.deploy(session, Bundle.from_folder(DATA / "reference_workload"))
+        kf.deploy(session, Bundle.from_folder(DATA / "reference_workload"),
+                  get_user(session, "process_owner"))
         token = create_token(session, kf.clock, get_user(session, "senior_manager"), "t")
         session.commit()
     yield app, token

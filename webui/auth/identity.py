@@ -6,10 +6,10 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar, cast
 
-from flask import g, redirect, request, session, url_for
+from flask import current_app, g, redirect, request, session, url_for
 from werkzeug.exceptions import Unauthorized
 
-from engine.accounts import TOKEN_PREFIX, active_user, token_holder
+from engine.accounts import TOKEN_PREFIX, TokenCache, active_user
 from engine.models import User
 
 from ..context import db, workflow_engine
@@ -42,12 +42,14 @@ def _load_user() -> User | None:
         g.auth_method = "token"
         if not secret.startswith(TOKEN_PREFIX):
             return None
-        holder = token_holder(db(), secret)
+        tokens: TokenCache = current_app.extensions["keyflow.token_cache"]
+        holder = tokens.holder(db(), secret)
         if holder is None:
             return None
         now = workflow_engine().clock.now()
         if holder.use_due(now):
             g.token_use_due = (holder.token_id, now)  # written after the request (context)
+            tokens.used(secret, now)
         return holder.user
     g.auth_method = "session"
     user_id = session.get(SESSION_USER)
