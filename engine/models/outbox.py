@@ -48,3 +48,6 @@ class Notification(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     # The web request or worker run that wrote the row; the relay logs it when it sends.
     request_id: Mapped[str | None] = mapped_column(String(64))
+    # A relay took this row into its batch until then (engine/mail/relay.py); other relays
+    # leave it alone meanwhile, and take it once the lease runs out (a relay that died).
+    leased_until: Mapped[datetime | None]
