@@ -20,6 +20,7 @@ from email.headerregistry import Address
 from email.message import EmailMessage
 from email.parser import BytesParser
 from email.utils import format_datetime
+from functools import lru_cache
 from html import escape
 from typing import Protocol
 
@@ -33,6 +34,9 @@ _OWN_LINK_KINDS = frozenset({"customer_link"})
 _WORD_BYTES = 45  # UTF-8 bytes per encoded word: "=?utf-8?b?" + 60 + "?=" stays under 76
 _PLAIN_LIMIT = 76  # a header shorter than this, all printable ASCII, goes as it is
 CRLF = "\r\n"
+# Checking an address costs more than composing the rest of a mail; a batch mails the same
+# few people over and over. A refused address raises each time (exceptions are not kept).
+_recipient = lru_cache(maxsize=4096)(sendable_address)
 
 
 class OutboxMail(Protocol):
@@ -136,7 +140,7 @@ class MailComposer:
         """The full message: headers that identify the outbox row, text and HTML parts."""
         t = texts_for(note.language)
         link = self.link_for(note)
-        recipient = sendable_address(note.recipient_email)  # raises AddressInvalid; ASCII
+        recipient = _recipient(note.recipient_email)  # raises AddressInvalid; ASCII
         # The same key always gives the same Message-ID, so a mail resent after a crash in
         # the duplicate window can be recognised (and folded) by the receiving side.
         digest = hashlib.sha256(note.idempotency_key.encode()).hexdigest()[:24]
