@@ -112,30 +112,35 @@ def relay() -> int:
     on its own (the only duplicate window is one mail)."""
     ctx = worker_context()
     mailer = mailer_for(ctx.settings)
-    sent = 0
     try:
-        # One database connection and one SMTP connection for the batch.
-        with ctx.sessions.kw["bind"].connect() as connection, \
-                ctx.sessions(bind=connection) as session:
-            with session.begin():
-                batch = lease_due(session, ctx.engine.clock.now(), ctx.settings.relay_batch)
-            if batch and connection.dialect.name == "postgresql":
-                # Each outcome is one UPDATE committing itself: one round trip a mail, no
-                # BEGIN and COMMIT around it. The pool resets the level when it gets the
-                # connection back.
-                connection.execution_options(isolation_level="AUTOCOMMIT")
-            # Stop well inside the lease, so that no other relay takes a row of this batch
-            # while this one may still send it.
-            deadline = time.monotonic() + LEASE.total_seconds() / 2
-            for index, mail in enumerate(batch):
-                result = _relay_leased(ctx, mailer, session, mail)
-                _log_row(result)
-                sent += result.status == NotificationStatus.SENT
-                if result.stop or time.monotonic() > deadline:
-                    _release(session, batch[index + 1:])
-                    break
+        return relay_batch(ctx, mailer)
     finally:
         mailer.close()
+
+
+def relay_batch(ctx: WorkerContext, mailer: Mailer) -> int:
+    """Lease up to KEYFLOW_RELAY_BATCH due rows, send them on `mailer`, commit each outcome
+    on its own; how many were sent."""
+    sent = 0
+    # One database connection and one SMTP connection for the batch.
+    with ctx.sessions.kw["bind"].connect() as connection, \
+            ctx.sessions(bind=connection) as session:
+        with session.begin():
+            batch = lease_due(session, ctx.engine.clock.now(), ctx.settings.relay_batch)
+        if batch and connection.dialect.name == "postgresql":
+            # Each outcome is one UPDATE committing itself: one round trip a mail, no BEGIN
+            # and COMMIT around it. The pool resets the level when it gets the connection back.
+            connection.execution_options(isolation_level="AUTOCOMMIT")
+        # Stop well inside the lease, so that no other relay takes a row of this batch while
+        # this one may still send it.
+        deadline = time.monotonic() + LEASE.total_seconds() / 2
+        for index, mail in enumerate(batch):
+            result = _relay_leased(ctx, mailer, session, mail)
+            _log_row(result)
+            sent += result.status == NotificationStatus.SENT
+            if result.stop or time.monotonic() > deadline:
+                _release(session, batch[index + 1:])
+                break
     return sent
 
 

@@ -9,6 +9,11 @@ whose mark is missing, due, or no longer matches — in SQL, so a tick with noth
 one indexed query, not a pass over every overdue task in Python. The idempotency keys stay
 the guarantee against writing a notice twice; the marks only skip work that would write
 nothing. A task whose notices failed gets no mark and is looked at again next tick.
+
+A task that ends (completed, cancelled) keeps its row in `human_task`, so its mark would
+stay for ever: each tick deletes the marks of ended tasks, at most `SWEEP_LIMIT` a tick
+(`sweep_ended`). Archiving an instance deletes its tasks, and their marks with them (the
+foreign key cascades).
 """
 
 from __future__ import annotations
@@ -18,17 +23,18 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, or_
+from sqlalchemy import ColumnElement, delete, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from engine.models import HumanTask, ReminderMark
+from engine.models import OPEN_TASK_STATES, HumanTask, ReminderMark
 
-from .bulk import unnest_rows
+from .bulk import json_rows
 from .policy import ReminderPolicy
 
 log = logging.getLogger(__name__)
 CHUNK = 10_000
+SWEEP_LIMIT = 5_000  # marks of ended tasks deleted a tick: the backlog drains, bounded
 
 
 def next_change(policy: ReminderPolicy, due_at: datetime, now: datetime,
@@ -88,8 +94,9 @@ class TaskMarks:
                     chunk = rows[start:start + CHUNK]
                     stmt = insert(ReminderMark)
                     if postgres:
-                        stmt = stmt.from_select(*unnest_rows(
-                            ReminderMark.__table__, chunk))  # type: ignore[arg-type]
+                        stmt = stmt.from_select(*json_rows(
+                            ReminderMark.__table__, chunk,  # type: ignore[arg-type]
+                            session.get_bind().dialect))
                     stmt = stmt.on_conflict_do_update(
                         index_elements=["task_id"],
                         set_={c: stmt.excluded[c] for c in ("next_at", "assignee_id", "due_at",
@@ -99,3 +106,21 @@ class TaskMarks:
             log.exception("reminder marks not written; those tasks are looked at next tick")
             return 0
         return len(rows)
+
+
+def sweep_ended(session: Session, limit: int = SWEEP_LIMIT) -> int:
+    """Delete up to `limit` marks of tasks that are no longer open; how many went. A refusal
+    only leaves them for the next tick, so it is logged, not raised."""
+    ended = (select(ReminderMark.task_id)
+             .join(HumanTask, HumanTask.id == ReminderMark.task_id)
+             .where(HumanTask.state.not_in(OPEN_TASK_STATES))
+             .limit(limit))
+    try:
+        with session.begin_nested():
+            result = session.execute(delete(ReminderMark)
+                                     .where(ReminderMark.task_id.in_(ended.scalar_subquery()))
+                                     .execution_options(synchronize_session=False))
+    except Exception:
+        log.exception("marks of ended tasks not deleted; the next tick tries again")
+        return 0
+    return int(result.rowcount)  # type: ignore[attr-defined]

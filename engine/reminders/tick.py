@@ -28,7 +28,7 @@ from .customer_invites import invite_drafts
 from .digest import digest_drafts
 from .drafts import Draft, write_drafts
 from .isolation import RecordGuard, write_failures
-from .marks import TaskMarks
+from .marks import TaskMarks, sweep_ended
 from .people import People
 from .task_notices import task_drafts
 from .timer_notices import timer_drafts
@@ -107,6 +107,9 @@ def write_reminders(session: Session, rt: Runtime, book: PolicyBook, signer: Lin
             return 0
 
     marks = TaskMarks(people.fingerprint)
+    swept = sweep_ended(session)
+    if swept:
+        log.info("reminder marks of %d ended task(s) deleted", swept)
     written = {
         "tasks": run("tasks", lambda g: task_drafts(session, book, people, when, tz, g, marks),
                      lambda g: marks.write(session, {f.task_id for f in g.failures

@@ -1,4 +1,4 @@
-"""the relay's lease on outbox rows
+"""the relay's lease on outbox rows; an index of open customer tasks
 
 Revision ID: 0027
 Revises: 0021
@@ -20,11 +20,16 @@ down_revision: str | None = "0021"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
+CUSTOMER_OPEN = sa.text("state IN ('ready', 'claimed') AND role = 'customer'")
+
 
 def upgrade() -> None:
     op.add_column("notification", sa.Column("leased_until", engine.models.base.UTCDateTime(),
                                             nullable=True))
+    op.create_index("ix_human_task_open_customer", "human_task", ["id"],
+                    postgresql_where=CUSTOMER_OPEN, sqlite_where=CUSTOMER_OPEN)
 
 
 def downgrade() -> None:
+    op.drop_index("ix_human_task_open_customer", table_name="human_task")
     op.drop_column("notification", "leased_until")

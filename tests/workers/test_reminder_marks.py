@@ -10,10 +10,10 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 
 from engine.accounts import create_user
-from engine.models import HumanTask
+from engine.models import HumanTask, ReminderMark
 from engine.reminders import ReminderPolicy
 from engine.reminders.isolation import RecordGuard
-from engine.reminders.marks import TaskMarks, next_change
+from engine.reminders.marks import TaskMarks, next_change, sweep_ended
 from engine.reminders.people import People
 from engine.reminders.task_notices import stages, task_drafts
 
@@ -92,3 +92,26 @@ def test_the_steady_tick_reads_no_task_but_changes_still_remind(session, kf, peo
     tick()
     assert f"task:{review.id}:overdue:2:{people['head'].id}" in {
         r.idempotency_key for r in outbox("task_overdue")}
+
+
+def test_marks_of_ended_tasks_are_deleted_a_bounded_number_a_tick(session, kf, people, deployed,
+                                                                    tick, clock):
+    deployed("approval")
+    reviews = [waiting_review(session, kf, people) for _ in range(3)]
+    clock.advance(days=2, minutes=1)
+    tick()
+
+    def marked() -> set[int]:
+        return set(session.scalars(select(ReminderMark.task_id)))
+
+    assert marked() == {r.id for r in reviews}
+    for review in reviews[:2]:  # their tasks end, their rows stay in human_task
+        kf.cancel_instance(session, review.instance_id, people["manager"])
+    session.commit()
+    assert sweep_ended(session, limit=1) == 1  # bounded: one of the two this time
+    session.commit()
+    assert len(marked() - {reviews[2].id}) == 1
+    tick()  # the tick sweeps the rest, and keeps the open task's mark
+    assert marked() == {reviews[2].id}
+    assert sweep_ended(session) == 0
+    assert looked_at(session, tick, clock)[0] == set()  # the open task still needs no look
