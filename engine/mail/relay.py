@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Table, bindparam, or_, select, update
+from sqlalchemy import ColumnElement, Table, any_, bindparam, func, or_, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
 
@@ -132,9 +132,13 @@ def lease_due(session: Session, now: datetime, limit: int,
         .order_by(c.next_attempt_at)  # the (status, next_attempt_at) index, no sort
         .limit(limit)
     )
+    chosen: ColumnElement[bool] = c.id.in_(due.scalar_subquery())
     if is_postgres(session):
-        due = due.with_for_update(skip_locked=True)
-    stmt = (update(OUTBOX).where(c.id.in_(due.scalar_subquery()))
+        # ARRAY(…) runs the choice once, whatever the planner believes of the table's size
+        # (an IN (…) over fresh, unanalysed rows may be planned as a re-scan per row).
+        chosen = c.id == any_(func.array(due.with_for_update(skip_locked=True)
+                                         .scalar_subquery()))
+    stmt = (update(OUTBOX).where(chosen)
             .values(leased_until=now + lease)
             .returning(*(c[name] for name in _LEASED_COLUMNS)))
     leased = [LeasedMail(**row._mapping) for row in session.execute(stmt)]

@@ -11,9 +11,9 @@ the guarantee against writing a notice twice; the marks only skip work that woul
 nothing. A task whose notices failed gets no mark and is looked at again next tick.
 
 A task that ends (completed, cancelled) keeps its row in `human_task`, so its mark would
-stay for ever: each tick deletes the marks of ended tasks, at most `SWEEP_LIMIT` a tick
-(`sweep_ended`). Archiving an instance deletes its tasks, and their marks with them (the
-foreign key cascades).
+stay for ever: each tick deletes those among the next `SWEEP_WINDOW` marks in task id order
+(`sweep_ended`), so every mark is looked at in turn, at a bounded cost a tick. Archiving an
+instance deletes its tasks, and their marks with them (the foreign key cascades).
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, delete, or_, select
+from sqlalchemy import ColumnElement, delete, func, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -34,7 +34,7 @@ from .policy import ReminderPolicy
 
 log = logging.getLogger(__name__)
 CHUNK = 10_000
-SWEEP_LIMIT = 5_000  # marks of ended tasks deleted a tick: the backlog drains, bounded
+SWEEP_WINDOW = 2_000  # marks a tick looks at for ended tasks (a pass over them all, in turns)
 
 
 def next_change(policy: ReminderPolicy, due_at: datetime, now: datetime,
@@ -108,19 +108,32 @@ class TaskMarks:
         return len(rows)
 
 
-def sweep_ended(session: Session, limit: int = SWEEP_LIMIT) -> int:
-    """Delete up to `limit` marks of tasks that are no longer open; how many went. A refusal
-    only leaves them for the next tick, so it is logged, not raised."""
-    ended = (select(ReminderMark.task_id)
-             .join(HumanTask, HumanTask.id == ReminderMark.task_id)
-             .where(HumanTask.state.not_in(OPEN_TASK_STATES))
-             .limit(limit))
+def sweep_ended(session: Session, after: int = 0, window: int = SWEEP_WINDOW
+                ) -> tuple[int, int]:
+    """Delete the marks of ended tasks among the `window` marks after task id `after`:
+    (how many went, where the next sweep starts — 0 once the last window is done).
+
+    A window, not the whole table: a tick with nothing to delete still looks at every mark
+    it covers, so the cost a tick stays bounded however many marks there are. A refusal only
+    leaves them for a later pass, so it is logged, not raised.
+    """
+    ahead = (select(ReminderMark.task_id).where(ReminderMark.task_id > after)
+             .order_by(ReminderMark.task_id).limit(window).subquery())
     try:
         with session.begin_nested():
-            result = session.execute(delete(ReminderMark)
-                                     .where(ReminderMark.task_id.in_(ended.scalar_subquery()))
-                                     .execution_options(synchronize_session=False))
+            end, count = session.execute(select(func.max(ahead.c.task_id), func.count())
+                                         .select_from(ahead)).one()
+            if end is None:
+                return 0, 0
+            ended = (select(HumanTask.id)
+                     .where(HumanTask.id == ReminderMark.task_id,
+                            HumanTask.state.not_in(OPEN_TASK_STATES))
+                     .exists())
+            result = session.execute(
+                delete(ReminderMark)
+                .where(ReminderMark.task_id > after, ReminderMark.task_id <= end, ended)
+                .execution_options(synchronize_session=False))
     except Exception:
-        log.exception("marks of ended tasks not deleted; the next tick tries again")
-        return 0
-    return int(result.rowcount)  # type: ignore[attr-defined]
+        log.exception("marks of ended tasks not deleted; a later tick tries again")
+        return 0, 0
+    return int(result.rowcount), (end if count == window else 0)  # type: ignore[attr-defined]

@@ -36,6 +36,9 @@ from .timer_notices import timer_drafts
 log = logging.getLogger(__name__)
 # pg_try_advisory_xact_lock key: one reminder tick at a time across every worker and beat.
 TICK_LOCK = 0x6B66_7469_636B  # "kftick"
+# Where this process's sweep of ended tasks' marks goes on (engine/reminders/marks.py). Two
+# ticks racing on it at worst look at one window twice or skip it until the next pass.
+_sweep_after = 0
 
 
 @dataclass(frozen=True)
@@ -107,7 +110,8 @@ def write_reminders(session: Session, rt: Runtime, book: PolicyBook, signer: Lin
             return 0
 
     marks = TaskMarks(people.fingerprint)
-    swept = sweep_ended(session)
+    global _sweep_after
+    swept, _sweep_after = sweep_ended(session, _sweep_after)
     if swept:
         log.info("reminder marks of %d ended task(s) deleted", swept)
     written = {

@@ -5,6 +5,7 @@ out, a batch that stops hands its rows back, and each mail costs one statement."
 from __future__ import annotations
 
 import logging
+import socket
 import threading
 from collections import Counter
 from datetime import timedelta
@@ -25,7 +26,12 @@ from engine.workflow_engine import WorkflowEngine
 from workers.context import WorkerContext
 from workers.tasks import relay_batch
 
-from conftest import free_port
+
+def free_port() -> int:
+    """A TCP port nobody listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
 
 
 def context(sessions: sessionmaker[Session], clock, port: int, batch: int = 200

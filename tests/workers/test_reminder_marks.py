@@ -94,8 +94,8 @@ def test_the_steady_tick_reads_no_task_but_changes_still_remind(session, kf, peo
         r.idempotency_key for r in outbox("task_overdue")}
 
 
-def test_marks_of_ended_tasks_are_deleted_a_bounded_number_a_tick(session, kf, people, deployed,
-                                                                    tick, clock):
+def test_marks_of_ended_tasks_are_deleted_a_window_a_tick(session, kf, people, deployed,
+                                                           tick, clock):
     deployed("approval")
     reviews = [waiting_review(session, kf, people) for _ in range(3)]
     clock.advance(days=2, minutes=1)
@@ -104,14 +104,23 @@ def test_marks_of_ended_tasks_are_deleted_a_bounded_number_a_tick(session, kf, p
     def marked() -> set[int]:
         return set(session.scalars(select(ReminderMark.task_id)))
 
-    assert marked() == {r.id for r in reviews}
-    for review in reviews[:2]:  # their tasks end, their rows stay in human_task
-        kf.cancel_instance(session, review.instance_id, people["manager"])
+    ids = sorted(r.id for r in reviews)
+    assert marked() == set(ids)
+    for review in reviews:  # two tasks end; their rows stay in human_task
+        if review.id != ids[1]:
+            kf.cancel_instance(session, review.instance_id, people["manager"])
     session.commit()
-    assert sweep_ended(session, limit=1) == 1  # bounded: one of the two this time
+    # a window of one mark at a time, in task id order, wrapping round
+    assert sweep_ended(session, 0, window=1) == (1, ids[0])
+    assert sweep_ended(session, ids[0], window=1) == (0, ids[1])  # open: kept
+    assert sweep_ended(session, ids[1], window=1) == (1, ids[2])
+    assert sweep_ended(session, ids[2], window=1) == (0, 0)  # past the last: start again
     session.commit()
-    assert len(marked() - {reviews[2].id}) == 1
-    tick()  # the tick sweeps the rest, and keeps the open task's mark
-    assert marked() == {reviews[2].id}
-    assert sweep_ended(session) == 0
-    assert looked_at(session, tick, clock)[0] == set()  # the open task still needs no look
+    assert marked() == {ids[1]}
+
+    kf.cancel_instance(session, reviews[[r.id for r in reviews].index(ids[1])].instance_id,
+                       people["manager"])
+    session.commit()
+    tick()  # the tick sweeps on from wherever it stopped, wrapping round: two at most
+    tick()
+    assert marked() == set()

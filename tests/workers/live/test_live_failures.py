@@ -8,6 +8,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
+from engine.mail import LEASE
 from engine.models import HumanTask, Notification
 from engine.reminders.drafts import Draft, write_drafts
 from engine.settings import Settings
@@ -45,6 +46,9 @@ def test_worker_killed_mid_send_loses_and_repeats_nothing(world, processes, smtp
     assert 0 < list(statuses.values()).count("sent") < 12
     smtp.rcpt_delay = 0
     processes.worker()
+    # The dead relay's unsent rows wait for its lease to run out (tests/workers/
+    # test_relay_lease.py), then the next relay sends them.
+    world.clock.set(world.clock.now() + LEASE)
     send_task(shared_redis, "keyflow.relay")
     wait_for(lambda: set(world.statuses().values()) == {"sent"}, 30, "every mail sent")
     assert sorted(smtp.keys()) == sorted(keys)  # each key exactly once
