@@ -31,7 +31,7 @@ from .headers import one_line
 
 # Kinds whose body already carries the only link the reader may use (the customer's).
 _OWN_LINK_KINDS = frozenset({"customer_link"})
-_WORD_BYTES = 45  # UTF-8 bytes per encoded word: "=?utf-8?b?" + 60 + "?=" stays under 76
+_WORD_BYTES = 45  # UTF-8 bytes per encoded word: " =?utf-8?b?" + 60 + "?=" is 73 characters
 _PLAIN_LIMIT = 76  # a header shorter than this, all printable ASCII, goes as it is
 CRLF = "\r\n"
 # Checking an address costs more than composing the rest of a mail; a batch mails the same
@@ -88,11 +88,13 @@ def header(name: str, value: str) -> str:
     words: list[str] = []
     chunk: list[str] = []
     size = 0
+    # The first word shares its line with the name: fewer bytes, so the line stays under 78.
+    limit = min(_WORD_BYTES, (78 - len(name) - 2 - 12) // 4 * 3)
     for char in value:
         n = len(char.encode())
-        if size + n > _WORD_BYTES:
+        if size + n > limit:
             words.append("".join(chunk))
-            chunk, size = [], 0
+            chunk, size, limit = [], 0, _WORD_BYTES
         chunk.append(char)
         size += n
     words.append("".join(chunk))
@@ -160,7 +162,7 @@ class MailComposer:
             header("X-Keyflow-Key", one_line(note.idempotency_key)),
             header("X-Keyflow-Queued", queued),
             "MIME-Version: 1.0",
-            f'Content-Type: multipart/alternative; boundary="{boundary}"',
+            f'Content-Type: multipart/alternative;{CRLF} boundary="{boundary}"',
             header("Content-Language", t.language),  # the stored code (zh, en)
             "",
             f"--{boundary}",
