@@ -12,8 +12,8 @@ nothing. A task whose notices failed gets no mark and is looked at again next ti
 
 A task that ends (completed, cancelled) keeps its row in `human_task`, so its mark would
 stay for ever: each tick deletes those among the next `SWEEP_WINDOW` marks in task id order
-(`sweep_ended`), so every mark is looked at in turn, at a bounded cost a tick. Archiving an
-instance deletes its tasks, and their marks with them (the foreign key cascades).
+(`sweep_ended`), so every mark is looked at in turn, at a bounded cost a tick (archiving
+keeps task rows too; a task row that is deleted takes its mark along: the key cascades).
 """
 
 from __future__ import annotations
