@@ -30,10 +30,13 @@ $(STAMP): pyproject.toml
 node_modules/.package-lock.json: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 
-# Browser tests drive Debian's Chromium (Playwright cannot download browsers here).
+# Browser tests drive Debian's Chromium (Playwright cannot download browsers here), with a
+# Chinese font so screenshots of zh pages show characters, not boxes.
 chromium:
 	@command -v chromium >/dev/null || { apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+	@test -n "$$(fc-list :lang=zh 2>/dev/null)" || { apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-wqy-microhei >/dev/null; }
 
 # The message catalog (engine/i18n/zh_CN/LC_MESSAGES/keyflow.po; DEVELOPERS.md): extract every
 # message of code and templates, then merge: new ones come in empty, changed ones fuzzy,

@@ -14,11 +14,15 @@ _DURATION = re.compile(
 )
 
 
+class DurationTooLong(ValueError):
+    """A duration that is valid ISO 8601 but lasts beyond the timers' horizon."""
+
+
 def parse_duration(text: str) -> timedelta:
     """Parse `text` or raise ValueError saying what a valid duration looks like."""
     upper = text.strip().upper()
     if re.fullmatch(r"P[0-9WDTHMS]*", upper) and re.search(r"\d{10}", upper):
-        raise ValueError(f"{upper[:40]} is beyond {HORIZON_TEXT}")
+        raise DurationTooLong(f"{upper[:40]} is beyond {HORIZON_TEXT}")
     match = _DURATION.match(upper)
     if not match or upper in ("P", "PT") or upper.endswith("T"):
         raise ValueError(f"{text[:40]!r} is not an ISO 8601 duration such as P2D, PT4H or P1DT12H")
@@ -27,5 +31,5 @@ def parse_duration(text: str) -> timedelta:
         raise ValueError(f"{text!r} is an empty duration")
     duration = timedelta(**parts)
     if duration > MAX_HORIZON:
-        raise ValueError(f"{upper} is beyond {HORIZON_TEXT}")
+        raise DurationTooLong(f"{upper} is beyond {HORIZON_TEXT}")
     return duration

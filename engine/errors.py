@@ -66,8 +66,8 @@ class Problem:
     """One thing wrong with a bundle: which file, which element, why.
 
     `reason` is English. A problem made with `Problem.said` also keeps its gettext message
-    id and values, so the edge can show it in the reader's language (`text`); a value named
-    `what` is a message id too.
+    id and values, so the edge can show it in the reader's language (`text`); values named
+    `what` and `reason` are message ids too (a text the catalog lacks shows as it is).
     """
 
     file: str | None
@@ -89,8 +89,9 @@ class Problem:
         if t is None or self.message is None:
             return self.reason
         values = dict(self.values)
-        if "what" in values:  # by convention a message id itself ("the timer")
-            values["what"] = t._(values["what"])
+        for name in ("what", "reason"):  # by convention message ids themselves ("the timer");
+            if name in values:           # one keyflow did not write reads as it is
+                values[name] = t._(values[name])
         return t._(self.message, **values)
 
     def as_dict(self, t: Translator | None = None) -> dict[str, str | None]:
@@ -118,3 +119,9 @@ class BundleTooLarge(DeploymentInvalid):
     """An upload (a zip bundle) is, or unpacks to, more than the limits allow (HTTP 413)."""
 
     code = "bundle_too_large"
+
+
+class FileTooLarge(KeyflowError):
+    """An uploaded file is larger than the configured limit (HTTP 413); nothing was kept."""
+
+    code = "file_too_large"

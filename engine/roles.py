@@ -74,3 +74,7 @@ KPI_TARGET_ROLES = LEADER_ROLES
 PROCESS_OWNER_ROLES = frozenset({RoleName.PROCESS_OWNER})
 # Users, roles, tokens, the mailbox and the outbox.
 ADMIN_ROLES = frozenset({RoleName.ADMIN})
+# Roles whose group may have a work-chat hook (engine/chat): the lanes people work in.
+CHAT_HOOK_ROLES = frozenset(LANE_ROLES) - {EXTERNAL_ROLE}
+# Set, change and remove a role's chat hook.
+SETS_ROLE_HOOKS_ROLES = frozenset({RoleName.ADMIN})

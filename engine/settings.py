@@ -17,6 +17,7 @@ from __future__ import annotations
 import difflib
 import logging
 import os
+import re
 import threading
 from collections.abc import Mapping
 from datetime import time
@@ -78,6 +79,11 @@ class Settings(BaseModel):
     link_ttl_days: Positive = 7.0
     relay_batch: AtLeastOne = 200
     relay_max_attempts: AtLeastOne = 10
+    # Work-chat robots (engine/chat): hosts besides qyapi.weixin.qq.com and oapi.dingtalk.com
+    # that hooks may post to (comma-separated `host` or `host:port`; http allowed for these),
+    # and how long one post may take.
+    chat_hook_hosts: str = ""
+    chat_timeout: Positive = 10.0
     # Indicators: how far below its target a figure is still amber rather than red (0.1: 10%).
     kpi_amber_margin: float = Field(default=0.1, ge=0, lt=1)
     # The company's name as customers read it on their page and in mail (zh, en; empty: none).
@@ -89,6 +95,9 @@ class Settings(BaseModel):
     retention_days: AtLeastOne | None = None
     # With retention: also blank the contact fields (forms' `x-keyflow-contact`) in them.
     retention_blank_contacts: bool = False
+    # Attachments (engine/attachments): the largest file kept, in MB; the web's request limit
+    # grows with it (webui/config.py).
+    attachment_max_mb: int = Field(default=20, ge=1, le=1024)
     # Logs: `auto` is text when embedded (a terminal) and JSON lines in department mode.
     log_format: Literal["auto", "json", "text"] = "auto"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
@@ -132,6 +141,11 @@ class Settings(BaseModel):
             return None
         host, _, port = self.metrics_bind.rpartition(":")
         return host.strip("[]"), int(port)
+
+    @property
+    def attachment_max_bytes(self) -> int:
+        """The largest attachment kept, in bytes."""
+        return self.attachment_max_mb * 1024 * 1024
 
     @property
     def mail_dir(self) -> Path:
@@ -191,6 +205,17 @@ class Settings(BaseModel):
         if not colon or not host.strip("[]") or not port.isdigit() \
                 or not 1 <= int(port) <= 65535:
             raise ValueError("must be HOST:PORT, such as 127.0.0.1:9464")
+        return value
+
+    @field_validator("chat_hook_hosts")
+    @classmethod
+    def _chat_hook_hosts(cls, value: str) -> str:
+        for entry in filter(None, (e.strip() for e in value.split(","))):
+            host, colon, port = entry.rpartition(":") if ":" in entry else (entry, "", "")
+            if not host or not re.fullmatch(r"[A-Za-z0-9.-]+", host) or (
+                    colon and not (port.isdigit() and 1 <= int(port) <= 65535)):
+                raise ValueError(f"{entry!r} is not a host or host:port such as "
+                                 "hooks.example.com or 127.0.0.1:8080")
         return value
 
     @field_validator("timezone")

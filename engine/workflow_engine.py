@@ -21,7 +21,11 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from engine import comments, contracts, customer_import, customer_links
+from engine import attachments, comments, contracts, customer_import, customer_links
+from engine.attachments import AttachmentStore, Upload
+from engine.chat import hooks as chat_hooks
+from engine.chat.addresses import HookHosts
+from engine.chat.hooks import HookRequest
 from engine.clock import Clock, SystemClock, bind_clock
 from engine.customer_links import CustomerAnswer, LinkSigner
 from engine.deployment import Bundle, DeployedProcess, SpecCache, deploy
@@ -29,11 +33,14 @@ from engine.deployment.current import make_current
 from engine.errors import Conflict, Forbidden
 from engine.kpis.targets import Target, set_month_targets
 from engine.models import (
+    Attachment,
+    ChatHook,
     Comment,
     Contract,
     CustomerImport,
     CustomerLink,
     HumanTask,
+    Notification,
     ProcessDefinition,
     ProcessInstance,
     Substitution,
@@ -124,6 +131,15 @@ class WorkflowEngine:
         """Comment on an instance (or one of its tasks) the user sees; mails @mentions."""
         return comments.add_comment(session, user, instance_id, text, task_id,
                                     self.clock.now())
+
+    def add_attachment(self, session: Session, store: AttachmentStore, user: User,
+                       instance_id: int, upload: Upload, *, task_id: int | None = None,
+                       max_bytes: int, language: str | None = None) -> Attachment:
+        """Keep a file (checked by content, at most `max_bytes`) with an instance the user
+        sees, or one of its tasks; the file is removed again if the transaction rolls back."""
+        return attachments.add_attachment(session, store, user, instance_id, upload,
+                                          task_id=task_id, max_bytes=max_bytes,
+                                          language=language, now=self.clock.now())
 
     def record_contract(self, session: Session, user: User, customer_id: int,
                         **fields: Any) -> Contract:
@@ -276,3 +292,20 @@ class WorkflowEngine:
                                now: datetime, tz: ZoneInfo) -> bool:
         """Record that an instance could not be archived (a `failed` outbox row a day)."""
         return failures.record_failure(session, instance_id, reason, now, tz)
+
+    def set_chat_hook(self, session: Session, user: User, role: str | None,
+                      request: HookRequest, hosts: HookHosts) -> ChatHook:
+        """Set the user's own work-chat hook, or (admins) a role's; InvalidData names each
+        field that cannot be used, in the user's language (engine/chat/hooks.py)."""
+        return self._guarded(session, lambda: chat_hooks.set_hook(
+            session, user, role, request, hosts, self.clock.now()))
+
+    def remove_chat_hook(self, session: Session, user: User, role: str | None) -> bool:
+        """Remove the user's own chat hook, or (admins) a role's; whether there was one."""
+        return self._guarded(session, lambda: chat_hooks.remove_hook(
+            session, user, role, self.clock.now()))
+
+    def test_chat_hook(self, session: Session, user: User, role: str | None) -> Notification:
+        """Queue a test message to the user's own hook or (admins) a role's."""
+        return self._guarded(session, lambda: chat_hooks.send_test(
+            session, user, role, self.clock.now()))

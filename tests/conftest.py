@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from chat_endpoint import chat_endpoint  # noqa: F401 (a fixture: the fake robot API)
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session, sessionmaker
 

@@ -13,7 +13,7 @@ from engine.secret_key import load_or_create_secret_key
 from engine.settings import Settings
 from engine.workflow_engine import WorkflowEngine
 
-from .config import CODE_DEFAULTS, from_settings, with_overrides
+from .config import CODE_DEFAULTS, from_settings, request_limit, with_overrides
 
 
 def create_app(test_config: dict[str, Any] | None = None,
@@ -25,9 +25,10 @@ def create_app(test_config: dict[str, Any] | None = None,
     app.config.from_mapping(CODE_DEFAULTS)
     app.config["NODE_MODULES"] = str(Path(app.root_path).parent / "node_modules")
     app.config.from_mapping(from_settings(settings))
+    app.extensions["keyflow.settings"] = with_overrides(settings, test_config or {})
+    app.config["MAX_CONTENT_LENGTH"] = request_limit(app.extensions["keyflow.settings"])
     if test_config:
         app.config.update(test_config)
-    app.extensions["keyflow.settings"] = with_overrides(settings, test_config or {})
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = load_or_create_secret_key(app.config["VAR_DIR"])
 
@@ -50,6 +51,7 @@ def create_app(test_config: dict[str, Any] | None = None,
         api,
         assets,
         auth,
+        chat_hooks,
         context,
         customer_link,
         customers,
@@ -86,7 +88,8 @@ def create_app(test_config: dict[str, Any] | None = None,
     navigation.init_app(app)
     for blueprint in (errors.bp, auth.bp, inbox.bp, tasks.bp, processes.bp, instances.bp,
                       admin.bp, assets.bp, library.bp, editor.bp, customers.bp, mail.bp,
-                      customer_link.bp, kpis.bp, incidents.bp, lists.bp, substitutes.bp):
+                      customer_link.bp, kpis.bp, incidents.bp, lists.bp, substitutes.bp,
+                      chat_hooks.bp):
         app.register_blueprint(blueprint)
     app.register_blueprint(api.bp, url_prefix="/api")
     return app

@@ -25,7 +25,8 @@ CODE_DEFAULTS: dict[str, Any] = {
     "PERMANENT_SESSION_LIFETIME": timedelta(hours=12),
     "LOGIN_MAX_FAILURES": 5,
     "LOGIN_WINDOW_SECONDS": 300,
-    # A bundle may be 20 MB (engine.deployment.bundle); everything else is far smaller.
+    # A bundle may be 20 MB (engine.deployment.bundle); everything else is far smaller. An
+    # attachment may be larger (KEYFLOW_ATTACHMENT_MAX_MB): request_limit() raises it.
     "MAX_CONTENT_LENGTH": 21 * 1024 * 1024,
     "JSON_SORT_KEYS": False,
 }
@@ -39,12 +40,23 @@ FROM_SETTINGS = {
     "SCRIPT_TIME_LIMIT": "script_time_limit",
     "SMTP_URL": "smtp_url",
     "SESSION_COOKIE_SECURE": "session_cookie_secure",
+    "ATTACHMENT_MAX_MB": "attachment_max_mb",
+    "CHAT_HOOK_HOSTS": "chat_hook_hosts",
 }
+# Room for the multipart envelope and the form's other fields around an attachment.
+UPLOAD_ENVELOPE = 1024 * 1024
 
 
 def from_settings(settings: Settings) -> dict[str, Any]:
     """The app.config entries that come from the settings."""
     return {key: getattr(settings, field) for key, field in FROM_SETTINGS.items()}
+
+
+def request_limit(settings: Settings) -> int:
+    """MAX_CONTENT_LENGTH: the code's default, or the largest attachment and its envelope
+    when that is more (an operator may raise the attachment limit, never lower the rest)."""
+    return max(int(CODE_DEFAULTS["MAX_CONTENT_LENGTH"]),
+               settings.attachment_max_bytes + UPLOAD_ENVELOPE)
 
 
 def with_overrides(settings: Settings, test_config: Mapping[str, Any]) -> Settings:

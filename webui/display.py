@@ -43,8 +43,10 @@ ACTION_LABELS = {
     "process_deployed": N_("Process deployed"),
     "process_version_current": N_("Version made current"),
     "comment_added": N_("Comment"),
+    "attachment_added": N_("Attachment added"),
     "customer_filed": N_("Customer register updated"),
     "task_reassigned": N_("Task reassigned"), "owner_changed": N_("Owner changed"),
+    "chat_hook_set": N_("Chat robot set"), "chat_hook_removed": N_("Chat robot removed"),
 }
 
 
@@ -123,6 +125,14 @@ def number(value: Any, pattern: str = "#,##0.##") -> str:
     return "" if value is None else texts_for(get_language()).decimal(value, pattern)
 
 
+def file_size(size: int) -> str:
+    """A file's size as people read it: `850 B`, `12 KB`, `3.4 MB`."""
+    for unit, factor in (("MB", 1024 * 1024), ("KB", 1024)):
+        if size >= factor:
+            return f"{number(size / factor, '#,##0.#')} {unit}"
+    return f"{number(size)} B"
+
+
 def schema_title(schema: dict[str, Any], fallback: str = "") -> str:
     """A form or field title: `title` is Chinese, `x-title-en` English (engine.naming)."""
     return field_title(texts_for(get_language()), schema) or fallback
@@ -140,6 +150,20 @@ def enum_labels(schema: dict[str, Any]) -> list[tuple[Any, str]]:
             for code in schema.get("enum", [])]
 
 
+CHAT_KIND_NAMES = {"wecom": N_("WeCom"), "dingtalk": N_("DingTalk")}
+CHAT_FORMAT_NAMES = {"text": N_("plain text"), "markdown": N_("Markdown")}
+
+
+def chat_kind_name(kind: str) -> str:
+    """A chat service ('wecom') by its name."""
+    return _label(CHAT_KIND_NAMES, kind)
+
+
+def chat_format_name(form: str) -> str:
+    """A chat message format ('markdown') in words."""
+    return _label(CHAT_FORMAT_NAMES, form)
+
+
 def action_name(action: str) -> str:
     """An audit action ('task_completed') as words."""
     return _label(ACTION_LABELS, action)
@@ -151,8 +175,11 @@ def init_app(app: Flask) -> None:
                                  schema_title=schema_title, action_name=action_name,
                                  task_state=task_state, instance_status=instance_status,
                                  instance_label=instance_label,
-                                 notification_status=notification_status)
+                                 notification_status=notification_status,
+                                 chat_kind_name=chat_kind_name,
+                                 chat_format_name=chat_format_name)
     app.jinja_env.filters["localtime"] = local_time
     app.jinja_env.filters["number"] = number
+    app.jinja_env.filters["filesize"] = file_size
     app.jinja_env.globals["lang_attr"] = language_tag
 

@@ -111,6 +111,6 @@ def init_app(app: Flask) -> None:
                    timezone_selector=lambda: current_app.config.get("TIMEZONE",
                                                                     "Asia/Shanghai"))
     babel.domain_instance = CatalogDomain()
-    app.jinja_env.globals.update(_=_, ngettext=ngettext, pick=pick, get_language=get_language,
-                                 LANGUAGES=LANGUAGES, language_tag=language_tag,
-                                 language_name=language_name)
+    app.jinja_env.globals.update(_=_, ngettext=ngettext, pgettext=pgettext, pick=pick,
+                                 get_language=get_language, LANGUAGES=LANGUAGES,
+                                 language_tag=language_tag, language_name=language_name)

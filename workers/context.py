@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from engine.chat.sender import ChatPoster
 from engine.customer_links import LinkSigner, link_key
 from engine.db import make_db_engine, make_session_factory
 from engine.mail import MailComposer
@@ -31,6 +32,7 @@ class WorkerContext:
     signer: LinkSigner
     composer: MailComposer
     config: ReminderConfig
+    chat: ChatPoster | None = None  # posts chat rows (engine/chat); build() always makes one
 
     @classmethod
     def build(cls, settings: Settings) -> WorkerContext:
@@ -45,6 +47,7 @@ class WorkerContext:
             signer=LinkSigner(link_key(settings)),
             composer=MailComposer(settings.base_url, settings.mail_from),
             config=ReminderConfig.from_settings(settings),
+            chat=ChatPoster.from_settings(settings),
         )
 
     def close(self) -> None:

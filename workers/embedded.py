@@ -23,13 +23,26 @@ from .context import WorkerContext, use_context
 log = logging.getLogger(__name__)
 
 
-class EmbeddedBeat(threading.Thread):
-    """Runs every beat entry in turn on its period until `stop()`."""
+# Tasks that may run for minutes (a customer import of many thousand rows): in embedded mode
+# they get a thread of their own, so timers, reminders and mail never wait behind them.
+SLOW_TASKS = frozenset({"keyflow.imports"})
 
-    def __init__(self, app: Celery, schedule: dict[str, dict[str, Any]] | None = None) -> None:
-        super().__init__(name="keyflow-embedded-beat", daemon=True)
+
+class EmbeddedBeat(threading.Thread):
+    """Runs every beat entry in turn on its period until `stop()`; the entries of
+    SLOW_TASKS run the same way on a second thread (`slow_lane`), started and stopped with
+    this one."""
+
+    def __init__(self, app: Celery, schedule: dict[str, dict[str, Any]] | None = None, *,
+                 name: str = "keyflow-embedded-beat") -> None:
+        super().__init__(name=name, daemon=True)
         self.app = app
         self.schedule = app.conf.beat_schedule if schedule is None else schedule
+        slow = {n: e for n, e in self.schedule.items() if e["task"] in SLOW_TASKS}
+        self.slow_lane = (EmbeddedBeat(app, slow, name=f"{name}-slow")
+                          if slow and len(slow) < len(self.schedule) else None)
+        self._own = ({n: e for n, e in self.schedule.items() if n not in slow}
+                     if self.slow_lane is not None else self.schedule)
         self._stopped = threading.Event()
 
     def run(self) -> None:
@@ -37,7 +50,9 @@ class EmbeddedBeat(threading.Thread):
         import workers.import_tasks  # noqa: F401  (registers the tasks on the app)
         import workers.tasks  # noqa: F401
 
-        schedule = self.schedule
+        if self.slow_lane is not None:
+            self.slow_lane.start()
+        schedule = self._own
         next_run = {name: 0.0 for name in schedule}
         while not self._stopped.is_set():
             for name, entry in schedule.items():
@@ -50,8 +65,20 @@ class EmbeddedBeat(threading.Thread):
             self._stopped.wait(max(0.1, min(next_run.values()) - time.monotonic()))
 
     def stop(self) -> None:
-        """Ask the loop to end after the current task."""
+        """Ask the loop (and the slow lane's) to end after the current task."""
         self._stopped.set()
+        if self.slow_lane is not None:
+            self.slow_lane.stop()
+
+    def join(self, timeout: float | None = None) -> None:
+        """Wait for this thread, then for the slow lane (each up to `timeout`)."""
+        super().join(timeout)
+        if self.slow_lane is not None and self.slow_lane.is_alive():
+            self.slow_lane.join(timeout)
+
+    def is_alive(self) -> bool:
+        """Whether this thread or its slow lane still runs."""
+        return super().is_alive() or (self.slow_lane is not None and self.slow_lane.is_alive())
 
 
 def start_embedded_worker(settings: Settings) -> EmbeddedBeat:

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.orm import Session
 
+from engine.attachments import AttachmentStore, remove_orphans
 from engine.errors import Conflict
 from engine.mail import (
     LEASE,
@@ -28,7 +29,7 @@ from engine.mail import (
     record_outcome,
     release,
 )
-from engine.models import NotificationStatus
+from engine.models import NotificationChannel, NotificationStatus
 from engine.observability.request_ids import current_request_id
 from engine.reminders import write_reminders
 from engine.retention import RetentionPolicy, sweep
@@ -108,8 +109,8 @@ def remind() -> int:
 @app.task(name="keyflow.relay", **TASK_OPTIONS)
 @observed_run("keyflow.relay")
 def relay() -> int:
-    """Send due outbox rows: one statement leases a batch, then each mail is committed as sent
-    on its own (the only duplicate window is one mail)."""
+    """Send due outbox rows: one statement leases a batch, then each mail or chat message is
+    committed as sent on its own (the only duplicate window is one message)."""
     ctx = worker_context()
     mailer = mailer_for(ctx.settings)
     try:
@@ -145,12 +146,15 @@ def relay_batch(ctx: WorkerContext, mailer: Mailer) -> int:
 
 
 def _log_row(result: RelayResult) -> None:
-    """One line per mail handled, carrying the id of the request (or run) that wrote it."""
+    """One line per mail or chat message handled, carrying the id of the request (or run)
+    that wrote it."""
     fields = {"notification_id": result.notification_id, "key": result.key,
-              "kind": result.kind, "status": result.status, "instance_id": result.instance_id,
+              "kind": result.kind, "channel": result.channel, "status": result.status,
+              "instance_id": result.instance_id,
               "task_id": result.task_id, "run_id": current_request_id(),
               "request_id": result.request_id or "unknown"}
-    log.info("mail %s: %s", result.status, result.key,
+    log.info("%s %s: %s", "chat" if result.channel == NotificationChannel.CHAT else "mail",
+             result.status, result.key,
              extra={k: v for k, v in fields.items() if v is not None})
 
 
@@ -160,7 +164,10 @@ def _relay_leased(ctx: WorkerContext, mailer: Mailer, session: Session,
     written, write it in a fresh transaction, so one row never ends the batch."""
     now = ctx.engine.clock.now()
     max_attempts = ctx.settings.relay_max_attempts
-    outcome = attempt(mailer, ctx.composer, mail, now, max_attempts)
+    outcome = attempt(mailer, ctx.composer, mail, now, max_attempts, session=session,
+                      chat=ctx.chat)
+    if session.in_transaction():  # the chat sender's reads (its hook, the task)
+        session.commit()
     try:
         with session.begin():
             return record_outcome(session, mail, outcome)
@@ -196,8 +203,15 @@ def _release(session: Session, rest: list[LeasedMail]) -> None:
 @observed_run("keyflow.retention")
 def retention() -> int:
     """Archive the ended instances past KEYFLOW_RETENTION_DAYS, one transaction each (daily;
-    nothing when retention is off). A failing instance is recorded and the others go on."""
+    nothing when retention is off). A failing instance is recorded and the others go on.
+    First, whatever retention says, attachment files no row names (a crash between writing
+    the file and committing its row) are removed."""
     ctx = worker_context()
+    with ctx.transaction() as session:
+        orphans = remove_orphans(session, AttachmentStore.for_settings(ctx.settings),
+                                 ctx.engine.clock.now())
+    if orphans:
+        log.warning("retention: %d attachment file(s) without a row removed", len(orphans))
     policy = RetentionPolicy.from_settings(ctx.settings)
     if policy is None:
         return 0

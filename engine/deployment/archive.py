@@ -24,6 +24,7 @@ from pathlib import PurePosixPath
 
 from engine.deployment.bundle import MAX_BUNDLE_BYTES, MAX_FILE_BYTES, MAX_FILES, accepted
 from engine.errors import BundleTooLarge, DeploymentInvalid, Problem
+from engine.i18n import N_
 
 MAX_ENTRIES = 4 * MAX_FILES  # every entry counts, also folders and files that are skipped
 MAX_DIRECTORY_BYTES = MAX_ENTRIES * 512  # the central directory is parsed whole on opening
@@ -50,18 +51,18 @@ def read_zip(name: str, content: bytes, *, suffixes: Iterable[str] | None = None
     skipped); another reader of zips (a workbook: .xml members of up to the bundle's size)
     names its own `suffixes`."""
     if _directory_bytes(content) > MAX_DIRECTORY_BYTES:
-        raise BundleTooLarge([Problem(name, None, f"too many entries in the archive; the limit "
-                                                  f"is {MAX_ENTRIES}")])
+        raise BundleTooLarge([Problem.said(name, None, N_(
+            "too many entries in the archive; the limit is {limit}"), limit=MAX_ENTRIES)])
     try:
         archive = zipfile.ZipFile(io.BytesIO(content))
     except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError) as err:
-        raise DeploymentInvalid([Problem(name, None, "not a zip file")]) from err
+        raise DeploymentInvalid([Problem.said(name, None, N_("not a zip file"))]) from err
     with archive:
         entries = archive.infolist()
         if len(entries) > MAX_ENTRIES:
-            raise BundleTooLarge([Problem(name, None, f"too many entries in the archive "
-                                                      f"({len(entries)}); the limit is "
-                                                      f"{MAX_ENTRIES}")])
+            raise BundleTooLarge([Problem.said(name, None, N_(
+                "too many entries in the archive ({count}); the limit is {limit}"),
+                count=len(entries), limit=MAX_ENTRIES)])
         members = _bundle_members(entries, None if suffixes is None else frozenset(suffixes),
                                   file_limit)
         budget = MAX_BUNDLE_BYTES
@@ -93,28 +94,32 @@ def _bundle_members(entries: list[zipfile.ZipInfo], suffixes: Collection[str] | 
     for info in entries:
         path = info.filename.replace("\\", "/")
         if path.startswith("/") or (len(path) > 1 and path[1] == ":") or ".." in path.split("/"):
-            problems.append(Problem(info.filename, None, "unsafe path in the archive"))
+            problems.append(Problem.said(info.filename, None, N_("unsafe path in the archive")))
         elif info.is_dir():
             continue
         elif path.lower().endswith(ARCHIVES):
-            problems.append(Problem(info.filename, None, "archives inside the archive are "
-                                                         "not accepted"))
+            problems.append(Problem.said(info.filename, None, N_(
+                "archives inside the archive are not accepted")))
         elif not (accepted(PurePosixPath(path).name) if suffixes is None
                   else PurePosixPath(path).suffix in suffixes):
             continue  # a README or an editor's file: not part of the bundle
         elif info.flag_bits & 0x1:
-            problems.append(Problem(info.filename, None, "encrypted members are not accepted"))
+            problems.append(Problem.said(info.filename, None, N_(
+                "encrypted members are not accepted")))
         elif info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
-            problems.append(Problem(info.filename, None, "unsupported compression method"))
+            problems.append(Problem.said(info.filename, None, N_(
+                "unsupported compression method")))
         elif info.file_size > file_limit:
-            too_large.append(Problem(info.filename, None, f"file too large: {info.file_size} "
-                                                          f"bytes, the limit is {file_limit}"))
+            too_large.append(Problem.said(info.filename, None, N_(
+                "file too large: {size} bytes, the limit is {limit}"),
+                size=info.file_size, limit=file_limit))
         else:
             declared += info.file_size
             members.append(info)
     if declared > MAX_BUNDLE_BYTES:
-        too_large.append(Problem(None, None, f"bundle too large: {declared} bytes unpacked, "
-                                             f"the limit is {MAX_BUNDLE_BYTES}"))
+        too_large.append(Problem.said(None, None, N_(
+            "bundle too large: {size} bytes unpacked, the limit is {limit}"),
+            size=declared, limit=MAX_BUNDLE_BYTES))
     if problems:
         raise DeploymentInvalid(problems + too_large)
     if too_large:
@@ -133,17 +138,19 @@ def _inflate(archive: zipfile.ZipFile, info: zipfile.ZipInfo, budget: int) -> by
             while chunk := member.read(CHUNK):
                 out += chunk
                 if len(out) > limit:
-                    raise BundleTooLarge([Problem(info.filename, None,
-                                                  "unpacks to more than it may (or declares)")])
+                    raise BundleTooLarge([Problem.said(
+                        info.filename, None, N_("unpacks to more than it may (or declares)"))])
                 if len(out) > ratio_limit:
-                    raise BundleTooLarge([Problem(info.filename, None, f"compressed more than "
-                                                  f"{MAX_RATIO} times: refused as a zip bomb")])
+                    raise BundleTooLarge([Problem.said(
+                        info.filename, None, N_(
+                            "compressed more than {ratio} times: refused as a zip bomb"),
+                        ratio=MAX_RATIO)])
     except _READ_ERRORS as err:
-        raise DeploymentInvalid([Problem(info.filename, None,
-                                         f"corrupt archive member ({_why(err)})")]) from err
+        raise DeploymentInvalid([Problem.said(
+            info.filename, None, N_("corrupt archive member ({why})"), why=_why(err))]) from err
     if len(out) != info.file_size:
-        raise DeploymentInvalid([Problem(info.filename, None,
-                                         "corrupt archive member (truncated)")])
+        raise DeploymentInvalid([Problem.said(
+            info.filename, None, N_("corrupt archive member (truncated)"))])
     return bytes(out)
 
 

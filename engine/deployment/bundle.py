@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from engine.errors import DeploymentInvalid, Problem
+from engine.i18n import N_
 
 MAX_FILES = 200
 MAX_FILE_BYTES = 2 * 1024 * 1024
@@ -49,13 +50,13 @@ class Bundle:
         """Read every .bpmn/.dmn file of `folder` and its `forms/*.json`."""
         root = Path(folder)
         if not root.is_dir():
-            raise DeploymentInvalid([Problem(str(root), None, "no such folder")])
+            raise DeploymentInvalid([Problem.said(str(root), None, N_("no such folder"))])
         paths = [p for p in root.iterdir()
                  if accepted(p.name) and p.suffix != ".json" and p.is_file()]
         forms = root / "forms"
         if forms.is_dir():
             paths += [p for p in forms.iterdir() if p.suffix == ".json" and p.is_file()]
-        problems = [Problem(p.name, None, "file too large") for p in paths
+        problems = [Problem.said(p.name, None, N_("file too large")) for p in paths
                     if p.stat().st_size > MAX_FILE_BYTES]
         if problems:
             raise DeploymentInvalid(problems)
@@ -70,23 +71,29 @@ class Bundle:
         for raw_name, content in items:
             name = normalise_name(raw_name)
             if name is None:
-                problems.append(Problem(raw_name, None, "unsupported file name or type"))
+                problems.append(Problem.said(raw_name, None, N_(
+                    "unsupported file name or type")))
                 continue
             if len(content) > MAX_FILE_BYTES:
-                problems.append(Problem(name, None, f"file too large: {len(content)} bytes, "
-                                                    f"the limit is {MAX_FILE_BYTES}"))
+                problems.append(Problem.said(name, None, N_(
+                    "file too large: {size} bytes, the limit is {limit}"),
+                    size=len(content), limit=MAX_FILE_BYTES))
                 continue
             if name in files:
-                problems.append(Problem(name, None, "the bundle has this file twice"))
+                problems.append(Problem.said(name, None, N_(
+                    "the bundle has this file twice")))
                 continue
             total += len(content)
             files[name] = content
         if len(files) > MAX_FILES:
-            problems.append(Problem(None, None, f"{len(files)} files; the limit is {MAX_FILES}"))
+            problems.append(Problem.said(None, None, N_(
+                "{count} files; the limit is {limit}"), count=len(files), limit=MAX_FILES))
         if total > MAX_BUNDLE_BYTES:
-            problems.append(Problem(None, None, f"bundle too large: {total} bytes"))
+            problems.append(Problem.said(None, None, N_(
+                "bundle too large: {size} bytes"), size=total))
         if not any(n.endswith(".bpmn") for n in files) and not problems:
-            problems.append(Problem(None, None, "the bundle has no .bpmn file"))
+            problems.append(Problem.said(None, None, N_(
+                "the bundle has no .bpmn file")))
         if problems:
             raise DeploymentInvalid(problems)
         return cls(files)

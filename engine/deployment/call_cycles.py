@@ -16,6 +16,7 @@ from typing import Any
 from SpiffWorkflow.bpmn.specs.mixins.subworkflow_task import CallActivity, SubWorkflowTask
 
 from engine.errors import Problem
+from engine.i18n import N_
 
 
 @dataclass(frozen=True)
@@ -76,9 +77,10 @@ def call_cycle_problems(specs: dict[str, Any], processes: set[str]) -> list[Prob
         named = [name for name in cycle if name in processes] or cycle
         if named[0] != named[-1]:
             named.append(named[0])
-        problems.append(Problem(
-            call.file, call.element_id,
-            f"calls {call.callee!r}, which leads back here, so the process calls itself "
-            f"({' → '.join(named)}); a process may not call itself, directly or through another",
+        problems.append(Problem.said(
+            call.file, call.element_id, N_(
+                "calls '{callee}', which leads back here, so the process calls itself "
+                "({path}); a process may not call itself, directly or through another"),
+            callee=call.callee, path=" → ".join(named),
         ))
     return problems

@@ -20,7 +20,6 @@ from SpiffWorkflow.bpmn.specs.mixins.user_task import UserTask
 
 from engine.bpmn.timer_limits import TimerOutOfBounds, check_value
 from engine.customer_fields import task_problems
-from engine.durations import parse_duration
 from engine.errors import Problem
 from engine.i18n import N_
 from engine.outcomes import outcome_problem
@@ -29,7 +28,7 @@ from engine.sandbox import ScriptRejected, check_source
 from engine.services import SERVICES
 
 from .parser_messages import element_label
-from .reminder_checks import check_reminder_properties
+from .reminder_checks import check_reminder_properties, property_problem
 
 Mode = Literal["exec", "eval"]
 
@@ -61,8 +60,14 @@ def _check_task(ts: Any, forms: dict[str, dict[str, Any]]
         try:
             check_source(source, mode)
         except ScriptRejected as err:
-            line = f" (line {err.lineno})" if err.lineno else ""
-            yield ts.bpmn_id, f"{label} is not allowed{line}: {err.reason}"
+            # `what` and `reason` are message ids where keyflow wrote them (Problem.text).
+            if err.lineno:
+                yield Problem.said(None, ts.bpmn_id, N_(
+                    "{what} is not allowed (line {line}): {reason}"),
+                    what=label, line=err.lineno, reason=err.reason)
+            else:
+                yield Problem.said(None, ts.bpmn_id, N_("{what} is not allowed: {reason}"),
+                                   what=label, reason=err.reason)
     yield from _check_timers(ts)
     yield from check_reminder_properties(ts)
     outcome = outcome_problem(ts)
@@ -70,7 +75,8 @@ def _check_task(ts: Any, forms: dict[str, dict[str, Any]]
         yield ts.bpmn_id, outcome
 
 
-def _check_human_task(ts: Any, forms: dict[str, dict[str, Any]]) -> Iterator[tuple[str, str]]:
+def _check_human_task(ts: Any, forms: dict[str, dict[str, Any]]
+                      ) -> Iterator[tuple[str, str] | Problem]:
     """A user or manual task waits for a person, so it needs the lane of a role."""
     kind = "user task" if isinstance(ts, UserTask) else "manual task"
     if not ts.lane:
@@ -86,11 +92,9 @@ def _check_human_task(ts: Any, forms: dict[str, dict[str, Any]]) -> Iterator[tup
         for reason in task_problems(form_key, forms):
             yield ts.bpmn_id, reason
     due = props.get("dueIn")
-    if due:
-        try:
-            parse_duration(due)
-        except ValueError as err:
-            yield ts.bpmn_id, f"dueIn: {err}"
+    problem = property_problem("dueIn", due, ts.bpmn_id) if due else None
+    if problem is not None:
+        yield problem
 
 
 def _check_service_task(ts: Any) -> Iterator[tuple[str, str] | Problem]:
@@ -111,10 +115,10 @@ def _check_service_task(ts: Any) -> Iterator[tuple[str, str] | Problem]:
 def _code_of(ts: Any) -> Iterator[tuple[str, str, Mode]]:
     """(label, source, mode) of every piece of code attached to a task spec."""
     if getattr(ts, "script", None):
-        yield "script", ts.script, "exec"
-    for attr in ("prescript", "postscript"):
+        yield N_("script"), ts.script, "exec"
+    for attr, label in (("prescript", N_("prescript")), ("postscript", N_("postscript"))):
         if getattr(ts, attr, None):
-            yield attr, getattr(ts, attr), "exec"
+            yield label, getattr(ts, attr), "exec"
     for name, param in (getattr(ts, "operation_params", None) or {}).items():
         # Service task parameters are expressions, evaluated in the sandbox before the call.
         yield f"service parameter {name!r}", str(param.get("value", "")), "eval"
@@ -122,10 +126,10 @@ def _code_of(ts: Any) -> Iterator[tuple[str, str, Mode]]:
         # SpiffWorkflow wraps each sequence-flow condition in an operator holding the text.
         source = getattr(condition, "args", [None])[0] if condition is not None else None
         if isinstance(source, str):
-            yield "condition", source, "eval"
+            yield N_("condition"), source, "eval"
     for definition in _event_definitions(ts):
         if isinstance(definition, TimerEventDefinition) and _has_text(definition.expression):
-            yield "timer expression", definition.expression, "eval"
+            yield N_("timer expression"), definition.expression, "eval"
     engine = getattr(ts, "dmnEngine", None)
     if engine is not None:
         yield from _dmn_code(engine.decision_table)

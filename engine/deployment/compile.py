@@ -79,14 +79,16 @@ def load_forms(bundle: Bundle, problems: list[Problem], *, checked: bool = True
         try:
             schema = json.loads(bundle.files[name])
         except ValueError as err:
-            problems.append(Problem(name, None, f"not a valid JSON Schema: {err}"))
+            problems.append(Problem.said(name, None, N_(
+                "not a valid JSON Schema: {detail}"), detail=err))
             continue
         except RecursionError:
-            problems.append(Problem(name, None, "not a valid JSON Schema: nested too deeply"))
+            problems.append(Problem.said(name, None, N_(
+                "not a valid JSON Schema: nested too deeply")))
             continue
         if not isinstance(schema, dict):
-            problems.append(Problem(name, None, "not a valid JSON Schema: a form must be a "
-                                                "JSON object"))
+            problems.append(Problem.said(name, None, N_(
+                "not a valid JSON Schema: a form must be a JSON object")))
             continue
         if checked:
             found = [Problem(name, where, reason)
@@ -103,9 +105,11 @@ def _check_json_schema(name: str, schema: dict[str, Any], problems: list[Problem
     try:
         Draft202012Validator.check_schema(schema)
     except SchemaError as err:
-        problems.append(Problem(name, None, f"not a valid JSON Schema: {err.message}"))
+        problems.append(Problem.said(name, None, N_(
+            "not a valid JSON Schema: {detail}"), detail=err.message))
     except RecursionError:  # the depth is bounded; this is the last guard
-        problems.append(Problem(name, None, "not a valid JSON Schema: nested too deeply"))
+        problems.append(Problem.said(name, None, N_(
+                "not a valid JSON Schema: nested too deeply")))
 
 
 def _parse_documents(bundle: Bundle, problems: list[Problem]) -> KeyflowParser:

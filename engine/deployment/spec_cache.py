@@ -10,6 +10,7 @@ import threading
 from collections import OrderedDict
 
 from engine.errors import DeploymentInvalid, Problem
+from engine.i18n import N_
 from engine.models import ProcessDefinition
 
 from .bundle import Bundle
@@ -52,7 +53,8 @@ class SpecCache:
         files = {name: text.encode("utf-8") for name, text in definition.files.items()}
         compiled, problems = compile_bundle(Bundle(files), checked=False)
         if problems or definition.key not in compiled:
-            problems = problems or [Problem(None, definition.key, "process missing from its files")]
+            problems = problems or [Problem.said(
+                None, definition.key, N_("process missing from its files"))]
             raise DeploymentInvalid(problems)
         process = compiled[definition.key]
         self.put(process)

@@ -13,6 +13,7 @@ from SpiffWorkflow.bpmn.specs.event_definitions.simple import NoneEventDefinitio
 from SpiffWorkflow.bpmn.specs.mixins.events.start_event import StartEvent
 
 from engine.errors import Problem
+from engine.i18n import N_
 
 
 def start_form_key(spec: Any) -> str | None:
@@ -33,5 +34,5 @@ def start_form_problems(spec: Any, forms: dict[str, dict[str, Any]]) -> list[Pro
         return []
     element = next(ts.bpmn_id for ts in spec.task_specs.values() if isinstance(ts, StartEvent)
                    and ((ts.extensions or {}).get("properties") or {}).get("formKey") == key)
-    return [Problem(spec.file, element,
-                    f"start form {key!r} not found: the bundle needs forms/{key}.json")]
+    return [Problem.said(spec.file, element, N_(
+        "start form '{key}' not found: the bundle needs forms/{key}.json"), key=key)]

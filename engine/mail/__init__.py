@@ -3,6 +3,7 @@
 from .mailer import FolderMailer, Mailer, PermanentFailure, SmtpMailer, TemporaryFailure, mailer_for
 from .relay import (
     LEASE,
+    ChatSender,
     LeasedMail,
     Outcome,
     RelayResult,
@@ -18,6 +19,7 @@ from .render import MailComposer, OutgoingMail
 
 __all__ = [
     "LEASE",
+    "ChatSender",
     "FolderMailer",
     "LeasedMail",
     "MailComposer",

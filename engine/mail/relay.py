@@ -12,6 +12,8 @@ out (`LEASE`). A relay stops taking rows from its batch well before then (the wo
 task, `LEASE / 2`) and hands back what it did not send (`release`), so a lease never runs
 out under a live relay that is still sending.
 
+Chat rows (`channel = chat`, engine/chat) go through the same loop to their work-chat hook.
+
 One row never holds up the others (issue 9): whatever goes wrong with a row is written on
 that row. A mail that can never go (no or a malformed address, a message that cannot be
 composed, a 5xx) is `failed` with `last_error`; one that may go later (4xx, connection
@@ -25,7 +27,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import ColumnElement, Table, any_, bindparam, func, or_, select, update
 from sqlalchemy.orm import Session
@@ -33,7 +35,7 @@ from sqlalchemy.orm.util import identity_key
 
 from engine.addresses import AddressInvalid
 from engine.db import is_postgres
-from engine.models import Notification, NotificationStatus
+from engine.models import Notification, NotificationChannel, NotificationStatus
 
 from .headers import safe_reason
 from .mailer import Mailer, PermanentFailure, TemporaryFailure
@@ -48,12 +50,13 @@ LEASE = timedelta(minutes=10)
 OUTBOX: Table = Notification.__table__  # type: ignore[assignment]
 _LEASED_COLUMNS = ("id", "idempotency_key", "recipient_email", "language", "kind", "subject",
                    "body", "instance_id", "task_id", "attempts", "created_at",
-                   "next_attempt_at", "leased_until", "request_id")
+                   "next_attempt_at", "leased_until", "request_id", "channel", "hook_id")
 
 
 @dataclass(frozen=True)
 class LeasedMail:
-    """One outbox row as a relay leased it: all that its mail and its log line need."""
+    """One outbox row as a relay leased it: all that its mail (or chat message) and its log
+    line need."""
 
     id: int
     idempotency_key: str
@@ -69,6 +72,8 @@ class LeasedMail:
     next_attempt_at: datetime | None
     leased_until: datetime
     request_id: str | None
+    channel: str = NotificationChannel.MAIL
+    hook_id: int | None = None  # the chat hook of a `chat` row
 
 
 @dataclass(frozen=True)
@@ -84,6 +89,7 @@ class RelayResult:
     kind: str | None = None
     instance_id: int | None = None
     task_id: int | None = None
+    channel: str = NotificationChannel.MAIL
 
 
 @dataclass(frozen=True)
@@ -101,7 +107,15 @@ class Outcome:
 def result_of(note: Notification, stop: bool = False) -> RelayResult:
     """The outcome of `note` as it stands now."""
     return RelayResult(note.id, note.idempotency_key, note.status, stop,
-                       note.request_id, note.kind, note.instance_id, note.task_id)
+                       note.request_id, note.kind, note.instance_id, note.task_id,
+                       note.channel)
+
+
+class ChatSender(Protocol):
+    """Posts a `chat` row to its work-chat hook (engine.chat.sender.ChatPoster), raising
+    PermanentFailure or TemporaryFailure like a mailer."""
+
+    def send(self, session: Session, note: LeasedMail) -> None: ...
 
 
 class RowNotRecorded(Exception):
@@ -172,12 +186,20 @@ def compose(mail: LeasedMail, composer: MailComposer) -> OutgoingMail:
 
 
 def attempt(mailer: Mailer, composer: MailComposer, mail: LeasedMail, now: datetime,
-            max_attempts: int = 10) -> Outcome:
-    """Compose and send one leased mail; what the row becomes. Never raises for the mail's
-    own sake: every failure is an outcome."""
+            max_attempts: int = 10, *, session: Session | None = None,
+            chat: ChatSender | None = None) -> Outcome:
+    """Compose and send one leased row — a mail on `mailer`, a `chat` row to its hook through
+    `chat` (which reads with `session`); what the row becomes. Never raises for the row's own
+    sake: every failure is an outcome (a relay without `chat` leaves chat rows to one that
+    has it)."""
     attempts = mail.attempts + 1
     try:
-        mailer.send(compose(mail, composer))
+        if mail.channel == NotificationChannel.CHAT:
+            if chat is None or session is None:
+                raise TemporaryFailure("this relay sends no chat messages")
+            chat.send(session, mail)
+        else:
+            mailer.send(compose(mail, composer))
     except PermanentFailure as err:
         reason = safe_reason(err)
         log.warning("notification %s (%s) failed for good: %s", mail.id, mail.idempotency_key,
@@ -189,7 +211,7 @@ def attempt(mailer: Mailer, composer: MailComposer, mail: LeasedMail, now: datet
     except Exception as err:
         # A mailer failing in a way it does not classify: this row may pass later, and the
         # attempts limit ends it if it never does.
-        log.exception("notification %s (%s): unexpected mailer error", mail.id,
+        log.exception("notification %s (%s): unexpected sender error", mail.id,
                       mail.idempotency_key)
         return _retry_later(mail.id, mail.idempotency_key, attempts, now,
                             safe_reason(err, with_type=True), max_attempts)
@@ -229,13 +251,13 @@ def record_outcome(session: Session, mail: LeasedMail, outcome: Outcome) -> Rela
                   "ran out; its outcome here (%s) is not recorded", mail.id,
                   mail.idempotency_key, outcome.status)
     return RelayResult(mail.id, mail.idempotency_key, outcome.status, outcome.stop,
-                       mail.request_id, mail.kind, mail.instance_id, mail.task_id)
+                       mail.request_id, mail.kind, mail.instance_id, mail.task_id, mail.channel)
 
 
 def relay_one(session: Session, mailer: Mailer, composer: MailComposer, now: datetime,
-              max_attempts: int = 10) -> RelayResult | None:
+              max_attempts: int = 10, chat: ChatSender | None = None) -> RelayResult | None:
     """Lease, send and record the next due notification; None when nothing is due. The
-    caller commits.
+    caller commits. A `chat` row goes to its hook through `chat` instead of the mailer.
 
     Raises RowNotRecorded (and nothing else, once a row is leased) when the outcome cannot
     be written: the caller rolls back and calls `record_apart`.
@@ -244,7 +266,8 @@ def relay_one(session: Session, mailer: Mailer, composer: MailComposer, now: dat
     if not leased:
         return None
     mail = leased[0]
-    return record_outcome(session, mail, attempt(mailer, composer, mail, now, max_attempts))
+    return record_outcome(session, mail, attempt(mailer, composer, mail, now, max_attempts,
+                                                 session=session, chat=chat))
 
 
 def _retry_later(ident: int, key: str, attempts: int, now: datetime, reason: str,

@@ -1,7 +1,9 @@
 """keyflow's tables, typed SQLAlchemy 2.0 (one module per area)."""
 
+from .attachments import Attachment, MediaType
 from .audit import AuditEvent
 from .base import Base
+from .chat_hooks import ChatFormat, ChatHook, ChatKind
 from .comments import Comment
 from .contracts import Contract
 from .customers import CUSTOMER_STATUSES, Customer
@@ -9,7 +11,7 @@ from .drafts import ProcessDraft
 from .imports import OPEN_IMPORT_STATUSES, CustomerImport, ImportStatus
 from .kpi_targets import KpiTarget
 from .links import CustomerLink
-from .outbox import Notification, NotificationStatus
+from .outbox import Notification, NotificationChannel, NotificationStatus
 from .processes import (
     ACTIVE_STATUSES,
     InstanceStatus,
@@ -30,7 +32,11 @@ __all__ = [
     "OPEN_IMPORT_STATUSES",
     "OPEN_TASK_STATES",
     "ApiToken",
+    "Attachment",
     "AuditEvent",
+    "ChatFormat",
+    "ChatHook",
+    "ChatKind",
     "Comment",
     "Contract",
     "Base",
@@ -41,7 +47,9 @@ __all__ = [
     "ImportStatus",
     "InstanceStatus",
     "KpiTarget",
+    "MediaType",
     "Notification",
+    "NotificationChannel",
     "NotificationStatus",
     "ProcessCurrent",
     "ProcessDefinition",

@@ -19,6 +19,13 @@ class NotificationStatus(StrEnum):
     FAILED = "failed"  # given up: refused for good, or out of attempts
 
 
+class NotificationChannel(StrEnum):
+    """How an outbox row goes out (`notification.channel`)."""
+
+    MAIL = "mail"  # to `recipient_email` over the mailer
+    CHAT = "chat"  # to the work-chat hook `hook_id` (engine/chat)
+
+
 class Notification(Base):
     """One message to one recipient; the idempotency key makes a second write a no-op."""
 
@@ -26,6 +33,7 @@ class Notification(Base):
     __table_args__ = (
         Index("ix_notification_relay", "status", "next_attempt_at"),
         one_of("status", NotificationStatus),
+        one_of("channel", NotificationChannel),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -48,6 +56,11 @@ class Notification(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     # The web request or worker run that wrote the row; the relay logs it when it sends.
     request_id: Mapped[str | None] = mapped_column(String(64))
+    channel: Mapped[str] = mapped_column(String(8), default=NotificationChannel.MAIL.value,
+                                         server_default=NotificationChannel.MAIL.value)
+    # The chat hook a `chat` row goes to. No foreign key: a hook removed while its rows wait
+    # leaves them to fail with that reason rather than vanish (engine/chat/sender.py).
+    hook_id: Mapped[int | None] = mapped_column()
     # A relay took this row into its batch until then (engine/mail/relay.py); other relays
     # leave it alone meanwhile, and take it once the lease runs out (a relay that died).
     leased_until: Mapped[datetime | None]

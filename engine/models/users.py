@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Column, ForeignKey, String, Table, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -10,6 +11,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from engine.roles import RoleName
 
 from .base import Base, one_of
+
+if TYPE_CHECKING:
+    from .chat_hooks import ChatHook
 
 user_role = Table(
     "user_role",
@@ -48,6 +52,10 @@ class User(Base):
     created_at: Mapped[datetime]
 
     roles: Mapped[list[Role]] = relationship(secondary=user_role, lazy="selectin")
+    # The user's own work-chat robot, loaded with the user (a join, no statement of its own:
+    # commands that tell someone about work already hold them).
+    chat_hook: Mapped[ChatHook | None] = relationship(
+        primaryjoin="User.id == ChatHook.user_id", lazy="joined", viewonly=True, uselist=False)
 
     @property
     def role_names(self) -> frozenset[str]:

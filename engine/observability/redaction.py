@@ -4,7 +4,9 @@ Log lines are built from chosen fields (no request bodies, headers or query stri
 this is the second line of defence, for what a message or an exception's text may carry:
 a customer's one-time link (`/c/<task id>/<token>`: whoever reads it can answer for the
 customer), an API token (`kf_…`), an `Authorization` header, a password in a URL
-(`postgresql://user:password@host`, `redis://:password@host`), an argon2 hash.
+(`postgresql://user:password@host`, `redis://:password@host`), an argon2 hash, a work-chat
+robot's key in its webhook address (`?key=…`, `?access_token=…`, DingTalk's `sign=`) and
+DingTalk's signing secret (`SEC…`).
 """
 
 from __future__ import annotations
@@ -21,10 +23,13 @@ SECRETS = (
                 r"[^\"'\s&,}]+"), "\\1\\2…"),
     (re.compile(r"([a-z][a-z0-9+.-]*://[^:/@\s\"']*:)[^@/\s\"']+@"), "\\1…@"),
     (re.compile(r"\$argon2[a-z]*\$[^\s\"']+"), "$argon2…"),
+    (re.compile(r"(?i)([?&](?:key|access_token|sign)=)[^&\s\"'<>]+"), "\\1…"),
+    (re.compile(r"\bSEC[0-9a-fA-F]{16,}"), "SEC…"),
 )
 # Something one of SECRETS could match starts so; most texts have none and pass in one search.
 MAYBE_SECRET = re.compile(
-    r"/c/\d|kf_|://|\$argon2|(?i:authorization|cookie|csrf|password|passwd|secret|token)")
+    r"/c/\d|kf_|://|\$argon2|SEC[0-9a-fA-F]|[?&](?i:key|access_token|sign)="
+    r"|(?i:authorization|cookie|csrf|password|passwd|secret|token)")
 
 
 def redact_link_tokens(text: str) -> str:

@@ -110,6 +110,8 @@ def history_lines(session: Session, names: ProcessNames, events: list[AuditEvent
             form = names.form_of(task.bpmn_id if task is not None else None)
             entries = form_entries(t, form, submitted)
         reason = data.get("reason") if isinstance(data, dict) else None
+        if event.action == "attachment_added" and isinstance(data, dict):
+            reason = data.get("name")  # the file's name, as the attachments list shows it
         handover = ""
         if event.action in HANDOVERS and isinstance(data, dict):
             before, after = data.get("from"), data.get("to")

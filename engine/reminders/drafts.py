@@ -18,7 +18,7 @@ from sqlalchemy import String, any_, bindparam, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from engine.models import Notification, NotificationStatus
+from engine.models import Notification, NotificationChannel, NotificationStatus
 from engine.observability.request_ids import current_request_id
 
 from .bulk import json_rows
@@ -44,6 +44,8 @@ class Draft:
     task_id: int | None = None
     words: Callable[[], tuple[str, str]] | None = None  # (subject, body), made when new
     record: str | None = None  # what a failure to make the words is recorded against
+    channel: str = NotificationChannel.MAIL
+    hook_id: int | None = None  # a `chat` draft's hook (engine/chat)
 
     def worded(self) -> Draft:
         """The draft with its subject and body made."""
@@ -58,10 +60,12 @@ class Draft:
     def row(self, now: datetime) -> dict[str, Any]:
         """The outbox row's column values."""
         return {"idempotency_key": self.key, "recipient_id": self.recipient_id,
-                "recipient_email": self.email, "language": self.language, "kind": self.kind,
+                "recipient_email": self.email or None, "language": self.language,
+                "kind": self.kind,
                 "subject": self.subject[:300], "body": self.body, "instance_id": self.instance_id,
                 "task_id": self.task_id, "status": NotificationStatus.PENDING, "attempts": 0,
-                "created_at": now, "next_attempt_at": now}
+                "created_at": now, "next_attempt_at": now, "channel": self.channel,
+                "hook_id": self.hook_id}
 
 
 def existing_keys(session: Session, keys: list[str]) -> set[str]:

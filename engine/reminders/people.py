@@ -1,6 +1,7 @@
 """Who can receive mail: active users with a valid address, by id and by role (one query a
-tick). An address stored before addresses were checked, and refused now, leaves its user out
-of the directory and in `refused`, which the tick records as a failure."""
+tick), with the chat hooks of those users and of roles (one more). An address stored before
+addresses were checked, and refused now, leaves its user out of the directory and in
+`refused`, which the tick records as a failure."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from engine.addresses import AddressInvalid, normalized_address
 from engine.i18n import known_language
-from engine.models import User, user_role
+from engine.models import ChatHook, User, user_role
 
 
 @dataclass(frozen=True)
@@ -27,14 +28,25 @@ class Person:
     name: str
 
 
+@dataclass(frozen=True)
+class Hook:
+    """A chat hook the tick may write notices for (engine/chat/notices.py)."""
+
+    id: int
+    url: str
+
+
 class People:
     """The tick's directory of reachable users."""
 
     def __init__(self, people: dict[int, Person], holders: dict[str, list[Person]],
-                 refused: dict[int, str] | None = None) -> None:
+                 refused: dict[int, str] | None = None, hooks: dict[int, Hook] | None = None,
+                 role_hooks: dict[str, Hook] | None = None) -> None:
         self._people = people
         self._holders = holders
         self.refused = refused or {}  # user id -> why the address cannot be used
+        self._hooks = hooks or {}  # reachable user id -> their own chat hook
+        self._role_hooks = role_hooks or {}
 
     @classmethod
     def load(cls, session: Session) -> People:
@@ -57,20 +69,39 @@ class People:
         for user_id, role in session.execute(select(user_role.c.user_id, user_role.c.role_name)):
             if user_id in people:
                 holders[role].append(people[user_id])
-        return cls(people, dict(holders), refused)
+        hooks: dict[int, Hook] = {}
+        role_hooks: dict[str, Hook] = {}
+        for hook in session.execute(select(ChatHook.id, ChatHook.url, ChatHook.user_id,
+                                           ChatHook.role_name)):
+            if hook.role_name is not None:
+                role_hooks[hook.role_name] = Hook(hook.id, hook.url)
+            elif hook.user_id in people:
+                hooks[hook.user_id] = Hook(hook.id, hook.url)
+        return cls(people, dict(holders), refused, hooks, role_hooks)
 
     @property
     def fingerprint(self) -> str:
         """A digest of who is reachable, how, and in which roles: a change means every
         task's recipients are worked out again (engine/reminders/marks.py)."""
-        content = repr((sorted(self._people.items()),
-                        sorted((role, sorted(p.id for p in people))
-                               for role, people in self._holders.items())))
+        reach: tuple[object, ...] = (sorted(self._people.items()),
+                                     sorted((role, sorted(p.id for p in people))
+                                            for role, people in self._holders.items()))
+        if self._hooks or self._role_hooks:  # unchanged for a department without hooks
+            reach += (sorted(self._hooks.items()), sorted(self._role_hooks.items()))
+        content = repr(reach)
         return hashlib.sha1(content.encode(), usedforsecurity=False).hexdigest()
 
     def get(self, user_id: int | None) -> Person | None:
         """The user if reachable."""
         return self._people.get(user_id) if user_id is not None else None
+
+    def hook_of(self, user_id: int) -> Hook | None:
+        """The reachable user's own chat hook."""
+        return self._hooks.get(user_id)
+
+    def hook_of_role(self, role: str) -> Hook | None:
+        """The role's chat hook."""
+        return self._role_hooks.get(role)
 
     def holders(self, *roles: str) -> list[Person]:
         """Reachable holders of any of `roles`, each once, in id order."""

@@ -19,12 +19,14 @@ modules deciding who gets a task (e.g. a task sent back to whoever did it) call
 from __future__ import annotations
 
 from datetime import datetime
+from functools import partial
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import flag_modified
 
 from engine.audit import record
+from engine.chat.notices import own_hook, tell_hooks
 from engine.errors import Conflict, Forbidden, InvalidData
 from engine.models import (
     OPEN_TASK_STATES,
@@ -84,9 +86,11 @@ def _give(session: Session, task: HumanTask, to: User, now: datetime) -> None:
     task.assignee_id, task.assignee = to.id, to
     task.state, task.claimed_at = TaskStatus.CLAIMED, now
     subject, body = task_assigned_text(task, to.language)
-    queue_notification(session, key=f"task:{task.id}:assigned:{to.id}:{now.isoformat()}",
-                       recipient=to, kind="task_assigned", subject=subject, body=body,
-                       now=now, task=task)
+    event = f"task:{task.id}:assigned:{to.id}:{now.isoformat()}"
+    queue_notification(session, key=event, recipient=to, kind="task_assigned",
+                       subject=subject, body=body, now=now, task=task)
+    tell_hooks(session, own_hook(to), task, event=event, kind="task_assigned", now=now,
+               words=partial(task_assigned_text, task))
 
 
 def reassign_task(session: Session, rt: Runtime, task_id: int, user: User, to: str

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
@@ -13,6 +14,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from engine.audit import record
 from engine.bpmn.history import path_of
+from engine.chat.notices import own_hook, tell_hooks
 from engine.deployment import user_task_info
 from engine.models import (
     ACTIVE_STATUSES,
@@ -77,6 +79,9 @@ def sync_tasks(session: Session, rt: Runtime, instance: ProcessInstance,
             queue_notification(session, key=f"task:{row.id}:assigned", recipient=assignee,
                                kind="task_assigned", subject=subject, body=body, now=now,
                                task=row, key_is_new=True)
+            tell_hooks(session, own_hook(assignee), row, event=f"task:{row.id}:assigned",
+                       kind="task_assigned", now=now, key_is_new=True,
+                       words=partial(task_assigned_text, row))
     notify_pools(session, created, now)
     if created:
         notify_returns(session, instance, created, now, _completed_steps(workflow))

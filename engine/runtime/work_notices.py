@@ -8,16 +8,21 @@
   instance's owner is told who sent it back to which step (`instance_returned`, key
   `task:<id>:returned`). When the step is the owner's own task, that mail replaces the plain
   "new task" one queued for it, so they get one mail saying what happened.
+
+The same events go to work-chat hooks (engine/chat/notices.py): the role's hook and the
+at-once holders' own hooks for a pool, the owner's hook for a step sent back.
 """
 
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable
 from datetime import datetime
+from functools import partial
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from engine.chat.notices import own_hook, role_hooks, tell_hooks, withdraw_pending_chat
 from engine.i18n import texts_for
 from engine.models import (
     AuditEvent,
@@ -55,12 +60,17 @@ def notify_pools(session: Session, created: Iterable[HumanTask], now: datetime) 
                    User.pool_mail_at_once.is_(True))
             .order_by(User.id)).tuples():
         holders.setdefault(role, []).append(user)
+    groups = role_hooks(session, roles)
     for row in offered:
         for user in holders.get(row.role, []):
             subject, body = task_offered_text(row, user.language)
             queue_notification(session, key=f"task:{row.id}:offered:{user.id}", recipient=user,
                                kind="task_offered", subject=subject, body=body, now=now,
                                task=row)
+        group = [(groups[row.role], None)] if row.role in groups else []
+        people = [pair for user in holders.get(row.role, []) for pair in own_hook(user)]
+        tell_hooks(session, [*group, *people], row, event=f"task:{row.id}:offered",
+                   kind="task_offered", now=now, words=partial(task_offered_text, row))
 
 
 def task_returned_text(task: HumanTask, by: str | None, language: str) -> tuple[str, str]:
@@ -93,10 +103,14 @@ def notify_returns(session: Session, instance: ProcessInstance, created: list[Hu
     for row in returned:
         if row.assignee_id == owner.id:
             _withdraw_pending(session, f"task:{row.id}:assigned")
+            withdraw_pending_chat(session, owner, f"task:{row.id}:assigned")
         subject, body = task_returned_text(row, by, owner.language)
         queue_notification(session, key=f"task:{row.id}:returned", recipient=owner,
                            kind="instance_returned", subject=subject, body=body, now=now,
                            task=row)
+        tell_hooks(session, own_hook(owner), row, event=f"task:{row.id}:returned",
+                   kind="instance_returned", now=now,
+                   words=partial(task_returned_text, row, by))
 
 
 def _withdraw_pending(session: Session, key: str) -> None:

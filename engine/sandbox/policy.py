@@ -12,6 +12,8 @@ from RestrictedPython import compile_restricted_eval, compile_restricted_exec
 from RestrictedPython.transformer import IOPERATOR_TO_STR as AUG_OPS
 from RestrictedPython.transformer import RestrictingNodeTransformer, copy_locations
 
+from engine.i18n import N_
+
 FILENAME = "<script>"  # tracebacks from sandboxed code carry this file name
 MAX_SOURCE_LENGTH = 100_000
 PRINT_HOOK = "_print_line_"  # what `print` reads as (engine/sandbox/script_output.py)
@@ -20,14 +22,14 @@ MAX_FORMAT_WIDTH = 1_000  # widths and precisions in format specs and %-formats
 # dict or set costs n**2 in C, out of the deadline's reach, so n stays small (containers.py).
 MAX_ITEMS = 5_000
 
-_REFUSED: dict[type[ast.AST], str] = {
-    ast.Import: "import statements are not allowed",
-    ast.ImportFrom: "import statements are not allowed",
+_REFUSED: dict[type[ast.AST], str] = {  # message ids: a deploy problem shows them translated
+    ast.Import: N_("import statements are not allowed"),
+    ast.ImportFrom: N_("import statements are not allowed"),
     # User classes would let dunder methods run inside C code, out of the guards' reach.
-    ast.ClassDef: "class definitions are not allowed",
-    ast.With: "with statements are not allowed",
-    ast.Yield: "generators (yield) are not allowed",
-    ast.YieldFrom: "generators (yield) are not allowed",
+    ast.ClassDef: N_("class definitions are not allowed"),
+    ast.With: N_("with statements are not allowed"),
+    ast.Yield: N_("generators (yield) are not allowed"),
+    ast.YieldFrom: N_("generators (yield) are not allowed"),
 }
 _ERROR_LINE = re.compile(r"^Line (\d+|None): (.*)$", re.DOTALL)
 _DIGITS = re.compile(r"\d+")

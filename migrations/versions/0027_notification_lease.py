@@ -1,7 +1,7 @@
 """the relay's lease on outbox rows; an index of open customer tasks
 
 Revision ID: 0027
-Revises: 0021
+Revises: 0022
 Create Date: 2026-11-30 11:40:00.000000
 
 A relay leases a batch of due rows in one statement (`leased_until`) and marks each one on
@@ -16,7 +16,7 @@ from alembic import op
 import engine.models.base
 
 revision: str = "0027"
-down_revision: str | None = "0021"
+down_revision: str | None = "0022"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

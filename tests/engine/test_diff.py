@@ -66,3 +66,19 @@ def test_validation_reports_each_error_with_its_element():
         assert problems, folder
         if element_id:
             assert element_id in {p.element_id for p in problems}, (folder, problems)
+
+
+def test_elements_and_forms_carry_their_names_in_both_languages():
+    new = BPMN.replace('<bpmn:userTask id="review" name="Review request">',
+                       '<bpmn:userTask id="review" name="审核申请">'
+                       "<bpmn:documentation>Review the request\nMore.</bpmn:documentation>")
+    form = '{"title": "审核决定", "x-title-en": "Review decision"}'
+    diff = diff_versions({"a.bpmn": BPMN, "forms/x.json": "{}"},
+                         {"a.bpmn": new, "forms/x.json": form, "forms/bad.json": "{"})
+    [review] = diff.changed
+    assert (review.name, review.name_en) == ("审核申请", "Review the request")
+    assert review.changes["name_en"] == (None, "Review the request")
+    assert diff.form_names == {"forms/x.json": ("审核决定", "Review decision")}
+    unnamed = diff_versions({}, {"a.bpmn": BPMN}).added
+    flow = next(c for c in unnamed if c.element_id == "flow_review_gateway")
+    assert (flow.name, flow.name_en) == ("", "")

@@ -66,6 +66,12 @@ SECRETS = [
     ("cookie: session=eyJ1aWQiOjF9.ZmFrZQ", "eyJ1aWQiOjF9"),
     ("hash $argon2id$v=19$m=65536,t=3,p=4$c2FsdA$aGFzaA stored", "c2FsdA"),
     ("csrf_token=abc123def456 sent", "abc123def456"),
+    ("post https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=693a91f6-7xxx-4bc4 failed",
+     "693a91f6"),
+    ("post https://oapi.dingtalk.com/robot/send?access_token=9f8e7d6c5b4a&timestamp=1&sign=ab%2Bcd",
+     "9f8e7d6c5b4a"),
+    ("send?access_token=9f8e7d6c5b4a&timestamp=1&sign=ab%2Bcd refused", "ab%2Bcd"),
+    ("secret SEC0123456789abcdef0123456789abcdef", "0123456789abcdef"),
 ]
 
 

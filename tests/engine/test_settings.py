@@ -47,7 +47,10 @@ SAMPLES = {
     "KEYFLOW_METRICS_BIND": ("10.0.0.5:9464",) * 2,
     "KEYFLOW_RETENTION_DAYS": ("365", 365),
     "KEYFLOW_RETENTION_BLANK_CONTACTS": ("true", True),
+    "KEYFLOW_ATTACHMENT_MAX_MB": ("50", 50),
     "KEYFLOW_CLOCK_FILE": ("/tmp/clock.txt",) * 2,
+    "KEYFLOW_CHAT_HOOK_HOSTS": ("hooks.example.com, 10.0.0.7:8080",) * 2,
+    "KEYFLOW_CHAT_TIMEOUT": ("3", 3.0),
 }
 
 
@@ -82,6 +85,8 @@ def test_all_together_and_the_embedded_defaults():
 
 
 BAD = [
+    ("KEYFLOW_ATTACHMENT_MAX_MB", "0"),
+    ("KEYFLOW_ATTACHMENT_MAX_MB", "20MB"),
     ("KEYFLOW_TICK_SECONDS", "fast"), ("KEYFLOW_TICK_SECONDS", "0"),
     ("KEYFLOW_TICK_SECONDS", "nan"), ("KEYFLOW_SCRIPT_TIME_LIMIT", "-1"),
     ("KEYFLOW_LINK_TTL_DAYS", "inf"), ("KEYFLOW_RELAY_BATCH", "2.5"),
@@ -94,6 +99,8 @@ BAD = [
     ("KEYFLOW_METRICS_BIND", "9464"), ("KEYFLOW_METRICS_BIND", "127.0.0.1:99999"),
     ("KEYFLOW_RETENTION_DAYS", "0"),
     ("KEYFLOW_RETENTION_DAYS", "a year"), ("KEYFLOW_RETENTION_BLANK_CONTACTS", "perhaps"),
+    ("KEYFLOW_CHAT_HOOK_HOSTS", "https://hooks.example.com"),
+    ("KEYFLOW_CHAT_HOOK_HOSTS", "hooks.example.com:0"), ("KEYFLOW_CHAT_TIMEOUT", "0"),
 ]
 
 

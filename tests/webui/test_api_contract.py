@@ -24,7 +24,8 @@ JSON_BODIES = sorted((path, method) for path, item in document()["paths"].items(
 WRONG_TYPE = {"object": "text", "string": ["a", "list"], "integer": "7", "array": "text"}
 # Bodies with required fields: a valid value of each, so that one wrong field is the only one.
 VALID = {"/api/kpis/targets": {"month": "2026-03", "targets": []},
-         "/api/instances/{id}/comments": {"text": "a comment"}}
+         "/api/instances/{id}/comments": {"text": "a comment"},
+         "/api/me/chat-hook": {"kind": "wecom"}, "/api/roles/{role}/chat-hook": {"kind": "wecom"}}
 
 
 def body_schema(path: str, method: str) -> dict:
@@ -40,7 +41,8 @@ def url_of(env):
     instance_id = env.start()
 
     def _url(path: str) -> str:
-        return path.replace("{key}", "webui_flow").replace("{id}", str(instance_id))
+        return path.replace("{key}", "webui_flow").replace("{id}", str(instance_id)).replace(
+            "{role}", "dept_head")
     return _url
 
 
@@ -55,7 +57,9 @@ def test_every_json_body_of_the_document_is_checked(app, env, url_of):
                            ("/api/instances/{id}/owner", "post"),
                            ("/api/instances/{id}/retry", "post"),
                            ("/api/kpis/targets", "put"),
+                           ("/api/me/chat-hook", "put"),
                            ("/api/processes/{key}/instances", "post"),
+                           ("/api/roles/{role}/chat-hook", "put"),
                            ("/api/substitutes", "post"),
                            ("/api/tasks/{id}/assign", "post"),
                            ("/api/tasks/{id}/complete", "post")]

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 
+import attachment_files as files
 import pytest
-from webui_env import REGISTER_DATA, Client, Env
+from webui_env import REGISTER_DATA, Client, Env, upload
 
 pytestmark = pytest.mark.postgres
 
@@ -44,3 +45,21 @@ def test_invalid_data_and_missing_objects_on_postgres(pg_app):
     invalid = manager.post_json(f"/api/tasks/{task}/complete", {"data": {"volume": -1}})
     assert invalid.status_code == 422 and "volume" in invalid.get_json()["details"]
     assert Client(pg_app, "finance").get(f"/api/instances/{instance_id}").status_code == 404
+
+
+def test_attachments_on_postgres(pg_app):
+    env = Env(pg_app)
+    instance_id = env.start()
+    task = env.open_task(instance_id).id
+    manager = Client(pg_app, "senior_manager")
+    workbook = files.xlsx()
+    created = upload(manager, f"/api/instances/{instance_id}/attachments", workbook,
+                     "报价.xlsx", task_id=str(task))
+    assert created.status_code == 201 and created.get_json()["task_id"] == task
+    head = Client(pg_app, "dept_head")
+    listed = head.get(f"/api/instances/{instance_id}/attachments").get_json()["attachments"]
+    assert [(a["name"], a["media_type"]) for a in listed] == [
+        ("报价.xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")]
+    got = head.get(listed[0]["url"])
+    assert got.status_code == 200 and got.data == workbook
+    assert Client(pg_app, "sm2").get(listed[0]["url"]).status_code == 404

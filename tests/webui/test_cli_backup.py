@@ -15,11 +15,13 @@ from sqlalchemy import MetaData, select
 from webui_env import DATA
 
 from engine.accounts import create_user
+from engine.attachments import AttachmentStore, Upload
 from engine.backup.schema_state import head_revision
 from engine.clock import MovableClock
 from engine.db import make_db_engine, make_session_factory
 from engine.deployment import Bundle
-from engine.models import HumanTask, Notification, ProcessInstance, User
+from engine.models import Attachment, HumanTask, Notification, ProcessInstance, User
+from engine.queries.attachments import attachment_file
 from engine.secret_key import load_or_create_secret_key
 from engine.settings import use_settings
 from engine.workflow_engine import WorkflowEngine
@@ -70,9 +72,12 @@ def open_task(session, instance_id):
         HumanTask.state.in_(("ready", "claimed"))).order_by(HumanTask.id)).first()
 
 
-def populate(url):
+QUOTE = b"%PDF-1.4 quote\n%%EOF\n"
+
+
+def populate(url, var_dir):
     """Users, the approval bundle, a completed, a cancelled and a running instance (its
-    review claimed by the head); the running instance's id."""
+    review claimed by the head, a quotation attached); the running instance's id."""
     clock = MovableClock(T0)
     kf = WorkflowEngine(clock=clock)
     engine = make_db_engine(url)
@@ -88,6 +93,8 @@ def populate(url):
             kf.claim_task(s, open_task(s, instance_id).id, head)
         kf.complete_task(s, open_task(s, ids[0]).id, head, {"decision": "approve"})
         kf.cancel_instance(s, ids[1], manager, "no longer needed")
+        kf.add_attachment(s, AttachmentStore(var_dir / "attachments"), manager, ids[2],
+                          Upload("报价.pdf", QUOTE), max_bytes=1024 * 1024)
         s.commit()
         assert s.scalars(select(Notification)).first() is not None
     engine.dispose()
@@ -113,10 +120,8 @@ def test_backup_and_restore_bring_back_everything_and_the_work_goes_on(urls, key
     source_url, target_url = urls
     source_var, target_var = tmp_path / "source", tmp_path / "target"
     keyflow(source_url, source_var, "init-db")
-    running = populate(source_url)
+    running = populate(source_url, source_var)
     secret = load_or_create_secret_key(source_var)
-    (source_var / "attachments" / str(running)).mkdir(parents=True)
-    (source_var / "attachments" / str(running) / "报价.pdf").write_bytes(b"%PDF-1.4 quote")
     backup = tmp_path / "keyflow.kfbackup"
     previous = os.umask(0o022)
     try:
@@ -137,13 +142,16 @@ def test_backup_and_restore_bring_back_everything_and_the_work_goes_on(urls, key
     assert f"schema now at {head_revision()}" in out
     assert every_row(target_url) == every_row(source_url)
     assert (target_var / "secret_key").read_text().strip() == secret
-    assert (target_var / "attachments" / str(running) / "报价.pdf").read_bytes() == (
-        b"%PDF-1.4 quote")
 
     # The running instance goes on in the restored database: its head completes the review.
     engine = make_db_engine(target_url)
     with make_session_factory(engine)() as s:
         head = s.scalars(select(User).where(User.username == "head")).one()
+        # The attachment's row and file came back together: the head downloads it.
+        attachment_id = s.scalars(select(Attachment.id)).one()
+        found, data = attachment_file(s, AttachmentStore(target_var / "attachments"), head,
+                                      attachment_id)
+        assert (found.instance_id, found.name, data) == (running, "报价.pdf", QUOTE)
         kf = WorkflowEngine(clock=MovableClock(T0))
         kf.complete_task(s, open_task(s, running).id, head, {"decision": "approve"})
         s.commit()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from datetime import timedelta
 from pathlib import Path
@@ -241,8 +242,10 @@ def test_chromium_customer_page_on_a_phone_switches_language_and_cancels(
         assert [b.inner_text() for b in page.query_selector_all(".answers button")] == [
             "确认到访", "另约时间", "取消来访"]
         assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+        _shot(page, "customer-page-zh")
         page.click("text=English")
         page.wait_for_selector("text=Cancel the visit")
+        _shot(page, "customer-page-en")
         assert page.get_attribute("html", "lang") == "en"
         page.click("#propose")  # no date: refused with a sentence, nothing spent
         page.wait_for_selector("#errors")
@@ -255,3 +258,10 @@ def test_chromium_customer_page_on_a_phone_switches_language_and_cancels(
         with env.session() as s:
             assert s.get(CustomerLink, s.scalars(select(CustomerLink.id)).one()).used_action \
                 == "cancel"
+
+
+def _shot(page, name: str) -> None:
+    """A screenshot for the issue's notes when KEYFLOW_TEST_SCREENSHOTS names a folder."""
+    folder = os.environ.get("KEYFLOW_TEST_SCREENSHOTS")
+    if folder:
+        page.screenshot(path=str(Path(folder) / f"{name}.png"), full_page=True)

@@ -12,7 +12,7 @@ from webui_env import DATA
 from engine.models import ProcessDefinition, ProcessDraft
 
 CALLS = ["/editor/approval/draft", "/editor/approval/draft/discard", "/editor/approval/validate",
-         "/editor/approval/deploy", "/editor/preview"]
+         "/editor/approval/deploy", "/editor/preview", "/editor/property"]
 
 
 def approval_files() -> dict[str, str]:
@@ -52,6 +52,18 @@ def test_editor_page_carries_the_bundle_and_the_modelers(client_for):
     assert "/vendor/bpmn-modeler.js" in page
     assert "/vendor/dmn-js/dmn-modeler.production.min.js" in page
     assert "<script>" not in page  # no inline scripts (CSP)
+
+
+@pytest.mark.parametrize(("language", "words"), [
+    ("zh-CN", ['data-kind_text="文本"', 'data-kind_table="表格（多行）"', ">字段</button>"]),
+    ("en", ['data-kind_text="Text"', 'data-kind_table="Table of rows"', ">Fields</button>"])])
+def test_the_visual_form_editor_gets_its_words_in_the_users_language(client_for, language,
+                                                                       words):
+    page = client_for("process_owner").get(
+        "/editor/approval", headers={"Accept-Language": language}).get_data(as_text=True)
+    for word in words:
+        assert word in page
+    assert "/static/form-schema.js" in page and "/static/form-editor.js" in page
 
 
 @pytest.mark.parametrize("path", ["/vendor/bpmn-modeler.js",
@@ -97,8 +109,9 @@ def test_draft_is_saved_shown_and_discarded(client_for, env):
     (('name="dept_head"', 'name="janitor"'), "review", "janitor"),
     (("<bpmn:flowNodeRef>review</bpmn:flowNodeRef>", ""), "review", "not in a lane"),
     (('value="review_decision"', 'value="missing"'), "review", "missing"),
-    (('decision == "reject"', 'decision ==='), "decision_gateway", "condition"),
-    (("net_value = amount - costs", "import os"), "compute", "script"),
+    # The client reads Chinese (no Accept-Language): the reasons are said in it.
+    (('decision == "reject"', 'decision ==='), "decision_gateway", "条件"),
+    (("net_value = amount - costs", "import os"), "compute", "脚本"),
     (("<bpmn:process ", "<bpmn:process <"), None, ""),
 ])
 def test_validate_and_deploy_report_each_problem(client_for, env, change, element_id, words):
@@ -155,3 +168,27 @@ def test_calls_need_the_csrf_header(client_for):
     client = client_for("process_owner")
     response = client.http.post("/editor/approval/validate", json={"files": approval_files()})
     assert response.status_code == 400
+
+
+def bundle_of(page: str) -> dict:
+    found = re.search(r'<script type="application/json" id="kf-bundle">(.*?)</script>', page,
+                      re.S)
+    assert found is not None
+    return json.loads(found.group(1))
+
+
+def test_the_editor_opens_the_current_version_or_the_one_asked_for(client_for, env):
+    client = client_for("process_owner")
+    files = approval_files()
+    files["approval.bpmn"] = files["approval.bpmn"].replace('value="P2D"', 'value="P3D"')
+    assert client.post_json("/editor/approval/deploy", {"files": files}).status_code == 201
+    assert bundle_of(client.get("/editor/approval").get_data(as_text=True))["version"] == 2
+    # v2 turned out broken: v1 is made current again, and the editor starts from it
+    env.run(lambda s, kf, u: kf.make_current(s, "approval", 1, u("process_owner")))
+    current = bundle_of(client.get("/editor/approval").get_data(as_text=True))
+    assert current["version"] == 1 and 'value="P2D"' in current["files"]["approval.bpmn"]
+    asked = bundle_of(client.get("/editor/approval?version=2").get_data(as_text=True))
+    assert asked["version"] == 2 and 'value="P3D"' in asked["files"]["approval.bpmn"]
+    assert client.get("/editor/approval?version=9").status_code == 404
+    library = client.get("/library").get_data(as_text=True)
+    assert "/editor/approval?version=1" in library and "/editor/approval?version=2" in library

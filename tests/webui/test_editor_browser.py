@@ -13,6 +13,7 @@ from webui_env import DATA, Env, live_app
 
 from engine.deployment import Bundle
 from engine.models import ProcessDefinition
+from engine.queries.definitions import get_version
 
 NEW_FORM = ('{"type": "object", "title": "Finance check", "properties": '
             '{"budget": {"type": "number", "title": "Budget"}}}')
@@ -84,12 +85,13 @@ def test_owner_adds_a_finance_task_that_reaches_the_finance_inbox(browser, live)
     page.fill("#kf-new-form", "finance_check")
     page.click("#kf-add-form")
     page.wait_for_selector("#kf-form:not([hidden])")
+    page.click("#kf-form-tab-raw")  # typed as JSON Schema; the visual editor is the other tab
     page.fill("#kf-form-text", NEW_FORM)
     page.wait_for_selector('#kf-form-preview [name$="budget"]')
     page.select_option("#kf-file", "editor_flow.bpmn")
     page.wait_for_selector('.djs-element[data-element-id="submit"]')
     assert page.evaluate(ADD_FINANCE_TASK) == ["lane_finance"]
-    page.wait_for_selector('.kf-group[data-for="userTask"]:not([hidden])')
+    page.wait_for_selector('#kf-panel [data-for~="userTask"]:not([hidden])')
     page.select_option("#kf-prop-formKey", "finance_check")
     page.fill("#kf-prop-dueIn", "P2D")
     page.press("#kf-prop-dueIn", "Tab")
@@ -98,8 +100,12 @@ def test_owner_adds_a_finance_task_that_reaches_the_finance_inbox(browser, live)
     page.click("#kf-deploy")
     page.wait_for_selector("#kf-result:not([hidden])")
     assert page.inner_text("#kf-result-version") == "v2"
-    assert "finance_check" in page.inner_text("#kf-diff")
+    assert "Finance check" in page.inner_text("#kf-diff")  # by its name, not its id
     owner.close()
+    # The due time typed just before "Deploy" was checked by the server, then deployed.
+    with env.session() as s:
+        deployed = get_version(s, "editor_flow", 2).files["editor_flow.bpmn"]
+    assert '<spiffworkflow:property name="dueIn" value="P2D" />' in deployed
 
     instance_id = env.start("editor_flow", customer=None)
     env.complete(env.open_task(instance_id).id, "senior_manager", {"title": "x"})
@@ -118,12 +124,12 @@ def test_finance_step_added_to_the_development_process(browser, live):
     page = owner.page
     open_editor(owner, "key_account_development")
     assert page.evaluate(ADD_FINANCE_LANE_AND_TASK) == ["finance"]
-    page.wait_for_selector('.kf-group[data-for="userTask"]:not([hidden])')
+    page.wait_for_selector('#kf-panel [data-for~="userTask"]:not([hidden])')
     page.select_option("#kf-prop-formKey", "dev_credit_audit")
     page.click("#kf-deploy")
     page.wait_for_selector("#kf-result:not([hidden])")
     assert page.inner_text("#kf-result-version") == "v2"
-    assert "finance_check" in page.inner_text("#kf-diff")
+    assert "Finance check" in page.inner_text("#kf-diff")  # by its name, not its id
     owner.close()
 
     instance_id = env.start("key_account_development", customer=None)

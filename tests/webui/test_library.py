@@ -128,4 +128,4 @@ def test_oversized_zip_member_is_refused_before_reading(client_for, env):
     response = client_for("process_owner").post(
         "/library/upload", {"files": (io.BytesIO(buffer.getvalue()), "b.zip")},
         content_type="multipart/form-data")
-    assert response.status_code == 413 and "file too large" in response.get_data(as_text=True)
+    assert response.status_code == 413 and "文件过大" in response.get_data(as_text=True)

@@ -93,10 +93,21 @@ def test_hostile_zip_upload_is_refused_and_nothing_deployed(client_for, env, cas
     before = definitions(env)
     response = client_for("process_owner").post(
         "/library/upload", {"files": (io.BytesIO(archive), "bundle.zip")},
-        content_type="multipart/form-data")
+        content_type="multipart/form-data", headers={"Accept-Language": "en"})
     assert response.status_code == status
     assert words in response.get_data(as_text=True)
     assert definitions(env) == before
+
+
+@pytest.mark.parametrize(("case", "words"), [("parent path", "压缩包中有不安全的路径"),
+                                             ("zip bomb", "作为压缩炸弹拒绝"),
+                                             ("not a zip", "不是 zip 文件")])
+def test_a_refused_zip_is_explained_in_the_readers_language(client_for, case, words):
+    response = client_for("process_owner").post(
+        "/library/upload", {"files": (io.BytesIO(HOSTILE[case][0]), "bundle.zip")},
+        content_type="multipart/form-data", headers={"Accept-Language": "zh-CN"})
+    assert response.status_code == HOSTILE[case][1]
+    assert words in response.get_data(as_text=True)
 
 
 @pytest.mark.parametrize("case", ["zip bomb", "encrypted member"])
@@ -105,7 +116,8 @@ def test_the_api_reads_zips_with_the_same_limits(client_for, env, case):
     before = definitions(env)
     response = client_for("process_owner").post(
         "/api/deployments", {"bundle": (io.BytesIO(archive), "bundle.zip")},
-        content_type="multipart/form-data", headers={"Accept": "application/json"})
+        content_type="multipart/form-data",
+        headers={"Accept": "application/json", "Accept-Language": "en"})
     assert response.status_code == status
     assert any(words in p["reason"] for p in response.get_json()["details"])
     assert definitions(env) == before
@@ -116,6 +128,7 @@ def test_an_honest_zip_with_folders_and_other_files_still_deploys(client_for, en
                     ("bundle/README.txt", b"notes"))
     response = client_for("process_owner").post(
         "/api/deployments", {"bundle": (io.BytesIO(archive), "approval.zip")},
-        content_type="multipart/form-data", headers={"Accept": "application/json"})
+        content_type="multipart/form-data",
+        headers={"Accept": "application/json", "Accept-Language": "en"})
     assert response.status_code == 201, response.get_json()
     assert response.get_json()["processes"][0]["key"] == "approval"

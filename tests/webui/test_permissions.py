@@ -77,6 +77,11 @@ ACTIONS = [
            denied=403, json=True),
     Action("api kpi stalls", "GET", "/api/kpis/stalls?process=webui_flow",
            frozenset(KPI_READERS), 200, denied=403, json=True),
+    Action("api own chat hook", "GET", "/api/me/chat-hook", frozenset(USERS), 200, json=True),
+    Action("role chat hook page", "GET", "/admin/roles/dept_head/chat-hook",
+           frozenset({"admin"}), 200, denied=403),
+    Action("api role chat hook", "GET", "/api/roles/dept_head/chat-hook", frozenset({"admin"}),
+           200, denied=403, json=True),
 ]
 
 

@@ -34,7 +34,7 @@ def test_the_timer_field_stores_literals_quoted_and_expressions_after_equals(bro
     page = owner.page
     open_editor(owner, "customer_reception")
     page.evaluate(SELECT_TIMER)
-    page.wait_for_selector('.kf-group[data-for="timer"]:not([hidden])')
+    page.wait_for_selector('#kf-panel [data-for~="timer"]:not([hidden])')
     assert page.input_value("#kf-prop-timer") == "P3D"  # shown as typed, stored quoted
     assert page.inner_text("#kf-prop-timer-stored") == '"P3D"'
 

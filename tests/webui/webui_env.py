@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import shutil
 import threading
 from collections.abc import Callable, Iterator
@@ -15,7 +16,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from werkzeug.datastructures import FileStorage
 from werkzeug.serving import make_server
+from werkzeug.test import encode_multipart
 
 from engine.accounts import create_user
 from engine.clock import MovableClock, SystemClock
@@ -156,6 +159,17 @@ class Client:
         headers = {"X-CSRF-Token": self.csrf}
         headers.update(kwargs.pop("headers", {}))
         return self.http.post(url, json=body, headers=headers, **kwargs)
+
+
+def upload(client: Client, url: str, content: bytes, name: str,
+           headers: dict[str, str] | None = None, **fields: str) -> Any:
+    """POST a multipart form with the file, built in memory (the test client would spool a
+    large body to a temporary file that a refused request never closes)."""
+    boundary, body = encode_multipart(
+        {"csrf_token": client.csrf, "file": FileStorage(io.BytesIO(content), name), **fields})
+    return client.http.post(url, data=body,
+                            content_type=f"multipart/form-data; boundary={boundary}",
+                            headers={"X-CSRF-Token": client.csrf, **(headers or {})})
 
 
 @contextmanager

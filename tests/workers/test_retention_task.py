@@ -10,8 +10,9 @@ import pytest
 from sqlalchemy import select, update
 
 from engine.accounts import create_user
+from engine.attachments import AttachmentStore, Upload
 from engine.deployment import Bundle
-from engine.models import HumanTask, Notification, ProcessInstance
+from engine.models import HumanTask, Notification, ProcessInstance, User
 from engine.settings import Settings
 from engine.workflow_engine import WorkflowEngine
 from workers.celery_app import DAY, beat_schedule
@@ -85,6 +86,26 @@ def test_retention_off_archives_nothing(ended):
     clock.set(T0 + timedelta(days=3650))
     assert retention() == 0
     assert archived(sessions, ids) == [False] * 4
+
+
+def test_the_daily_task_removes_attachment_files_no_row_names(ended, tmp_path):
+    """Even with retention off: a file whose upload never committed is removed once it is
+    older than the grace period; files of attachments stay."""
+    sessions, clock, ids, context = ended
+    store = AttachmentStore(tmp_path / "var" / "attachments")
+    kf = WorkflowEngine(clock=clock)
+    with sessions.begin() as s:
+        manager = s.scalars(select(User).where(User.username == "manager")).one()
+        kept = kf.add_attachment(s, store, manager, ids[0], Upload("报价.txt", "报价".encode()),
+                                 max_bytes=1024).stored_name
+    orphan = store.save(b"written, then the process died before its commit")
+    context()
+    clock.set(datetime.now(UTC))  # file ages are wall-clock: the worker's now is too
+    retention()
+    assert store.path(orphan).exists()  # it may be an upload still in flight
+    clock.set(datetime.now(UTC) + timedelta(hours=2))
+    retention()
+    assert not store.path(orphan).exists() and store.path(kept).read_bytes() == "报价".encode()
 
 
 def test_beat_sends_retention_once_a_day():

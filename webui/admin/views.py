@@ -13,8 +13,9 @@ from engine.accounts import (
 )
 from engine.addresses import optional_address
 from engine.errors import Conflict, InvalidData
+from engine.queries.chat_hooks import role_hook_views
 from engine.queries.people import all_users, api_tokens, role_counts, user_by_id
-from engine.roles import ADMIN_ROLES, ALL_ROLES, RoleName
+from engine.roles import ADMIN_ROLES, ALL_ROLES, CHAT_HOOK_ROLES, RoleName
 
 from ..auth import current_user, roles_required
 from ..context import db, workflow_engine
@@ -112,8 +113,9 @@ def update(user_id: int) -> Response:
 @bp.get("/roles")
 @roles_required(*ADMIN_ROLES)
 def roles() -> str:
-    """The fixed roles and how many users hold each."""
-    return render_template("admin/roles.html", roles=ALL_ROLES, counts=role_counts(db()))
+    """The fixed roles, how many users hold each, and their chat robots."""
+    return render_template("admin/roles.html", roles=ALL_ROLES, counts=role_counts(db()),
+                           hooks=role_hook_views(db()), chat_roles=CHAT_HOOK_ROLES)
 
 
 @bp.get("/tokens")

@@ -5,4 +5,16 @@ from flask import Blueprint
 bp = Blueprint("api", __name__)
 
 # Importing the modules registers their routes on bp.
-from . import comments, imports, incidents, kpis, openapi, stalls, tasks, views, work  # noqa: E402,F401
+from . import (  # noqa: E402,F401
+    attachments,
+    chat_hooks,
+    comments,
+    imports,
+    incidents,
+    kpis,
+    openapi,
+    stalls,
+    tasks,
+    views,
+    work,
+)

@@ -12,6 +12,7 @@ from engine.kpis import SCORECARD_GROUPINGS
 from engine.queries.inbox import INBOX_SCOPES
 
 from . import bp
+from .chat_schemas import CHAT_PATHS, CHAT_SCHEMAS
 from .import_schema import IMPORT_PATHS
 from .schemas import SCHEMAS, obj, ref
 from .work_schemas import WORK_PATHS, WORK_SCHEMAS
@@ -163,6 +164,34 @@ PATHS: dict[str, Any] = {
                  "parameters": [ID], "requestBody": _body("CommentRequest", required=True),
                  "responses": {"201": _json(ref("Comment"), "the comment"),
                                **_errors(400, 401, 404, 422)}}},
+    "/api/instances/{id}/attachments": {
+        "get": {"summary": "The attachments of an instance, oldest first",
+                "parameters": [ID],
+                "responses": {"200": _list("attachments", "Attachment", "the attachments"),
+                              **_errors(401, 404)}},
+        "post": {"summary": "Attach a file to an instance (or one of its tasks): PDF, PNG, "
+                            "JPEG, GIF, WebP, Word, Excel, PowerPoint (.docx/.xlsx/.pptx, "
+                            ".doc/.xls/.ppt) or plain text (UTF-8, GB18030), checked by content; "
+                            "at most KEYFLOW_ATTACHMENT_MAX_MB (20 MB); audited as "
+                            "attachment_added",
+                 "parameters": [ID],
+                 "requestBody": {"required": True, "content": {"multipart/form-data": {
+                     "schema": {"type": "object", "required": ["file"], "properties": {
+                         "file": {"type": "string",
+                                  "contentMediaType": "application/octet-stream"},
+                         "task_id": {"type": "integer",
+                                     "description": "a task of this instance"}}}}}},
+                 "responses": {"201": _json(ref("Attachment"), "the attachment"),
+                               **_errors(400, 401, 404, 413, 422)}}},
+    "/api/attachments/{id}": {"get": {
+        "summary": "An attachment's file, as a download (Content-Disposition: attachment, "
+                   "RFC 5987 filename*), of an instance the caller sees",
+        "parameters": [ID],
+        "responses": {"200": {"description": "the file, in its media type",
+                              "content": {"application/octet-stream": {"schema": {
+                                  "type": "string", "contentMediaType":
+                                  "application/octet-stream"}}}},
+                      **_errors(401, 404)}}},
     "/api/kpis/stalls": {"get": {
         "summary": "Where the flow of a process stalls: count, wait, work and overdue share "
                    "per step for tasks created in [from, to) (default: the last 30 days)",
@@ -181,6 +210,7 @@ PATHS: dict[str, Any] = {
 }
 
 PATHS.update(WORK_PATHS)  # assignment, substitutes and the personal lists
+PATHS.update(CHAT_PATHS)  # work-chat robots
 
 
 @cache
@@ -198,7 +228,7 @@ def document() -> dict[str, Any]:
         "security": [{"bearer": []}, {"session": []}],
         "paths": PATHS,
         "components": {
-            "schemas": {**SCHEMAS, **WORK_SCHEMAS},
+            "schemas": {**SCHEMAS, **WORK_SCHEMAS, **CHAT_SCHEMAS},
             "securitySchemes": {
                 "bearer": {"type": "http", "scheme": "bearer",
                            "description": "a token from the profile page or `keyflow token`"},

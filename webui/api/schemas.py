@@ -12,7 +12,7 @@ from typing import Any
 
 from engine.kpis import SCORECARD_GROUPINGS
 from engine.kpis.targets import INDICATORS, SCOPES
-from engine.models import InstanceStatus, TaskStatus
+from engine.models import InstanceStatus, MediaType, TaskStatus
 from engine.outcomes import OUTCOMES
 from engine.roles import LANE_ROLES
 
@@ -72,6 +72,10 @@ OUTCOME = {**obj({
                   "description": "the outcome's name, in the reader's language"}}),
     "type": ["object", "null"],
     "description": "the end event the instance reached; null while it runs or once cancelled"}
+READABLE_DATA = {"type": "object", "description": (
+    "the instance's current variables that some form asks for; process owners and admins also "
+    "get the internal ones (script results, free start data)")}
+
 NOTICE = obj({
     "field": {"type": "string", "description": "the form field it concerns (may be empty)"},
     "message": {"type": "string", "description": "in the reader's language"}})
@@ -118,7 +122,7 @@ SCHEMAS: dict[str, Any] = {
     "InboxTask": extend(TASK, {"process_name": STR, "process_name_en": STR}),
     "TaskDetail": extend(TASK, {
         "form": {"type": ["object", "null"], "description": "the task's JSON Schema form"},
-        "data": {"type": "object", "description": "the instance's current data"},
+        "data": READABLE_DATA,
         "notices": {"type": "array", "items": NOTICE,
                     "description": "why a process check sent the task back (empty otherwise)"}}),
     "HistoryEvent": obj({
@@ -126,7 +130,7 @@ SCHEMAS: dict[str, Any] = {
         "bpmn_id": NULLABLE_STR, "data": OBJECT}),
     "Instance": INSTANCE,
     "InstanceDetail": extend(INSTANCE, {
-        "data": OBJECT, "tasks": {"type": "array", "items": ref("Task")},
+        "data": READABLE_DATA, "tasks": {"type": "array", "items": ref("Task")},
         "history": {"type": "array", "items": ref("HistoryEvent")}, "may_cancel": BOOL}),
     "Incident": obj({
         "instance_id": INT, "process": STR, "version": INT, "name": STR, "name_en": STR,
@@ -184,6 +188,13 @@ SCHEMAS: dict[str, Any] = {
                     "author_user": {"type": ["string", "null"]}, "created_at": TIME}),
     "CommentRequest": obj({"text": {"type": "string", "maxLength": 4000},
                            "task_id": {"type": ["integer", "null"]}}, "task_id"),
+    "Attachment": obj({"id": INT, "instance_id": INT, "task_id": {"type": ["integer", "null"]},
+                       "name": STR, "size": INT,
+                       "media_type": {"type": "string", "enum": [m.value for m in MediaType]},
+                       "sha256": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
+                       "uploader": {"type": ["string", "null"]},
+                       "uploader_user": {"type": ["string", "null"]}, "created_at": TIME,
+                       "url": STR}),
     "FlowStalls": obj({
         "process": STR, "name": STR, "name_en": STR, "from": TIME, "to": TIME,
         "steps": {"type": "array", "items": obj({

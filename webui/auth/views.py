@@ -25,6 +25,7 @@ from engine.accounts import (
     set_password,
 )
 from engine.models import User
+from engine.queries.chat_hooks import hook_view
 from engine.queries.people import api_tokens, user_named
 
 from ..context import db, workflow_engine
@@ -132,12 +133,15 @@ def switch_language() -> Response:
 @login_required
 def profile() -> str:
     """The user's roles and API tokens."""
-    return _profile_page(signed_in_user(), None)
+    return profile_page(signed_in_user(), None)
 
 
-def _profile_page(user: User, new_secret: str | None) -> str:
+def profile_page(user: User, new_secret: str | None,
+                 chat_errors: dict[str, str] | None = None) -> str:
+    """The profile page (a new token's secret shown once; the chat hook form's errors)."""
     return render_template("auth/profile.html", user=user, tokens=api_tokens(db(), user),
-                           new_secret=new_secret, min_password=MIN_PASSWORD)
+                           new_secret=new_secret, min_password=MIN_PASSWORD,
+                           chat_hook=hook_view(db(), user), chat_errors=chat_errors or {})
 
 
 @bp.post("/profile/password")
@@ -153,7 +157,7 @@ def change_own_password() -> Response | tuple[str, int]:
         error = _("A password has at least {n} characters.", n=MIN_PASSWORD)
     if error is not None:
         flash(error, "error")
-        return _profile_page(user, None), 422
+        return profile_page(user, None), 422
     set_password(user, new)
     db().commit()
     begin_session(user)  # the new generation: other devices are signed out, not this one
@@ -170,7 +174,7 @@ def create_own_token() -> tuple[str, int]:
     name = request.form.get("name", "").strip()[:80] or "web"
     secret = create_token(db(), workflow_engine().clock, user, name)
     db().commit()
-    return _profile_page(user, secret), 201
+    return profile_page(user, secret), 201
 
 
 @bp.post("/profile/tokens/<int:token_id>/revoke")

@@ -7,20 +7,35 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from flask import Response, current_app, jsonify, render_template
+from flask import Response, current_app, jsonify, render_template, request
 
 from engine.deployment import Bundle, diff_versions, validate_files
+from engine.deployment.reminder_checks import (
+    PROCESS_PROPERTIES,
+    TIMER_PROPERTIES,
+    USER_TASK_PROPERTIES,
+    property_problem,
+)
 from engine.drafts import discard_draft, get_draft, save_draft
 from engine.errors import InvalidData, NotFound
-from engine.queries.definitions import get_version, newest_definition, previous_version
-from engine.roles import LANE_ROLES, PROCESS_OWNER_ROLES
+from engine.queries.definitions import (
+    current_definition,
+    get_version,
+    newest_definition,
+    previous_version,
+)
+from engine.roles import ALL_ROLES, EXTERNAL_ROLE, LANE_ROLES, PROCESS_OWNER_ROLES
 
 from ..api.serialize import json_body
 from ..auth import roles_required, signed_in_user
 from ..context import db, workflow_engine
-from ..i18n import problem_rows
+from ..i18n import _, pick, problem_rows
 from ..tasks.schema_form import build_fields
 from . import bp
+from .modeler_words import modeler_words
+from .summary import deploy_summary
+
+CHECKED = frozenset(USER_TASK_PROPERTIES + TIMER_PROPERTIES + PROCESS_PROPERTIES)
 
 
 def _files(body: dict[str, Any]) -> dict[str, str]:
@@ -42,10 +57,13 @@ def _utc_offset(now: datetime) -> str:
 @bp.get("/editor/<key>")
 @roles_required(*PROCESS_OWNER_ROLES)
 def edit(key: str) -> str:
-    """The editors on the user's draft of `key`, or on its newest version (a new process,
-    not deployed yet, has only the draft)."""
+    """The editors on the user's draft of `key`, or on its current version (the one new
+    instances start on; `?version=N` opens another). A new process, not deployed yet, has
+    only the draft."""
     draft = get_draft(db(), signed_in_user(), key)
-    latest: Any = newest_definition(db(), key)
+    asked = request.args.get("version", type=int)
+    latest: Any = (get_version(db(), key, asked) if asked is not None
+                   else current_definition(db(), key))
     if latest is None:
         if draft is None:
             raise NotFound(f"process {key!r} is not deployed and you have no draft of it")
@@ -53,9 +71,13 @@ def edit(key: str) -> str:
     files = draft.files if draft is not None else latest.files
     bundle = {"key": key, "version": latest.version, "files": files,
               "draft": draft is not None, "roles": list(LANE_ROLES),
+              # Who may be told of an overdue task or an upcoming timer: anyone who signs in.
+              "notified_roles": [r for r in ALL_ROLES if r != EXTERNAL_ROLE],
+              # The form title the reader reads first (`title` is Chinese, `x-title-en` English).
+              "title_keys": [pick("title", "x-title-en"), "title"],
               "utc_offset": _utc_offset(workflow_engine().clock.now())}
     return render_template("editor/edit.html", latest=latest, bundle=bundle,
-                           draft=draft)
+                           draft=draft, modeler_words=modeler_words())
 
 
 @dataclass(frozen=True)
@@ -112,10 +134,12 @@ def deploy(key: str) -> tuple[Response, int]:
     results = workflow_engine().deploy(db(), bundle, signed_in_user())
     mine = next((r for r in results if r.key == key), None)
     diff: dict[str, Any] | None = None
+    summary: dict[str, Any] | None = None
     if mine is not None and mine.created:
         before = previous_version(db(), key, mine.version)
         new = get_version(db(), key, mine.version)
-        diff = diff_versions(before.files if before else {}, new.files).as_dict()
+        changes = diff_versions(before.files if before else {}, new.files)
+        diff, summary = changes.as_dict(), deploy_summary(changes)
         discard_draft(db(), signed_in_user(), key)
     db().commit()
     return jsonify({
@@ -123,7 +147,24 @@ def deploy(key: str) -> tuple[Response, int]:
                       for r in results],
         "version": mine.version if mine else None,
         "diff": diff,
+        "summary": summary,
     }), 201
+
+
+@bp.post("/editor/property")
+@roles_required(*PROCESS_OWNER_ROLES)
+def check_property() -> Response:
+    """What a deploy would say of one time or reminder property's value, in the reader's
+    language (`problem` is null when the engine can use it); nothing is stored."""
+    body = json_body()
+    name, value = body.get("name"), body.get("value")
+    if name not in CHECKED:
+        raise InvalidData(_("Not a property the side panel sets."),
+                          {"name": ", ".join(sorted(CHECKED))})
+    if not isinstance(value, str) or len(value) > 1000:
+        raise InvalidData(_("The value must be a text."), {"value": "text"})
+    problem = property_problem(name, value)
+    return jsonify({"problem": problem_rows([problem])[0]["reason"] if problem else None})
 
 
 @bp.post("/editor/preview")

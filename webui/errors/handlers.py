@@ -12,6 +12,7 @@ from engine.errors import (
     BundleTooLarge,
     Conflict,
     DeploymentInvalid,
+    FileTooLarge,
     Forbidden,
     InvalidData,
     KeyflowError,
@@ -20,6 +21,7 @@ from engine.errors import (
 )
 from engine.workflow_engine import StateUnreadable
 
+from ..attachment_files import UPLOAD_ENDPOINTS, too_large_message
 from ..auth.csrf import CsrfFailure
 from ..auth.identity import RoleMissing, Unauthenticated
 from ..context import db, workflow_engine
@@ -32,7 +34,7 @@ log = logging.getLogger(__name__)
 
 STATUS_OF: dict[type[KeyflowError], int] = {  # subclasses before their bases
     NotFound: 404, Forbidden: 403, Conflict: 409, InvalidData: 422, BundleTooLarge: 413,
-    DeploymentInvalid: 422, MalformedRequest: 400,
+    DeploymentInvalid: 422, MalformedRequest: 400, FileTooLarge: 413,
 }
 CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
          405: "method_not_allowed", 409: "conflict", 413: "too_large", 415: "unsupported",
@@ -88,7 +90,7 @@ def error_response(status: int, code: str, message: str, details: Any = None,
 @bp.app_errorhandler(KeyflowError)
 def engine_error(err: KeyflowError) -> Response:
     """NotFound 404, Forbidden 403, Conflict 409, InvalidData/DeploymentInvalid 422,
-    BundleTooLarge 413, MalformedRequest 400."""
+    BundleTooLarge and FileTooLarge 413, MalformedRequest 400."""
     status = next((s for cls, s in STATUS_OF.items() if isinstance(err, cls)), 400)
     details = problem_rows(err.problems) if isinstance(err, DeploymentInvalid) else err.details
     return error_response(status, err.code, err.message, details)
@@ -115,6 +117,10 @@ def http_error(err: HTTPException) -> Response:
         return error_response(400, "csrf_failed",
                               _("The form has expired. Go back, reload the page and try again."))
     headers = {k: v for k, v in err.get_headers() if k.lower() == "retry-after"}
+    if status == 413 and request.endpoint in UPLOAD_ENDPOINTS:
+        # Larger than the request limit itself: the upload's limit in words, as for a file
+        # that fits the request but not KEYFLOW_ATTACHMENT_MAX_MB.
+        return error_response(413, FileTooLarge.code, too_large_message())
     return error_response(status, CODES.get(status, "error"), "", headers=headers)
 
 

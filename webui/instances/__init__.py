@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("instances", __name__, template_folder="templates")
 
-from . import owner, views  # noqa: E402,F401  (registers the routes on bp)
+from . import attachments, owner, views  # noqa: E402,F401  (registers the routes on bp)

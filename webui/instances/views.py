@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Response, flash, redirect, render_template, request, url_for
 
 from engine.queries.assignment import owner_choices
+from engine.queries.attachments import attachments_of
 from engine.queries.comments import comments_of
 from engine.queries.instances import instance_diagram, instance_page, load_instance
 from engine.queries.summary import instance_story
@@ -28,6 +29,7 @@ def show(instance_id: int) -> str:
                            story=story,
                            owners=owner_choices(db(), user),
                            comments=comments_of(db(), user, instance_id),
+                           attachments=attachments_of(db(), user, instance_id),
                            tasks_by_id={t.id: t for t in view.open_tasks},
                            incident=page.incident, may_cancel=page.may_cancel,
                            now=workflow_engine().clock.now())

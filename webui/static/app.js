@@ -103,4 +103,19 @@
     var message = event.target.getAttribute("data-confirm");
     if (message && !window.confirm(message)) { event.preventDefault(); }
   });
+
+  // An attachment over the limit is refused before it is sent (the server refuses it too,
+  // with the same words, when scripts are off).
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    var limit = parseInt(form.getAttribute("data-max-bytes"), 10);
+    var input = form.querySelector('input[type="file"]');
+    var note = form.querySelector(".upload-error");
+    if (!limit || !input || !note) { return; }
+    var file = input.files && input.files[0];
+    var tooLarge = !!file && file.size > limit;
+    note.hidden = !tooLarge;
+    note.textContent = tooLarge ? form.getAttribute("data-msg-too-large") : "";
+    if (tooLarge) { event.preventDefault(); }
+  });
 })();

@@ -1,127 +1,35 @@
-// keyflow's side panel for the bpmn-js modeler: lane role, user task form and times, script,
-// condition and timer, written as spiffworkflow:properties exactly as the engine reads them.
+// keyflow's side panel for the bpmn-js modeler: names in Chinese and English, lane role,
+// user task form, due time and reminders, script, condition and timer, written exactly as
+// the engine reads them (editor-model.js). Each time or reminder value is checked by the
+// server with the deploy's own check before it is stored (POST /editor/property), so the
+// message is the deploy's, in the reader's language. Every word shown comes from the page.
 // Loaded as a file (the Content-Security-Policy allows no inline scripts).
 (function () {
   "use strict";
 
-  var SPIFF = "spiffworkflow:Properties";
   var TIMER_KINDS = ["timeDuration", "timeDate", "timeCycle"];
+  var Timers = window.KeyflowTimers;
 
   function $(id) { return document.getElementById(id); }
+  function each(selector, fn) { Array.prototype.forEach.call(document.querySelectorAll(selector), fn); }
 
-  // ---- timers: what a person types, and the expression stored for it ----
-  // A literal (P3D, 3天, 2 hours, R3/P1D, 2026-03-10 09:00) is stored as a quoted ISO value,
-  // so it can never be read as a variable name; an expression is typed after "=".
-  var ISO_DURATION = /^P(?=\d|T\d)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+(\.\d+)?S)?)?$/;
-  var UNITS = [
-    [/^(年|y|yr|yrs|year|years)$/i, "Y", false], [/^(个月|月|mo|month|months)$/i, "M", false],
-    [/^(周|星期|w|wk|week|weeks)$/i, "W", false], [/^(天|日|d|day|days)$/i, "D", false],
-    [/^(小时|个小时|时|h|hr|hrs|hour|hours)$/i, "H", true],
-    [/^(分钟|分|min|mins|minute|minutes|m)$/i, "M", true]
-  ];
-
-  function durationFromWords(text) {
-    var re = /(\d+)\s*([^\d\s,，]+)[\s,，]*/g, match, date = "", time = "", used = 0;
-    while ((match = re.exec(text)) !== null) {
-      if (match.index !== used) { return null; }
-      used = re.lastIndex;
-      var unit = UNITS.filter(function (u) { return u[0].test(match[2]); })[0];
-      if (!unit) { return null; }
-      if (unit[2]) { time += match[1] + unit[1]; } else { date += match[1] + unit[1]; }
-    }
-    if (used !== text.length || (!date && !time)) { return null; }
-    return "P" + date + (time ? "T" + time : "");
-  }
-
-  // {kind, value} for a literal a person typed, or null when it is none keyflow knows.
-  function timerLiteral(raw, offset) {
-    var text = raw.trim();
-    var upper = text.toUpperCase();
-    var cycle = /^R(\d+)\/(P.*)$/.exec(upper);
-    if (cycle) {
-      return ISO_DURATION.test(cycle[2]) ? { kind: "timeCycle", value: upper } : null;
-    }
-    if (/^P/.test(upper)) {
-      return ISO_DURATION.test(upper) ? { kind: "timeDuration", value: upper } : null;
-    }
-    var day = /^(\d{4})-(\d{2})-(\d{2})(?:[ T](\d{1,2}):(\d{2}))?$/.exec(text);
-    if (day) {
-      var when = new Date(Date.UTC(+day[1], +day[2] - 1, +day[3], +(day[4] || 0), +(day[5] || 0)));
-      if (when.getUTCMonth() !== +day[2] - 1 || when.getUTCDate() !== +day[3] ||
-          +(day[4] || 0) > 23 || +(day[5] || 0) > 59) { return null; }
-      var pad = function (n) { return ("0" + n).slice(-2); };
-      return { kind: "timeDate", value: day[1] + "-" + day[2] + "-" + day[3] + "T" +
-        pad(+(day[4] || 0)) + ":" + pad(+(day[5] || 0)) + ":00" + (offset || "") };
-    }
-    var words = durationFromWords(text);
-    return words ? { kind: "timeDuration", value: words } : null;
-  }
-
-  // What the timer field shows for a stored expression: the literal, or "=expression".
-  function timerShown(body) {
-    var text = (body || "").trim();
-    var quoted = /^"([^"\\]*)"$|^'([^'\\]*)'$/.exec(text);
-    if (quoted) { return quoted[1] !== undefined ? quoted[1] : quoted[2]; }
-    return text ? "=" + text : "";
-  }
-
-  window.KeyflowTimers = { literal: timerLiteral, shown: timerShown };
-
-  // `formKeys` returns the bundle's current form names (forms may be added while editing).
-  window.KeyflowPanel = function (modeler, formKeys, utcOffset) {
+  // `formKeys` returns the bundle's current form keys (forms may be added while editing),
+  // `formTitle(key)` the title a reader knows the form by.
+  window.KeyflowPanel = function (modeler, formKeys, formTitle, utcOffset) {
+    var model = window.KeyflowModel(modeler);
     var selected = null;
+    var pending = [];  // checks under way: saving waits for them (settled())
 
-    // ---- keyflow's extension properties (spiffworkflow:properties/spiffworkflow:property) ----
-    function propertiesOf(bo) {
-      var ext = bo.extensionElements;
-      var found = ext && (ext.values || []).filter(function (v) { return v.$instanceOf(SPIFF); })[0];
-      var result = {};
-      if (found) { (found.properties || []).forEach(function (p) { result[p.name] = p.value; }); }
-      return result;
-    }
-
-    function setProperty(element, name, value) {
-      var moddle = modeler.get("moddle");
-      var bo = element.businessObject;
-      var ext = bo.extensionElements || moddle.create("bpmn:ExtensionElements", { values: [] });
-      ext.$parent = bo;
-      var values = ext.get("values");
-      var props = values.filter(function (v) { return v.$instanceOf(SPIFF); })[0];
-      if (!props) {
-        props = moddle.create(SPIFF, { properties: [] });
-        props.$parent = ext;
-        values.push(props);
-      }
-      var list = props.get("properties");
-      var existing = list.filter(function (p) { return p.name === name; })[0];
-      if (value && existing) {
-        existing.value = value;
-      } else if (value) {
-        var created = moddle.create("spiffworkflow:Property", { name: name, value: value });
-        created.$parent = props;
-        list.push(created);
-      } else if (existing) {
-        list.splice(list.indexOf(existing), 1);
-      }
-      // Going through modeling puts the change on the command stack (undo, dirty state).
-      modeler.get("modeling").updateProperties(element, { extensionElements: ext });
-    }
-
-    function timerOf(bo) {
-      return (bo.eventDefinitions || []).filter(function (d) {
-        return d.$instanceOf("bpmn:TimerEventDefinition");
-      })[0];
-    }
-
-    // ---- the side panel ----
-    function groupFor(element) {
+    // What the panel offers for an element (each field's data-for lists the kinds it serves).
+    function kindOf(element) {
       var bo = element.businessObject;
       if (bo.$instanceOf("bpmn:Lane")) { return "lane"; }
+      if (bo.$instanceOf("bpmn:Participant") || bo.$instanceOf("bpmn:Process")) { return "process"; }
       if (bo.$instanceOf("bpmn:UserTask")) { return "userTask"; }
       if (bo.$instanceOf("bpmn:ScriptTask")) { return "scriptTask"; }
       if (bo.$instanceOf("bpmn:SequenceFlow")) { return "sequenceFlow"; }
-      if (timerOf(bo)) { return "timer"; }
-      return null;
+      if (model.timerOf(element)) { return "timer"; }
+      return "other";
     }
 
     function fillFormSelect(value) {
@@ -130,53 +38,154 @@
       [""].concat(formKeys()).forEach(function (key) {
         var option = document.createElement("option");
         option.value = key;
-        option.textContent = key || "—";
+        option.textContent = key ? formTitle(key) : select.getAttribute("data-none");
         select.appendChild(option);
       });
       select.value = value || "";
     }
 
-    function showPanel(element) {
-      selected = element;
-      var group = element ? groupFor(element) : null;
-      document.querySelectorAll(".kf-group").forEach(function (g) {
-        g.hidden = g.getAttribute("data-for") !== group;
-      });
-      $("kf-panel-empty").hidden = !!element;
-      $("kf-panel-element").textContent = element ? element.id : "";
-      if (!group) { return; }
-      var bo = element.businessObject;
-      if (group === "lane") { $("kf-prop-role").value = bo.name || ""; }
-      if (group === "userTask") {
-        var props = propertiesOf(bo);
-        fillFormSelect(props.formKey);
-        ["dueIn", "remindBefore", "overdueEvery", "escalateAfter"].forEach(function (name) {
-          $("kf-prop-" + name).value = props[name] || "";
-        });
+    function showPanel(chosen) {
+      var element = chosen && chosen.type === "label" ? chosen.labelTarget : chosen;
+      if (!element) {
+        // Nothing selected in a diagram without a pool: the process's own settings.
+        var root = modeler.get("canvas").getRootElement();
+        element = root && root.businessObject && root.businessObject.$instanceOf("bpmn:Process")
+          ? root : null;
       }
-      if (group === "scriptTask") { $("kf-prop-script").value = bo.script || ""; }
-      if (group === "sequenceFlow") {
+      selected = element;
+      var kind = element ? kindOf(element) : null;
+      each("#kf-panel [data-for]", function (field) {
+        field.hidden = !kind || field.getAttribute("data-for").split(" ").indexOf(kind) < 0;
+      });
+      each("#kf-panel .error", function (box) { box.hidden = true; });
+      $("kf-panel-empty").hidden = !!chosen;
+      $("kf-panel-element").textContent = "";
+      if (!element) { return; }
+      var bo = element.businessObject;
+      var names = model.namesOf(element);
+      $("kf-panel-element").textContent = (names.zh ? names.zh + " · " : "") + element.id;
+      $("kf-prop-name").value = names.zh;
+      $("kf-prop-name-en").value = names.en;
+      var props = model.propertiesOf(element);
+      each("#kf-panel [data-duration]", function (input) {
+        input.value = props[input.getAttribute("data-duration")] || "";
+      });
+      each("#kf-panel [data-roles]", function (box) {
+        var chosen = (props[box.getAttribute("data-roles")] || "").split(",")
+          .map(function (r) { return r.trim(); });
+        each("#" + box.id + " input", function (input) {
+          input.checked = chosen.indexOf(input.value) >= 0;
+        });
+      });
+      if (kind === "lane") { $("kf-prop-role").value = bo.name || ""; }
+      if (kind === "userTask") { fillFormSelect(props.formKey); }
+      if (kind === "scriptTask") { $("kf-prop-script").value = bo.script || ""; }
+      if (kind === "sequenceFlow") {
         $("kf-prop-condition").value = bo.conditionExpression ? bo.conditionExpression.body : "";
       }
-      if (group === "timer") {
-        var timer = timerOf(bo);
-        var kind = TIMER_KINDS.filter(function (k) { return timer[k]; })[0];
-        $("kf-prop-timer").value = kind ? timerShown(timer[kind].body) : "";
-        $("kf-prop-timer-stored").textContent = kind ? (timer[kind].body || "") : "";
-        $("kf-prop-timer-error").hidden = true;
+      if (kind === "timer") {
+        var timer = model.timerOf(element);
+        var stored = TIMER_KINDS.filter(function (k) { return timer[k]; })[0];
+        $("kf-prop-timer").value = stored ? Timers.shown(timer[stored].body) : "";
+        $("kf-prop-timer-stored").textContent = stored ? (timer[stored].body || "") : "";
+        $("kf-prop-timer-kind").value = stored || "timeDuration";
       }
+    }
+
+    // A duration property: what was typed made canonical, checked by the server, then stored.
+    function durationChanged(input) {
+      var element = selected;
+      var name = input.getAttribute("data-duration");
+      var error = $(input.id + "-error");
+      var typed = input.value.trim();
+      var value = typed ? Timers.propertyValue(typed, input.hasAttribute("data-may-be-off")) : "";
+      if (!value) {
+        error.hidden = true;
+        model.setProperty(element, name, "");
+        return Promise.resolve(true);
+      }
+      var check = window.keyflowFetch("/editor/property", {
+        method: "POST", headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ name: name, value: value })
+      }).then(function (r) { return r.json(); }).then(function (body) {
+        error.textContent = body.problem || body.message || "";
+        error.hidden = !error.textContent;
+        if (error.hidden) {
+          model.setProperty(element, name, value);  // shown again as stored (P3D for 3天)
+        }
+        return error.hidden;
+      }).catch(function () {
+        error.textContent = $("kf-texts").dataset.failed;  // nothing stored
+        error.hidden = false;
+        return false;
+      });
+      pending.push(check);
+      return check;
+    }
+
+    // Resolves once every value typed so far is checked and stored (or refused).
+    function settled() {
+      var waiting = pending;
+      pending = [];
+      return Promise.all(waiting);
+    }
+
+    function rolesChanged(box) {
+      var chosen = [];
+      each("#" + box.id + " input:checked", function (input) { chosen.push(input.value); });
+      model.setProperty(selected, box.getAttribute("data-roles"), chosen.join(","));
+    }
+
+    function timerChanged(typed) {
+      var timer = model.timerOf(selected);
+      var kind = TIMER_KINDS.filter(function (k) { return timer[k]; })[0] || "timeDuration";
+      var body;
+      if (typed.charAt(0) === "=") {
+        body = typed.slice(1).trim();  // an expression: stored as typed, kind kept
+      } else {
+        var literal = typed ? Timers.literal(typed, utcOffset) : null;
+        if (typed && !literal) {
+          $("kf-prop-timer-error").hidden = false;
+          return;  // nothing stored: the field keeps what was typed, with the hint
+        }
+        if (literal) { kind = literal.kind; body = JSON.stringify(literal.value); }
+      }
+      $("kf-prop-timer-error").hidden = true;
+      var change = {};
+      TIMER_KINDS.forEach(function (k) { if (k !== kind && timer[k]) { change[k] = undefined; } });
+      change[kind] = body ? modeler.get("moddle").create("bpmn:FormalExpression", { body: body }) : undefined;
+      modeler.get("modeling").updateModdleProperties(selected, timer, change);
+    }
+
+    // The kind an expression's value is read as (a literal sets it itself): the body moves.
+    function timerKindChanged(kind) {
+      var timer = model.timerOf(selected);
+      var from = TIMER_KINDS.filter(function (k) { return timer[k]; })[0];
+      if (!from || from === kind) { return; }
+      var change = {};
+      change[from] = undefined;
+      change[kind] = modeler.get("moddle").create("bpmn:FormalExpression", { body: timer[from].body });
+      modeler.get("modeling").updateModdleProperties(selected, timer, change);
     }
 
     function wirePanel() {
       var modeling = function () { return modeler.get("modeling"); };
-      var moddle = function () { return modeler.get("moddle"); };
+      var names = function () {
+        model.setNames(selected, $("kf-prop-name").value.trim(), $("kf-prop-name-en").value.trim());
+      };
+      $("kf-prop-name").addEventListener("change", names);
+      $("kf-prop-name-en").addEventListener("change", names);
       $("kf-prop-role").addEventListener("change", function (e) {
         modeling().updateProperties(selected, { name: e.target.value });
       });
-      document.querySelectorAll("#kf-panel [data-property]").forEach(function (input) {
-        input.addEventListener("change", function () {
-          setProperty(selected, input.getAttribute("data-property"), input.value.trim());
-        });
+      $("kf-prop-formKey").addEventListener("change", function (e) {
+        model.setProperty(selected, "formKey", e.target.value);
+      });
+      each("#kf-panel [data-duration]", function (input) {
+        input.addEventListener("change", function () { durationChanged(input); });
+      });
+      each("#kf-panel [data-roles]", function (box) {
+        box.addEventListener("change", function () { rolesChanged(box); });
       });
       $("kf-prop-script").addEventListener("change", function (e) {
         modeling().updateProperties(selected, { scriptFormat: "python", script: e.target.value });
@@ -184,29 +193,10 @@
       $("kf-prop-condition").addEventListener("change", function (e) {
         var body = e.target.value.trim();
         modeling().updateProperties(selected, { conditionExpression: body
-          ? moddle().create("bpmn:FormalExpression", { body: body }) : undefined });
+          ? modeler.get("moddle").create("bpmn:FormalExpression", { body: body }) : undefined });
       });
-      $("kf-prop-timer").addEventListener("change", function (e) {
-        var timer = timerOf(selected.businessObject);
-        var kind = TIMER_KINDS.filter(function (k) { return timer[k]; })[0] || "timeDuration";
-        var typed = e.target.value.trim();
-        var body;
-        if (typed.charAt(0) === "=") {
-          body = typed.slice(1).trim();  // an expression: stored as typed, kind kept
-        } else {
-          var literal = typed ? timerLiteral(typed, utcOffset) : null;
-          if (typed && !literal) {
-            $("kf-prop-timer-error").hidden = false;
-            return;  // nothing stored: the field keeps what was typed, with the hint
-          }
-          if (literal) { kind = literal.kind; body = JSON.stringify(literal.value); }
-        }
-        $("kf-prop-timer-error").hidden = true;
-        var change = {};
-        TIMER_KINDS.forEach(function (k) { if (k !== kind && timer[k]) { change[k] = undefined; } });
-        change[kind] = body ? moddle().create("bpmn:FormalExpression", { body: body }) : undefined;
-        modeling().updateModdleProperties(selected, timer, change);
-      });
+      $("kf-prop-timer").addEventListener("change", function (e) { timerChanged(e.target.value.trim()); });
+      $("kf-prop-timer-kind").addEventListener("change", function (e) { timerKindChanged(e.target.value); });
     }
 
     wirePanel();
@@ -214,6 +204,6 @@
     modeler.on("element.changed", function (e) {
       if (selected && e.element === selected) { showPanel(selected); }
     });
-    return { show: showPanel, setProperty: setProperty };
+    return { show: showPanel, setProperty: model.setProperty, settled: settled };
   };
 }());

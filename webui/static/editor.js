@@ -1,5 +1,6 @@
 // The process editor: bpmn-js and dmn-js modelers, forms with a server-rendered preview,
-// drafts, validation with problem markers, and deploy with a diff (panel: editor-panel.js).
+// drafts, validation and deploy (side panel: editor-panel.js, reports: editor-results.js,
+// visual form editor: form-editor.js, which writes into the JSON Schema textarea).
 // Loaded as a file (the Content-Security-Policy allows no inline scripts).
 (function () {
   "use strict";
@@ -9,8 +10,8 @@
   var base = "/editor/" + encodeURIComponent(data.key);
   var files = data.files;
   var current = null;
-  var marked = [];
-  var modeler, dmnModeler, panel;
+  var modeler, dmnModeler, panel, formEditor;
+  var results = window.KeyflowResults(function () { return modeler; });
 
   function $(id) { return document.getElementById(id); }
   function status(text) { $("kf-status").textContent = text; }
@@ -23,13 +24,24 @@
     return Object.keys(files).filter(function (n) { return kindOf(n) === "form"; })
       .map(function (n) { return n.replace(/^forms\//, "").replace(/\.json$/, ""); }).sort();
   }
+  // A form's title for the reader (the key while its JSON cannot be read or has no title).
+  function formTitle(key) {
+    var schema;
+    try { schema = JSON.parse(files["forms/" + key + ".json"]); } catch (err) { return key; }
+    var title = (data.title_keys || []).map(function (k) { return schema && schema[k]; })
+      .filter(function (t) { return typeof t === "string" && t.trim(); })[0];
+    return title ? title.trim() : key;
+  }
 
   // ---- files: switching keeps every edit in `files` ----
   function flush() {
     if (current === null) { return Promise.resolve(); }
     var name = current;
     if (kindOf(name) === "bpmn") {
-      return modeler.saveXML({ format: true }).then(function (r) { files[name] = r.xml; });
+      // A value typed just before "Deploy" is still being checked: wait for it.
+      return panel.settled().then(function () {
+        return modeler.saveXML({ format: true });
+      }).then(function (r) { files[name] = r.xml; });
     }
     if (kindOf(name) === "dmn") {
       return dmnModeler.saveXML({ format: true }).then(function (r) { files[name] = r.xml; });
@@ -49,11 +61,12 @@
         return modeler.importXML(files[name]).then(function () {
           modeler.get("canvas").zoom("fit-viewport");
           panel.show(null);
-          markProblems(lastProblems);
+          results.remark();
         });
       }
       if (kind === "dmn") { return dmnModeler.importXML(files[name]); }
       $("kf-form-text").value = files[name];
+      formEditor.load();
       preview();
     });
   }
@@ -71,72 +84,25 @@
 
   // ---- the form preview, rendered by the server like a task page ----
   var previewTimer = null;
+  var previewAsked = 0;  // answers arriving out of order: only the last one asked is shown
   function preview() {
     clearTimeout(previewTimer);
     previewTimer = setTimeout(function () {
       var schema;
       try { schema = JSON.parse($("kf-form-text").value); } catch (err) {
-        $("kf-form-preview").textContent = String(err.message);
+        $("kf-form-preview").textContent = texts.badJson;
         return;
       }
+      var asked = previewAsked += 1;
       window.keyflowFetch("/editor/preview", {
         method: "POST", headers: { "Content-Type": "application/json", "Accept": "text/html" },
         body: JSON.stringify({ schema: schema })
       }).then(function (r) { return r.text(); }).then(function (html) {
+        if (asked !== previewAsked) { return; }
         // Server-rendered with autoescaping, from the same template as the task page.
         $("kf-form-preview").innerHTML = html;
       });
     }, 250);
-  }
-
-  // ---- problems and results ----
-  var lastProblems = [];
-  function markProblems(problems) {
-    lastProblems = problems;
-    if (!modeler) { return; }
-    var canvas = modeler.get("canvas");
-    var registry = modeler.get("elementRegistry");
-    marked.forEach(function (id) { if (registry.get(id)) { canvas.removeMarker(id, "kf-problem"); } });
-    marked = [];
-    problems.forEach(function (p) {
-      if (p.element_id && registry.get(p.element_id)) {
-        canvas.addMarker(p.element_id, "kf-problem");
-        marked.push(p.element_id);
-      }
-    });
-  }
-
-  function showProblems(problems) {
-    var list = $("kf-problem-list");
-    list.innerHTML = "";
-    problems.forEach(function (p) {
-      var item = document.createElement("li");
-      item.className = "problem";
-      item.setAttribute("data-element", p.element_id || "");
-      item.textContent = (p.file || "-") + " · " + (p.element_id || "-") + ": " + p.reason;
-      list.appendChild(item);
-    });
-    $("kf-problems").hidden = problems.length === 0;
-    markProblems(problems);
-  }
-
-  function showDiff(result) {
-    $("kf-result").hidden = false;
-    $("kf-result-version").textContent = result.version ? "v" + result.version : "";
-    $("kf-result-unchanged").hidden = !!result.diff;
-    var list = $("kf-diff");
-    list.innerHTML = "";
-    var diff = result.diff || { added: [], removed: [], changed: [] };
-    ["added", "removed", "changed"].forEach(function (what) {
-      diff[what].forEach(function (c) {
-        var item = document.createElement("li");
-        item.className = "diff-" + what;
-        var details = Object.keys(c.changes || {}).join(", ");
-        item.textContent = texts[what] + ": " + c.element_id + " (" + c.kind + ")" +
-          (details ? " — " + details : "");
-        list.appendChild(item);
-      });
-    });
   }
 
   function send(path) {
@@ -154,7 +120,7 @@
   function validate() {
     return send("/validate").then(function (r) {
       var problems = r.body.problems || [];
-      showProblems(problems);
+      results.showProblems(problems);
       status(problems.length ? texts.invalid : texts.valid);
       return problems;
     });
@@ -164,17 +130,32 @@
     $("kf-result").hidden = true;
     return send("/deploy").then(function (r) {
       if (r.status === 201) {
-        showProblems([]);
-        showDiff(r.body);
+        results.showProblems([]);
+        results.showSummary(r.body);
         status("");
       } else if (r.status === 422) {
-        showProblems(Array.isArray(r.body.details) ? r.body.details : []);
+        results.showProblems(Array.isArray(r.body.details) ? r.body.details : []);
         status(texts.invalid);
       } else {
         status(texts.failed + " " + (r.body.message || ""));
       }
       return r;
     });
+  }
+
+  // The side panel folds away to give the canvas the whole width; the canvas follows its box.
+  function wireLayout() {
+    var toggle = $("kf-panel-toggle");
+    toggle.addEventListener("click", function () {
+      var open = toggle.getAttribute("aria-expanded") !== "true";
+      toggle.setAttribute("aria-expanded", open ? "true" : "false");
+      toggle.textContent = open ? texts.hidePanel : texts.showPanel;
+      $("kf-panel").hidden = !open;
+    });
+    if (window.ResizeObserver) {
+      new window.ResizeObserver(function () { modeler.get("canvas").resized(); })
+        .observe($("kf-canvas"));
+    }
   }
 
   function wireToolbar() {
@@ -195,25 +176,41 @@
       if (!key) { return; }
       var name = "forms/" + key + ".json";
       if (!files[name]) {
-        files[name] = JSON.stringify({ type: "object", title: key, properties: {} }, null, 2);
+        files[name] = JSON.stringify({
+          "$schema": "https://json-schema.org/draft/2020-12/schema", type: "object", title: key,
+          properties: {}, required: [], additionalProperties: false }, null, 2);
       }
       flush().then(function () { current = null; fillFileSelect(); return open(name); })
         .then(function () { $("kf-file").value = name; });
     });
   }
 
+  // The modelers' own words (palette, menus, table cells) in the reader's language, from the page.
+  var modelerWords = JSON.parse($("kf-modeler-words").textContent);
+  function translate(template, replacements) {
+    var values = replacements || {};
+    return (modelerWords[template] || template).replace(/{([^}]+)}/g, function (all, key) {
+      return values[key] !== undefined ? values[key] : all;
+    });
+  }
+
   function start(descriptor) {
     modeler = new window.BpmnJS({ container: "#kf-canvas",
+                                  additionalModules: [{ translate: ["value", translate] }],
                                   moddleExtensions: { spiffworkflow: descriptor } });
-    dmnModeler = new window.DmnJS({ container: "#kf-dmn" });
-    panel = window.KeyflowPanel(modeler, formKeys, data.utc_offset);
+    var words = { additionalModules: [{ translate: ["value", translate] }] };
+    dmnModeler = new window.DmnJS({ container: "#kf-dmn", drd: words, decisionTable: words,
+                                    literalExpression: words, boxedExpression: words });
+    panel = window.KeyflowPanel(modeler, formKeys, formTitle, data.utc_offset);
+    formEditor = window.KeyflowFormEditor($("kf-form-text"));
     wireToolbar();
+    wireLayout();
     var first = Object.keys(files).sort().filter(function (n) { return kindOf(n) === "bpmn"; })[0];
     fillFileSelect();
     // For the browser tests and for power users at the console.
     window.kfEditor = { modeler: modeler, dmnModeler: dmnModeler, files: files, open: open,
                         flush: flush, validate: validate, deploy: deploy,
-                        setProperty: panel.setProperty, ready: null };
+                        setProperty: panel.setProperty, formEditor: formEditor, ready: null };
     window.kfEditor.ready = open(first).then(function () { $("kf-file").value = first; });
   }
 

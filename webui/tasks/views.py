@@ -9,6 +9,7 @@ from flask import Response, current_app, flash, redirect, render_template, reque
 from engine.decision_fields import decision_fields
 from engine.errors import InvalidData
 from engine.queries.assignment import reassign_choices
+from engine.queries.attachments import attachments_of
 from engine.queries.comments import comments_of
 from engine.queries.summary import instance_story
 from engine.queries.tasks import first_task_of, returned_task, task_page
@@ -45,6 +46,7 @@ def _render(task_id: int, values: dict[str, Any] | None = None,
                            story=story, submitted=story.entered_in(ctx.task.id),
                            colleagues=reassign_choices(db(), task_id, user), notices=notices,
                            comments=comments_of(db(), user, ctx.instance.id),
+                           attachments=attachments_of(db(), user, ctx.instance.id),
                            now=workflow_engine().clock.now()), status
 
 
