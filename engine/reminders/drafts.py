@@ -50,10 +50,9 @@ class Draft:
         if self.words is None:
             return self
         subject, body = self.words()
-        # Not dataclasses.replace: it inspects the fields on every call (a first tick words
-        # tens of thousands of drafts).
-        return Draft(self.key, self.email, self.language, self.kind, subject, body,
-                     self.recipient_id, self.instance_id, self.task_id, None, self.record)
+        # Not dataclasses.replace, which inspects the fields on every call (a first tick words
+        # tens of thousands of drafts); every field is carried over all the same.
+        return Draft(**{**vars(self), "subject": subject, "body": body, "words": None})
 
     def row(self, now: datetime) -> dict[str, Any]:
         """The outbox row's column values."""
