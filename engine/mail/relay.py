@@ -8,9 +8,10 @@ SQLite the write lock serialises them). Each row's outcome is then written by on
 of its own (`record_outcome`), committed before the next mail goes (design.md invariant 6):
 a crash duplicates at most the one mail the server accepted but the database never heard
 of. A relay that dies leaves its unsent rows leased; they are due again once the lease runs
-out (`LEASE`). A relay stops taking rows from its batch well before then (the worker's
-task, `LEASE / 2`) and hands back what it did not send (`release`), so a lease never runs
-out under a live relay that is still sending.
+out (`LEASE`, two minutes by the database's clock). A relay stops taking rows from its batch
+well before then (the worker's task, `LEASE / 2`) and hands back what it did not send
+(`release`), so a lease runs out under a live relay only if one message takes it a minute
+or more (each SMTP step has its own timeout); `record_outcome` logs that case.
 
 Chat rows (`channel = chat`, engine/chat) go through the same loop to their work-chat hook.
 
@@ -44,9 +45,10 @@ from .render import MailComposer, OutgoingMail
 log = logging.getLogger(__name__)
 FIRST_RETRY = timedelta(minutes=1)
 LONGEST_RETRY = timedelta(hours=2)
-# How long a leased row is left to its relay. A live relay stops taking rows from its batch
-# after half of it; only a relay that died leaves rows leased until the end.
-LEASE = timedelta(minutes=10)
+# How long a leased row is left to its relay, in the database's own time (not the engine's
+# clock, which tests move by hours): a relay that died holds its rows that long. A live relay
+# stops taking rows from its batch after half of it, by its own monotonic clock.
+LEASE = timedelta(minutes=2)
 OUTBOX: Table = Notification.__table__  # type: ignore[assignment]
 _LEASED_COLUMNS = ("id", "idempotency_key", "recipient_email", "language", "kind", "subject",
                    "body", "instance_id", "task_id", "attempts", "created_at",
@@ -134,15 +136,23 @@ def backoff(attempts: int) -> timedelta:
     return min(delay, LONGEST_RETRY)
 
 
+def database_time(session: Session, ahead: timedelta = timedelta(0)) -> ColumnElement[Any]:
+    """The database's clock `ahead` from now, as `leased_until` stores time (naive UTC)."""
+    if is_postgres(session):
+        # One time for the whole statement: the rows of a batch share their lease's end.
+        return func.timezone("UTC", func.statement_timestamp()) + ahead
+    return func.strftime("%Y-%m-%d %H:%M:%f", "now", f"{ahead.total_seconds():+.3f} seconds")
+
+
 def lease_due(session: Session, now: datetime, limit: int,
               lease: timedelta = LEASE) -> list[LeasedMail]:
-    """Lease up to `limit` due pending rows, oldest due first, in one statement; the caller
-    commits (then other relays skip them until `now + lease`)."""
+    """Lease up to `limit` rows pending and due at `now`, oldest due first, in one statement;
+    the caller commits (then other relays skip them for `lease`, by the database's clock)."""
     c = OUTBOX.c
     due = (
         select(c.id)
         .where(c.status == NotificationStatus.PENDING, c.next_attempt_at <= now,
-               or_(c.leased_until.is_(None), c.leased_until <= now))
+               or_(c.leased_until.is_(None), c.leased_until <= database_time(session)))
         .order_by(c.next_attempt_at)  # the (status, next_attempt_at) index, no sort
         .limit(limit)
     )
@@ -153,7 +163,7 @@ def lease_due(session: Session, now: datetime, limit: int,
         chosen = c.id == any_(func.array(due.with_for_update(skip_locked=True)
                                          .scalar_subquery()))
     stmt = (update(OUTBOX).where(chosen)
-            .values(leased_until=now + lease)
+            .values(leased_until=database_time(session, lease))
             .returning(*(c[name] for name in _LEASED_COLUMNS)))
     leased = [LeasedMail(**row._mapping) for row in session.execute(stmt)]
     leased.sort(key=lambda m: (m.next_attempt_at or now, m.id))  # RETURNING has no order
@@ -165,10 +175,10 @@ def release(session: Session, mails: list[LeasedMail]) -> int:
     if not mails:
         return 0
     c = OUTBOX.c
-    stmt = (update(OUTBOX)
-            .where(c.id.in_([m.id for m in mails]), c.status == NotificationStatus.PENDING,
-                   c.leased_until == mails[0].leased_until)
-            .values(leased_until=None))
+    ours = [c.id.in_([m.id for m in mails]), c.status == NotificationStatus.PENDING]
+    if is_postgres(session):  # SQLite keeps the lease as text: its write lock is the guard
+        ours.append(c.leased_until == mails[0].leased_until)
+    stmt = update(OUTBOX).where(*ours).values(leased_until=None)
     return int(session.execute(stmt).rowcount)  # type: ignore[attr-defined]
 
 
