@@ -11,12 +11,24 @@ import time
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection
 from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.orm import Session
 
 from engine.attachments import AttachmentStore, remove_orphans
 from engine.errors import Conflict
-from engine.mail import Mailer, RelayResult, RowNotRecorded, mailer_for, record_apart, relay_one
+from engine.mail import (
+    LEASE,
+    LeasedMail,
+    Mailer,
+    RelayResult,
+    RowNotRecorded,
+    attempt,
+    lease_due,
+    mailer_for,
+    record_apart,
+    record_outcome,
+    release,
+)
 from engine.models import NotificationChannel, NotificationStatus
 from engine.observability.request_ids import current_request_id
 from engine.reminders import write_reminders
@@ -97,25 +109,39 @@ def remind() -> int:
 @app.task(name="keyflow.relay", **TASK_OPTIONS)
 @observed_run("keyflow.relay")
 def relay() -> int:
-    """Send due outbox rows, one transaction per mail or chat message (the only duplicate
-    window is one message)."""
+    """Send due outbox rows: one statement leases a batch, then each mail or chat message is
+    committed as sent on its own (the only duplicate window is one message)."""
     ctx = worker_context()
     mailer = mailer_for(ctx.settings)
-    sent = 0
     try:
-        # One database connection and one SMTP connection for the batch; still one
-        # transaction per mail (a pool check-out per mail would cost a ping each).
-        with ctx.sessions.kw["bind"].connect() as connection:
-            for _ in range(ctx.settings.relay_batch):
-                result = _relay_next(ctx, mailer, connection)
-                if result is None:
-                    break
-                _log_row(result)
-                sent += result.status == NotificationStatus.SENT
-                if result.stop:
-                    break
+        return relay_batch(ctx, mailer)
     finally:
         mailer.close()
+
+
+def relay_batch(ctx: WorkerContext, mailer: Mailer) -> int:
+    """Lease up to KEYFLOW_RELAY_BATCH due rows, send them on `mailer`, commit each outcome
+    on its own; how many were sent."""
+    sent = 0
+    # One database connection and one SMTP connection for the batch.
+    with ctx.sessions.kw["bind"].connect() as connection, \
+            ctx.sessions(bind=connection) as session:
+        with session.begin():
+            batch = lease_due(session, ctx.engine.clock.now(), ctx.settings.relay_batch)
+        if batch and connection.dialect.name == "postgresql":
+            # Each outcome is one UPDATE committing itself: one round trip a mail, no BEGIN
+            # and COMMIT around it. The pool resets the level when it gets the connection back.
+            connection.execution_options(isolation_level="AUTOCOMMIT")
+        # Stop well inside the lease, so that no other relay takes a row of this batch while
+        # this one may still send it.
+        deadline = time.monotonic() + LEASE.total_seconds() / 2
+        for index, mail in enumerate(batch):
+            result = _relay_leased(ctx, mailer, session, mail)
+            _log_row(result)
+            sent += result.status == NotificationStatus.SENT
+            if result.stop or time.monotonic() > deadline:
+                _release(session, batch[index + 1:])
+                break
     return sent
 
 
@@ -132,35 +158,45 @@ def _log_row(result: RelayResult) -> None:
              extra={k: v for k, v in fields.items() if v is not None})
 
 
-def _relay_next(ctx: WorkerContext, mailer: Mailer, connection: Connection) -> RelayResult | None:
-    """One row in its own transaction on `connection`; if its outcome cannot be written, roll
-    back and write it in a fresh transaction, so one row never ends the batch."""
+def _relay_leased(ctx: WorkerContext, mailer: Mailer, session: Session,
+                  mail: LeasedMail) -> RelayResult:
+    """Send one leased row and commit its outcome on its own; if the outcome cannot be
+    written, write it in a fresh transaction, so one row never ends the batch."""
     now = ctx.engine.clock.now()
     max_attempts = ctx.settings.relay_max_attempts
-    with ctx.sessions(bind=connection) as session:
-        session.begin()
-        try:
-            result = relay_one(session, mailer, ctx.composer, now, max_attempts, ctx.chat)
-            if result is None:
-                return None
-            try:
-                session.commit()
-            except Exception as err:
-                sent = result.status == NotificationStatus.SENT
-                raise RowNotRecorded(result.notification_id, result.key, sent=sent,
-                                     cause=err) from err
-            return result
-        except RowNotRecorded as failure:
-            session.rollback()
-            unrecorded = failure
+    outcome = attempt(mailer, ctx.composer, mail, now, max_attempts, session=session,
+                      chat=ctx.chat)
+    if session.in_transaction():  # the chat sender's reads (its hook, the task)
+        session.commit()
+    try:
+        with session.begin():
+            return record_outcome(session, mail, outcome)
+    except RowNotRecorded as failure:
+        unrecorded = failure
+    except Exception as err:  # the commit itself
+        unrecorded = RowNotRecorded(mail.id, mail.idempotency_key,
+                                    sent=outcome.status == NotificationStatus.SENT, cause=err)
     if unrecorded.sent:
         log.error("notification %s (%s) was accepted by the mail server but not marked sent: "
                   "%s", unrecorded.notification_id, unrecorded.key, unrecorded.reason)
     else:
         log.warning("notification %s (%s): outcome not recorded, recording it apart: %s",
                     unrecorded.notification_id, unrecorded.key, unrecorded.reason)
-    with ctx.transaction() as session:
-        return record_apart(session, unrecorded, now, max_attempts)
+    with ctx.transaction() as fresh:
+        return record_apart(fresh, unrecorded, now, max_attempts)
+
+
+def _release(session: Session, rest: list[LeasedMail]) -> None:
+    """Hand back the rows of the batch this run will not send; if that fails, they are due
+    again when their lease runs out."""
+    if not rest:
+        return
+    try:
+        with session.begin():
+            release(session, rest)
+    except Exception:
+        log.exception("%d leased row(s) not handed back; they wait for their lease to end",
+                      len(rest))
 
 
 @app.task(name="keyflow.retention", **TASK_OPTIONS)

@@ -25,7 +25,7 @@ import logging
 import ssl
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote_plus, urlsplit
 from zoneinfo import ZoneInfo
 
@@ -35,6 +35,9 @@ from engine.i18n import texts_for
 from engine.mail.mailer import PermanentFailure, TemporaryFailure
 from engine.models import ChatFormat, ChatHook, ChatKind, HumanTask, Notification
 from engine.settings import Settings
+
+if TYPE_CHECKING:
+    from engine.mail.relay import LeasedMail
 
 from .addresses import HookHosts, HookRefused, check_url, masked_url
 
@@ -117,7 +120,7 @@ class ChatPoster:
         return cls(HookHosts.from_settings(settings), settings.base_url,
                    ZoneInfo(settings.timezone), settings.chat_timeout)
 
-    def message(self, session: Session, note: Notification) -> Message:
+    def message(self, session: Session, note: Notification | LeasedMail) -> Message:
         """The row's words with the task's due time and the absolute link."""
         t = texts_for(note.language)
         task = session.get(HumanTask, note.task_id) if note.task_id is not None else None
@@ -129,7 +132,7 @@ class ChatPoster:
             label, link = t._("Open my tasks"), f"{self.base_url}/"
         return Message(note.subject, note.body, due, label, link)
 
-    def send(self, session: Session, note: Notification) -> None:
+    def send(self, session: Session, note: Notification | LeasedMail) -> None:
         """Post the row to its hook; PermanentFailure or TemporaryFailure when it fails."""
         hook = session.get(ChatHook, note.hook_id) if note.hook_id is not None else None
         if hook is None:

@@ -7,13 +7,14 @@ import os
 import re
 import smtplib
 import ssl
-from email.message import EmailMessage
 from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from engine.private_files import private_folder, write_private
 from engine.settings import Settings
+
+from .render import OutgoingMail
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +34,7 @@ class PermanentFailure(Exception):
 class Mailer(Protocol):
     """Delivers one message or raises TemporaryFailure / PermanentFailure."""
 
-    def send(self, message: EmailMessage) -> None: ...
+    def send(self, mail: OutgoingMail) -> None: ...
 
     def close(self) -> None: ...
 
@@ -44,15 +45,15 @@ class FolderMailer:
     def __init__(self, folder: Path) -> None:
         self.folder = folder
 
-    def send(self, message: EmailMessage) -> None:
+    def send(self, mail: OutgoingMail) -> None:
         """Write the message atomically (a reader never sees half a file), readable by keyflow's
         own user only: mail carries customers' one-time links."""
         private_folder(self.folder)
-        ident = re.sub(r"[^A-Za-z0-9]+", "-", str(message["Message-ID"] or "mail")).strip("-")
-        stamp = re.sub(r"[^0-9]", "", str(message["X-Keyflow-Queued"] or ""))[:14]
+        ident = re.sub(r"[^A-Za-z0-9]+", "-", mail.message_id or "mail").strip("-")
+        stamp = re.sub(r"[^0-9]", "", mail.queued)[:14]
         final = self.folder / f"{stamp or '0'}-{ident}.eml"
         partial = final.with_suffix(".part")
-        write_private(partial, message.as_bytes())
+        write_private(partial, mail.data)
         os.replace(partial, final)
 
     def close(self) -> None:
@@ -106,21 +107,26 @@ class SmtpMailer:
         self._smtp: smtplib.SMTP | None = None
 
     def _connect(self) -> smtplib.SMTP:
-        context = ssl.create_default_context(cafile=self.cafile)
         smtp: smtplib.SMTP
         if self.implicit_tls:
-            smtp = _TrackedSMTPSSL(self.host, self.port, timeout=self.timeout, context=context)
+            smtp = _TrackedSMTPSSL(self.host, self.port, timeout=self.timeout,
+                                   context=self._tls())
         else:
             smtp = _TrackedSMTP(self.host, self.port, timeout=self.timeout)
         try:
             if self.starttls and not self.implicit_tls:
-                smtp.starttls(context=context)
+                smtp.starttls(context=self._tls())
             if self.user:
                 self._login(smtp)
         except BaseException:
             smtp.close()  # not yet ours to keep: a refused login must not leak the socket
             raise
         return smtp
+
+    def _tls(self) -> ssl.SSLContext:
+        """A TLS context (loading the trusted certificates costs tens of milliseconds: only
+        for connections that use TLS)."""
+        return ssl.create_default_context(cafile=self.cafile)
 
     def _login(self, smtp: smtplib.SMTP) -> None:
         """Authenticate with one mechanism: smtplib's `login` would retry a refused password
@@ -135,12 +141,12 @@ class SmtpMailer:
                 return
         raise smtplib.SMTPNotSupportedError("the server offers no AUTH mechanism keyflow knows")
 
-    def send(self, message: EmailMessage) -> None:
+    def send(self, mail: OutgoingMail) -> None:
         """Send one message, translating SMTP replies into the two failure kinds."""
         if self._smtp is not None:
             try:
                 self._smtp.in_data = False  # type: ignore[attr-defined]
-                self._smtp.send_message(message)
+                self._smtp.sendmail(mail.sender, [mail.recipient], mail.data)
                 return
             except Exception as err:
                 if not _dropped(err):
@@ -151,12 +157,12 @@ class SmtpMailer:
                     raise TemporaryFailure(f"connection lost while sending: "
                                            f"{type(err).__name__}: {err}") from err
                 log.info("SMTP connection found closed (%s); reconnecting", err)
-        self._send_fresh(message)
+        self._send_fresh(mail)
 
-    def _send_fresh(self, message: EmailMessage) -> None:
+    def _send_fresh(self, mail: OutgoingMail) -> None:
         try:
             self._smtp = self._connect()
-            self._smtp.send_message(message)
+            self._smtp.sendmail(mail.sender, [mail.recipient], mail.data)
         except Exception as err:
             self._failed(err)
 

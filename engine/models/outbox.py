@@ -61,3 +61,6 @@ class Notification(Base):
     # The chat hook a `chat` row goes to. No foreign key: a hook removed while its rows wait
     # leaves them to fail with that reason rather than vanish (engine/chat/sender.py).
     hook_id: Mapped[int | None] = mapped_column()
+    # A relay took this row into its batch until then (engine/mail/relay.py); other relays
+    # leave it alone meanwhile, and take it once the lease runs out (a relay that died).
+    leased_until: Mapped[datetime | None]

@@ -27,6 +27,8 @@ OPEN_TASK_STATES = (TaskStatus.READY, TaskStatus.CLAIMED)
 # The predicates of the partial indexes over open tasks (migration 0010 writes the same).
 OPEN_ONLY = text("state IN ('ready', 'claimed')")
 OFFERED_ONLY = text("state IN ('ready', 'claimed') AND assignee_id IS NULL")
+# Open tasks of the customer lane (engine.roles.EXTERNAL_ROLE; migration 0027 writes the same).
+CUSTOMER_OPEN = text("state IN ('ready', 'claimed') AND role = 'customer'")
 
 
 class HumanTask(Base):
@@ -45,6 +47,10 @@ class HumanTask(Base):
               postgresql_where=OFFERED_ONLY, sqlite_where=OFFERED_ONLY),
         Index("ix_human_task_open_due", "due_at", "id", "assignee_id", "instance_id",
               postgresql_where=OPEN_ONLY, sqlite_where=OPEN_ONLY),
+        # The reminder tick's look for customer tasks still without a link, every tick: a
+        # handful of rows, not a pass over every open task (engine/reminders/customer_invites.py).
+        Index("ix_human_task_open_customer", "id",
+              postgresql_where=CUSTOMER_OPEN, sqlite_where=CUSTOMER_OPEN),
         # Visibility (engine.runtime.access): tasks a user holds or held, in any state.
         Index("ix_human_task_assignee_inbox", "assignee_id", "state", "due_at", "instance_id"),
         Index("ix_human_task_instance_spiff", "instance_id", "spiff_task_id"),

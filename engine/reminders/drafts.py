@@ -10,7 +10,7 @@ own record, like one the database refuses.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from engine.models import Notification, NotificationChannel, NotificationStatus
 from engine.observability.request_ids import current_request_id
 
-from .bulk import unnest_rows
+from .bulk import json_rows
 
 if TYPE_CHECKING:
     from .isolation import RecordGuard
@@ -52,7 +52,9 @@ class Draft:
         if self.words is None:
             return self
         subject, body = self.words()
-        return replace(self, subject=subject, body=body, words=None)
+        # Not dataclasses.replace, which inspects the fields on every call (a first tick words
+        # tens of thousands of drafts); every field is carried over all the same.
+        return Draft(**{**vars(self), "subject": subject, "body": body, "words": None})
 
     def row(self, now: datetime) -> dict[str, Any]:
         """The outbox row's column values."""
@@ -90,12 +92,13 @@ def insert_rows(session: Session, rows: list[dict[str, Any]]) -> set[str]:
     if not rows:
         return set()
     request_id = current_request_id()  # the tick's run: the relay logs it when it sends
-    rows = [{"request_id": request_id, **row} for row in rows]
     if dialect == "postgresql":
-        columns, source = unnest_rows(Notification.__table__, rows)  # type: ignore[arg-type]
+        columns, source = json_rows(Notification.__table__, rows,  # type: ignore[arg-type]
+                                    session.get_bind().dialect, {"request_id": request_id})
         stmt: Any = postgresql.insert(Notification).from_select(columns, source)
         stmt = stmt.on_conflict_do_nothing(index_elements=["idempotency_key"])
         return set(session.scalars(stmt.returning(Notification.idempotency_key)))
+    rows = [{"request_id": request_id, **row} for row in rows]
     if dialect == "sqlite":
         stmt = sqlite.insert(Notification).on_conflict_do_nothing(
             index_elements=["idempotency_key"])

@@ -9,6 +9,11 @@ whose mark is missing, due, or no longer matches — in SQL, so a tick with noth
 one indexed query, not a pass over every overdue task in Python. The idempotency keys stay
 the guarantee against writing a notice twice; the marks only skip work that would write
 nothing. A task whose notices failed gets no mark and is looked at again next tick.
+
+A task that ends (completed, cancelled) keeps its row in `human_task`, so its mark would
+stay for ever: each tick deletes those among the next `SWEEP_WINDOW` marks in task id order
+(`sweep_ended`), so every mark is looked at in turn, at a bounded cost a tick (archiving
+keeps task rows too; a task row that is deleted takes its mark along: the key cascades).
 """
 
 from __future__ import annotations
@@ -18,17 +23,18 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, or_
+from sqlalchemy import ColumnElement, delete, func, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from engine.models import HumanTask, ReminderMark
+from engine.models import OPEN_TASK_STATES, HumanTask, ReminderMark
 
-from .bulk import unnest_rows
+from .bulk import json_rows
 from .policy import ReminderPolicy
 
 log = logging.getLogger(__name__)
 CHUNK = 10_000
+SWEEP_WINDOW = 2_000  # marks a tick looks at for ended tasks (a pass over them all, in turns)
 
 
 def next_change(policy: ReminderPolicy, due_at: datetime, now: datetime,
@@ -88,8 +94,9 @@ class TaskMarks:
                     chunk = rows[start:start + CHUNK]
                     stmt = insert(ReminderMark)
                     if postgres:
-                        stmt = stmt.from_select(*unnest_rows(
-                            ReminderMark.__table__, chunk))  # type: ignore[arg-type]
+                        stmt = stmt.from_select(*json_rows(
+                            ReminderMark.__table__, chunk,  # type: ignore[arg-type]
+                            session.get_bind().dialect))
                     stmt = stmt.on_conflict_do_update(
                         index_elements=["task_id"],
                         set_={c: stmt.excluded[c] for c in ("next_at", "assignee_id", "due_at",
@@ -99,3 +106,34 @@ class TaskMarks:
             log.exception("reminder marks not written; those tasks are looked at next tick")
             return 0
         return len(rows)
+
+
+def sweep_ended(session: Session, after: int = 0, window: int = SWEEP_WINDOW
+                ) -> tuple[int, int]:
+    """Delete the marks of ended tasks among the `window` marks after task id `after`:
+    (how many went, where the next sweep starts — 0 once the last window is done).
+
+    A window, not the whole table: a tick with nothing to delete still looks at every mark
+    it covers, so the cost a tick stays bounded however many marks there are. A refusal only
+    leaves them for a later pass, so it is logged, not raised.
+    """
+    ahead = (select(ReminderMark.task_id).where(ReminderMark.task_id > after)
+             .order_by(ReminderMark.task_id).limit(window).subquery())
+    try:
+        with session.begin_nested():
+            end, count = session.execute(select(func.max(ahead.c.task_id), func.count())
+                                         .select_from(ahead)).one()
+            if end is None:
+                return 0, 0
+            ended = (select(HumanTask.id)
+                     .where(HumanTask.id == ReminderMark.task_id,
+                            HumanTask.state.not_in(OPEN_TASK_STATES))
+                     .exists())
+            result = session.execute(
+                delete(ReminderMark)
+                .where(ReminderMark.task_id > after, ReminderMark.task_id <= end, ended)
+                .execution_options(synchronize_session=False))
+    except Exception:
+        log.exception("marks of ended tasks not deleted; a later tick tries again")
+        return 0, 0
+    return int(result.rowcount), (end if count == window else 0)  # type: ignore[attr-defined]

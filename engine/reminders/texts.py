@@ -29,9 +29,11 @@ def _about(t: Texts, process: str, customer: str | None) -> str:
     return t._("Process {process}", process=process)
 
 
+@lru_cache(maxsize=4096)
 def task_notice(kind: str, lang: str, *, task: str, process: str, customer: str | None,
                 due: str, nth: int = 1, assignee: str | None = None) -> tuple[str, str]:
-    """Subject and body of a due-soon, overdue or escalation notice."""
+    """Subject and body of a due-soon, overdue or escalation notice (kept: a role's holders,
+    and tasks of one step due at one time, read the same words)."""
     t = texts_for(lang)
     about = _about(t, process, customer)
     if kind == "due_soon":

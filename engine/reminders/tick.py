@@ -28,7 +28,7 @@ from .customer_invites import invite_drafts
 from .digest import digest_drafts
 from .drafts import Draft, write_drafts
 from .isolation import RecordGuard, write_failures
-from .marks import TaskMarks
+from .marks import TaskMarks, sweep_ended
 from .people import People
 from .task_notices import task_drafts
 from .timer_notices import timer_drafts
@@ -36,6 +36,9 @@ from .timer_notices import timer_drafts
 log = logging.getLogger(__name__)
 # pg_try_advisory_xact_lock key: one reminder tick at a time across every worker and beat.
 TICK_LOCK = 0x6B66_7469_636B  # "kftick"
+# Where this process's sweep of ended tasks' marks goes on (engine/reminders/marks.py). Two
+# ticks racing on it at worst look at one window twice or skip it until the next pass.
+_sweep_after = 0
 
 
 @dataclass(frozen=True)
@@ -107,6 +110,10 @@ def write_reminders(session: Session, rt: Runtime, book: PolicyBook, signer: Lin
             return 0
 
     marks = TaskMarks(people.fingerprint)
+    global _sweep_after
+    swept, _sweep_after = sweep_ended(session, _sweep_after)
+    if swept:
+        log.info("reminder marks of %d ended task(s) deleted", swept)
     written = {
         "tasks": run("tasks", lambda g: task_drafts(session, book, people, when, tz, g, marks),
                      lambda g: marks.write(session, {f.task_id for f in g.failures

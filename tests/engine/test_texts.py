@@ -102,7 +102,7 @@ def test_mail_link_and_footer_in_the_recipients_language(language, label, footer
     note = Notification(id=1, idempotency_key="k:1", recipient_email="a@example.test",
                         language=language, kind="task_overdue", subject="s", body="b",
                         task_id=5, created_at=datetime(2026, 3, 2, tzinfo=UTC))
-    message = MailComposer("http://kf.test", "keyflow <kf@kf.test>").compose(note)
+    message = MailComposer("http://kf.test", "keyflow <kf@kf.test>").compose(note).message()
     text = message.get_body(("plain",)).get_content()
     assert f"{label}: http://kf.test/tasks/5" in text and footer in text
     assert footer in message.get_body(("html",)).get_content()

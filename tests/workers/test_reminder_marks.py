@@ -10,10 +10,10 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 
 from engine.accounts import create_user
-from engine.models import HumanTask
+from engine.models import HumanTask, ReminderMark
 from engine.reminders import ReminderPolicy
 from engine.reminders.isolation import RecordGuard
-from engine.reminders.marks import TaskMarks, next_change
+from engine.reminders.marks import TaskMarks, next_change, sweep_ended
 from engine.reminders.people import People
 from engine.reminders.task_notices import stages, task_drafts
 
@@ -92,3 +92,35 @@ def test_the_steady_tick_reads_no_task_but_changes_still_remind(session, kf, peo
     tick()
     assert f"task:{review.id}:overdue:2:{people['head'].id}" in {
         r.idempotency_key for r in outbox("task_overdue")}
+
+
+def test_marks_of_ended_tasks_are_deleted_a_window_a_tick(session, kf, people, deployed,
+                                                           tick, clock):
+    deployed("approval")
+    reviews = [waiting_review(session, kf, people) for _ in range(3)]
+    clock.advance(days=2, minutes=1)
+    tick()
+
+    def marked() -> set[int]:
+        return set(session.scalars(select(ReminderMark.task_id)))
+
+    ids = sorted(r.id for r in reviews)
+    assert marked() == set(ids)
+    for review in reviews:  # two tasks end; their rows stay in human_task
+        if review.id != ids[1]:
+            kf.cancel_instance(session, review.instance_id, people["manager"])
+    session.commit()
+    # a window of one mark at a time, in task id order, wrapping round
+    assert sweep_ended(session, 0, window=1) == (1, ids[0])
+    assert sweep_ended(session, ids[0], window=1) == (0, ids[1])  # open: kept
+    assert sweep_ended(session, ids[1], window=1) == (1, ids[2])
+    assert sweep_ended(session, ids[2], window=1) == (0, 0)  # past the last: start again
+    session.commit()
+    assert marked() == {ids[1]}
+
+    kf.cancel_instance(session, reviews[[r.id for r in reviews].index(ids[1])].instance_id,
+                       people["manager"])
+    session.commit()
+    tick()  # the tick sweeps on from wherever it stopped, wrapping round: two at most
+    tick()
+    assert marked() == set()

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import signal
 import time
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from engine.models import HumanTask, Notification
 from engine.reminders.drafts import Draft, write_drafts
@@ -45,6 +45,11 @@ def test_worker_killed_mid_send_loses_and_repeats_nothing(world, processes, smtp
     assert 0 < list(statuses.values()).count("sent") < 12
     smtp.rcpt_delay = 0
     processes.worker()
+    # The dead relay's unsent rows wait for its lease to run out (tests/workers/
+    # test_relay_lease.py): here, as if it had run out by the database's clock.
+    with world.sessions.begin() as session:
+        session.execute(update(Notification).values(
+            leased_until=datetime(2000, 1, 1, tzinfo=UTC)))
     send_task(shared_redis, "keyflow.relay")
     wait_for(lambda: set(world.statuses().values()) == {"sent"}, 30, "every mail sent")
     assert sorted(smtp.keys()) == sorted(keys)  # each key exactly once
