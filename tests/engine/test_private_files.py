@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
@@ -13,6 +12,7 @@ from sqlalchemy import text
 
 from engine.db import make_db_engine
 from engine.mail.mailer import FolderMailer
+from engine.mail.render import OutgoingMail
 from engine.secret_key import load_or_create_secret_key
 
 
@@ -58,10 +58,10 @@ def test_the_generated_secret_key_is_private(tmp_path, umask):
 
 
 def test_folder_mail_is_private(tmp_path, umask):
-    message = EmailMessage()
-    message["Message-ID"] = "<1@kf.test>"
-    message["To"] = "customer@example.test"
-    message.set_content("your one-time link: http://kf.test/c/1/secret")
+    message = OutgoingMail(
+        sender="keyflow@kf.test", recipient="customer@example.test", message_id="<1@kf.test>",
+        queued="20260302010000",
+        data=b"To: customer@example.test\r\n\r\nyour one-time link: http://kf.test/c/1/secret\r\n")
     FolderMailer(tmp_path / "var" / "mail").send(message)
     (eml,) = (tmp_path / "var" / "mail").glob("*.eml")
     assert mode(tmp_path / "var") == 0o700 and mode(tmp_path / "var" / "mail") == 0o700
