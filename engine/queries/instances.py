@@ -19,7 +19,6 @@ from engine.models import (
     ProcessInstance,
     User,
 )
-from engine.roles import SEES_INTERNAL_DATA_ROLES
 from engine.runtime.access import can_cancel, can_see_instance, may_handle_incidents
 from engine.runtime.latest_data import data_of, keep_data, kept_data
 
@@ -75,18 +74,6 @@ def instance_data(kf: WorkflowEngine, instance: ProcessInstance) -> dict[str, An
     return data
 
 
-def readable_data(kf: WorkflowEngine, instance: ProcessInstance, data: dict[str, Any],
-                  user: User) -> dict[str, Any]:
-    """The variables `user` may read: those some form of the instance's version asks for;
-    all of them (internal ones included) for process owners and admins, who run the system."""
-    if user.role_names & SEES_INTERNAL_DATA_ROLES:
-        return data
-    forms = kf.runtime.specs.get(instance.definition).forms
-    defined = {name for schema in forms.values()
-               for name in (schema.get("properties") or {})}
-    return {name: value for name, value in data.items() if name in defined}
-
-
 _assignee = aliased(User)
 _INSTANCE_AND_OPEN_TASKS = (
     select(ProcessInstance, HumanTask, _assignee.username)
@@ -118,7 +105,7 @@ def get_instance(session: Session, kf: WorkflowEngine, instance_id: int, user: U
     names = {task.assignee_id: name for _, task, name in rows
              if task is not None and task.assignee_id is not None and name is not None}
     try:
-        data, readable = readable_data(kf, instance, instance_data(kf, instance), user), True
+        data, readable = instance_data(kf, instance), True
     except Exception:  # a damaged state: the page still shows the error, history and actions
         data, readable = {}, False
     history = []

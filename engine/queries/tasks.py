@@ -29,7 +29,7 @@ from engine.runtime.access import (
 )
 
 from .inbox import scope_filter
-from .instances import instance_data, readable_data
+from .instances import instance_data
 
 if TYPE_CHECKING:
     from engine.workflow_engine import WorkflowEngine
@@ -100,7 +100,7 @@ def task_page(session: Session, kf: WorkflowEngine, task_id: int, user: User) ->
                                      and can_act_on(user, task, sight)))
     return TaskPage(
         task=task, instance=instance, form=form, forms=compiled.forms,
-        data=readable_data(kf, instance, instance_data(kf, instance), user), submitted=submitted,
+        data=instance_data(kf, instance), submitted=submitted,
         may_work=may_work,
         may_claim=is_open and task.assignee_id is None and user.has_role(task.role),
         may_unclaim=is_open and mine and user.has_role(task.role),

@@ -58,7 +58,7 @@ def test_the_page_and_the_api_keep_path_and_history(env, client_for, clock):
     manager = client_for("senior_manager")
     page = manager.get(f"/instances/{instance_id}").get_data(as_text=True)
     api = manager.get(f"/api/instances/{instance_id}").get_json()
-    assert api["data"]["decision"] == "approve" and api["archived_at"] is None
+    assert api["data"]["net_value"] == 60 and api["archived_at"] is None
     clock.advance(days=31)
     assert archive_all(env, clock.now()) == [instance_id]
 

@@ -72,10 +72,6 @@ OUTCOME = {**obj({
                   "description": "the outcome's name, in the reader's language"}}),
     "type": ["object", "null"],
     "description": "the end event the instance reached; null while it runs or once cancelled"}
-READABLE_DATA = {"type": "object", "description": (
-    "the instance's current variables that some form asks for; process owners and admins also "
-    "get the internal ones (script results, free start data)")}
-
 NOTICE = obj({
     "field": {"type": "string", "description": "the form field it concerns (may be empty)"},
     "message": {"type": "string", "description": "in the reader's language"}})
@@ -122,7 +118,7 @@ SCHEMAS: dict[str, Any] = {
     "InboxTask": extend(TASK, {"process_name": STR, "process_name_en": STR}),
     "TaskDetail": extend(TASK, {
         "form": {"type": ["object", "null"], "description": "the task's JSON Schema form"},
-        "data": READABLE_DATA,
+        "data": {"type": "object", "description": "the instance's current data"},
         "notices": {"type": "array", "items": NOTICE,
                     "description": "why a process check sent the task back (empty otherwise)"}}),
     "HistoryEvent": obj({
@@ -130,7 +126,7 @@ SCHEMAS: dict[str, Any] = {
         "bpmn_id": NULLABLE_STR, "data": OBJECT}),
     "Instance": INSTANCE,
     "InstanceDetail": extend(INSTANCE, {
-        "data": READABLE_DATA, "tasks": {"type": "array", "items": ref("Task")},
+        "data": OBJECT, "tasks": {"type": "array", "items": ref("Task")},
         "history": {"type": "array", "items": ref("HistoryEvent")}, "may_cancel": BOOL}),
     "Incident": obj({
         "instance_id": INT, "process": STR, "version": INT, "name": STR, "name_en": STR,
