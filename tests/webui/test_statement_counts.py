@@ -26,7 +26,10 @@ from engine.models import ApiToken
 PROCESS = "keyflow_bench_five_step"
 NOT_COUNTED = ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE")
 WRITES = ("INSERT", "UPDATE", "DELETE")
-READ_BUDGET, SUBMIT_BUDGET = 3, 6
+READ_BUDGET, SUBMIT_BUDGET = 3, 6  # issue 12's targets
+# What each call sends today (bench.sql_counts): a change that adds a statement to the hot
+# path shows up here first, before it reaches the issue's budget.
+TODAY = {"start": 7, "inbox": 2, "fetch": 1, "submit": 5, "status": 2}
 
 
 @dataclass
@@ -135,6 +138,8 @@ def test_each_call_stays_within_its_statement_budget(workload_app):
     assert counts["submit"] <= SUBMIT_BUDGET, calls["submit"][0].statements
     for kind in ("inbox", "fetch", "status"):
         assert counts[kind] <= READ_BUDGET, (kind, calls[kind][0].statements)
+    for kind, most in TODAY.items():
+        assert counts[kind] <= most, (kind, [c.statements for c in calls[kind]])
 
 
 def test_reads_write_nothing_and_never_take_the_write_lock(workload_app):
