@@ -7,21 +7,17 @@ how the latest message fared."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import pytest
 from flask import Flask
 from test_browser_flow import Person
 from test_work_browser import in_english
-from webui_env import live_app
-
-from engine.chat.addresses import HookHosts
-from engine.chat.sender import ChatPoster
-from engine.mail import FolderMailer, MailComposer, relay_one
+from webui_env import live_app, relay_all
 
 KEY = "head-robot-0000-9999"
+
+LOCAL = frozenset({"127.0.0.1"})  # the fake robot's host
 
 
 @pytest.fixture
@@ -30,16 +26,6 @@ def live(prepared_db: Path, tmp_path: Path) -> Iterator[tuple[str, Flask]]:
     with live_app(prepared_db, tmp_path, CHAT_HOOK_HOSTS="127.0.0.1") as served:
         yield served
 
-
-def relay_all(app: Flask, base: str) -> None:
-    """Send every pending outbox row of the live app, as the embedded worker's relay does."""
-    poster = ChatPoster(HookHosts(frozenset({"127.0.0.1"})), base, ZoneInfo("Asia/Shanghai"))
-    composer = MailComposer(base, "kf <kf@kf.test>")
-    folder = Path(app.config["VAR_DIR"]) / "mail"
-    with app.extensions["keyflow.sessions"]() as session:
-        while relay_one(session, FolderMailer(folder), composer, datetime.now(UTC), 10, poster):
-            session.commit()
-        session.commit()
 
 
 def test_a_robot_set_on_the_profile_page_receives_the_task_notice(browser, live,
@@ -62,7 +48,7 @@ def test_a_robot_set_on_the_profile_page_receives_the_task_notice(browser, live,
     assert "WeCom" in current and "key=…9999" in current and KEY not in head.page.content()
     head.page.click("#test-chat-hook")
     head.page.wait_for_selector(".flash")
-    relay_all(app, base)
+    relay_all(app, base, LOCAL)
     [test] = chat_endpoint.wait_for(1, KEY)
     assert "keyflow test message" in test.text
 
@@ -78,7 +64,7 @@ def test_a_robot_set_on_the_profile_page_receives_the_task_notice(browser, live,
     manager.page.wait_for_url(f"{base}/")
     manager.close()
 
-    relay_all(app, base)
+    relay_all(app, base, LOCAL)
     notice = chat_endpoint.wait_for(2, KEY)[1]
     assert notice.body["msgtype"] == "markdown"
     text = notice.text

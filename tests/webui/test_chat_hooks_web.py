@@ -4,16 +4,11 @@ may set a role's hook, the test message reaching a local fake robot API."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-from zoneinfo import ZoneInfo
-
 import pytest
 from sqlalchemy import select
 from test_api import Api
+from webui_env import relay_all
 
-from engine.chat.addresses import HookHosts
-from engine.chat.sender import ChatPoster
-from engine.mail import FolderMailer, MailComposer, relay_one
 from engine.models import AuditEvent, ChatHook
 
 KEY = "0123456789abcdef-secret-key"
@@ -23,15 +18,6 @@ KEY = "0123456789abcdef-secret-key"
 def app_config():
     return {"CHAT_HOOK_HOSTS": "127.0.0.1"}
 
-
-def _relay(app, endpoint_port: int, tmp_path) -> None:
-    poster = ChatPoster(HookHosts(frozenset({"127.0.0.1"})), "http://kf.test",
-                        ZoneInfo("Asia/Shanghai"))
-    composer = MailComposer("http://kf.test", "kf <kf@kf.test>")
-    with app.extensions["keyflow.sessions"]() as session:
-        while relay_one(session, FolderMailer(tmp_path / "mail"), composer,
-                        datetime.now(UTC), 10, poster):
-            session.commit()
 
 
 def test_own_hook_over_the_api(app, env, chat_endpoint, tmp_path):
@@ -59,7 +45,7 @@ def test_own_hook_over_the_api(app, env, chat_endpoint, tmp_path):
 
     queued = clerk.post("/api/me/chat-hook/test")
     assert queued.status_code == 202 and queued.get_json()["status"] == "pending"
-    _relay(app, chat_endpoint.port, tmp_path)
+    relay_all(app, chat_hosts=frozenset({"127.0.0.1"}))
     [posted] = chat_endpoint.received(KEY)
     assert posted.body["msgtype"] == "markdown"
     assert "keyflow 测试消息" in posted.text and "clerk user" in posted.text
@@ -107,7 +93,7 @@ def test_the_profile_page_sets_tests_and_removes_the_users_robot(app, client_for
     page = clerk.get("/profile").get_data(as_text=True)
     assert "您的群机器人已保存。" in page and "key=…-key" in page and KEY not in page
     assert clerk.post("/profile/chat-hook/test").status_code == 302
-    _relay(app, chat_endpoint.port, tmp_path)
+    relay_all(app, chat_hosts=frozenset({"127.0.0.1"}))
     assert len(chat_endpoint.received(KEY)) == 1
     page = clerk.get("/profile").get_data(as_text=True)
     assert 'id="chat-hook-last"' in page and "已发送" in page

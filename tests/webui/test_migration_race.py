@@ -4,12 +4,11 @@ as Conflict), so whoever comes second gets a 409 and nothing of theirs is writte
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from sqlalchemy import Engine, func, select, text
+from waiting import wait_for
 from webui_env import DATA, Client, Env
 
 from engine.accounts import create_user
@@ -47,11 +46,6 @@ def _moves(env: Env, instance_id: int) -> tuple[int, int]:
     return int(version or 0), int(moved or 0)
 
 
-def _wait_for(condition: Callable[[], bool], what: str, seconds: float = 30) -> None:
-    deadline = time.monotonic() + seconds
-    while not condition():
-        assert time.monotonic() < deadline, f"gave up waiting for {what}"
-        time.sleep(0.02)
 
 
 def test_a_migration_behind_another_sessions_change_is_a_409(pg_app, pg_engine: Engine):
@@ -71,7 +65,7 @@ def test_a_migration_behind_another_sessions_change_is_a_409(pg_app, pg_engine: 
         env.kf.migrate_instance(first, instance_id, v2, owner)  # holds the row lock
         answer = pool.submit(
             lambda: second.post(f"/library/approval/migrations/{instance_id}").status_code)
-        _wait_for(lambda: blocked_requests() == 1, "the request to wait for the row lock")
+        wait_for(lambda: blocked_requests() == 1, "the request to wait for the row lock")
         first.commit()
         assert answer.result(timeout=60) == 409
     assert _moves(env, instance_id) == (2, 1)

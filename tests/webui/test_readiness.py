@@ -5,10 +5,10 @@ from __future__ import annotations
 import shutil
 import socket
 import subprocess
-import time
 
 import pytest
 import redis
+from waiting import wait_for
 
 from engine.db import make_db_engine
 from engine.schema import upgrade
@@ -63,6 +63,13 @@ def test_not_ready_while_the_schema_is_behind(tmp_path):
         "database": "ok", "migrations": "failed"}})
 
 
+def _answers(client: redis.Redis) -> bool:
+    try:
+        return bool(client.ping())
+    except redis.exceptions.ConnectionError:
+        return False
+
+
 @pytest.fixture
 def own_redis():
     """A private redis-server on a free port (never the shared one); killed by the test."""
@@ -74,14 +81,7 @@ def own_redis():
                              "--appendonly", "no"], stdout=subprocess.DEVNULL,
                             start_new_session=True)
     client = redis.Redis(port=port)
-    deadline = time.monotonic() + 10
-    while True:
-        try:
-            client.ping()
-            break
-        except redis.exceptions.ConnectionError:
-            assert time.monotonic() < deadline, "redis-server did not start"
-            time.sleep(0.05)
+    wait_for(lambda: _answers(client), "redis-server to start")
     client.close()
     yield proc, f"redis://127.0.0.1:{port}/0"
     if proc.poll() is None:

@@ -12,16 +12,14 @@ those who want it at once (the mail files are read). English where the text matt
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from email import message_from_bytes, policy
 from pathlib import Path
 
 import pytest
 from flask import Flask
 from test_browser_flow import Person, live_server  # noqa: F401  (the fixture)
-from webui_env import live_app
-
-from engine.mail import FolderMailer, MailComposer, relay_one
+from webui_env import live_app, relay_all
 
 
 def in_english(person: Person) -> Person:
@@ -127,17 +125,6 @@ def live(prepared_db: Path, tmp_path: Path) -> Iterator[tuple[str, Flask]]:
     with live_app(prepared_db, tmp_path) as served:
         yield served
 
-
-def relay_all(app: Flask) -> Path:
-    """Send every pending mail of the live app into its var/mail folder (what the embedded
-    worker's relay does); the folder."""
-    folder = Path(app.config["VAR_DIR"]) / "mail"
-    composer = MailComposer("http://kf.test", "kf <kf@kf.test>")
-    with app.extensions["keyflow.sessions"]() as session:
-        while relay_one(session, FolderMailer(folder), composer, datetime.now(UTC)):
-            session.commit()
-        session.commit()
-    return folder
 
 
 def test_work_arriving_in_a_pool_is_mailed_unless_digest_only(browser, live):

@@ -7,12 +7,13 @@ import logging
 import socket
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+
+from waiting import wait_for
 
 ROOT = Path(__file__).parents[2]
 BIN = Path(sys.executable).parent
@@ -34,11 +35,6 @@ def prepared_env(tmp_path: Path) -> dict[str, str]:
     return env
 
 
-def wait_for(condition: Callable[[], bool], what: str, seconds: float = 60) -> None:
-    deadline = time.monotonic() + seconds
-    while not condition():
-        assert time.monotonic() < deadline, f"gave up waiting for {what}"
-        time.sleep(0.2)
 
 
 def get(port: int, path: str, **headers: str) -> bytes:

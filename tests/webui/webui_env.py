@@ -10,6 +10,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import api_contract
 from flask import Flask
@@ -21,8 +22,11 @@ from werkzeug.serving import make_server
 from werkzeug.test import encode_multipart
 
 from engine.accounts import create_user
+from engine.chat.addresses import HookHosts
+from engine.chat.sender import ChatPoster
 from engine.clock import MovableClock, SystemClock
 from engine.deployment import Bundle
+from engine.mail import FolderMailer, MailComposer, relay_one
 from engine.models import HumanTask, User
 from engine.roles import ALL_ROLES
 from engine.workflow_engine import WorkflowEngine
@@ -170,6 +174,20 @@ def upload(client: Client, url: str, content: bytes, name: str,
     return client.http.post(url, data=body,
                             content_type=f"multipart/form-data; boundary={boundary}",
                             headers={"X-CSRF-Token": client.csrf, **(headers or {})})
+
+
+def relay_all(app: Flask, base_url: str = "http://kf.test", chat_hosts: frozenset[str] = frozenset()
+              ) -> Path:
+    """Send every pending outbox row of `app`, as the workers' relay does: mail into its
+    var/mail folder (returned), chat rows to their hooks (hosts `chat_hosts` allowed)."""
+    folder = Path(app.config["VAR_DIR"]) / "mail"
+    composer = MailComposer(base_url, "kf <kf@kf.test>")
+    poster = ChatPoster(HookHosts(chat_hosts), base_url, ZoneInfo("Asia/Shanghai"))
+    with app.extensions["keyflow.sessions"]() as session:
+        while relay_one(session, FolderMailer(folder), composer, datetime.now(UTC), 10, poster):
+            session.commit()
+        session.commit()
+    return folder
 
 
 @contextmanager
