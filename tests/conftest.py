@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from chat_endpoint import chat_endpoint  # noqa: F401 (a fixture: the fake robot API)
+from missing_service import unavailable
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -32,10 +33,7 @@ def _postgres_or_skip() -> Engine:
             conn.execute(text("select 1"))
     except Exception as err:  # any connection failure means "not available"
         engine.dispose()
-        message = f"PostgreSQL is not reachable at {PG_URL}: {err}"
-        if os.environ.get("CI") == "true":
-            pytest.fail(message)
-        pytest.skip(message)
+        unavailable(f"PostgreSQL is not reachable at {PG_URL}: {err}")
     return engine
 
 
@@ -119,10 +117,7 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
 def browser() -> Iterator[object]:
     """Debian's Chromium driven by Playwright (`make test` installs it)."""
     if not Path(CHROMIUM).exists():
-        message = f"{CHROMIUM} is missing (apt-get install chromium)"
-        if os.environ.get("CI") == "true":
-            pytest.fail(message)
-        pytest.skip(message)
+        unavailable(f"{CHROMIUM} is missing (apt-get install chromium)")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:

@@ -22,6 +22,7 @@ from pathlib import Path
 
 import pytest
 import redis
+from missing_service import unavailable
 from sqlalchemy.orm import Session, sessionmaker
 
 from workers.clock import FileClock
@@ -31,12 +32,6 @@ SHARED_REDIS = os.environ.get("KEYFLOW_TEST_REDIS_URL", "redis://127.0.0.1:6379/
 T0 = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
 
 
-def _unavailable(message: str) -> None:
-    if os.environ.get("CI") == "true":
-        pytest.fail(message)
-    pytest.skip(message)
-
-
 @pytest.fixture
 def shared_redis() -> str:
     """The shared Redis's database 11, flushed (never any other database)."""
@@ -44,7 +39,7 @@ def shared_redis() -> str:
     try:
         client.ping()
     except redis.exceptions.ConnectionError as err:
-        _unavailable(f"Redis is not reachable at {SHARED_REDIS}: {err}")
+        unavailable(f"Redis is not reachable at {SHARED_REDIS}: {err}")
     client.flushdb()
     client.close()
     return SHARED_REDIS
@@ -160,7 +155,7 @@ def own_redis(tmp_path: Path) -> Iterator[Callable[[], subprocess.Popen[bytes]]]
     """Start (and restart) a private redis-server on one free port; never the shared one."""
     binary = shutil.which("redis-server")
     if binary is None:
-        _unavailable("redis-server is not installed")
+        unavailable("redis-server is not installed")
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = int(sock.getsockname()[1])
