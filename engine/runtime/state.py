@@ -38,6 +38,7 @@ from .failures import (
 )
 from .latest_data import data_of, keep_data
 from .steps import StepBudget
+from .writes import write_command
 
 
 def lock_instance(session: Session, instance_id: int) -> ProcessInstance:
@@ -113,6 +114,7 @@ def run_engine_steps(session: Session, rt: Runtime, instance: ProcessInstance,
         check_storable(workflow, since=started)
         save(rt, instance, workflow, now=now, actor=actor, session=session,
              open_tasks=open_tasks)
+        write_command(session, instance)
         savepoint.commit()
     except NOT_INSTANCE_FAILURES:
         _discard(savepoint)
