@@ -9,7 +9,10 @@ so an upsert keeps the stored `first_opened_at` when there is one (a column writ
 the lock must be listed in KEPT_WHEN_SET).
 SQLAlchemy does not cache the compiled form of dialect upserts (`ON CONFLICT`), and
 compiling this one costs more than running it, so its SQL is compiled once per dialect and
-shape (which rows are new) and run as text, mapped back onto HumanTask objects.
+shape (which rows are new) and run as text on the session's connection. The rows it
+returns are put back onto the HumanTask objects directly: the changed rows' objects take
+their stored values, the new rows become objects of the session as if loaded (an ORM
+query over the text statement cost more than the statement itself).
 """
 
 from __future__ import annotations
@@ -18,9 +21,9 @@ import re
 from functools import lru_cache
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, func, literal_column, null, select, text
+from sqlalchemy import Table, bindparam, func, inspect, literal_column, null, text
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, make_transient_to_detached
 from sqlalchemy.sql import Executable
 
 from engine.db import is_postgres
@@ -46,7 +49,23 @@ def write_rows(session: Session, changed: list[HumanTask], new: list[dict[str, A
     shape = (True,) * len(changed) + (False,) * len(new)
     statement = _upsert("postgresql" if is_postgres(session) else "sqlite", shape)
     with session.no_autoflush:  # the changed rows are written by this statement
-        return list(session.scalars(statement, params))
+        stored = session.connection().execute(statement, params).all()
+    by_id = {row.id: row for row in changed}
+    return [_as_object(session, by_id.get(values.id), values._asdict()) for values in stored]
+
+
+def _as_object(session: Session, row: HumanTask | None, values: dict[str, Any]
+               ) -> HumanTask:
+    """`row` (None: a new object) holding `values` as stored, clean in the session."""
+    if row is not None:
+        state = inspect(row)
+        state.dict.update(values)
+        state._commit_all(state.dict, session.identity_map)  # noqa: SLF001 - as a refresh
+        return row
+    created = HumanTask(**values)
+    make_transient_to_detached(created)  # its values are the stored row's: nothing pending
+    session.add(created)
+    return created
 
 
 @lru_cache(maxsize=64)
@@ -69,6 +88,4 @@ def _upsert(dialect: str, shape: tuple[bool, ...]) -> Executable:
     # PostgreSQL renders a JSONB bind as `:name::JSONB`, which text() would not read as a
     # parameter: spell the cast out.
     compiled = _CAST.sub(r"CAST(:\1 AS \2)", str(upsert.compile(dialect=named)))
-    sql = text(compiled).bindparams(*binds).columns(*_COLUMNS)
-    return (select(HumanTask).from_statement(sql)
-            .execution_options(populate_existing=True))
+    return text(compiled).bindparams(*binds).columns(*_COLUMNS)
