@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, bindparam, func, or_, select
 from sqlalchemy.orm import Session
 
 from engine.audit import record
@@ -38,10 +38,23 @@ def current_definitions(session: Session, keys: Iterable[str] | None = None
         .order_by(ProcessDefinition.key)))
 
 
+# current_definitions for one key, built once: every start reads it, and building the
+# statement cost more than running it.
+_CURRENT_OF_KEY = (
+    select(ProcessDefinition)
+    .outerjoin(ProcessCurrent, ProcessCurrent.key == ProcessDefinition.key)
+    .where(ProcessDefinition.key == bindparam("key"),
+           or_(ProcessDefinition.id == ProcessCurrent.definition_id,
+               and_(ProcessCurrent.definition_id.is_(None),
+                    ProcessDefinition.version == select(func.max(ProcessDefinition.version))
+                    .where(ProcessDefinition.key == bindparam("key"))
+                    .correlate(None).scalar_subquery())))
+)
+
+
 def current_definition(session: Session, key: str) -> ProcessDefinition | None:
     """The version of process `key` new instances start on, if it is deployed."""
-    found = current_definitions(session, [key])
-    return found[0] if found else None
+    return session.scalars(_CURRENT_OF_KEY, {"key": key}).first()
 
 
 def set_current(session: Session, definition: ProcessDefinition, *, actor: User | None,

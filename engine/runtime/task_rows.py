@@ -23,7 +23,7 @@ from typing import Any, cast
 
 from sqlalchemy import Table, bindparam, func, inspect, literal_column, null, text
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session, make_transient_to_detached
+from sqlalchemy.orm import Session, instrumentation, make_transient_to_detached
 from sqlalchemy.sql import Executable
 
 from engine.db import is_postgres
@@ -31,6 +31,7 @@ from engine.models import HumanTask
 
 _TABLE = cast(Table, HumanTask.__table__)
 _COLUMNS = list(_TABLE.columns)
+_MANAGER = instrumentation.manager_of_class(HumanTask)
 KEPT_WHEN_SET = ("first_opened_at",)
 _CAST = re.compile(r":(\w+)::(\w+)")
 
@@ -62,7 +63,8 @@ def _as_object(session: Session, row: HumanTask | None, values: dict[str, Any]
         state.dict.update(values)
         state._commit_all(state.dict, session.identity_map)  # noqa: SLF001 - as a refresh
         return row
-    created = HumanTask(**values)
+    created = cast(HumanTask, _MANAGER.new_instance())  # as the ORM makes a loaded object
+    inspect(created).dict.update(values)
     make_transient_to_detached(created)  # its values are the stored row's: nothing pending
     session.add(created)
     return created
