@@ -32,6 +32,7 @@ from .assignment import instance_owner
 from .context import Runtime
 from .data_limits import check_data
 from .state import lock_instance, restore, run_engine_steps, save
+from .writes import insert_instance
 
 
 def definition_to_start(session: Session, key: str) -> ProcessDefinition:
@@ -87,8 +88,7 @@ def start_instance(session: Session, rt: Runtime, key: str, user: User, *,
         started_at=now,
         state=rt.serializer.dumps(workflow),  # the last good state, should the first run fail
     )
-    session.add(instance)
-    session.flush()
+    insert_instance(session, instance)
     record(session, "instance_started", at=now, actor=user, instance=instance,
            data={"version": definition.version, "data": data,
                  "business_key": business_key,

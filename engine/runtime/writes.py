@@ -38,8 +38,8 @@ _APPENDED = (AuditEvent, Notification)  # rows only ever inserted by a command
 def write_command(session: Session, instance: ProcessInstance) -> None:
     """Write the instance's changes and the session's new audit events and notifications.
 
-    Must run last in the savepoint it writes under: the objects written are clean
-    afterwards, so a rollback of that savepoint would no longer expire them.
+    The instance is then registered as a flush registers it (a rollback expires it); the
+    audit events and notifications written are no longer in the session.
     """
     new = [obj for obj in session.new if isinstance(obj, _APPENDED)]
     if not new and not session.is_modified(instance):
@@ -49,6 +49,35 @@ def write_command(session: Session, instance: ProcessInstance) -> None:
         _write_instance(session, instance)
         for cls in _APPENDED:
             _insert_new(session, cls, [obj for obj in new if isinstance(obj, cls)])
+
+
+def insert_instance(session: Session, instance: ProcessInstance) -> None:
+    """INSERT a new instance (built with its columns and relationships set) and make it an
+    object of the session, clean, with its id: what `session.add` and a flush would do (a
+    rollback takes it out of the session again).
+
+    The columns it was not given are stored as the flush would store them (NULL, the version
+    at 1), and held as such on the object, so reading them costs no query."""
+    session.add(instance)  # cascades to its users and definition, as before
+    refuse_nul_characters(session, None, None)
+    values = inspect(instance).dict
+    if values.get("version") is None:
+        values["version"] = 1  # the optimistic lock's first version, as the flush sets it
+    keys = tuple(c.key for c in _INSTANCE.columns if c.key in values and c.key != "id")
+    row = {key: values[key] for key in keys}
+    with session.no_autoflush:
+        instance_id = session.connection().execute(_insert_instance(keys), row).scalar_one()
+    for column in _INSTANCE.columns:
+        values.setdefault(column.key, None)
+    values["id"] = instance_id
+    session._register_persistent({inspect(instance)})  # noqa: SLF001 - as a flush does
+
+
+@lru_cache(maxsize=8)
+def _insert_instance(keys: tuple[str, ...]) -> Executable:
+    table = _INSTANCE
+    return (insert(table).values({key: bindparam(key, type_=table.c[key].type) for key in keys})
+            .returning(table.c.id))
 
 
 def _write_instance(session: Session, instance: ProcessInstance) -> None:
@@ -69,7 +98,7 @@ def _write_instance(session: Session, instance: ProcessInstance) -> None:
         raise StaleDataError(f"process_instance {instance.id} was changed by someone else "
                              f"(expected version {old_version})")
     values["version"] = old_version + 1
-    state._commit_all(values, session.identity_map)  # noqa: SLF001 - as after a flush
+    session._register_persistent({state})  # noqa: SLF001 - as a flush does
 
 
 @lru_cache(maxsize=32)
