@@ -1,0 +1,105 @@
+"""A command's own rows written with Core statements (engine.runtime.writes): the same rows,
+checks and session state as the ORM flush they replace, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select, text, update
+from sqlalchemy.orm.exc import StaleDataError
+
+from engine.errors import Conflict
+from engine.models import AuditEvent, HumanTask, Notification, ProcessInstance
+from engine.runtime import writes
+from engine.runtime.tasks import complete_locked, lock_task
+
+PROCESS = "keyflow_bench_five_step"
+
+
+def _open(session, instance_id):
+    return session.scalars(select(HumanTask).where(
+        HumanTask.instance_id == instance_id, HumanTask.state.in_(("ready", "claimed")))
+        .order_by(HumanTask.id)).all()
+
+
+def test_a_completion_writes_its_rows_and_leaves_the_instance_current(
+        session, kf, users, deploy):
+    deploy("reference_workload")
+    manager = users["senior_manager"]
+    instance = kf.start_instance(session, PROCESS, manager)
+    session.commit()
+    [first] = _open(session, instance.id)
+    version = instance.version
+    kf.complete_task(session, first.id, manager, {"volume": 6000})
+    assert instance not in session.dirty and not session.new
+    assert instance.version == version + 1
+    session.commit()
+    stored = session.execute(select(ProcessInstance.version, ProcessInstance.state).where(
+        ProcessInstance.id == instance.id)).one()
+    assert stored == (instance.version, instance.state)
+    [second] = _open(session, instance.id)
+    events = session.scalars(select(AuditEvent).where(AuditEvent.instance_id == instance.id)
+                             .order_by(AuditEvent.id)).all()
+    assert [(e.action, e.task_id) for e in events][-2:] == [
+        ("task_completed", first.id), ("task_created", second.id)]
+    assert events[-2].data["data"] == {"volume": 6000} and events[-2].actor_id == manager.id
+    assert events[-1].data["role"] == second.role and events[-1].process_key == PROCESS
+    note = session.scalars(select(Notification).where(
+        Notification.idempotency_key == f"task:{second.id}:assigned")).one()
+    assert (note.recipient_id, note.kind, note.status, note.attempts, note.channel) == (
+        manager.id, "task_assigned", "pending", 0, "mail")
+
+
+def test_a_start_stores_what_it_was_not_given_as_null(session, kf, users, deploy):
+    deploy("reference_workload")
+    instance = kf.start_instance(session, PROCESS, users["senior_manager"])
+    session.commit()
+    nulls = session.execute(text(
+        "SELECT error IS NULL, outcome IS NULL, archived_path IS NULL, ended_at IS NULL "
+        "FROM process_instance WHERE id = :id"), {"id": instance.id}).one()
+    assert all(nulls)
+    assert instance.version == 2  # inserted at 1, its first run's state written at 2
+    assert (instance.error, instance.outcome, instance.archived_at) == (None, None, None)
+
+
+def test_a_version_moved_underneath_the_command_is_not_overwritten(
+        session, kf, users, deploy):
+    # The lock keeps other writers out; should the row's version still have moved, the
+    # command's write fails (the caller's Conflict) instead of overwriting it.
+    deploy("reference_workload")
+    manager = users["senior_manager"]
+    instance = kf.start_instance(session, PROCESS, manager)
+    session.commit()
+    [task] = _open(session, instance.id)
+    locked = lock_task(session, task.id)
+
+    def moved_meanwhile(_now):
+        with session.no_autoflush:
+            session.execute(update(ProcessInstance).where(ProcessInstance.id == instance.id)
+                            .values(version=ProcessInstance.version + 1)
+                            .execution_options(synchronize_session=False))
+
+    with pytest.raises(StaleDataError):
+        complete_locked(session, kf.runtime, locked.instance, locked.task, {"volume": 6000},
+                        actor=manager, also=moved_meanwhile, open_tasks=locked.open_tasks)
+    session.rollback()
+    assert session.get(ProcessInstance, instance.id).status == "running"
+
+
+def test_the_engine_answers_a_moved_version_with_a_conflict(session, kf, users, deploy,
+                                                             monkeypatch):
+    deploy("reference_workload")
+    manager = users["senior_manager"]
+    instance = kf.start_instance(session, PROCESS, manager)
+    session.commit()
+    [task] = _open(session, instance.id)
+    real = writes._write_instance
+
+    def moved_first(s, inst):
+        s.execute(update(ProcessInstance).where(ProcessInstance.id == inst.id)
+                  .values(version=ProcessInstance.version + 1)
+                  .execution_options(synchronize_session=False))
+        real(s, inst)
+
+    monkeypatch.setattr(writes, "_write_instance", moved_first)
+    with pytest.raises(Conflict):
+        kf.complete_task(session, task.id, manager, {"volume": 6000})
