@@ -63,7 +63,7 @@ def _as_object(session: Session, row: HumanTask | None, values: dict[str, Any]
         state.dict.update(values)
         state._commit_all(state.dict, session.identity_map)  # noqa: SLF001 - as a refresh
         return row
-    created = cast(HumanTask, _MANAGER.new_instance())  # as the ORM makes a loaded object
+    created: HumanTask = _MANAGER.new_instance()  # as the ORM makes a loaded object
     inspect(created).dict.update(values)
     make_transient_to_detached(created)  # its values are the stored row's: nothing pending
     session.add(created)

@@ -22,7 +22,6 @@ from functools import lru_cache
 from typing import Any, cast
 
 from sqlalchemy import Table, bindparam, insert, inspect, update
-from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.sql import Executable
@@ -82,7 +81,7 @@ def _insert_instance(keys: tuple[str, ...]) -> Executable:
 
 def _write_instance(session: Session, instance: ProcessInstance) -> None:
     state = inspect(instance)
-    if state.key is None or state.identity_key not in session.identity_map:
+    if not state.persistent:
         return  # not yet inserted: the flush writes it
     changed = tuple(sorted(state.committed_state))
     if not changed or not _INSTANCE_COLUMNS.issuperset(changed):
@@ -94,7 +93,7 @@ def _write_instance(session: Session, instance: ProcessInstance) -> None:
     params: dict[str, Any] = {key: values.get(key) for key in changed}
     params.update(id_=instance.id, old_version_=old_version, new_version_=old_version + 1)
     result = session.connection().execute(_update_instance(changed), params)
-    if cast(CursorResult[Any], result).rowcount != 1:
+    if result.rowcount != 1:
         raise StaleDataError(f"process_instance {instance.id} was changed by someone else "
                              f"(expected version {old_version})")
     values["version"] = old_version + 1
