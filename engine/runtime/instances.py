@@ -32,7 +32,7 @@ from .assignment import instance_owner
 from .context import Runtime
 from .data_limits import check_data
 from .state import lock_instance, restore, run_engine_steps, save
-from .writes import insert_instance
+from .writes import insert_instance, write_command
 
 
 def definition_to_start(session: Session, key: str) -> ProcessDefinition:
@@ -93,6 +93,7 @@ def start_instance(session: Session, rt: Runtime, key: str, user: User, *,
            data={"version": definition.version, "data": data,
                  "business_key": business_key,
                  "owner": owner_user.username if owner_user else None})
+    write_command(session, instance)  # the event now, not by a flush as the run begins
     run_engine_steps(session, rt, instance, workflow, now=now, actor=user, open_tasks=[])
     return instance
 
