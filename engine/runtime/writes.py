@@ -19,6 +19,8 @@ the ORM flush, as is an instance whose change this module does not know how to w
 from __future__ import annotations
 
 from functools import lru_cache
+from itertools import groupby
+from operator import itemgetter
 from typing import Any, cast
 
 from sqlalchemy import Table, bindparam, insert, inspect, update
@@ -116,15 +118,17 @@ def _insert_new(session: Session, cls: type[AuditEvent | Notification],
     if not objects:
         return
     table = cast(Table, cls.__table__)
-    groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    rows = []
     for obj in objects:
         values = inspect(obj).dict
         keys = tuple(c.key for c in table.columns if c.key in values and c.key != "id")
-        groups.setdefault(keys, []).append({key: values[key] for key in keys})
+        rows.append((keys, {key: values[key] for key in keys}))
     connection = session.connection()
-    for keys, rows in groups.items():
-        # A column an object never set gets its default from the statement, as in a flush.
-        connection.execute(_insert(table, keys), rows)
+    # In the order they were added, a statement per run of rows setting the same columns (as
+    # a flush batches them: ids keep that order); a column an object never set gets its
+    # default from the statement.
+    for keys, run in groupby(rows, key=itemgetter(0)):
+        connection.execute(_insert(table, keys), [values for _, values in run])
     for obj in objects:
         session.expunge(obj)
 
