@@ -23,7 +23,7 @@ from typing import Any, cast
 
 from sqlalchemy import Table, bindparam, func, inspect, literal_column, null, text
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session, instrumentation, make_transient_to_detached
+from sqlalchemy.orm import Session, make_transient_to_detached
 from sqlalchemy.sql import Executable
 
 from engine.db import is_postgres
@@ -31,7 +31,7 @@ from engine.models import HumanTask
 
 _TABLE = cast(Table, HumanTask.__table__)
 _COLUMNS = list(_TABLE.columns)
-_MANAGER = instrumentation.manager_of_class(HumanTask)
+_MAPPER = inspect(HumanTask)
 KEPT_WHEN_SET = ("first_opened_at",)
 _CAST = re.compile(r":(\w+)::(\w+)")
 
@@ -51,19 +51,19 @@ def write_rows(session: Session, changed: list[HumanTask], new: list[dict[str, A
     statement = _upsert("postgresql" if is_postgres(session) else "sqlite", shape)
     with session.no_autoflush:  # the changed rows are written by this statement
         stored = session.connection().execute(statement, params).all()
-    by_id = {row.id: row for row in changed}
-    return [_as_object(session, by_id.get(values.id), values._asdict()) for values in stored]
+    return [_as_object(session, values._asdict()) for values in stored]
 
 
-def _as_object(session: Session, row: HumanTask | None, values: dict[str, Any]
-               ) -> HumanTask:
-    """`row` (None: a new object) holding `values` as stored, clean in the session."""
-    if row is not None:
-        state = inspect(row)
+def _as_object(session: Session, values: dict[str, Any]) -> HumanTask:
+    """The session's object of the row `values` (made if it has none), holding `values` as
+    stored and clean: what loading the row with populate_existing would give."""
+    known = session.identity_map.get(_MAPPER.identity_key_from_primary_key((values["id"],)))
+    if known is not None:  # a changed row (or one left in the session by a rollback)
+        state = inspect(known)
         state.dict.update(values)
         state._commit_all(state.dict, session.identity_map)  # noqa: SLF001 - as a refresh
-        return row
-    created: HumanTask = _MANAGER.new_instance()  # as the ORM makes a loaded object
+        return known
+    created: HumanTask = _MAPPER.class_manager.new_instance()  # as the ORM makes one
     inspect(created).dict.update(values)
     make_transient_to_detached(created)  # its values are the stored row's: nothing pending
     session.add(created)

@@ -4,7 +4,8 @@ checks and session state as the ORM flush they replace, on SQLite and PostgreSQL
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import select, text, update
+from sqlalchemy import func, select, text, update
+from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.orm.exc import StaleDataError
 
 from engine.errors import Conflict
@@ -103,3 +104,23 @@ def test_the_engine_answers_a_moved_version_with_a_conflict(session, kf, users, 
     monkeypatch.setattr(writes, "_write_instance", moved_first)
     with pytest.raises(Conflict):
         kf.complete_task(session, task.id, manager, {"volume": 6000})
+
+
+def test_a_new_task_row_takes_over_an_object_left_in_the_session_with_its_id(
+        session, kf, users, deploy):
+    # SQLite hands out a rolled-back row's id again; an object a rollback left in the
+    # session under that id becomes the new row's object, as a load would make it.
+    deploy("reference_workload")
+    manager = users["senior_manager"]
+    instance = kf.start_instance(session, PROCESS, manager)
+    session.commit()
+    [first] = _open(session, instance.id)
+    next_id = session.scalar(select(func.max(HumanTask.id))) + 1
+    left = HumanTask(id=next_id)
+    make_transient_to_detached(left)
+    session.add(left)
+    kf.complete_task(session, first.id, manager, {"volume": 6000})
+    [second] = _open(session, instance.id)
+    assert second.bpmn_id == "manager_approval" and second.instance_id == instance.id
+    if second.id == next_id:  # SQLite; a PostgreSQL sequence never hands it out again
+        assert second is left
