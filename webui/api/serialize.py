@@ -17,6 +17,7 @@ from engine.models import (
     ProcessInstance,
 )
 from engine.outcomes import OUTCOMES
+from engine.queries.task_records import TaskRecord
 
 from ..i18n import _, pick
 
@@ -63,6 +64,20 @@ def task_json(t: HumanTask, now: datetime, usernames: dict[int, str] | None = No
         "bpmn_id": t.bpmn_id, "name": t.name, "name_en": t.name_en, "role": t.role,
         "state": t.state, "assignee": assignee, "customer_name": t.customer_name,
         "form_key": t.form_key, "created_at": iso(t.created_at), "due_at": iso(t.due_at),
+        "overdue": bool(t.is_open and t.due_at is not None and t.due_at < now),
+        "completed_at": iso(t.completed_at),
+    }
+
+
+def record_json(t: TaskRecord, now: datetime) -> dict[str, Any]:
+    """A task read as a record (engine.queries.task_records): `task_json`'s shape, built from
+    the row as read, its assignee's name included."""
+    return {
+        "id": t.id, "instance_id": t.instance_id, "process": t.process_key,
+        "bpmn_id": t.bpmn_id, "name": t.name, "name_en": t.name_en, "role": t.role,
+        "state": t.state, "assignee": t.assignee_name if t.assignee_id is not None else None,
+        "customer_name": t.customer_name, "form_key": t.form_key,
+        "created_at": iso(t.created_at), "due_at": iso(t.due_at),
         "overdue": bool(t.is_open and t.due_at is not None and t.due_at < now),
         "completed_at": iso(t.completed_at),
     }

@@ -15,7 +15,7 @@ from ..inbox.views import truthy
 from ..tasks.messages import notices_of
 from . import bp
 from .contract import request_body
-from .serialize import task_json
+from .serialize import record_json, task_json
 
 
 @bp.get("/tasks")
@@ -34,7 +34,7 @@ def tasks() -> Response:
                  overdue=truthy(request.args.get("overdue")),
                  q=(request.args.get("q") or "")[:100],
                  after=Position.parse(cursor, "cursor") if cursor else None)
-    return jsonify({"tasks": [dict(task_json(r.task, now), process_name=r.process_name,
+    return jsonify({"tasks": [dict(record_json(r.task, now), process_name=r.process_name,
                                    process_name_en=r.process_name_en) for r in page.rows],
                     "next": page.next})
 
