@@ -266,15 +266,16 @@ def _sees_instance(session: Session, sight: Sight, instance: ProcessInstance) ->
     return found is not None
 
 
-def _plainly_sees(user: User, *ids: int | None) -> bool:
+def plainly_sees(user: User, *ids: int | None) -> bool:
     """Whether `user` sees a record without asking whom they stand in for: it is theirs (one
-    of `ids`), or they see everything. Saves the substitutes' lookup on the hot path."""
+    of `ids`: the task's assignee or completer, the instance's owner or starter), or they see
+    everything. Saves the substitutes' lookup on the hot path; False decides nothing."""
     return user.id in ids or bool(user.role_names & SEES_ALL_ROLES)
 
 
 def can_see_instance(session: Session, user: User, instance: ProcessInstance) -> bool:
     """Whether `user` sees `instance` (the rule in this module's docstring)."""
-    if _plainly_sees(user, instance.owner_id, instance.started_by_id):
+    if plainly_sees(user, instance.owner_id, instance.started_by_id):
         return True
     return _sees_instance(session, sight_of(session, user), instance)
 
@@ -341,7 +342,12 @@ def was_offered_to(user: User, task: HumanTask) -> bool:
 
 def can_cancel(user: User, instance: ProcessInstance) -> bool:
     """The starter, department heads and admins may cancel."""
-    return instance.started_by_id == user.id or bool(user.role_names & CANCELS_ANY_ROLES)
+    return may_cancel(user, instance.started_by_id)
+
+
+def may_cancel(user: User, started_by_id: int | None) -> bool:
+    """`can_cancel` of an instance started by `started_by_id` (read without the ORM)."""
+    return started_by_id == user.id or bool(user.role_names & CANCELS_ANY_ROLES)
 
 
 def may_handle_incidents(user: User) -> bool:

@@ -3,8 +3,8 @@ one's own, a substitute's, offered to a pool, another manager's, finished; for e
 
 The `all` inbox walks every open task and keeps those of the instances the user sees through
 a set read per tie (engine.runtime.access.visible_instance_ids, open_tasks_visible): every
-page, the badge counts, a text search and the `mine` and `role` inboxes must list exactly the tasks that `can_see_task`
-lets the user see, in inbox order."""
+page, the badge counts, a text search and the `mine` and `role` inboxes must list exactly
+the tasks that `can_see_task` lets the user see, in inbox order."""
 
 from __future__ import annotations
 

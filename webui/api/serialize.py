@@ -10,13 +10,13 @@ from werkzeug.exceptions import BadRequest
 
 from engine.errors import InvalidData, MalformedRequest
 from engine.models import (
-    AuditEvent,
     HumanTask,
     InstanceStatus,
     ProcessDefinition,
     ProcessInstance,
 )
 from engine.outcomes import OUTCOMES
+from engine.queries.instance_status import InstanceRecord, StatusView
 from engine.queries.task_records import TaskRecord
 
 from ..i18n import _, pick
@@ -83,13 +83,6 @@ def record_json(t: TaskRecord, now: datetime) -> dict[str, Any]:
     }
 
 
-def event_json(e: AuditEvent, usernames: dict[int, str]) -> dict[str, Any]:
-    """One history entry."""
-    return {"at": iso(e.at), "action": e.action,
-            "actor": usernames.get(e.actor_id) if e.actor_id is not None else None,
-            "task_id": e.task_id, "bpmn_id": e.bpmn_id, "data": e.data or {}}
-
-
 def instance_json(i: ProcessInstance) -> dict[str, Any]:
     """An instance's header fields."""
     return {"id": i.id, "process": i.definition.key, "version": i.definition.version,
@@ -100,7 +93,24 @@ def instance_json(i: ProcessInstance) -> dict[str, Any]:
             "archived_at": iso(i.archived_at), "outcome": outcome_json(i)}
 
 
-def outcome_json(i: ProcessInstance) -> dict[str, Any] | None:
+def status_json(view: StatusView, now: datetime) -> dict[str, Any]:
+    """An instance's status (`GET /api/instances/{id}`) from the records read for it: the
+    shape of `instance_json` with its data, open tasks, history and whether one may cancel."""
+    i = view.instance
+    return {"id": i.id, "process": i.process_key, "version": i.version, "name": i.name,
+            "name_en": i.name_en, "status": i.status, "business_key": i.business_key,
+            "customer_name": i.customer_name, "started_at": iso(i.started_at),
+            "ended_at": iso(i.ended_at), "error": i.error, "owner": i.owner_name,
+            "archived_at": iso(i.archived_at), "outcome": outcome_json(i),
+            "data": view.data, "tasks": [record_json(t, now) for t in view.open_tasks],
+            "history": [{"at": iso(e.at), "action": e.action,
+                         "actor": e.actor_name if e.actor_id is not None else None,
+                         "task_id": e.task_id, "bpmn_id": e.bpmn_id, "data": e.data or {}}
+                        for e in view.history],
+            "may_cancel": view.may_cancel}
+
+
+def outcome_json(i: ProcessInstance | InstanceRecord) -> dict[str, Any] | None:
     """The end event a completed instance reached, named in the reader's language."""
     outcome = i.outcome if i.status == InstanceStatus.COMPLETED else None
     if not outcome:

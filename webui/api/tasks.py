@@ -7,7 +7,7 @@ from flask import Response, jsonify, request
 from engine.errors import InvalidData
 from engine.models import HumanTask
 from engine.queries.inbox import INBOX_SCOPES, Position, inbox
-from engine.queries.tasks import task_page
+from engine.queries.tasks import task_view
 
 from ..auth import login_required, signed_in_user
 from ..context import db, workflow_engine
@@ -43,9 +43,10 @@ def tasks() -> Response:
 @login_required
 def task(task_id: int) -> Response:
     """One task with its form (JSON Schema) and the instance's current data."""
-    page = task_page(db(), workflow_engine(), task_id, signed_in_user())
-    return jsonify(dict(task_json(page.task, workflow_engine().clock.now()), form=page.form,
-                        data=page.data, notices=notices_of(page.task)))
+    kf = workflow_engine()
+    view = task_view(db(), kf, task_id, signed_in_user())
+    return jsonify(dict(record_json(view.task, kf.clock.now()), form=view.form,
+                        data=view.data, notices=notices_of(view.task)))
 
 
 def _reply(task: HumanTask) -> Response:
