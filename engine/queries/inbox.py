@@ -70,7 +70,7 @@ from engine.runtime.access import (
     tasks_visible,
 )
 
-from .task_records import ASSIGNEE, TASK_COLUMNS, TaskRecord
+from .task_records import ASSIGNEE, TASK, TASK_COLUMNS, TaskRecord
 
 INBOX_SCOPES = ("mine", "role", "all")
 PAGE_SIZE = 50
@@ -239,7 +239,6 @@ def _segments(position: str | None, backward: bool) -> list[tuple[Any, list[Any]
     return [(and_(dated, key > point), dated_order), (undated, undated_order)]
 
 
-_TASK = TASK_COLUMNS[0].table
 _INSTANCE = ProcessInstance.__table__
 _DEFINITION = ProcessDefinition.__table__
 
@@ -264,7 +263,7 @@ def _page_statement(scope: str, user_id: int, roles: frozenset[str], sight: Sigh
              for where, order in _segments(position, backward)]
     segments = [select(part.c.id) for part in parts]
     ids = union_all(*segments).subquery() if len(segments) > 1 else segments[0].subquery()
-    task = _TASK.c
+    task = TASK.c
     page = (
         select(*TASK_COLUMNS, ASSIGNEE.c.username, _DEFINITION.c.name.label("process_name"),
                _DEFINITION.c.name_en.label("process_name_en"), _INSTANCE.c.business_key)

@@ -22,7 +22,7 @@ from engine.models import AuditEvent, ProcessDefinition, ProcessInstance, User
 from engine.runtime.access import is_open, may_cancel, plainly_sees
 
 from .instances import StoredDefinition, load_instance, state_data
-from .task_records import ASSIGNEE, TASK_COLUMNS, TaskRecord
+from .task_records import ASSIGNEE, TASK, TASK_COLUMNS, TaskRecord
 
 if TYPE_CHECKING:
     from engine.workflow_engine import WorkflowEngine
@@ -32,7 +32,6 @@ _DEFINITION = ProcessDefinition.__table__
 _EVENT = AuditEvent.__table__
 _OWNER = User.__table__.alias("owner")
 _ACTOR = User.__table__.alias("actor")
-_TASK = TASK_COLUMNS[0].table
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,10 +97,10 @@ _INSTANCE_AND_OPEN_TASKS = (
     .select_from(_INSTANCE)
     .join(_DEFINITION, _DEFINITION.c.id == _INSTANCE.c.definition_id)
     .outerjoin(_OWNER, _OWNER.c.id == _INSTANCE.c.owner_id)
-    .outerjoin(_TASK, and_(_TASK.c.instance_id == _INSTANCE.c.id, is_open(_TASK.c.state)))
-    .outerjoin(ASSIGNEE, ASSIGNEE.c.id == _TASK.c.assignee_id)
+    .outerjoin(TASK, and_(TASK.c.instance_id == _INSTANCE.c.id, is_open(TASK.c.state)))
+    .outerjoin(ASSIGNEE, ASSIGNEE.c.id == TASK.c.assignee_id)
     .where(_INSTANCE.c.id == bindparam("instance_id"))
-    .order_by(_TASK.c.id)
+    .order_by(TASK.c.id)
 )
 _HISTORY = (
     select(_EVENT.c.at, _EVENT.c.action, _EVENT.c.actor_id, _EVENT.c.task_id,

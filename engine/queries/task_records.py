@@ -18,16 +18,16 @@ from sqlalchemy import ColumnElement, Table
 
 from engine.models import OPEN_TASK_STATES, HumanTask, User
 
-_TASK: Table = HumanTask.__table__  # type: ignore[assignment]
+TASK: Table = HumanTask.__table__  # type: ignore[assignment]
 # The assignee's row, to join for their user name: `ASSIGNEE.c.username`.
 ASSIGNEE = User.__table__.alias("assignee")
 
 # The columns of a record, in its fields' order (`TaskRecord.of` reads them by position).
 TASK_COLUMNS: tuple[ColumnElement[Any], ...] = tuple(
-    _TASK.c[name] for name in (
+    TASK.c[name] for name in (
         "id", "instance_id", "process_key", "bpmn_id", "name", "name_en", "role", "state",
         "assignee_id", "customer_name", "form_key", "created_at", "due_at", "completed_at",
-        "completed_by_id", "claimed_at", "notices"))
+        "completed_by_id", "notices"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,7 +49,6 @@ class TaskRecord:
     due_at: datetime | None
     completed_at: datetime | None
     completed_by_id: int | None
-    claimed_at: datetime | None
     notices: list[Any] | None
     assignee_name: str | None
 

@@ -32,7 +32,7 @@ from engine.runtime.access import (
 
 from .inbox import scope_filter
 from .instances import StoredDefinition, instance_data, state_data
-from .task_records import ASSIGNEE, TASK_COLUMNS, TaskRecord
+from .task_records import ASSIGNEE, TASK, TASK_COLUMNS, TaskRecord
 
 if TYPE_CHECKING:
     from engine.workflow_engine import WorkflowEngine
@@ -129,10 +129,10 @@ _TASK_VIEW = (
     select(*TASK_COLUMNS, ASSIGNEE.c.username, _INSTANCE.c.owner_id,
            _INSTANCE.c.started_by_id, _INSTANCE.c.state, _INSTANCE.c.archived_at,
            _DEFINITION.c.id, _DEFINITION.c.key, _DEFINITION.c.content_hash)
-    .join(_INSTANCE, _INSTANCE.c.id == TASK_COLUMNS[1])
+    .join(_INSTANCE, _INSTANCE.c.id == TASK.c.instance_id)
     .join(_DEFINITION, _DEFINITION.c.id == _INSTANCE.c.definition_id)
-    .outerjoin(ASSIGNEE, ASSIGNEE.c.id == TASK_COLUMNS[8])
-    .where(TASK_COLUMNS[0] == bindparam("task_id"))
+    .outerjoin(ASSIGNEE, ASSIGNEE.c.id == TASK.c.assignee_id)
+    .where(TASK.c.id == bindparam("task_id"))
 )
 
 

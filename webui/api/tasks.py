@@ -24,15 +24,15 @@ def tasks() -> Response:
     """Open tasks visible to the caller, a page of 50 at a time: scope mine|role|all, filters
     process, overdue, q; `cursor` is the previous page's `next` (null on the last page)."""
     user = signed_in_user()
-    scope = request.args.get("scope", "mine")
+    args = request.args
+    scope = args.get("scope", "mine")
     if scope not in INBOX_SCOPES:
         raise InvalidData(f"scope must be one of {', '.join(INBOX_SCOPES)}",
                           {"scope": "invalid"})
-    cursor = request.args.get("cursor")
+    cursor = args.get("cursor")
     now = workflow_engine().clock.now()
-    page = inbox(db(), user, now, scope=scope, process=request.args.get("process") or None,
-                 overdue=truthy(request.args.get("overdue")),
-                 q=(request.args.get("q") or "")[:100],
+    page = inbox(db(), user, now, scope=scope, process=args.get("process") or None,
+                 overdue=truthy(args.get("overdue")), q=(args.get("q") or "")[:100],
                  after=Position.parse(cursor, "cursor") if cursor else None)
     return jsonify({"tasks": [dict(record_json(r.task, now), process_name=r.process_name,
                                    process_name_en=r.process_name_en) for r in page.rows],
