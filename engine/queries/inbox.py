@@ -70,7 +70,7 @@ from engine.runtime.access import (
     tasks_visible,
 )
 
-from .task_records import ASSIGNEE, TASK, TASK_COLUMNS, TaskRecord
+from .task_records import ASSIGNEE, TASK, TASK_COLUMNS, TaskRecord, reading
 
 INBOX_SCOPES = ("mine", "role", "all")
 PAGE_SIZE = 50
@@ -315,7 +315,7 @@ class _Ask:
             params.update(due=position.due_at, after=position.id)
         roles = self.user.role_names
         shape = ((bool(self.process), self.overdue, searching), kind, backward, wanted)
-        connection = session.connection()
+        connection = reading(session)
         if self.sight is None:
             plain = plain_sight(self.user)
             params.update(stand_in_user=self.user.id, stand_in_now=session_now(session))

@@ -22,7 +22,7 @@ from engine.models import AuditEvent, ProcessDefinition, ProcessInstance, User
 from engine.runtime.access import is_open, may_cancel, plainly_sees
 
 from .instances import StoredDefinition, load_instance, state_data
-from .task_records import ASSIGNEE, TASK, TASK_COLUMNS, TaskRecord
+from .task_records import ASSIGNEE, TASK, TASK_COLUMNS, TaskRecord, reading
 
 if TYPE_CHECKING:
     from engine.workflow_engine import WorkflowEngine
@@ -116,7 +116,7 @@ def instance_status(session: Session, kf: WorkflowEngine, instance_id: int, user
     """The instance if `user` may see it (NotFound otherwise: no IDOR), with its data, open
     tasks and history. Two statements when it is plainly theirs to see (they own or started
     it, or see everything), else the full rule of `load_instance` decides first."""
-    connection = session.connection()
+    connection = reading(session)
     rows = connection.execute(_INSTANCE_AND_OPEN_TASKS, {"instance_id": instance_id}).all()
     if not rows:
         raise NotFound(f"instance {instance_id} not found")

@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Table
+from sqlalchemy import ColumnElement, Connection, Table
+from sqlalchemy.orm import Session
 
 from engine.models import OPEN_TASK_STATES, HumanTask, User
 
@@ -28,6 +29,14 @@ TASK_COLUMNS: tuple[ColumnElement[Any], ...] = tuple(
         "id", "instance_id", "process_key", "bpmn_id", "name", "name_en", "role", "state",
         "assignee_id", "customer_name", "form_key", "created_at", "due_at", "completed_at",
         "completed_by_id", "notices"))
+
+
+def reading(session: Session) -> Connection:
+    """The session's connection for a Core read, the session's pending changes flushed
+    first as its own queries would (autoflush): a caller that added rows sees them."""
+    if session.autoflush:
+        session.flush()  # nothing to do, and next to nothing spent, in a reading request
+    return session.connection()
 
 
 @dataclass(frozen=True, slots=True)

@@ -32,7 +32,7 @@ from engine.runtime.access import (
 
 from .inbox import scope_filter
 from .instances import StoredDefinition, instance_data, state_data
-from .task_records import ASSIGNEE, TASK, TASK_COLUMNS, TaskRecord
+from .task_records import ASSIGNEE, TASK, TASK_COLUMNS, TaskRecord, reading
 
 if TYPE_CHECKING:
     from engine.workflow_engine import WorkflowEngine
@@ -140,7 +140,7 @@ def task_view(session: Session, kf: WorkflowEngine, task_id: int, user: User) ->
     """The task if `user` may see it (NotFound otherwise: no IDOR), with its form and data;
     one statement when the task is plainly theirs to see (theirs, their instance, or they
     see everything), else the full rule of `visible_task` decides."""
-    row = session.connection().execute(_TASK_VIEW, {"task_id": task_id}).first()
+    row = reading(session).execute(_TASK_VIEW, {"task_id": task_id}).first()
     if row is None:
         raise NotFound(f"task {task_id} not found")
     task = TaskRecord.of(row)
