@@ -118,7 +118,7 @@ _STAND_INS = (select(Substitution.starts_at, Substitution.ends_at, Substitution.
 
 def plain_sight(user: User) -> Sight:
     """The sight of `user` standing in for nobody: what `sight_of` answers whenever
-    `stands_in` is false, known without a statement."""
+    STANDS_IN is false, known without a statement."""
     return Sight(frozenset((user.id,)), user.role_names)
 
 
