@@ -45,20 +45,32 @@ from sqlalchemy import (
     func,
     or_,
     select,
+    true,
     tuple_,
     union_all,
 )
 from sqlalchemy.orm import Session
 
+from engine.clock import session_now
 from engine.errors import InvalidData
 from engine.models import (
-    OPEN_TASK_STATES,
     HumanTask,
     ProcessDefinition,
     ProcessInstance,
     User,
 )
-from engine.runtime.access import Sight, open_tasks_visible, sight_of, tasks_visible
+from engine.runtime.access import (
+    STANDS_IN,
+    Sight,
+    among,
+    is_open,
+    open_tasks_visible,
+    plain_sight,
+    sight_of,
+    tasks_visible,
+)
+
+from .task_records import ASSIGNEE, TASK, TASK_COLUMNS, TaskRecord, reading
 
 INBOX_SCOPES = ("mine", "role", "all")
 PAGE_SIZE = 50
@@ -95,7 +107,7 @@ class Position:
         return cls(due_at, int(ident))
 
     @classmethod
-    def of(cls, task: HumanTask) -> Position:
+    def of(cls, task: HumanTask | TaskRecord) -> Position:
         """The position of a task."""
         return cls(task.due_at, task.id)
 
@@ -104,7 +116,7 @@ class Position:
 class InboxRow:
     """One open task with what its inbox row shows: process names and the customer."""
 
-    task: HumanTask
+    task: TaskRecord
     process_name: str
     process_name_en: str
     business_key: str | None
@@ -121,9 +133,8 @@ class InboxPage:
 
 def _held(user: User, sight: Sight | None) -> ColumnElement[bool]:
     """Tasks assigned to `user` or, today, to a colleague they stand in for (`sight`)."""
-    ids = sorted(sight.user_ids) if sight is not None else [user.id]
-    return HumanTask.assignee_id == user.id if ids == [user.id] \
-        else HumanTask.assignee_id.in_(ids)
+    return among(HumanTask.assignee_id, sight.user_ids if sight is not None
+                 else frozenset((user.id,)))
 
 
 def scope_filter(user: User, scope: str, sight: Sight | None = None) -> ColumnElement[bool]:
@@ -134,32 +145,39 @@ def scope_filter(user: User, scope: str, sight: Sight | None = None) -> ColumnEl
 
 def _scope_filter(scope: str, user_id: int, roles: frozenset[str], sight: Sight | None
                   ) -> ColumnElement[bool]:
-    is_open = HumanTask.state.in_(OPEN_TASK_STATES)
+    open_ = is_open(HumanTask.state)
     if scope == "mine":
-        ids = sorted(sight.user_ids) if sight is not None else [user_id]
-        return and_(is_open, HumanTask.assignee_id == user_id if ids == [user_id]
-                    else HumanTask.assignee_id.in_(ids))
+        ids = sight.user_ids if sight is not None else frozenset((user_id,))
+        return and_(open_, among(HumanTask.assignee_id, ids))
     if scope == "role":
         if not roles:
             return false()
-        return and_(is_open, HumanTask.assignee_id.is_(None), HumanTask.role.in_(sorted(roles)))
+        return and_(open_, HumanTask.assignee_id.is_(None), among(HumanTask.role, roles))
     if scope == "all":
-        return is_open
+        return open_
     raise ValueError(f"unknown scope {scope!r}")
 
 
-def _visible(session: Session, user: User, scope: str) -> ColumnElement[bool]:
-    """`scope`, always within what the user may see (engine.runtime.access).
+def _rule_for(scope: str, sight: Sight, rule: Any = tasks_visible) -> ColumnElement[bool]:
+    """The visibility rule (engine.runtime.access) as `scope` needs it besides its filter.
 
-    `mine` and `role` lie inside the visibility rule by its own terms; the rule is applied
-    anyway so that no list can drift from it (its first clause, the row's own, settles it).
-    `all` walks every open task in order and keeps those of the instances the user sees
-    (`open_tasks_visible`: from the walked index's own columns and the instance set, read
-    once per statement).
+    `mine` and `role` lie inside the rule by its own terms: a task held by the sight, or open,
+    unassigned and in one of the user's roles (all of them the sight's), is one of the rule's
+    own ties (access._task_ties), so it adds nothing there and is left out. Written out, it
+    cost SQLite the sight's whole set of visible instances, built for every page although no
+    row needed it (tests/engine/test_inbox_visibility.py holds each scope to the rule).
+    `all` keeps the tasks of the instances the sight sees (`rule`).
     """
+    return rule(sight) if scope == "all" else true()
+
+
+def _visible(session: Session, user: User, scope: str) -> ColumnElement[bool]:
+    """`scope`, always within what the user may see (engine.runtime.access): `all` walks
+    every open task in order and keeps those of the instances the user sees
+    (`open_tasks_visible`: from the walked index's own columns and the instance set, read
+    once per statement)."""
     sight = sight_of(session, user)
-    visible = open_tasks_visible(sight) if scope == "all" else tasks_visible(sight)
-    return and_(scope_filter(user, scope, sight), visible)
+    return and_(scope_filter(user, scope, sight), _rule_for(scope, sight, open_tasks_visible))
 
 
 def _like(text: str) -> str:
@@ -221,63 +239,101 @@ def _segments(position: str | None, backward: bool) -> list[tuple[Any, list[Any]
     return [(and_(dated, key > point), dated_order), (undated, undated_order)]
 
 
+_INSTANCE = ProcessInstance.__table__
+_DEFINITION = ProcessDefinition.__table__
+
+
 # A page's statement is built once per person, scope, filters used and kind of position,
 # and kept: building one (and its cache key) cost more than running it. The values (the
 # process, now, the search pattern, the position) are parameters.
 @lru_cache(maxsize=1024)
 def _page_statement(scope: str, user_id: int, roles: frozenset[str], sight: Sight,
                     filters: tuple[bool, bool, bool], position: str | None, backward: bool,
-                    wanted: int) -> Select[Any]:
+                    wanted: int, probe: bool) -> Select[Any]:
     """Up to `wanted` rows from a position on (or back from it), in one statement: each
     segment's ids from human_task alone in its index order (UNION ALL of limited reads),
-    then the names and keys joined to those ids only."""
-    visible = and_(_scope_filter(scope, user_id, roles, sight), tasks_visible(sight))
+    then the columns a row shows joined to those ids only (Core: `TaskRecord`s, no ORM).
+
+    With `probe`, the statement also says whether the user stands in for a colleague now
+    (access.STANDS_IN, first column, one row even for an empty page): `sight` is then their
+    plain sight, which is right exactly when the answer is no."""
+    visible = and_(_scope_filter(scope, user_id, roles, sight), _rule_for(scope, sight))
     base = _filtered(select(HumanTask.id).where(visible), *filters)
     parts = [base.where(where).order_by(*order).limit(wanted).subquery()
              for where, order in _segments(position, backward)]
     segments = [select(part.c.id) for part in parts]
     ids = union_all(*segments).subquery() if len(segments) > 1 else segments[0].subquery()
-    due, ident = HumanTask.due_at, HumanTask.id
-    order: list[Any] = [due.desc().nulls_first(), ident.desc()] if backward \
-        else [due.asc().nulls_last(), ident.asc()]
-    return (
-        select(HumanTask, ProcessDefinition.name, ProcessDefinition.name_en,
-               ProcessInstance.business_key)
-        .join(ids, ids.c.id == HumanTask.id)
-        .join(ProcessInstance, ProcessInstance.id == HumanTask.instance_id)
-        .join(ProcessDefinition, ProcessDefinition.id == ProcessInstance.definition_id)
-        .order_by(*order).limit(wanted)
+    task = TASK.c
+    page = (
+        select(*TASK_COLUMNS, ASSIGNEE.c.username, _DEFINITION.c.name.label("process_name"),
+               _DEFINITION.c.name_en.label("process_name_en"), _INSTANCE.c.business_key)
+        .join(ids, ids.c.id == task.id)
+        .join(_INSTANCE, _INSTANCE.c.id == task.instance_id)
+        .join(_DEFINITION, _DEFINITION.c.id == _INSTANCE.c.definition_id)
+        .outerjoin(ASSIGNEE, ASSIGNEE.c.id == task.assignee_id)
     )
+    if not probe:
+        return page.order_by(*_order(task.due_at, task.id, backward)).limit(wanted)
+    rows = page.order_by(*_order(task.due_at, task.id, backward)).limit(wanted).subquery("page")
+    asked = select(STANDS_IN.label("stands_in")).subquery("asked")
+    return (select(asked.c.stands_in, *(rows.c[c.name] for c in page.selected_columns))
+            .select_from(asked.outerjoin(rows, true()))
+            .order_by(*_order(rows.c.due_at, rows.c.id, backward)))
 
 
-@dataclass(frozen=True)
+def _order(due: Any, ident: Any, backward: bool) -> list[Any]:
+    """Inbox order (or its reverse) over a due time and an id column."""
+    return [due.desc().nulls_first(), ident.desc()] if backward \
+        else [due.asc().nulls_last(), ident.asc()]
+
+
+@dataclass
 class _Ask:
-    """What one inbox call asks for, apart from where its page starts."""
+    """What one inbox call asks for, apart from where its page starts; `sight` is learnt
+    with its first page (None until then)."""
 
     scope: str
     user: User
-    sight: Sight
     now: datetime
     process: str | None
     overdue: bool
     q: str | None
+    sight: Sight | None = None
 
     def read(self, session: Session, position: Position | None, backward: bool,
              wanted: int) -> list[InboxRow]:
-        """Up to `wanted` rows from `position` on (or back from it)."""
+        """Up to `wanted` rows from `position` on (or back from it). The first read also
+        learns the user's sight in its own statement (`_page_statement`'s probe): only
+        someone standing in for a colleague today costs a statement more, or two."""
         searching = bool(self.q and self.q.strip())
         kind = None if position is None else "undated" if position.due_at is None \
             else "dated"
-        query = _page_statement(self.scope, self.user.id, frozenset(self.user.role_names),
-                                self.sight, (bool(self.process), self.overdue, searching),
-                                kind, backward, wanted)
         params: dict[str, Any] = {"process": self.process, "now": self.now}
         if searching:
             params["pattern"] = _like((self.q or "").strip()[:100])
         if position is not None:
             params.update(due=position.due_at, after=position.id)
-        return [InboxRow(t, name, name_en, key)
-                for t, name, name_en, key in session.execute(query, params).tuples()]
+        roles = self.user.role_names
+        shape = ((bool(self.process), self.overdue, searching), kind, backward, wanted)
+        connection = reading(session)
+        if self.sight is None:
+            plain = plain_sight(self.user)
+            params.update(stand_in_user=self.user.id, stand_in_now=session_now(session))
+            found = connection.execute(_page_statement(
+                self.scope, self.user.id, roles, plain, *shape, True), params).all()
+            self.sight = plain
+            if found and found[0][0]:
+                self.sight = sight_of(session, self.user)
+            if self.sight == plain:
+                return [_row(r, 1) for r in found if r[1] is not None]
+        query = _page_statement(self.scope, self.user.id, roles, self.sight, *shape, False)
+        return [_row(r, 0) for r in connection.execute(query, params)]
+
+
+def _row(row: Any, start: int) -> InboxRow:
+    """An inbox row of a statement's row whose task columns begin at `start`."""
+    end = start + len(TASK_COLUMNS) + 1
+    return InboxRow(TaskRecord.of(row, start), row[end], row[end + 1], row[end + 2])
 
 
 def inbox(session: Session, user: User, now: datetime, *, scope: str = "mine",
@@ -288,11 +344,12 @@ def inbox(session: Session, user: User, now: datetime, *, scope: str = "mine",
 
     `after` (the position of the previous page's `next`) reads forward, `before` (of a
     page's `previous`) reads the page that precedes it, or the first page when nothing
-    precedes it any more. Filters: process key, overdue, text `q`.
+    precedes it any more. Filters: process key, overdue, text `q`. One statement, the
+    user's sight included, unless they stand in for someone today (engine.runtime.access).
     """
     if scope not in INBOX_SCOPES:
         raise ValueError(f"unknown scope {scope!r}")
-    ask = _Ask(scope, user, sight_of(session, user), now, process, overdue, q)
+    ask = _Ask(scope, user, now, process, overdue, q)
     if before is not None:
         found = ask.read(session, before, True, limit + 1)
         if len(found) > limit:
@@ -312,14 +369,13 @@ def inbox_counts(session: Session, user: User, now: datetime) -> dict[str, int]:
     over the two scopes' indexes."""
     sight = sight_of(session, user)
     mine = _held(user, sight)
-    roles = sorted(user.role_names)
-    offered = and_(HumanTask.assignee_id.is_(None), HumanTask.role.in_(roles)) if roles \
+    roles = user.role_names
+    offered = and_(HumanTask.assignee_id.is_(None), among(HumanTask.role, roles)) if roles \
         else false()
     late = HumanTask.due_at < now
     query = (select(func.count().filter(mine), func.count().filter(and_(mine, late)),
                     func.count().filter(offered), func.count().filter(and_(offered, late)))
-             .where(HumanTask.state.in_(OPEN_TASK_STATES), or_(mine, offered),
-                    tasks_visible(sight)))
+             .where(is_open(HumanTask.state), or_(mine, offered)))  # both the rule's own ties
     row = session.execute(query).one()
     return {"mine": int(row[0] or 0), "mine_overdue": int(row[1] or 0),
             "role": int(row[2] or 0), "role_overdue": int(row[3] or 0)}

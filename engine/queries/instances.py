@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import and_, bindparam, select
@@ -16,6 +16,7 @@ from engine.models import (
     OPEN_TASK_STATES,
     AuditEvent,
     HumanTask,
+    ProcessDefinition,
     ProcessInstance,
     User,
 )
@@ -62,16 +63,42 @@ def instance_data(kf: WorkflowEngine, instance: ProcessInstance) -> dict[str, An
     is archived (engine.retention dropped its state)."""
     if instance.archived_at is not None:
         return {}
-    kept = kept_data(instance.definition_id, instance.state)
+    return state_data(kf, instance.definition, instance.state)
+
+
+def state_data(kf: WorkflowEngine, definition: ProcessDefinition | StoredDefinition,
+               state: str, *, shared: bool = False) -> dict[str, Any]:
+    """`instance_data` of a saved `state` of `definition` (not archived); with `shared`, the
+    kept dict itself when there is one, for a reply that only serializes it."""
+    kept = kept_data(definition.id, state, shared=shared)
     if kept is not None:
         return kept
     rt = kf.runtime
-    compiled = rt.specs.get(instance.definition)
-    workflow = rt.serializer.loads(instance.state, compiled.spec, compiled.subprocess_specs)
+    compiled = rt.specs.get(cast(ProcessDefinition, definition))
+    workflow = rt.serializer.loads(state, compiled.spec, compiled.subprocess_specs)
     data = data_of(workflow)
     assert data is not None  # without `single`, always
-    keep_data(instance.definition_id, instance.state, data)
+    keep_data(definition.id, state, data)
     return data
+
+
+@dataclass(frozen=True)
+class StoredDefinition:
+    """What the spec cache reads of a process version read with Core: its id, key and
+    content hash, and its files only on a miss (a statement then, as for the ORM's
+    deferred column)."""
+
+    session: Session
+    id: int
+    key: str
+    content_hash: str
+
+    @property
+    def files(self) -> dict[str, Any]:
+        """The version's stored files."""
+        files: dict[str, Any] = self.session.scalars(
+            select(ProcessDefinition.files).where(ProcessDefinition.id == self.id)).one()
+        return files
 
 
 _assignee = aliased(User)

@@ -37,8 +37,21 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
+from typing import Any
 
-from sqlalchemy import CTE, ColumnElement, bindparam, false, or_, select, true, union_all
+from sqlalchemy import (
+    CTE,
+    ColumnElement,
+    bindparam,
+    exists,
+    false,
+    literal,
+    literal_column,
+    or_,
+    select,
+    true,
+    union_all,
+)
 from sqlalchemy.orm import Session, aliased
 
 from engine.clock import session_now
@@ -103,6 +116,22 @@ _STAND_INS = (select(Substitution.starts_at, Substitution.ends_at, Substitution.
               .order_by(Substitution.absent_id))
 
 
+def plain_sight(user: User) -> Sight:
+    """The sight of `user` standing in for nobody: what `sight_of` answers whenever
+    STANDS_IN is false, known without a statement."""
+    return Sight(frozenset((user.id,)), user.role_names)
+
+
+# EXISTS: user `:stand_in_user` stands in for a colleague at `:stand_in_now` (a substitution
+# under way). Where it is false, their sight is `plain_sight`: a list can ask it in its own
+# statement instead of reading the substitutions first (engine.queries.inbox). It may say
+# true where `sight_of` still finds nobody (an absent colleague since deactivated): the
+# reader then asks `sight_of`, which decides.
+STANDS_IN = exists().where(Substitution.substitute_id == bindparam("stand_in_user"),
+                           Substitution.starts_at <= bindparam("stand_in_now"),
+                           Substitution.ends_at > bindparam("stand_in_now"))
+
+
 def forget_stand_ins(session: Session) -> None:
     """Drop the substitutions read in this transaction (after arranging or ending one)."""
     session.info.pop(STAND_INS, None)
@@ -125,17 +154,41 @@ def sight_of(session: Session, user: User) -> Sight:
                  frozenset(role for p in people for role in p.role_names))
 
 
+def among(column: Any, values: frozenset[Any]) -> ColumnElement[bool]:
+    """`column IN (values)` for a filter built once and kept (the sight's ids and roles):
+    one plain bound parameter per value, `=` for a single one. SQLAlchemy's usual IN list
+    (an "expanding" parameter) is rewritten into the SQL text at every execution, which cost
+    the inbox more than running its statement."""
+    ordered = sorted(values)
+    if len(ordered) == 1:
+        return column == literal(ordered[0], column.type)
+    return column.in_([literal(value, column.type) for value in ordered])
+
+
+# The open states written into the SQL: fixed values, so the statement reads exactly as the
+# open tasks' partial indexes are declared (engine.models.tasks.OPEN_ONLY). SQLite uses a
+# partial index only for a query whose WHERE says what its predicate says: a bound
+# parameter there leaves it scanning the whole table.
+_OPEN_STATES: list[ColumnElement[Any]] = [literal_column(f"'{state.value}'")
+                                          for state in OPEN_TASK_STATES]
+
+
+def is_open(column: Any) -> ColumnElement[bool]:
+    """`column IN ('ready', 'claimed')`: a task state column that says the task is open."""
+    return column.in_(_OPEN_STATES)
+
+
 def _task_ties(task: type[HumanTask], sight: Sight) -> ColumnElement[bool]:
     """A task row that makes its instance visible: held, done, or offered to the sight."""
-    ids = sorted(sight.user_ids)
-    offered = (task.role.in_(sorted(sight.roles)) & task.assignee_id.is_(None)
-               & task.state.in_(OPEN_TASK_STATES)) if sight.roles else false()
-    return or_(task.assignee_id.in_(ids), task.completed_by_id.in_(ids), offered)
+    ids = sight.user_ids
+    offered = (among(task.role, sight.roles) & task.assignee_id.is_(None)
+               & is_open(task.state)) if sight.roles else false()
+    return or_(among(task.assignee_id, ids), among(task.completed_by_id, ids), offered)
 
 
 def _instance_ties(sight: Sight) -> ColumnElement[bool]:
-    ids = sorted(sight.user_ids)
-    return or_(ProcessInstance.owner_id.in_(ids), ProcessInstance.started_by_id.in_(ids))
+    ids = sight.user_ids
+    return or_(among(ProcessInstance.owner_id, ids), among(ProcessInstance.started_by_id, ids))
 
 
 # One alias for every filter: making one per query costs more than running the query.
@@ -162,18 +215,17 @@ def visible_instance_ids(sight: Sight) -> CTE:
     and offered role, the instances' owner and starter: migration 0029), so PostgreSQL reads
     each from its index alone. A CTE, so that a statement reading it twice (an inbox page's
     dated and undated stretches) computes it once; ids may repeat (IN does not mind)."""
-    ids = sorted(sight.user_ids)
+    ids = sight.user_ids
     task = _OTHER_TASK
     branches = [
-        select(task.instance_id.label("id")).where(task.assignee_id.in_(ids)),
-        select(task.instance_id).where(task.completed_by_id.in_(ids)),
-        select(ProcessInstance.id).where(ProcessInstance.owner_id.in_(ids)),
-        select(ProcessInstance.id).where(ProcessInstance.started_by_id.in_(ids)),
+        select(task.instance_id.label("id")).where(among(task.assignee_id, ids)),
+        select(task.instance_id).where(among(task.completed_by_id, ids)),
+        select(ProcessInstance.id).where(among(ProcessInstance.owner_id, ids)),
+        select(ProcessInstance.id).where(among(ProcessInstance.started_by_id, ids)),
     ]
     if sight.roles:
         branches.append(select(task.instance_id).where(
-            task.role.in_(sorted(sight.roles)), task.assignee_id.is_(None),
-            task.state.in_(OPEN_TASK_STATES)))
+            among(task.role, sight.roles), task.assignee_id.is_(None), is_open(task.state)))
     return union_all(*branches).cte("visible_instance")
 
 
@@ -201,7 +253,7 @@ def open_tasks_visible(sight: Sight) -> ColumnElement[bool]:
     if sight.sees_all:
         return true()
     visible = visible_instance_ids(sight)
-    return or_(HumanTask.assignee_id.in_(sorted(sight.user_ids)),
+    return or_(among(HumanTask.assignee_id, sight.user_ids),
                HumanTask.instance_id.in_(select(visible.c.id)))
 
 
@@ -214,15 +266,16 @@ def _sees_instance(session: Session, sight: Sight, instance: ProcessInstance) ->
     return found is not None
 
 
-def _plainly_sees(user: User, *ids: int | None) -> bool:
+def plainly_sees(user: User, *ids: int | None) -> bool:
     """Whether `user` sees a record without asking whom they stand in for: it is theirs (one
-    of `ids`), or they see everything. Saves the substitutes' lookup on the hot path."""
+    of `ids`: the task's assignee or completer, the instance's owner or starter), or they see
+    everything. Saves the substitutes' lookup on the hot path; False decides nothing."""
     return user.id in ids or bool(user.role_names & SEES_ALL_ROLES)
 
 
 def can_see_instance(session: Session, user: User, instance: ProcessInstance) -> bool:
     """Whether `user` sees `instance` (the rule in this module's docstring)."""
-    if _plainly_sees(user, instance.owner_id, instance.started_by_id):
+    if plainly_sees(user, instance.owner_id, instance.started_by_id):
         return True
     return _sees_instance(session, sight_of(session, user), instance)
 
@@ -289,7 +342,12 @@ def was_offered_to(user: User, task: HumanTask) -> bool:
 
 def can_cancel(user: User, instance: ProcessInstance) -> bool:
     """The starter, department heads and admins may cancel."""
-    return instance.started_by_id == user.id or bool(user.role_names & CANCELS_ANY_ROLES)
+    return may_cancel(user, instance.started_by_id)
+
+
+def may_cancel(user: User, started_by_id: int | None) -> bool:
+    """`can_cancel` of an instance started by `started_by_id` (read without the ORM)."""
+    return started_by_id == user.id or bool(user.role_names & CANCELS_ANY_ROLES)
 
 
 def may_handle_incidents(user: User) -> bool:

@@ -7,7 +7,9 @@ command that wrote the state, so the command keeps the data of the state it save
 saved text would give it back, `StateSerializer.round_trip`), and readers keep what they
 restored. Entries are keyed by the definition and the state text itself, so an entry can
 only ever be read for exactly that state; a command rolled back leaves an entry that no row
-holds, which ages out. The last DATA_KEPT states are kept; each caller gets its own copy.
+holds, which ages out. The last DATA_KEPT states are kept; each caller gets its own copy,
+but a reader that only serializes the data at once may read the kept dict itself (`shared`):
+an entry is never changed once kept.
 """
 
 from __future__ import annotations
@@ -36,15 +38,17 @@ def data_of(workflow: BpmnWorkflow, *, single: bool = False) -> dict[str, Any] |
     return dict(source.data) if source is not None else dict(workflow.data)
 
 
-def kept_data(definition_id: int, state: str) -> dict[str, Any] | None:
-    """A copy of the data kept for `state`, or None."""
+def kept_data(definition_id: int, state: str, *, shared: bool = False
+              ) -> dict[str, Any] | None:
+    """A copy of the data kept for `state`, or None; with `shared`, the kept dict itself,
+    which the caller must not change (a reply that serializes it at once)."""
     key = (definition_id, state)
     with _lock:
         kept = _kept.get(key)
         if kept is None:
             return None
         _kept.move_to_end(key)
-    return copy.deepcopy(kept)
+    return kept if shared else copy.deepcopy(kept)
 
 
 def keep_data(definition_id: int, state: str, data: dict[str, Any]) -> None:

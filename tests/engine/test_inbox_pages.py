@@ -4,14 +4,15 @@ between pages; cursors this server did not make are refused (422), never a 500."
 from __future__ import annotations
 
 import itertools
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import create_engine, select
 
 from engine.errors import InvalidData
-from engine.models import HumanTask
-from engine.queries.inbox import Position, inbox, inbox_counts
+from engine.models import Base, HumanTask
+from engine.queries.inbox import Position, _page_statement, inbox, inbox_counts
+from engine.runtime.access import Sight
 
 PAGE = 7
 _ids = itertools.count(1)
@@ -176,3 +177,30 @@ def test_a_cursor_round_trips(clock):
     for position in (Position(None, 5), Position(clock.now(), 2**40),
                      Position(clock.now() - timedelta(days=20000), 1)):
         assert Position.parse(position.cursor()) == position
+
+
+@pytest.mark.parametrize("scope, index", [("mine", "ix_human_task_open_assignee"),
+                                          ("role", "ix_human_task_open_role")])
+def test_sqlite_walks_the_scopes_partial_index(scope, index):
+    """The open states are written into the statement, as the partial indexes declare them:
+    SQLite uses a partial index only when the query says what its predicate says (a bound
+    parameter never does), and otherwise scans every task of the table for a page."""
+    engine = create_engine("sqlite://")
+    Base.metadata.create_all(engine)
+    sight = Sight(frozenset({1}), frozenset({"senior_manager"}))
+    query = _page_statement(scope, 1, sight.roles, sight, (False, False, False), None, False,
+                            PAGE + 1, True)
+    compiled = query.compile(engine)
+    params = compiled.construct_params({"stand_in_user": 1, "stand_in_now": datetime.now(UTC)})
+    with engine.connect() as connection:
+        plan = connection.exec_driver_sql(
+            f"EXPLAIN QUERY PLAN {compiled}",
+            tuple(compiled.dialect.execute_sequence_format(
+                [_bound(params[name]) for name in compiled.positiontup or []]))).all()
+    steps = [str(row[-1]) for row in plan]
+    assert any(index in step for step in steps), steps
+    assert not any(step.startswith("SCAN human_task") for step in steps), steps
+
+
+def _bound(value):
+    return value.replace(tzinfo=None) if isinstance(value, datetime) else value

@@ -3,8 +3,8 @@ one's own, a substitute's, offered to a pool, another manager's, finished; for e
 
 The `all` inbox walks every open task and keeps those of the instances the user sees through
 a set read per tie (engine.runtime.access.visible_instance_ids, open_tasks_visible): every
-page, the badge counts and a text search must list exactly the tasks that `can_see_task`
-lets the user see, in inbox order."""
+page, the badge counts, a text search and the `mine` and `role` inboxes must list exactly
+the tasks that `can_see_task` lets the user see, in inbox order."""
 
 from __future__ import annotations
 
@@ -91,12 +91,12 @@ def _order(task: HumanTask) -> tuple[bool, float, int]:
     return (task.due_at is None, task.due_at.timestamp() if task.due_at else 0.0, task.id)
 
 
-def _walk(session, user, now, **filters) -> list[int]:
+def _walk(session, user, now, scope="all", **filters) -> list[int]:
     """Every page forward, then back again from the last (each previous page must be the
     one read before it); the tasks in the order read forward."""
     pages, after = [], None
     while True:
-        page = inbox(session, user, now, scope="all", after=after, limit=PAGE, **filters)
+        page = inbox(session, user, now, scope=scope, after=after, limit=PAGE, **filters)
         pages.append(page)
         if page.next is None:
             break
@@ -104,7 +104,7 @@ def _walk(session, user, now, **filters) -> list[int]:
     back = pages[-1]
     for earlier in reversed(pages[:-1]):
         assert back.previous is not None
-        back = inbox(session, user, now, scope="all", before=Position.parse(back.previous),
+        back = inbox(session, user, now, scope=scope, before=Position.parse(back.previous),
                      limit=PAGE, **filters)
         assert [r.task.id for r in back.rows] == [r.task.id for r in earlier.rows]
     return [row.task.id for page in pages for row in page.rows]
@@ -141,6 +141,9 @@ def test_every_list_of_every_role_is_exactly_what_the_rule_lets_see(session, kf,
             assert ids == {i.id for i in instances if can_see_instance(session, user, i)}, name
         mine = [t for t in seen if t.assignee_id in sight.user_ids]
         offered = [t for t in seen if t.assignee_id is None and t.role in user.role_names]
+        # `mine` and `role` leave the rule out (it adds nothing there): still exactly it.
+        assert _walk(session, user, now, "mine") == [t.id for t in mine], name
+        assert _walk(session, user, now, "role") == [t.id for t in offered], name
         late = [t for t in open_tasks if t.due_at is not None and t.due_at < now]
         assert inbox_counts(session, user, now) == {
             "mine": len(mine), "mine_overdue": len([t for t in mine if t in late]),

@@ -10,13 +10,14 @@ from werkzeug.exceptions import BadRequest
 
 from engine.errors import InvalidData, MalformedRequest
 from engine.models import (
-    AuditEvent,
     HumanTask,
     InstanceStatus,
     ProcessDefinition,
     ProcessInstance,
 )
 from engine.outcomes import OUTCOMES
+from engine.queries.instance_status import InstanceRecord, StatusView
+from engine.queries.task_records import TaskRecord
 
 from ..i18n import _, pick
 
@@ -68,11 +69,18 @@ def task_json(t: HumanTask, now: datetime, usernames: dict[int, str] | None = No
     }
 
 
-def event_json(e: AuditEvent, usernames: dict[int, str]) -> dict[str, Any]:
-    """One history entry."""
-    return {"at": iso(e.at), "action": e.action,
-            "actor": usernames.get(e.actor_id) if e.actor_id is not None else None,
-            "task_id": e.task_id, "bpmn_id": e.bpmn_id, "data": e.data or {}}
+def record_json(t: TaskRecord, now: datetime) -> dict[str, Any]:
+    """A task read as a record (engine.queries.task_records): `task_json`'s shape, built from
+    the row as read, its assignee's name included."""
+    return {
+        "id": t.id, "instance_id": t.instance_id, "process": t.process_key,
+        "bpmn_id": t.bpmn_id, "name": t.name, "name_en": t.name_en, "role": t.role,
+        "state": t.state, "assignee": t.assignee_name if t.assignee_id is not None else None,
+        "customer_name": t.customer_name, "form_key": t.form_key,
+        "created_at": iso(t.created_at), "due_at": iso(t.due_at),
+        "overdue": bool(t.is_open and t.due_at is not None and t.due_at < now),
+        "completed_at": iso(t.completed_at),
+    }
 
 
 def instance_json(i: ProcessInstance) -> dict[str, Any]:
@@ -85,7 +93,24 @@ def instance_json(i: ProcessInstance) -> dict[str, Any]:
             "archived_at": iso(i.archived_at), "outcome": outcome_json(i)}
 
 
-def outcome_json(i: ProcessInstance) -> dict[str, Any] | None:
+def status_json(view: StatusView, now: datetime) -> dict[str, Any]:
+    """An instance's status (`GET /api/instances/{id}`) from the records read for it: the
+    shape of `instance_json` with its data, open tasks, history and whether one may cancel."""
+    i = view.instance
+    return {"id": i.id, "process": i.process_key, "version": i.version, "name": i.name,
+            "name_en": i.name_en, "status": i.status, "business_key": i.business_key,
+            "customer_name": i.customer_name, "started_at": iso(i.started_at),
+            "ended_at": iso(i.ended_at), "error": i.error, "owner": i.owner_name,
+            "archived_at": iso(i.archived_at), "outcome": outcome_json(i),
+            "data": view.data, "tasks": [record_json(t, now) for t in view.open_tasks],
+            "history": [{"at": iso(e.at), "action": e.action,
+                         "actor": e.actor_name if e.actor_id is not None else None,
+                         "task_id": e.task_id, "bpmn_id": e.bpmn_id, "data": e.data or {}}
+                        for e in view.history],
+            "may_cancel": view.may_cancel}
+
+
+def outcome_json(i: ProcessInstance | InstanceRecord) -> dict[str, Any] | None:
     """The end event a completed instance reached, named in the reader's language."""
     outcome = i.outcome if i.status == InstanceStatus.COMPLETED else None
     if not outcome:

@@ -7,7 +7,7 @@ from flask import Response, jsonify, request
 from engine.errors import InvalidData
 from engine.models import HumanTask
 from engine.queries.inbox import INBOX_SCOPES, Position, inbox
-from engine.queries.tasks import task_page
+from engine.queries.tasks import task_view
 
 from ..auth import login_required, signed_in_user
 from ..context import db, workflow_engine
@@ -15,7 +15,7 @@ from ..inbox.views import truthy
 from ..tasks.messages import notices_of
 from . import bp
 from .contract import request_body
-from .serialize import task_json
+from .serialize import record_json, task_json
 
 
 @bp.get("/tasks")
@@ -24,17 +24,17 @@ def tasks() -> Response:
     """Open tasks visible to the caller, a page of 50 at a time: scope mine|role|all, filters
     process, overdue, q; `cursor` is the previous page's `next` (null on the last page)."""
     user = signed_in_user()
-    scope = request.args.get("scope", "mine")
+    args = request.args
+    scope = args.get("scope", "mine")
     if scope not in INBOX_SCOPES:
         raise InvalidData(f"scope must be one of {', '.join(INBOX_SCOPES)}",
                           {"scope": "invalid"})
-    cursor = request.args.get("cursor")
+    cursor = args.get("cursor")
     now = workflow_engine().clock.now()
-    page = inbox(db(), user, now, scope=scope, process=request.args.get("process") or None,
-                 overdue=truthy(request.args.get("overdue")),
-                 q=(request.args.get("q") or "")[:100],
+    page = inbox(db(), user, now, scope=scope, process=args.get("process") or None,
+                 overdue=truthy(args.get("overdue")), q=(args.get("q") or "")[:100],
                  after=Position.parse(cursor, "cursor") if cursor else None)
-    return jsonify({"tasks": [dict(task_json(r.task, now), process_name=r.process_name,
+    return jsonify({"tasks": [dict(record_json(r.task, now), process_name=r.process_name,
                                    process_name_en=r.process_name_en) for r in page.rows],
                     "next": page.next})
 
@@ -43,9 +43,10 @@ def tasks() -> Response:
 @login_required
 def task(task_id: int) -> Response:
     """One task with its form (JSON Schema) and the instance's current data."""
-    page = task_page(db(), workflow_engine(), task_id, signed_in_user())
-    return jsonify(dict(task_json(page.task, workflow_engine().clock.now()), form=page.form,
-                        data=page.data, notices=notices_of(page.task)))
+    kf = workflow_engine()
+    view = task_view(db(), kf, task_id, signed_in_user())
+    return jsonify(dict(record_json(view.task, kf.clock.now()), form=view.form,
+                        data=view.data, notices=notices_of(view.task)))
 
 
 def _reply(task: HumanTask) -> Response:

@@ -9,14 +9,14 @@ from flask import Response, jsonify, request, url_for
 from engine.deployment import Bundle
 from engine.deployment.archive import expand_uploads
 from engine.queries.definitions import process_choices, versions
-from engine.queries.instances import get_instance
+from engine.queries.instance_status import instance_status
 from engine.roles import PROCESS_OWNER_ROLES
 
 from ..auth import current_user, login_required, roles_required, signed_in_user
 from ..context import db, workflow_engine
 from . import bp
 from .contract import request_body
-from .serialize import definition_json, event_json, instance_json, iso, task_json
+from .serialize import definition_json, iso, status_json
 
 
 @bp.get("/processes")
@@ -92,10 +92,6 @@ def start(key: str) -> tuple[Response, int, dict[str, str]]:
 @login_required
 def instance(instance_id: int) -> Response:
     """Status, version, data, open tasks and history of an instance the caller may see."""
-    user = signed_in_user()
-    view = get_instance(db(), workflow_engine(), instance_id, user)
-    now = workflow_engine().clock.now()
-    return jsonify(dict(instance_json(view.instance), data=view.data,
-                        tasks=[task_json(t, now, view.usernames) for t in view.open_tasks],
-                        history=[event_json(e, view.usernames) for e in view.history],
-                        may_cancel=view.may_cancel))
+    kf = workflow_engine()
+    view = instance_status(db(), kf, instance_id, signed_in_user())
+    return jsonify(status_json(view, kf.clock.now()))

@@ -1,0 +1,72 @@
+"""Tasks as the read calls answer them: plain records read with SQLAlchemy Core.
+
+The inbox, the task fetch and the instance status only show tasks; they never change them.
+Loading HumanTask objects for them (identity map, instance state, lazy-loader setup per
+row) cost more than the statements that read them, so these calls select the columns they
+show, with the assignee's user name joined in, and get `TaskRecord`s: read-only, and with
+the attributes of HumanTask that the pages and replies read, so that templates written for
+either work with both.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, Connection, Table
+from sqlalchemy.orm import Session
+
+from engine.models import OPEN_TASK_STATES, HumanTask, User
+
+TASK: Table = HumanTask.__table__  # type: ignore[assignment]
+# The assignee's row, to join for their user name: `ASSIGNEE.c.username`.
+ASSIGNEE = User.__table__.alias("assignee")
+
+# The columns of a record, in its fields' order (`TaskRecord.of` reads them by position).
+TASK_COLUMNS: tuple[ColumnElement[Any], ...] = tuple(
+    TASK.c[name] for name in (
+        "id", "instance_id", "process_key", "bpmn_id", "name", "name_en", "role", "state",
+        "assignee_id", "customer_name", "form_key", "created_at", "due_at", "completed_at",
+        "completed_by_id", "notices"))
+
+
+def reading(session: Session) -> Connection:
+    """The session's connection for a Core read, the session's pending changes flushed
+    first as its own queries would (autoflush): a caller that added rows sees them."""
+    if session.autoflush:
+        session.flush()  # nothing to do, and next to nothing spent, in a reading request
+    return session.connection()
+
+
+@dataclass(frozen=True, slots=True)
+class TaskRecord:
+    """One human_task row as read, with its assignee's user name."""
+
+    id: int
+    instance_id: int
+    process_key: str
+    bpmn_id: str
+    name: str
+    name_en: str
+    role: str
+    state: str
+    assignee_id: int | None
+    customer_name: str | None
+    form_key: str | None
+    created_at: datetime
+    due_at: datetime | None
+    completed_at: datetime | None
+    completed_by_id: int | None
+    notices: list[Any] | None
+    assignee_name: str | None
+
+    @classmethod
+    def of(cls, row: Any, start: int = 0) -> TaskRecord:
+        """The record of a row holding TASK_COLUMNS from `start` on, then the user name."""
+        return cls(*row[start:start + len(TASK_COLUMNS) + 1])
+
+    @property
+    def is_open(self) -> bool:
+        """Whether the task still waits for someone."""
+        return self.state in OPEN_TASK_STATES
