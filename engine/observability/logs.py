@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import sys
 from datetime import UTC, datetime
 from typing import Any
@@ -41,11 +42,29 @@ def _clean(value: Any) -> Any:
     return redact_secrets(str(value))
 
 
+_second: tuple[int, str] = (-1, "")  # the last whole second written, as text
+
+
+def _timestamp(created: float) -> str:
+    """`created` as ISO 8601 UTC to the millisecond (`2026-01-02T03:04:05.678Z`); the text of
+    the whole second is kept for the next lines, written within the same second."""
+    global _second
+    fraction, whole = math.modf(created)
+    second = int(whole)
+    micros = round(fraction * 1e6)  # as datetime.fromtimestamp rounds
+    if micros >= 1_000_000:
+        second, micros = second + 1, micros - 1_000_000
+    cached = _second
+    if cached[0] != second:
+        cached = _second = (second, datetime.fromtimestamp(second, UTC)
+                            .strftime("%Y-%m-%dT%H:%M:%S"))
+    return f"{cached[1]}.{micros // 1000:03d}Z"
+
+
 def record_fields(record: logging.LogRecord) -> dict[str, Any]:
     """The line's fields: time, level, logger, message, request id, extras, exception."""
     fields: dict[str, Any] = {
-        "ts": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds")
-        .replace("+00:00", "Z"),
+        "ts": _timestamp(record.created),
         "level": record.levelname,
         "logger": record.name,
         "message": _clean(record.getMessage()),
