@@ -80,6 +80,9 @@ def create_app(test_config: dict[str, Any] | None = None,
         tasks,
     )
     from .auth import csrf
+    from .auth.cookie_sessions import CookieSessions
+
+    app.session_interface = CookieSessions()
 
     observability.init_app(app)  # first: its hooks time and log everything after them
     request_input.init_app(app)
