@@ -25,6 +25,7 @@ from .request_ids import current_request_id
 # The attributes every LogRecord has; anything else on a record came from `extra=`.
 _STANDARD = frozenset(vars(logging.LogRecord("", 0, "", 0, "", (), None))) | {
     "message", "asctime", "taskName"}
+_NOT_EXTRA = _STANDARD | {"request_id"}  # the request id has its own place in the line
 # Celery's own per-task lines ("received", "succeeded in …") repeat what keyflow's run line
 # says; their warnings and errors still pass. SpiffWorkflow writes an INFO line for every
 # state change of every task (dozens per command): noise beside keyflow's own request, run
@@ -69,11 +70,12 @@ def record_fields(record: logging.LogRecord) -> dict[str, Any]:
         "logger": record.name,
         "message": _clean(record.getMessage()),
     }
-    request_id = getattr(record, "request_id", None) or current_request_id()
+    attributes = vars(record)
+    request_id = attributes.get("request_id") or current_request_id()
     if request_id:
         fields["request_id"] = _clean(request_id)
-    for key, value in vars(record).items():
-        if key not in _STANDARD and key != "request_id" and not key.startswith("_"):
+    for key, value in attributes.items():
+        if key not in _NOT_EXTRA and not key.startswith("_"):
             fields[key] = _clean(value)
     if record.exc_info:
         fields["exception"] = _clean(logging.Formatter().formatException(record.exc_info))
