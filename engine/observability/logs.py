@@ -26,6 +26,7 @@ from .request_ids import current_request_id
 _STANDARD = frozenset(vars(logging.LogRecord("", 0, "", 0, "", (), None))) | {
     "message", "asctime", "taskName"}
 _NOT_EXTRA = _STANDARD | {"request_id"}  # the request id has its own place in the line
+_PLAIN = frozenset({int, float, bool})  # written as they are (their subclasses go to _clean)
 # Celery's own per-task lines ("received", "succeeded in …") repeat what keyflow's run line
 # says; their warnings and errors still pass. SpiffWorkflow writes an INFO line for every
 # state change of every task (dozens per command): noise beside keyflow's own request, run
@@ -75,8 +76,10 @@ def record_fields(record: logging.LogRecord) -> dict[str, Any]:
     if request_id:
         fields["request_id"] = _clean(request_id)
     for key, value in attributes.items():
-        if key not in _NOT_EXTRA and not key.startswith("_"):
-            fields[key] = _clean(value)
+        if key in _NOT_EXTRA or key.startswith("_"):
+            continue
+        # _clean, without a call for what needs none: a line has many such fields
+        fields[key] = value if value is None or type(value) in _PLAIN else _clean(value)
     if record.exc_info:
         fields["exception"] = _clean(logging.Formatter().formatException(record.exc_info))
     elif record.exc_text:
