@@ -175,9 +175,14 @@ def refuse_nul_characters(session: Session, _context: Any, _instances: Any) -> N
             else columns.intersection(state.committed_state)
         for key in keys:
             value = values.get(key)
-            if value is None or isinstance(value, bool | int | float | datetime):
+            if isinstance(value, str):  # most values: one search, no walk
+                if "\x00" not in value:
+                    continue
+                path: str | None = ""
+            elif value is None or isinstance(value, bool | int | float | datetime):
                 continue
-            path = _nul_path(value)
+            else:
+                path = _nul_path(value)
             if path is not None:
                 field = f"{key}.{path}" if path else key
                 raise InvalidData(f"{field} must not contain NUL characters",
