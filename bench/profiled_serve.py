@@ -31,7 +31,7 @@ from typing import Any
 
 from engine.observability.logs import configure_logging
 from engine.settings import Settings, use_settings
-from webui.cli import SERVE_THREADS, prepare_server
+from webui.cli import SERVE_THREADS, prepare_server, settle_garbage_collector
 
 WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
@@ -156,6 +156,7 @@ def main() -> None:
     configure_logging(settings.logs_as_json, settings.log_level)
     write_beat = profile_beat(args.out) if not args.cpu_only else None
     app, beat = prepare_server(settings)
+    settle_garbage_collector()  # as `keyflow serve` does
     profiled = ProfiledApp(app, profile=not args.cpu_only)
     server = create_server(profiled, host="127.0.0.1", port=args.port, threads=SERVE_THREADS,
                            ident="keyflow")

@@ -13,6 +13,7 @@ from engine.secret_key import load_or_create_secret_key
 from engine.settings import Settings
 from engine.workflow_engine import WorkflowEngine
 
+from .application import KeyflowFlask
 from .config import CODE_DEFAULTS, from_settings, request_limit, with_overrides
 
 
@@ -20,7 +21,7 @@ def create_app(test_config: dict[str, Any] | None = None,
                settings: Settings | None = None) -> Flask:
     """Build the app: code defaults, then the settings (read from the KEYFLOW_* variables
     unless the caller read them already), then the test overrides."""
-    app = Flask(__name__)
+    app = KeyflowFlask(__name__)
     settings = settings or Settings.from_env()
     app.config.from_mapping(CODE_DEFAULTS)
     app.config["NODE_MODULES"] = str(Path(app.root_path).parent / "node_modules")
@@ -80,6 +81,9 @@ def create_app(test_config: dict[str, Any] | None = None,
         tasks,
     )
     from .auth import csrf
+    from .auth.cookie_sessions import CookieSessions
+
+    app.session_interface = CookieSessions()
 
     observability.init_app(app)  # first: its hooks time and log everything after them
     request_input.init_app(app)

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from engine.accounts import record_token_use
 from engine.clock import bind_clock
+from engine.db import end_session
 from engine.workflow_engine import WorkflowEngine
 
 log = logging.getLogger(__name__)
@@ -21,13 +22,13 @@ def db() -> Session:
     A GET (HEAD, OPTIONS) only reads: its session never takes SQLite's write lock
     (engine.db.READS_ONLY). Every other method may run a command and takes it up front.
     """
-    if "db_session" not in g:
+    session: Session | None = g.get("db_session")
+    if session is None:
         reads = has_request_context() and request.method in READING_METHODS
         factory = "keyflow.read_sessions" if reads else "keyflow.sessions"
-        g.db_session = current_app.extensions[factory]()
+        session = g.db_session = current_app.extensions[factory]()
         # Access checks that depend on the date (substitutes) read the engine's clock.
-        bind_clock(g.db_session, workflow_engine().clock)
-    session: Session = g.db_session
+        bind_clock(session, workflow_engine().clock)
     return session
 
 
@@ -60,6 +61,5 @@ def init_app(app: Flask) -> None:
     def _close_session(_exc: BaseException | None) -> None:
         session = g.pop("db_session", None)
         if session is not None:
-            session.rollback()
-            session.close()
+            end_session(session)
         _record_token_use()

@@ -73,11 +73,23 @@ class CheckedJSONProvider(DefaultJSONProvider):
         return value
 
 
+FORM_TYPES = frozenset({"application/x-www-form-urlencoded", "multipart/form-data"})
+
+
 def refuse_nul_characters() -> None:
-    """Before every request: no NUL in the path, a query parameter or a form field."""
+    """Before every request: no NUL in the path, a query parameter or a form field.
+
+    Only what a request has is looked at: no query string, no parsing of the (empty)
+    arguments; a body that is no form (JSON: the provider checks it), no form parsing.
+    """
     if NUL in request.path:
         raise _nul("path")
-    for source in (request.args, request.form):
+    sources = []
+    if request.query_string:
+        sources.append(request.args)
+    if request.environ.get("CONTENT_TYPE") and request.mimetype in FORM_TYPES:
+        sources.append(request.form)
+    for source in sources:
         for key, value in source.items(multi=True):
             if NUL in key or NUL in value:
                 raise _nul(key.replace(NUL, "\\0"))

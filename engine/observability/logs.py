@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import sys
 from datetime import UTC, datetime
 from typing import Any
@@ -24,6 +25,8 @@ from .request_ids import current_request_id
 # The attributes every LogRecord has; anything else on a record came from `extra=`.
 _STANDARD = frozenset(vars(logging.LogRecord("", 0, "", 0, "", (), None))) | {
     "message", "asctime", "taskName"}
+_NOT_EXTRA = _STANDARD | {"request_id"}  # the request id has its own place in the line
+_PLAIN = frozenset({int, float, bool})  # written as they are (their subclasses go to _clean)
 # Celery's own per-task lines ("received", "succeeded in …") repeat what keyflow's run line
 # says; their warnings and errors still pass. SpiffWorkflow writes an INFO line for every
 # state change of every task (dozens per command): noise beside keyflow's own request, run
@@ -41,21 +44,42 @@ def _clean(value: Any) -> Any:
     return redact_secrets(str(value))
 
 
+_second: tuple[int, str] = (-1, "")  # the last whole second written, as text
+
+
+def _timestamp(created: float) -> str:
+    """`created` as ISO 8601 UTC to the millisecond (`2026-01-02T03:04:05.678Z`); the text of
+    the whole second is kept for the next lines, written within the same second."""
+    global _second
+    fraction, whole = math.modf(created)
+    second = int(whole)
+    micros = round(fraction * 1e6)  # as datetime.fromtimestamp rounds
+    if micros >= 1_000_000:
+        second, micros = second + 1, micros - 1_000_000
+    cached = _second
+    if cached[0] != second:
+        cached = _second = (second, datetime.fromtimestamp(second, UTC)
+                            .strftime("%Y-%m-%dT%H:%M:%S"))
+    return f"{cached[1]}.{micros // 1000:03d}Z"
+
+
 def record_fields(record: logging.LogRecord) -> dict[str, Any]:
     """The line's fields: time, level, logger, message, request id, extras, exception."""
     fields: dict[str, Any] = {
-        "ts": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds")
-        .replace("+00:00", "Z"),
+        "ts": _timestamp(record.created),
         "level": record.levelname,
         "logger": record.name,
         "message": _clean(record.getMessage()),
     }
-    request_id = getattr(record, "request_id", None) or current_request_id()
+    attributes = vars(record)
+    request_id = attributes.get("request_id") or current_request_id()
     if request_id:
         fields["request_id"] = _clean(request_id)
-    for key, value in vars(record).items():
-        if key not in _STANDARD and key != "request_id" and not key.startswith("_"):
-            fields[key] = _clean(value)
+    for key, value in attributes.items():
+        if key in _NOT_EXTRA or key.startswith("_"):
+            continue
+        # _clean, without a call for what needs none: a line has many such fields
+        fields[key] = value if value is None or type(value) in _PLAIN else _clean(value)
     if record.exc_info:
         fields["exception"] = _clean(logging.Formatter().formatException(record.exc_info))
     elif record.exc_text:

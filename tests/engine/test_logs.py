@@ -9,7 +9,8 @@ import sys
 import pytest
 
 from engine.observability.logs import JsonFormatter, TextFormatter, configure_logging
-from engine.observability.redaction import redact_secrets
+from engine.observability.redaction import MAYBE_SECRET_ASCII, redact_secrets
+from engine.observability.redaction import SECRETS as PATTERNS
 from engine.observability.request_ids import bound_request_id
 
 
@@ -107,3 +108,21 @@ def test_configure_logging_replaces_the_root_handlers(capsys):
         logging.captureWarnings(False)
         for name in ("celery.app.trace", "celery.worker.strategy", "werkzeug", "spiff"):
             logging.getLogger(name).setLevel(logging.NOTSET)
+
+
+@pytest.mark.parametrize(("text", "secret"), [*SECRETS, (
+    "AUTHORIZATION = 'Basic dXNlcjpwYXNz'", "dXNlcjpwYXNz"), ("PASSWD: hunter2", "hunter2"),
+    ("see /C/12/x and SEC0123456789ABCDEF0123 end", "0123456789ABCDEF0123")])
+def test_the_quick_ascii_check_lets_no_secret_through(text, secret):
+    # Every ASCII text a pattern of SECRETS changes is one the quick check sends to them.
+    assert text.isascii()
+    changed = any(pattern.sub(replacement, text) != text for pattern, replacement in PATTERNS)
+    assert MAYBE_SECRET_ASCII.search(text.lower()) or not changed
+    if changed:
+        assert secret not in redact_secrets(text)
+
+
+def test_non_ascii_text_is_checked_as_it_is():
+    text = "客户 ACME 的 password=correct-horse-1 已更新"
+    assert "correct-horse-1" not in redact_secrets(text)
+    assert redact_secrets("客户 ACME 已更新 auth=token") == "客户 ACME 已更新 auth=token"

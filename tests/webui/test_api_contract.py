@@ -9,6 +9,9 @@ import json
 import pytest
 from api_contract import ContractBroken, check_response
 from flask import Response
+from jsonschema import Draft202012Validator
+from referencing import Registry
+from referencing.jsonschema import DRAFT202012
 from sqlalchemy import func, select
 from test_api import Api
 
@@ -16,11 +19,14 @@ from engine.kpis import SCORECARD_GROUPINGS
 from engine.models import InstanceStatus, ProcessInstance, TaskStatus
 from engine.queries.inbox import INBOX_SCOPES
 from engine.roles import LANE_ROLES
+from webui.api import contract
 from webui.api.openapi import document
 
 JSON_BODIES = sorted((path, method) for path, item in document()["paths"].items()
                      for method, op in item.items()
                      if "application/json" in op.get("requestBody", {}).get("content", {}))
+PYTHON_TYPES = {"object": dict, "array": list, "string": str, "integer": int, "number": int | float,
+                "boolean": bool, "null": type(None)}
 WRONG_TYPE = {"object": "text", "string": ["a", "list"], "integer": "7", "array": "text"}
 # Bodies with required fields: a valid value of each, so that one wrong field is the only one.
 VALID = {"/api/kpis/targets": {"month": "2026-03", "targets": []},
@@ -142,3 +148,43 @@ def test_a_response_that_breaks_the_document_fails_the_test():
         check_response("/api/tasks", "GET", _json_response({"message": "m", "details": None},
                                                            422))
     check_response("/api/tasks", "GET", _json_response({"tasks": [], "next": None}))
+
+
+@pytest.mark.parametrize(("path", "method"), JSON_BODIES)
+def test_a_body_is_checked_with_references_resolved_once_as_with_them(path, method):
+    # The validators are built on the schema with its references replaced by their targets;
+    # they find exactly what the schema with its references finds.
+    where = ("paths", path, method, "requestBody", "content", "application/json", "schema")
+    built = contract.schema_validator(*where)
+    pointer = "/".join(p.replace("~", "~0").replace("/", "~1") for p in where)
+    referring = Draft202012Validator({"$ref": f"{contract.DOCUMENT_URI}#/{pointer}"},
+                                     registry=contract._registry())
+    assert "$ref" not in json.dumps(built.schema)
+    schema = body_schema(path, method)
+    bodies = [{}, [], "text", {"unknown": 1}, VALID.get(path, {})]
+    for name, field in schema.get("properties", {}).items():
+        kind = field.get("type")
+        kinds = kind if isinstance(kind, list) else [kind]
+        for wrong in ({}, [1], "x" * 5000, 10**12, -1, True, None):
+            if not any(k is not None and isinstance(wrong, PYTHON_TYPES.get(k, ()))
+                       for k in kinds):
+                bodies.append({**VALID.get(path, {}), name: wrong})
+    for body in bodies:
+        assert contract.violations(built, body) == contract.violations(referring, body), body
+
+
+def test_a_recursive_schema_keeps_its_references():
+    document = {"components": {"schemas": {
+        "Node": {"type": "object", "properties": {"children": {
+            "type": "array", "items": {"$ref": "#/components/schemas/Node"}}}},
+        "Pair": {"type": "object", "properties": {
+            "left": {"$ref": "#/components/schemas/Leaf"},
+            "right": {"$ref": "#/components/schemas/Leaf", "maxLength": 3}}},
+        "Leaf": {"type": "string"}}}}
+    resolver = Registry().with_resource(
+        "urn:test", DRAFT202012.create_resource(document)).resolver("urn:test")
+    node = {"$ref": "urn:test#/components/schemas/Node"}
+    assert contract._inline(node, resolver, ()) is None
+    pair = contract._inline({"$ref": "urn:test#/components/schemas/Pair"}, resolver, ())
+    assert pair["properties"] == {"left": {"type": "string"},
+                                  "right": {"allOf": [{"type": "string"}, {"maxLength": 3}]}}

@@ -131,3 +131,22 @@ def test_the_favicon_is_served_to_anyone_from_memory(client_for):
         assert response.data.startswith(b"<svg")
     page = client_for("clerk").get("/").get_data(as_text=True)
     assert '<link rel="icon" href="/favicon.svg"' in page
+
+
+def test_security_headers_keep_a_views_own_and_appear_once():
+    from flask import Response
+
+    from webui.headers import CSP, add_security_headers
+
+    page = add_security_headers(Response("<p>hi</p>", mimetype="text/html"))
+    assert page.headers["Cache-Control"] == "no-store"
+    assert page.headers.getlist("Content-Security-Policy") == [CSP]
+    data = add_security_headers(Response("{}", mimetype="application/json"))
+    assert "Cache-Control" not in data.headers and data.headers["X-Frame-Options"] == "DENY"
+    own = Response("x", mimetype="text/html", headers={
+        "content-security-policy": "default-src 'none'; sandbox",
+        "Cache-Control": "private, no-store"})
+    add_security_headers(own)
+    assert own.headers.getlist("Content-Security-Policy") == ["default-src 'none'; sandbox"]
+    assert own.headers.getlist("Cache-Control") == ["private, no-store"]
+    assert own.headers["Referrer-Policy"] == "same-origin"

@@ -132,3 +132,23 @@ def test_a_wrong_current_password_changes_nothing(app, env):
     assert "当前密码不正确" in response.get_data(as_text=True)
     assert http.get("/").status_code == 200
     assert signed_in(app).get("/").status_code == 200  # the old password still works
+
+
+def test_the_cookie_signer_is_built_once_per_secret_key(app):
+    sessions = app.session_interface
+    first = sessions.get_signing_serializer(app)
+    assert sessions.get_signing_serializer(app) is first
+    saved = app.secret_key
+    try:
+        app.secret_key = "another key"
+        assert sessions.get_signing_serializer(app) is not first
+    finally:
+        app.secret_key = saved
+    assert sessions.get_signing_serializer(app) is first
+
+
+def test_a_request_without_cookies_gets_an_empty_session_and_sets_none(app):
+    client = app.test_client(use_cookies=False)
+    response = client.get("/healthz")
+    assert response.status_code == 200 and "Set-Cookie" not in response.headers
+    assert "Cookie" not in response.headers.get("Vary", "")

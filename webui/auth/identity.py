@@ -74,9 +74,11 @@ def begin_session(user: User) -> None:
 
 def current_user() -> User | None:
     """The signed-in user (session cookie or bearer token), or None."""
-    if "current_user" not in g:
-        g.current_user = _load_user()
-    user: User | None = g.current_user
+    data = g._get_current_object()  # one proxy lookup for both steps
+    try:
+        user: User | None = data.current_user
+    except AttributeError:
+        user = data.current_user = _load_user()
     return user
 
 

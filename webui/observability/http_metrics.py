@@ -14,6 +14,7 @@ tokens, and a bounded number of series; a path no rule matches counts as `unmatc
 from __future__ import annotations
 
 import os
+from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Histogram, disable_created_metrics
 from prometheus_client.multiprocess import MultiProcessCollector
@@ -45,12 +46,20 @@ class HttpMetrics:
             "Time from the request's first hook to its response, by URL rule, method and status",
             LABELS, registry=self.registry)
         self.registry.register(work)
+        # The counter's and histogram's children per (route, method, status), looked up
+        # once: `labels()` checks and joins the labels on every call. As bounded as the series.
+        self._children: dict[tuple[str | None, str, int], tuple[Any, Any]] = {}
 
     def observe(self, route: str | None, method: str, status: int, seconds: float) -> None:
         """Count one answered request."""
-        labels = (route or UNMATCHED, method, str(status))
-        self.requests.labels(*labels).inc()
-        self.seconds.labels(*labels).observe(seconds)
+        key = (route, method, status)
+        children = self._children.get(key)
+        if children is None:
+            labels = (route or UNMATCHED, method, str(status))
+            children = self._children.setdefault(
+                key, (self.requests.labels(*labels), self.seconds.labels(*labels)))
+        children[0].inc()
+        children[1].observe(seconds)
 
     def scrape_registry(self) -> CollectorRegistry:
         """What a scrape shows: the HTTP metrics (every worker's in multiprocess mode) and the

@@ -22,54 +22,72 @@ from .http_metrics import HttpMetrics
 
 log = logging.getLogger("keyflow.request")
 HEADER = "X-Request-ID"
+ENVIRON_KEY = "HTTP_X_REQUEST_ID"  # the header as WSGI passes it
+LINK_MARK = "/c/"  # every customer link path holds it; other paths need no redaction
 ID_ARGS = ("instance_id", "task_id")  # URL ids worth a field; never the link's token
 
 
 def start_request() -> None:
     """Runs before every other hook: the clock starts, the id is chosen and bound."""
-    g.request_started = time.perf_counter()
-    g.request_id = sane_request_id(request.headers.get(HEADER))
-    g.request_id_token = bind_request_id(g.request_id)
+    data = g._get_current_object()  # one proxy lookup instead of one per attribute
+    data.request_started = time.perf_counter()
+    data.request_id = sane_request_id(request.environ.get(ENVIRON_KEY))
+    data.request_id_token = bind_request_id(data.request_id)
 
 
 def finish_request(response: Response) -> Response:
     """Runs after every other hook: echo the id, count the request, write its line."""
-    if "request_id" in g:
-        response.headers[HEADER] = g.request_id
-        _account(response.status_code)
+    data = g._get_current_object()
+    request_id = getattr(data, "request_id", None)
+    if request_id is not None:
+        response.headers[HEADER] = request_id
+        _account(data, response.status_code)
     return response
 
 
 def end_request(exc: BaseException | None) -> None:
     """Teardown: log a request whose exception escaped every handler; unbind the id."""
-    if "request_id" not in g:
+    data = g._get_current_object()
+    if getattr(data, "request_id", None) is None:
         return
-    if not g.get("request_accounted"):
-        _account(500)
-    unbind_request_id(g.pop("request_id_token"))
+    if not getattr(data, "request_accounted", False):
+        _account(data, 500)
+    unbind_request_id(data.pop("request_id_token"))
 
 
-def _account(status: int) -> None:
-    g.request_accounted = True
-    seconds = time.perf_counter() - g.request_started
-    rule = request.url_rule.rule if request.url_rule is not None else None
+def _account(data: Any, status: int) -> None:
+    """Count the request and write its line; `data` is the request's `g`. Each request
+    pays this, so it reads the request once and builds the line only when it is written."""
+    data.request_accounted = True
+    seconds = time.perf_counter() - data.request_started
+    req = request._get_current_object()
+    url_rule = req.url_rule
+    rule = url_rule.rule if url_rule is not None else None
+    method = req.method
     metrics: HttpMetrics = current_app.extensions["keyflow.http_metrics"]
-    metrics.observe(rule, request.method, status, seconds)
+    metrics.observe(rule, method, status, seconds)
+    level = logging.WARNING if status >= 500 else logging.INFO
+    if not log.isEnabledFor(level):
+        return
+    path = req.path
+    if LINK_MARK in path:
+        path = redact_link_tokens(path)
     fields: dict[str, Any] = {
-        "request_id": g.request_id, "method": request.method, "route": rule or "unmatched",
-        "path": redact_link_tokens(request.path), "status": status,
-        "duration_ms": round(seconds * 1000, 2)}
-    user = g.get("current_user")
+        "request_id": data.request_id, "method": method, "route": rule or "unmatched",
+        "path": path, "status": status, "duration_ms": round(seconds * 1000, 2)}
+    user = getattr(data, "current_user", None)
     if user is not None:
         fields["user_id"] = user.id
-    if g.get("auth_method") and user is not None:
-        fields["auth"] = g.auth_method
-    for name in ID_ARGS:
-        value = (request.view_args or {}).get(name)
-        if isinstance(value, int):
-            fields[name] = value
-    level = logging.WARNING if status >= 500 else logging.INFO
-    log.log(level, "%s %s %s", request.method, fields["path"], status, extra=fields)
+        auth = getattr(data, "auth_method", None)
+        if auth:
+            fields["auth"] = auth
+    view_args = req.view_args
+    if view_args:
+        for name in ID_ARGS:
+            value = view_args.get(name)
+            if isinstance(value, int):
+                fields[name] = value
+    log.log(level, "%s %s %s", method, path, status, extra=fields)
 
 
 def observe_requests(app: Flask) -> None:

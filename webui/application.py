@@ -1,0 +1,32 @@
+"""keyflow's Flask class: Flask, with what it asks of every view and hook on every request
+asked once."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from flask import Flask
+
+
+class KeyflowFlask(Flask):
+    """Flask's app; `ensure_sync` (Flask's documented hook for running async views) remembers
+    which functions are plain ones. Flask asks it of every hook and view of every request
+    (about ten calls, each inspecting the function's code flags), and the answer never
+    changes for a function."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._plain: set[Callable[..., Any]] = set()
+
+    def ensure_sync(self, func: Callable[..., Any]) -> Callable[..., Any]:
+        """`func` itself when it is a plain function, else Flask's wrapper around it."""
+        try:
+            if func in self._plain:
+                return func
+        except TypeError:  # an unhashable callable: ask Flask every time
+            return super().ensure_sync(func)
+        synced = super().ensure_sync(func)
+        if synced is func:
+            self._plain.add(func)
+        return synced
