@@ -12,7 +12,7 @@ from werkzeug.exceptions import Unauthorized
 from engine.accounts import TOKEN_PREFIX, TokenCache, active_user
 from engine.models import User
 
-from ..context import db, workflow_engine
+from ..context import READING_METHODS, db, workflow_engine
 
 F = TypeVar("F", bound=Callable[..., Any])
 SESSION_USER = "uid"
@@ -43,7 +43,8 @@ def _load_user() -> User | None:
         if not secret.startswith(TOKEN_PREFIX):
             return None
         tokens: TokenCache = current_app.extensions["keyflow.token_cache"]
-        holder = tokens.holder(db(), secret)
+        # A reading request only reads its user: the cache's copy serves as it is.
+        holder = tokens.holder(db(), secret, attach=request.method not in READING_METHODS)
         if holder is None:
             return None
         now = workflow_engine().clock.now()
