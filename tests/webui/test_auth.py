@@ -188,6 +188,32 @@ def test_a_token_known_to_the_process_follows_changes_to_its_user_at_once(app, e
     assert http.get("/api/tasks?scope=role", headers=headers).status_code == 401
 
 
+def test_a_cached_token_user_is_attached_to_a_writing_request_only(app, env):
+    """A reading request reads the cache's detached copy of the user (no merge); a request
+    that may write gets the user in its own session, as a command needs it."""
+    from flask import g
+
+    from webui.auth.identity import current_user
+    from webui.context import db
+
+    secret = _token(env, "dept_head")
+    headers = {"Authorization": f"Bearer {secret}"}
+    for _ in range(2):  # the first notes the token's use (which starts the cache over)
+        with app.test_request_context("/api/tasks", headers=headers):
+            loaded = current_user()  # not cached yet: loaded through the request's session
+            assert loaded is not None and loaded in db()
+    seen = []
+    for method in ("GET", "POST"):
+        with app.test_request_context("/api/tasks", method=method, headers=headers):
+            user = current_user()
+            assert user is not None and user.username == "dept_head"
+            assert {r.name for r in user.roles} == {"dept_head"}
+            seen.append((user in db(), user))
+            g.pop("current_user")
+    (read_attached, read_user), (write_attached, write_user) = seen
+    assert not read_attached and write_attached and read_user is not write_user
+
+
 def test_profile_creates_shows_once_and_revokes_own_tokens(app, client_for, env):
     client = client_for("clerk")
     created = client.post("/profile/tokens", {"name": "laptop"})
