@@ -11,6 +11,8 @@
 - Logs: gunicorn's own lines and keyflow's go to standard error, one line each, JSON in
   department mode (KEYFLOW_LOG_FORMAT), at KEYFLOW_LOG_LEVEL.
 - `KEYFLOW_METRICS_BIND`: the separate metrics listener runs in the master.
+- Each worker, once it holds the app, sets what it holds aside from the garbage collector's
+  full collections (gc.freeze), as `keyflow serve` does (webui.cli.settle_garbage_collector).
 """
 
 from __future__ import annotations
@@ -78,6 +80,14 @@ def when_ready(server: Any) -> None:
     sessions = make_session_factory(make_db_engine(settings.database_url, poolclass=NullPool))
     start_metrics_listener(settings.metrics_address,
                            all_processes_registry(WorkCollector(sessions, SystemClock())))
+
+
+def post_worker_init(worker: Any) -> None:
+    """A worker has loaded the app: its modules, app and mappers live as long as it does, so
+    full collections no longer walk them on the requests' time."""
+    from .cli import settle_garbage_collector
+
+    settle_garbage_collector()
 
 
 def child_exit(server: Any, worker: Any) -> None:
