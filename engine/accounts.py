@@ -6,6 +6,7 @@ import hashlib
 import secrets
 import threading
 import time
+import weakref
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -15,6 +16,7 @@ from typing import Any
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import bindparam, event, or_, select, update
+from sqlalchemy.exc import InvalidRequestError
 from sqlalchemy.orm import Session, joinedload
 
 from engine.addresses import optional_address
@@ -208,6 +210,7 @@ class TokenCache:
             with Session() as apart:
                 copy = apart.merge(holder.user, load=False)
                 apart.expunge_all()
+            _SHARED_USERS.add(copy)
             with self._lock:
                 if len(self._entries) >= TOKEN_CACHE_SIZE:
                     self._entries.clear()
@@ -235,6 +238,19 @@ class _KnownToken:
     last_used_at: datetime | None
     until: float  # time.monotonic()
     generation: int
+
+
+# The cache's users: handed to reading requests as they are, so never part of a session.
+_SHARED_USERS: weakref.WeakSet[User] = weakref.WeakSet()
+
+
+@event.listens_for(Session, "before_attach")
+def _refuse_shared_user(_session: Session, instance: Any) -> None:
+    """A cached user joining a session (added, or cascaded from a row referring to it) would
+    be one object in several threads' sessions: an error instead (merge it: `attach`)."""
+    if type(instance) is User and instance in _SHARED_USERS:
+        raise InvalidRequestError("a token cache's shared user cannot join a session; "
+                                  "take it with attach=True (merged) to write with it")
 
 
 @event.listens_for(Session, "after_flush")

@@ -7,6 +7,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.exc import InvalidRequestError
 from webui_env import PASSWORD, make_app
 
 from engine.accounts import create_token, deactivate_user
@@ -212,6 +213,9 @@ def test_a_cached_token_user_is_attached_to_a_writing_request_only(app, env):
             g.pop("current_user")
     (read_attached, read_user), (write_attached, write_user) = seen
     assert not read_attached and write_attached and read_user is not write_user
+    # The shared copy never joins a session, not even through a row referring to it.
+    with app.extensions["keyflow.sessions"]() as session, pytest.raises(InvalidRequestError):
+        session.add(read_user)
 
 
 def test_profile_creates_shows_once_and_revokes_own_tokens(app, client_for, env):
