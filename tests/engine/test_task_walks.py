@@ -1,0 +1,82 @@
+"""engine.bpmn.task_walks: `get_tasks` by a plain walk lists exactly what SpiffWorkflow's
+iterator lists, for every kind of query, at every step of every test process."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from SpiffWorkflow.bpmn import BpmnWorkflow
+from SpiffWorkflow.bpmn.specs.defaults import UserTask
+from SpiffWorkflow.util.task import TaskState
+
+from engine.bpmn.task_walks import _SPIFF_GET_TASKS, fast_get_tasks
+from engine.clock import MovableClock
+from engine.deployment import Bundle, compile_bundle
+from engine.sandbox import SandboxedScriptEngine
+
+DATA = Path(__file__).parents[1] / "data"
+
+RUNS = {  # process key -> (folder, data each user task submits, by bpmn id)
+    "approval": ("approval", {"submit": {"title": "t", "amount": 10, "costs": 4},
+                              "review": {"decision": "approve"}}),
+    "parallel": ("parallel", {}),
+    "classify": ("classify", {"enter": {"volume": 6000, "credit": "good"}}),
+    "call_parent": ("call", {}),
+    "five_steps": ("five_steps", {}),
+    "deep_join": ("deep_join", {}),
+}
+START = {"deep_join": {"deep": 0, "laps": 0}}
+STATES = [TaskState.READY, TaskState.COMPLETED, TaskState.WAITING, TaskState.MAYBE,
+          TaskState.FUTURE, TaskState.CANCELLED, TaskState.FINISHED_MASK,
+          TaskState.NOT_FINISHED_MASK, TaskState.ANY_MASK, TaskState.READY | TaskState.WAITING]
+
+
+def _check(workflow: BpmnWorkflow) -> None:
+    workflows = [workflow, *workflow.subprocesses.values()]
+    queries = [{}, {"manual": True}, {"manual": False}, {"spec_class": UserTask},
+               *({"state": state} for state in STATES),
+               {"state": TaskState.READY, "manual": True}]
+    for wf in workflows:
+        for query in queries:
+            fast = [task.id for task in fast_get_tasks(wf, **query)]
+            assert fast == [task.id for task in _SPIFF_GET_TASKS(wf, **query)], query
+            assert fast == [task.id for task in wf.get_tasks(**query)]  # installed
+
+
+@pytest.mark.parametrize("key", sorted(RUNS))
+def test_get_tasks_lists_what_spiffworkflows_iterator_lists(key):
+    folder, submitted = RUNS[key]
+    compiled, problems = compile_bundle(Bundle.from_folder(DATA / folder))
+    assert not problems
+    process = compiled[key]
+    workflow = BpmnWorkflow(process.spec, process.subprocess_specs,
+                            script_engine=SandboxedScriptEngine(clock=MovableClock()))
+    for task in workflow.get_tasks(state=TaskState.READY):
+        task.data.update(START.get(key, {}))
+    _check(workflow)
+    workflow.do_engine_steps()
+    while True:
+        _check(workflow)
+        ready = workflow.get_tasks(state=TaskState.READY, manual=True)
+        if not ready:
+            break
+        task = ready[-1]
+        task.data.update(submitted.get(task.task_spec.bpmn_id, {}))
+        task.run()
+        _check(workflow)
+        workflow.do_engine_steps()
+    assert workflow.is_completed()
+
+
+def test_other_queries_go_to_spiffworkflows_iterator():
+    compiled, _ = compile_bundle(Bundle.from_folder(DATA / "five_steps"))
+    process = compiled["five_steps"]
+    workflow = BpmnWorkflow(process.spec, process.subprocess_specs,
+                            script_engine=SandboxedScriptEngine(clock=MovableClock()))
+    workflow.do_engine_steps()
+    start = workflow.task_tree.children[0]
+    for args, query in [((start,), {}), ((), {"max_depth": 2}), ((), {"depth_first": False}),
+                        ((), {"end_at_spec": "Start"})]:
+        expected = [t.id for t in _SPIFF_GET_TASKS(workflow, *args, **query)]
+        assert [t.id for t in workflow.get_tasks(*args, **query)] == expected
