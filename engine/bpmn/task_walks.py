@@ -52,7 +52,7 @@ def fast_get_tasks(workflow: Any, first_task: Any = None, **kwargs: Any) -> list
         state = task._state  # noqa: SLF001 - as the filter reads it
         if state & wanted and task_filter.matches(task):
             found.append(task)
-        subprocess = subprocesses.get(task.id)
+        subprocess = subprocesses.get(task.id) if subprocesses else None  # no UUID hash
         if subprocess is None:
             if task._children and state >= min_state:  # noqa: SLF001
                 stack.extend(reversed(task.children))

@@ -51,7 +51,7 @@ def walk_tree(workflow: BpmnWorkflow) -> TreeView:
                 view.ready_manual.append(task)
         elif state == _COMPLETED and for_completed:
             view.completed.append(task)
-        subprocess = subprocesses.get(task.id)
+        subprocess = subprocesses.get(task.id) if subprocesses else None  # no UUID hash
         if not (task._children or subprocess is not None):  # noqa: SLF001 - as the iterator
             continue
         if subprocess is None and state < _READY_DESCENT:
