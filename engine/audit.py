@@ -5,10 +5,10 @@ from __future__ import annotations
 import math
 from datetime import date, datetime, time
 from decimal import Decimal
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from sqlalchemy import event, inspect
-from sqlalchemy.orm import Session, UOWTransaction
+from sqlalchemy.orm import Mapper, Session, UOWTransaction
 
 from engine.models import AuditEvent, HumanTask, ProcessInstance, User
 from engine.observability.request_ids import current_request_id
@@ -51,7 +51,8 @@ def new_row(cls: type[T], values: dict[str, Any]) -> T:
     `cls(**values)` makes, without a per-attribute event for each value (a command adds a
     few of these; the ORM constructor was a visible share of its CPU). Only for classes
     whose columns have no validators or events on set, and only column keys in `values`."""
-    obj: T = inspect(cls).class_manager.new_instance()
+    mapper = cast(Mapper[Any], inspect(cls))
+    obj: T = mapper.class_manager.new_instance()
     obj.__dict__.update(values)
     return obj
 

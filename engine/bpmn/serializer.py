@@ -91,7 +91,7 @@ class _TaskConverter(TaskConverter):
         task.internal_data = self.registry.restore(dct["internal_data"])
         if isinstance(task_spec, CatchingEvent) and task.has_state(TaskState.WAITING):
             task.workflow.top_workflow.event_manager.add_task(task)
-        delta = dct.get("delta")
+        delta: dict[str, Any] = dct.get("delta") or {}
         parent = workflow.tasks.get(task._parent) if delta else None  # noqa: SLF001
         if parent is not None:
             data = DeepMerge.merge({}, parent.data)

@@ -24,7 +24,7 @@ from operator import itemgetter
 from typing import Any, cast
 
 from sqlalchemy import Table, bindparam, insert, inspect, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Mapper, Session
 from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.sql import Executable
 
@@ -34,7 +34,8 @@ from engine.models import AuditEvent, Notification, ProcessInstance
 _INSTANCE = cast(Table, ProcessInstance.__table__)
 _INSTANCE_COLUMNS = frozenset(c.key for c in _INSTANCE.columns) - {"id", "version"}
 _APPENDED = (AuditEvent, Notification)  # rows only ever inserted by a command
-if any(inspect(cls).relationships for cls in _APPENDED):  # _insert_new expunges them
+# _insert_new takes them out of the session without expunge's cascade: there is none.
+if any(cast(Mapper[Any], inspect(cls)).relationships for cls in _APPENDED):
     raise RuntimeError("an appended row class has a relationship: expunge would cascade")
 
 
