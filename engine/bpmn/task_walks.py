@@ -9,15 +9,21 @@ that runs them, the same filter) with a stack, for the queries that only filter 
 manual, spec name or class, update time, lane, caught event) and start at the root. Any
 other query, or one made while the iterator's depth limit is back (engine.bpmn.deep_trees
 lifts it; a test puts one back), goes to SpiffWorkflow's iterator as before.
+
+`waiting_tasks` does the same for the walk SpiffWorkflow makes after every completed task
+(`Workflow.update_waiting_tasks`, with the plain `TaskIterator`): lazily, as that iterator,
+so a task updated on the way changes the rest of the walk exactly as it did there.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
+from SpiffWorkflow import Workflow
 from SpiffWorkflow.bpmn.util.subworkflow import BpmnBaseWorkflow
 from SpiffWorkflow.bpmn.util.task import BpmnTaskFilter, BpmnTaskIterator
-from SpiffWorkflow.util.task import TaskState
+from SpiffWorkflow.util.task import TaskIterator, TaskState
 
 from .deep_trees import UNBOUNDED
 
@@ -63,6 +69,33 @@ def fast_get_tasks(workflow: Any, first_task: Any = None, **kwargs: Any) -> list
     return found
 
 
+def waiting_tasks(workflow: Any) -> Iterator[Any]:
+    """`TaskIterator(workflow.task_tree, state=WAITING)`, task by task: each task's children
+    are taken when it is reached (before the caller sees it), as that iterator takes them."""
+    stack = [workflow.task_tree]
+    while stack:
+        task = stack.pop()
+        state = task._state  # noqa: SLF001 - as the filter reads it
+        if task._children and state >= TaskState.FUTURE:  # noqa: SLF001 - as the iterator
+            stack.extend(reversed(task.children))
+        if state & TaskState.WAITING:
+            yield task
+
+
+def update_waiting_tasks(workflow: Any) -> None:
+    """`Workflow.update_waiting_tasks`, walking with `waiting_tasks` (see the docstring)."""
+    if TaskIterator.__init__.__defaults__[_MAX_DEPTH] != UNBOUNDED:
+        _SPIFF_UPDATE_WAITING(workflow)
+        return
+    for task in waiting_tasks(workflow):
+        task.task_spec._update(task)  # noqa: SLF001 - as SpiffWorkflow does
+
+
+_SPIFF_UPDATE_WAITING = Workflow.update_waiting_tasks
+
+
 def install() -> None:
-    """Make `get_tasks` of every BPMN workflow and subprocess use `fast_get_tasks`."""
+    """Make `get_tasks` of every BPMN workflow and subprocess use `fast_get_tasks`, and every
+    workflow's update of its waiting tasks walk with `waiting_tasks`."""
     BpmnBaseWorkflow.get_tasks = fast_get_tasks
+    Workflow.update_waiting_tasks = update_waiting_tasks

@@ -8,9 +8,14 @@ from pathlib import Path
 import pytest
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.specs.defaults import UserTask
-from SpiffWorkflow.util.task import TaskState
+from SpiffWorkflow.util.task import TaskIterator, TaskState
 
-from engine.bpmn.task_walks import _SPIFF_GET_TASKS, fast_get_tasks
+from engine.bpmn.task_walks import (
+    _SPIFF_GET_TASKS,
+    fast_get_tasks,
+    update_waiting_tasks,
+    waiting_tasks,
+)
 from engine.clock import MovableClock
 from engine.deployment import Bundle, compile_bundle
 from engine.sandbox import SandboxedScriptEngine
@@ -32,7 +37,7 @@ STATES = [TaskState.READY, TaskState.COMPLETED, TaskState.WAITING, TaskState.MAY
           TaskState.NOT_FINISHED_MASK, TaskState.ANY_MASK, TaskState.READY | TaskState.WAITING]
 
 
-def _check(workflow: BpmnWorkflow) -> None:
+def _check(workflow: BpmnWorkflow) -> int:
     workflows = [workflow, *workflow.subprocesses.values()]
     queries = [{}, {"manual": True}, {"manual": False}, {"spec_class": UserTask},
                *({"state": state} for state in STATES),
@@ -42,6 +47,10 @@ def _check(workflow: BpmnWorkflow) -> None:
             fast = [task.id for task in fast_get_tasks(wf, **query)]
             assert fast == [task.id for task in _SPIFF_GET_TASKS(wf, **query)], query
             assert fast == [task.id for task in wf.get_tasks(**query)]  # installed
+        assert [task.id for task in waiting_tasks(wf)] == [
+            task.id for task in TaskIterator(wf.task_tree, state=TaskState.WAITING)]
+    assert type(workflow).update_waiting_tasks is update_waiting_tasks  # installed
+    return len(workflow.get_tasks(state=TaskState.WAITING))
 
 
 @pytest.mark.parametrize("key", sorted(RUNS))
@@ -54,19 +63,20 @@ def test_get_tasks_lists_what_spiffworkflows_iterator_lists(key):
                             script_engine=SandboxedScriptEngine(clock=MovableClock()))
     for task in workflow.get_tasks(state=TaskState.READY):
         task.data.update(START.get(key, {}))
-    _check(workflow)
+    waited = _check(workflow)
     workflow.do_engine_steps()
     while True:
-        _check(workflow)
+        waited += _check(workflow)
         ready = workflow.get_tasks(state=TaskState.READY, manual=True)
         if not ready:
             break
         task = ready[-1]
         task.data.update(submitted.get(task.task_spec.bpmn_id, {}))
         task.run()
-        _check(workflow)
+        waited += _check(workflow)
         workflow.do_engine_steps()
     assert workflow.is_completed()
+    assert waited or key != "parallel"  # its join waits for the other branch
 
 
 def test_other_queries_go_to_spiffworkflows_iterator():
