@@ -12,7 +12,8 @@ lifts it; a test puts one back), goes to SpiffWorkflow's iterator as before.
 
 `waiting_tasks` does the same for the walk SpiffWorkflow makes after every completed task
 (`Workflow.update_waiting_tasks`, with the plain `TaskIterator`): lazily, as that iterator,
-so a task updated on the way changes the rest of the walk exactly as it did there.
+so a task updated on the way changes the rest of the walk exactly as it did there; and
+`is_completed` for its finished check.
 """
 
 from __future__ import annotations
@@ -94,8 +95,30 @@ def update_waiting_tasks(workflow: Any) -> None:
 _SPIFF_UPDATE_WAITING = Workflow.update_waiting_tasks
 
 
+def is_completed(workflow: Any) -> bool:
+    """`Workflow.is_completed`: no task of the tree (subprocesses aside) is unfinished, found
+    by a stack walk instead of its TaskIterator (remembered once true, as there)."""
+    if workflow.completed:
+        return True
+    if TaskIterator.__init__.__defaults__[_MAX_DEPTH] != UNBOUNDED:
+        return bool(_SPIFF_IS_COMPLETED(workflow))
+    stack = [workflow.task_tree]
+    while stack:
+        task = stack.pop()
+        if task._state & TaskState.NOT_FINISHED_MASK:  # noqa: SLF001 - as the filter
+            return False
+        if task._children:  # noqa: SLF001 - the iterator descends into every task
+            stack.extend(task.children)
+    workflow.completed = True
+    return True
+
+
+_SPIFF_IS_COMPLETED = Workflow.is_completed
+
+
 def install() -> None:
     """Make `get_tasks` of every BPMN workflow and subprocess use `fast_get_tasks`, and every
-    workflow's update of its waiting tasks walk with `waiting_tasks`."""
+    workflow's update of its waiting tasks and its finished check walk without an iterator."""
     BpmnBaseWorkflow.get_tasks = fast_get_tasks
     Workflow.update_waiting_tasks = update_waiting_tasks
+    Workflow.is_completed = is_completed

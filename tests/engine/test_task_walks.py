@@ -12,7 +12,9 @@ from SpiffWorkflow.util.task import TaskIterator, TaskState
 
 from engine.bpmn.task_walks import (
     _SPIFF_GET_TASKS,
+    _SPIFF_IS_COMPLETED,
     fast_get_tasks,
+    is_completed,
     update_waiting_tasks,
     waiting_tasks,
 )
@@ -49,7 +51,12 @@ def _check(workflow: BpmnWorkflow) -> int:
             assert fast == [task.id for task in wf.get_tasks(**query)]  # installed
         assert [task.id for task in waiting_tasks(wf)] == [
             task.id for task in TaskIterator(wf.task_tree, state=TaskState.WAITING)]
+        wf.completed = False
+        expected = _SPIFF_IS_COMPLETED(wf)
+        wf.completed = False
+        assert is_completed(wf) == expected == wf.completed
     assert type(workflow).update_waiting_tasks is update_waiting_tasks  # installed
+    assert type(workflow).is_completed is is_completed
     return len(workflow.get_tasks(state=TaskState.WAITING))
 
 
