@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session, object_session
 
+from engine.audit import new_row
 from engine.i18n import Texts, texts_for
 from engine.models import HumanTask, Notification, NotificationStatus, ProcessInstance, User
 from engine.observability.request_ids import current_request_id
@@ -37,23 +38,23 @@ def queue_notification(
                                 .where(Notification.idempotency_key == key))
         if exists is not None:
             return None
-    note = Notification(
-        idempotency_key=key,
-        recipient_id=recipient.id,
-        recipient_email=recipient.email,
-        language=recipient.language,
-        kind=kind,
-        subject=subject,
-        body=body,
-        instance_id=instance_id if instance_id is not None
+    note = new_row(Notification, {
+        "idempotency_key": key,
+        "recipient_id": recipient.id,
+        "recipient_email": recipient.email,
+        "language": recipient.language,
+        "kind": kind,
+        "subject": subject,
+        "body": body,
+        "instance_id": instance_id if instance_id is not None
         else (task.instance_id if task else None),
-        task_id=task.id if task else None,
-        status=NotificationStatus.PENDING,
-        attempts=0,
-        created_at=now,
-        next_attempt_at=now,
-        request_id=current_request_id(),
-    )
+        "task_id": task.id if task else None,
+        "status": NotificationStatus.PENDING,
+        "attempts": 0,
+        "created_at": now,
+        "next_attempt_at": now,
+        "request_id": current_request_id(),
+    })
     session.add(note)
     return note
 

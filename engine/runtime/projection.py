@@ -7,7 +7,6 @@ from functools import partial
 from typing import Any
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
-from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
@@ -30,20 +29,25 @@ from .assignment import sticky_assignee
 from .context import Runtime
 from .returns import notices_in, previous_doer
 from .task_rows import write_rows
+from .task_tree import TreeView, walk_tree
 from .work_notices import notify_pools, notify_returns
 
 
 def sync_tasks(session: Session, rt: Runtime, instance: ProcessInstance,
                workflow: BpmnWorkflow, *, now: datetime,
-               open_tasks: list[HumanTask] | None = None) -> list[HumanTask]:
+               open_tasks: list[HumanTask] | None = None,
+               tree: TreeView | None = None) -> list[HumanTask]:
     """Open a row for each new ready user task, cancel rows whose task went away.
 
     `open_tasks`: the instance's task rows that were open when the command read them (it
     may have changed some since); without them they are read here. The changed rows and
-    the new ones are written in one statement (engine.runtime.task_rows).
+    the new ones are written in one statement (engine.runtime.task_rows). `tree`: the
+    workflow's tree as walked after the run (engine.runtime.task_tree), else walked here.
     """
+    if tree is None:
+        tree = walk_tree(workflow)
     ready = {} if instance.status not in ACTIVE_STATUSES else {
-        str(task.id): task for task in workflow.get_tasks(state=TaskState.READY, manual=True)
+        str(task.id): task for task in tree.ready_manual
     }
     if open_tasks is None:
         open_tasks = list(session.scalars(
@@ -84,14 +88,14 @@ def sync_tasks(session: Session, rt: Runtime, instance: ProcessInstance,
                        words=partial(task_assigned_text, row))
     notify_pools(session, created, now)
     if created:
-        notify_returns(session, instance, created, now, _completed_steps(workflow))
+        notify_returns(session, instance, created, now, _completed_steps(workflow, tree))
     return created
 
 
-def _completed_steps(workflow: BpmnWorkflow) -> set[str]:
+def _completed_steps(workflow: BpmnWorkflow, tree: TreeView) -> set[str]:
     """The elements the workflow has completed, including those its saved state pruned
     (engine.bpmn.history): a new task of one of them is a step sent back."""
-    done = {str(task.task_spec.bpmn_id) for task in workflow.get_tasks(state=TaskState.COMPLETED)
+    done = {str(task.task_spec.bpmn_id) for task in tree.completed
             if getattr(task.task_spec, "bpmn_id", None)}
     return done | set(path_of(workflow).completed)
 

@@ -36,8 +36,9 @@ from .failures import (
     failure_details,
     mark_failed,
 )
-from .latest_data import data_of, keep_data
+from .latest_data import keep_data
 from .steps import StepBudget
+from .task_tree import TreeView, walk_tree
 from .writes import write_command
 
 
@@ -161,7 +162,8 @@ def save(rt: Runtime, instance: ProcessInstance, workflow: BpmnWorkflow, *, now:
     from .projection import sync_tasks  # projection imports this module's helpers
 
     instance.state = rt.serializer.dumps(workflow)
-    data = data_of(workflow, single=True)
+    tree = walk_tree(workflow)  # every question below about the tree, in one walk
+    data = _page_data(workflow, tree)
     if data is not None:  # the task page's data, read right after this command
         keep_data(instance.definition.id, instance.state, rt.serializer.round_trip(data))
     ended = instance.status == InstanceStatus.RUNNING and workflow.is_completed()
@@ -178,7 +180,15 @@ def save(rt: Runtime, instance: ProcessInstance, workflow: BpmnWorkflow, *, now:
     instance.next_wakeup_at = next_wakeup(workflow) if running else None
     if ended:
         notify_owner(session, instance, actor=actor, now=now)
-    sync_tasks(session, rt, instance, workflow, now=now, open_tasks=open_tasks)
+    sync_tasks(session, rt, instance, workflow, now=now, open_tasks=open_tasks, tree=tree)
+
+
+def _page_data(workflow: BpmnWorkflow, tree: TreeView) -> dict[str, Any] | None:
+    """`data_of(workflow, single=True)` from the walk: None when several tasks are ready."""
+    if len(tree.ready) > 1:
+        return None
+    source = tree.ready[0] if tree.ready else workflow.last_task
+    return dict(source.data) if source is not None else dict(workflow.data)
 
 
 def check_storable(workflow: BpmnWorkflow, since: float) -> None:

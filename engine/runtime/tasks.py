@@ -8,8 +8,8 @@ from datetime import datetime
 from typing import Any, cast
 from uuid import UUID
 
-from sqlalchemy import CursorResult, and_, bindparam, or_, select, update
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy import CursorResult, Select, Table, and_, bindparam, inspect, or_, select, update
+from sqlalchemy.orm import Mapper, Session
 from sqlalchemy.orm.attributes import flag_modified, set_committed_value
 
 from engine.audit import record
@@ -17,12 +17,20 @@ from engine.db import is_postgres
 from engine.decision_fields import forget_decisions
 from engine.errors import Conflict, Forbidden, NotFound
 from engine.forms import validate_submission
-from engine.models import OPEN_TASK_STATES, HumanTask, ProcessInstance, TaskStatus, User
+from engine.models import (
+    OPEN_TASK_STATES,
+    HumanTask,
+    ProcessDefinition,
+    ProcessInstance,
+    TaskStatus,
+    User,
+)
 
 from .access import check_task, holds_for, sight_of
 from .context import Runtime
 from .data_limits import check_data
 from .state import check_definition, require_running, restore, run_engine_steps
+from .task_rows import as_loaded
 
 
 class TaskVanished(Conflict):
@@ -38,22 +46,53 @@ class LockedTask:
     open_tasks: list[HumanTask]  # every open task of the instance (the task, if open)
 
 
-# Built once: a statement's construction and cache key cost more than its execution here.
-_task_rows = aliased(HumanTask)
-_seen = aliased(ProcessInstance)
-_LOCK_AND_READ = (
-    select(ProcessInstance, _task_rows)
-    .outerjoin(_task_rows, and_(_task_rows.instance_id == ProcessInstance.id,
-                                or_(_task_rows.state.in_(OPEN_TASK_STATES),
-                                    _task_rows.id == bindparam("task_id"))))
-    .where(ProcessInstance.id == select(HumanTask.instance_id)
-           .where(HumanTask.id == bindparam("task_id")).scalar_subquery())
-    .execution_options(populate_existing=True)
-)
-_LOCK_AND_READ_POSTGRES = (
-    _LOCK_AND_READ.add_columns(_seen.version).join(_seen, _seen.id == ProcessInstance.id)
-    .with_for_update(of=ProcessInstance)
-)
+def _loaded_columns(cls: type[Any]) -> tuple[Mapper[Any], list[tuple[str, Any]], tuple[str, ...]]:
+    """`cls`'s mapper, its (attribute key, column) pairs a load reads (deferred ones
+    aside), and the attributes such a load with populate_existing drops from an object it
+    refreshes (relationships and deferred columns)."""
+    mapper = cast(Mapper[Any], inspect(cls))
+    columns = [(prop.key, prop.columns[0]) for prop in mapper.column_attrs if not prop.deferred]
+    reset = tuple(prop.key for prop in mapper.column_attrs if prop.deferred) + tuple(
+        rel.key for rel in mapper.relationships)
+    return mapper, columns, reset
+
+
+_INSTANCE, _INSTANCE_COLUMNS, _INSTANCE_RESET = _loaded_columns(ProcessInstance)
+_DEFINITION, _DEFINITION_COLUMNS, _DEFINITION_RESET = _loaded_columns(ProcessDefinition)
+_TASK, _TASK_COLUMNS, _TASK_RESET = _loaded_columns(HumanTask)
+_TASK_RESET_KEYS = _TASK_RESET
+
+
+def _lock_and_read(postgres: bool) -> Select[Any]:
+    """The instance of task :task_id, its definition and its open tasks (and that task), one
+    row per task; on PostgreSQL with the instance row locked and its version as first seen.
+    Core, not the ORM: loading three kinds of objects cost more than the statement (the rows
+    become the session's objects as a load with populate_existing makes them, as_loaded)."""
+    instance = cast(Table, ProcessInstance.__table__)
+    definition = cast(Table, ProcessDefinition.__table__)
+    tasks = cast(Table, HumanTask.__table__)
+    row_tasks = tasks.alias("open_task")
+    query = (
+        select(*(c.label(f"i_{key}") for key, c in _INSTANCE_COLUMNS),
+               *(definition.c[c.key].label(f"d_{key}") for key, c in _DEFINITION_COLUMNS),
+               *(row_tasks.c[c.key].label(f"t_{key}") for key, c in _TASK_COLUMNS))
+        .select_from(instance.outerjoin(definition, definition.c.id == instance.c.definition_id)
+                     .outerjoin(row_tasks, and_(
+                         row_tasks.c.instance_id == instance.c.id,
+                         or_(row_tasks.c.state.in_(OPEN_TASK_STATES),
+                             row_tasks.c.id == bindparam("task_id")))))
+        .where(instance.c.id == select(tasks.c.instance_id)
+               .where(tasks.c.id == bindparam("task_id")).scalar_subquery())
+    )
+    if postgres:
+        seen = instance.alias("seen")
+        query = (query.add_columns(seen.c.version.label("seen_version"))
+                 .join(seen, seen.c.id == instance.c.id).with_for_update(of=instance))
+    return query
+
+
+_LOCK_AND_READ = _lock_and_read(postgres=False)
+_LOCK_AND_READ_POSTGRES = _lock_and_read(postgres=True)
 _READ_AGAIN = (
     select(HumanTask)
     .where(HumanTask.instance_id == bindparam("instance_id"),
@@ -76,12 +115,25 @@ def lock_task(session: Session, task_id: int) -> LockedTask:
     """
     postgres = is_postgres(session)
     query = _LOCK_AND_READ_POSTGRES if postgres else _LOCK_AND_READ
-    rows = session.execute(query, {"task_id": task_id}).all()
+    if session.autoflush:  # as the ORM query did: pending changes are read back
+        session.flush()
+    rows = session.connection().execute(query, {"task_id": task_id}).all()
     if not rows:
         raise NotFound(f"task {task_id} not found")
-    instance = rows[0][0]
-    tasks = [row[1] for row in rows if row[1] is not None]
-    if postgres and rows[0][2] != instance.version:
+    first = rows[0]._mapping
+    instance: ProcessInstance = as_loaded(
+        session, _INSTANCE, {key: first[f"i_{key}"] for key, _ in _INSTANCE_COLUMNS},
+        reset=_INSTANCE_RESET)
+    if first["d_id"] is not None:
+        definition = as_loaded(
+            session, _DEFINITION, {key: first[f"d_{key}"] for key, _ in _DEFINITION_COLUMNS},
+            reset=_DEFINITION_RESET)
+        set_committed_value(instance, "definition", definition)
+    tasks: list[HumanTask] = [
+        as_loaded(session, _TASK, {key: row._mapping[f"t_{key}"] for key, _ in _TASK_COLUMNS},
+                  reset=_TASK_RESET_KEYS)
+        for row in rows if row._mapping["t_id"] is not None]
+    if postgres and first["seen_version"] != instance.version:
         tasks = list(session.scalars(_READ_AGAIN, {"instance_id": instance.id,
                                                    "task_id": task_id}))
     check_definition(session, instance)

@@ -24,7 +24,7 @@ from operator import itemgetter
 from typing import Any, cast
 
 from sqlalchemy import Table, bindparam, insert, inspect, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Mapper, Session
 from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.sql import Executable
 
@@ -34,6 +34,9 @@ from engine.models import AuditEvent, Notification, ProcessInstance
 _INSTANCE = cast(Table, ProcessInstance.__table__)
 _INSTANCE_COLUMNS = frozenset(c.key for c in _INSTANCE.columns) - {"id", "version"}
 _APPENDED = (AuditEvent, Notification)  # rows only ever inserted by a command
+# _insert_new takes them out of the session without expunge's cascade: there is none.
+if any(cast(Mapper[Any], inspect(cls)).relationships for cls in _APPENDED):
+    raise RuntimeError("an appended row class has a relationship: expunge would cascade")
 
 
 def write_command(session: Session, instance: ProcessInstance) -> None:
@@ -118,9 +121,10 @@ def _insert_new(session: Session, cls: type[AuditEvent | Notification],
     if not objects:
         return
     table = cast(Table, cls.__table__)
+    states = [inspect(obj) for obj in objects]
     rows = []
-    for obj in objects:
-        values = inspect(obj).dict
+    for state in states:
+        values = state.dict
         keys = tuple(c.key for c in table.columns if c.key in values and c.key != "id")
         rows.append((keys, {key: values[key] for key in keys}))
     connection = session.connection()
@@ -129,8 +133,9 @@ def _insert_new(session: Session, cls: type[AuditEvent | Notification],
     # default from the statement.
     for keys, run in groupby(rows, key=itemgetter(0)):
         connection.execute(_insert(table, keys), [values for _, values in run])
-    for obj in objects:
-        session.expunge(obj)
+    # As session.expunge for each, without its cascade walk: these classes have no
+    # relationship to cascade along (checked once, at import).
+    session._expunge_states(states)  # noqa: SLF001
 
 
 @lru_cache(maxsize=32)

@@ -68,3 +68,28 @@ def test_start_data_with_decimals_and_dates_is_audited_as_plain_json(session, kf
     session.expire(started)  # read back from the database
     assert started.data["data"] == {"budget": "12500.50", "visit_on": "2026-03-10",
                                     "asked_at": "2026-03-02T09:30:00+00:00", "sizes": [3, 6]}
+
+
+def test_recorded_rows_are_stored_whole_by_a_plain_flush(session, clock, users):
+    """engine.audit.new_row builds the objects without the ORM constructor: an ORM flush
+    (a command that is not written by engine.runtime.writes, e.g. a claim) still stores
+    every value, and the object then tracks changes as any loaded one."""
+    clerk = users["clerk"]
+    event = record(session, "something", at=clock.now(), actor=clerk, process_key="p",
+                   data={"a": 1})
+    assert event in session.new
+    note = queue_notification(session, key="k:1", recipient=clerk, kind="overdue",
+                              subject="s", body="b", now=clock.now())  # flushes the event
+    assert note in session.new
+    session.flush()
+    event_id, note_id = event.id, note.id
+    session.expire_all()
+    stored = session.get(AuditEvent, event_id)
+    assert (stored.action, stored.actor_id, stored.process_key, stored.data) == (
+        "something", clerk.id, "p", {"a": 1})
+    stored_note = session.get(Notification, note_id)
+    assert (stored_note.recipient_id, stored_note.kind, stored_note.subject,
+            stored_note.status, stored_note.attempts, stored_note.channel) == (
+        clerk.id, "overdue", "s", "pending", 0, "mail")
+    stored_note.attempts = 1
+    assert session.is_modified(stored_note)

@@ -125,3 +125,35 @@ def test_the_data_a_command_keeps_is_what_its_saved_state_gives_back(key):
         ready[0].run()
         workflow.do_engine_steps()
     assert compared >= 2
+
+
+@pytest.mark.parametrize("key", sorted(RUNS))
+def test_the_task_converter_writes_and_reads_what_spiffworkflows_own_does(key):
+    """engine.bpmn.serializer's task converter only looks each parent up once: the state it
+    writes, and the workflow it restores, are SpiffWorkflow's own converter's, at every step."""
+    from SpiffWorkflow.bpmn.serializer.default.workflow import TaskConverter
+    from SpiffWorkflow.task import Task
+
+    compiled, problems = compile_bundle(Bundle.from_folder(DATA / RUNS[key][0]))
+    assert not problems
+    process = compiled[key]
+    ours, stock = StateSerializer(), StateSerializer()
+    stock.registry.register(Task, TaskConverter(Task, stock.registry).to_dict,
+                            TaskConverter(Task, stock.registry).from_dict)
+    assert ours.registry.convert_to_dict["Task"].args[1].__func__ is not TaskConverter.to_dict
+    engine = SandboxedScriptEngine(clock=MovableClock())
+    workflow = BpmnWorkflow(process.spec, process.subprocess_specs, script_engine=engine)
+    workflow.do_engine_steps()
+    submitted = RUNS[key][1]
+    while True:
+        state = ours.dumps(workflow)
+        assert state == stock.dumps(workflow)
+        again = ours.loads(state, process.spec, process.subprocess_specs)
+        assert stock.dumps(again) == stock.dumps(
+            stock.loads(state, process.spec, process.subprocess_specs)) == state
+        ready = workflow.get_tasks(state=TaskState.READY, manual=True)
+        if not ready:
+            break
+        ready[0].data.update(submitted.get(ready[0].task_spec.bpmn_id, {}))
+        ready[0].run()
+        workflow.do_engine_steps()

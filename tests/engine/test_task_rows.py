@@ -58,3 +58,44 @@ def test_an_opening_written_meanwhile_is_kept(session, kf, users, deploy, clock)
     session.expire_all()
     stored = session.get(HumanTask, task.id)
     assert stored.state == "completed" and stored.first_opened_at == opened
+
+
+def test_locking_a_task_reads_its_rows_afresh_into_the_sessions_objects(session, kf, users,
+                                                                        deploy):
+    """lock_task reads with Core and makes the rows the session's objects as a load with
+    populate_existing did: the objects the session holds take the stored values (changed
+    behind the ORM's back here), clean, their relationships read again when next asked."""
+    deploy("reference_workload")
+    manager, clerk = users["senior_manager"], users["clerk"]
+    instance = kf.start_instance(session, PROCESS, manager)
+    [task] = _open(session, instance.id)
+    assert task.assignee is manager and instance.owner is manager  # loaded
+    session.execute(update(HumanTask).where(HumanTask.id == task.id)
+                    .values(assignee_id=clerk.id, name="renamed")
+                    .execution_options(synchronize_session=False))
+    session.execute(update(type(instance)).where(type(instance).id == instance.id)
+                    .values(customer_name="Acme", owner_id=clerk.id)
+                    .execution_options(synchronize_session=False))
+    locked = lock_task(session, task.id)
+    assert locked.instance is instance and locked.task is task
+    assert locked.open_tasks == [task]
+    assert (task.assignee_id, task.name, task.assignee) == (clerk.id, "renamed", clerk)
+    assert (instance.customer_name, instance.owner) == ("Acme", clerk)
+    assert instance.definition.id == instance.definition_id
+    assert not session.is_modified(task) and not session.is_modified(instance)
+    assert task not in session.dirty and instance not in session.dirty
+
+
+def test_locking_a_task_in_a_fresh_session_loads_every_object(session, kf, users, deploy):
+    deploy("reference_workload")
+    manager = users["senior_manager"]
+    instance = kf.start_instance(session, PROCESS, manager)
+    [task] = _open(session, instance.id)
+    instance_id, task_id, version = instance.id, task.id, instance.version
+    session.expunge_all()
+    locked = lock_task(session, task_id)
+    assert (locked.instance.id, locked.instance.version) == (instance_id, version)
+    assert locked.task.id == task_id and locked.task in session
+    assert locked.instance.definition.key == PROCESS
+    assert locked.instance.status == "running" and locked.instance.state
+    assert locked.instance.started_by.username == manager.username
