@@ -17,13 +17,15 @@ The database named in --url is created if missing and its tables are recreated.
 from __future__ import annotations
 
 import argparse
+import json
+import subprocess
+import sys
 import time
 from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.engine import make_url
 
-from bench.bare import run_bare
 from bench.common import ensure_database, headline
 from engine.accounts import create_user, get_user
 from engine.clock import SystemClock
@@ -85,9 +87,25 @@ def run_keyflow(url: str, n: int) -> tuple[float, int, float]:
 
 
 def run_bare_engine(n: int) -> tuple[float, int, float]:
-    """Drive n instances with bare SpiffWorkflow and a JSON round trip per step."""
-    bare = run_bare(BUNDLE, "five_steps", n, lambda _: {"amount": 12, "note": "bench"})
-    return bare.wall_s, bare.completions, bare.cpu_s
+    """Drive n instances with bare SpiffWorkflow and a JSON round trip per step, in a process
+    of its own: this one imported keyflow's engine, whose engine.bpmn changes SpiffWorkflow's
+    tree walks (depth limits, task_walks) — the reference must be SpiffWorkflow as shipped."""
+    done = subprocess.run([sys.executable, "-c", _BARE_CHILD, str(BUNDLE), str(n)],
+                          cwd=Path(__file__).parents[1], check=True, capture_output=True,
+                          text=True)
+    wall_s, completions, cpu_s = json.loads(done.stdout.strip().splitlines()[-1])
+    return float(wall_s), int(completions), float(cpu_s)
+
+
+_BARE_CHILD = """
+import json, sys
+from pathlib import Path
+from bench.bare import run_bare
+bare = run_bare(Path(sys.argv[1]), "five_steps", int(sys.argv[2]),
+                lambda _: {"amount": 12, "note": "bench"})
+assert not any(name == "engine" or name.startswith("engine.") for name in sys.modules)
+print(json.dumps([bare.wall_s, bare.completions, bare.cpu_s]))
+"""
 
 
 def main() -> None:
