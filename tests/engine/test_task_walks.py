@@ -3,9 +3,8 @@ iterator lists, for every kind of query, at every step of every test process."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
+from process_runs import DATA, RUNS, run_through
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.specs.defaults import UserTask
 from SpiffWorkflow.util.task import TaskIterator, TaskState
@@ -22,18 +21,6 @@ from engine.clock import MovableClock
 from engine.deployment import Bundle, compile_bundle
 from engine.sandbox import SandboxedScriptEngine
 
-DATA = Path(__file__).parents[1] / "data"
-
-RUNS = {  # process key -> (folder, data each user task submits, by bpmn id)
-    "approval": ("approval", {"submit": {"title": "t", "amount": 10, "costs": 4},
-                              "review": {"decision": "approve"}}),
-    "parallel": ("parallel", {}),
-    "classify": ("classify", {"enter": {"volume": 6000, "credit": "good"}}),
-    "call_parent": ("call", {}),
-    "five_steps": ("five_steps", {}),
-    "deep_join": ("deep_join", {}),
-}
-START = {"deep_join": {"deep": 0, "laps": 0}}
 STATES = [TaskState.READY, TaskState.COMPLETED, TaskState.WAITING, TaskState.MAYBE,
           TaskState.FUTURE, TaskState.CANCELLED, TaskState.FINISHED_MASK,
           TaskState.NOT_FINISHED_MASK, TaskState.ANY_MASK, TaskState.READY | TaskState.WAITING]
@@ -62,28 +49,9 @@ def _check(workflow: BpmnWorkflow) -> int:
 
 @pytest.mark.parametrize("key", sorted(RUNS))
 def test_get_tasks_lists_what_spiffworkflows_iterator_lists(key):
-    folder, submitted = RUNS[key]
-    compiled, problems = compile_bundle(Bundle.from_folder(DATA / folder))
-    assert not problems
-    process = compiled[key]
-    workflow = BpmnWorkflow(process.spec, process.subprocess_specs,
-                            script_engine=SandboxedScriptEngine(clock=MovableClock()))
-    for task in workflow.get_tasks(state=TaskState.READY):
-        task.data.update(START.get(key, {}))
-    waited = _check(workflow)
-    workflow.do_engine_steps()
-    while True:
-        waited += _check(workflow)
-        ready = workflow.get_tasks(state=TaskState.READY, manual=True)
-        if not ready:
-            break
-        task = ready[-1]
-        task.data.update(submitted.get(task.task_spec.bpmn_id, {}))
-        task.run()
-        waited += _check(workflow)
-        workflow.do_engine_steps()
-    assert workflow.is_completed()
-    assert waited or key != "parallel"  # its join waits for the other branch
+    waits = []
+    assert run_through(key, lambda workflow: waits.append(_check(workflow))).is_completed()
+    assert any(waits) or key != "parallel"  # its join waits for the other branch
 
 
 def test_other_queries_go_to_spiffworkflows_iterator():
