@@ -22,13 +22,20 @@ def _open(session, instance_id):
         .order_by(HumanTask.id)).all()
 
 
-def test_a_completion_writes_its_rows_and_leaves_the_instance_current(
-        session, kf, users, deploy):
+@pytest.fixture
+def started(session, kf, users, deploy):
+    """The reference workload's instance, started by the senior manager and committed; the
+    manager, the instance and its first task."""
     deploy("reference_workload")
     manager = users["senior_manager"]
     instance = kf.start_instance(session, PROCESS, manager)
     session.commit()
     [first] = _open(session, instance.id)
+    return manager, instance, first
+
+
+def test_a_completion_writes_its_rows_and_leaves_the_instance_current(session, kf, started):
+    manager, instance, first = started
     version = instance.version
     kf.complete_task(session, first.id, manager, {"volume": 6000})
     assert instance not in session.dirty and not session.new
@@ -62,15 +69,10 @@ def test_a_start_stores_what_it_was_not_given_as_null(session, kf, users, deploy
     assert (instance.error, instance.outcome, instance.archived_at) == (None, None, None)
 
 
-def test_a_version_moved_underneath_the_command_is_not_overwritten(
-        session, kf, users, deploy):
+def test_a_version_moved_underneath_the_command_is_not_overwritten(session, kf, started):
     # The lock keeps other writers out; should the row's version still have moved, the
     # command's write fails (the caller's Conflict) instead of overwriting it.
-    deploy("reference_workload")
-    manager = users["senior_manager"]
-    instance = kf.start_instance(session, PROCESS, manager)
-    session.commit()
-    [task] = _open(session, instance.id)
+    manager, instance, task = started
     locked = lock_task(session, task.id)
 
     def moved_meanwhile(_now):
@@ -86,13 +88,9 @@ def test_a_version_moved_underneath_the_command_is_not_overwritten(
     assert session.get(ProcessInstance, instance.id).status == "running"
 
 
-def test_the_engine_answers_a_moved_version_with_a_conflict(session, kf, users, deploy,
+def test_the_engine_answers_a_moved_version_with_a_conflict(session, kf, started,
                                                              monkeypatch):
-    deploy("reference_workload")
-    manager = users["senior_manager"]
-    instance = kf.start_instance(session, PROCESS, manager)
-    session.commit()
-    [task] = _open(session, instance.id)
+    manager, instance, task = started
     real = writes._write_instance
 
     def moved_first(s, inst):
@@ -107,14 +105,10 @@ def test_the_engine_answers_a_moved_version_with_a_conflict(session, kf, users, 
 
 
 def test_a_new_task_row_takes_over_an_object_left_in_the_session_with_its_id(
-        session, kf, users, deploy):
+        session, kf, started):
     # SQLite hands out a rolled-back row's id again; an object a rollback left in the
     # session under that id becomes the new row's object, as a load would make it.
-    deploy("reference_workload")
-    manager = users["senior_manager"]
-    instance = kf.start_instance(session, PROCESS, manager)
-    session.commit()
-    [first] = _open(session, instance.id)
+    manager, instance, first = started
     next_id = session.scalar(select(func.max(HumanTask.id))) + 1
     left = HumanTask(id=next_id)
     make_transient_to_detached(left)
