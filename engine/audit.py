@@ -5,15 +5,15 @@ from __future__ import annotations
 import math
 from datetime import date, datetime, time
 from decimal import Decimal
-from typing import Any, TypeVar, cast
+from typing import Any
 
-from sqlalchemy import event, inspect
-from sqlalchemy.orm import Mapper, Session, UOWTransaction
+from sqlalchemy import event
+from sqlalchemy.orm import Session, UOWTransaction
 
 from engine.models import AuditEvent, HumanTask, ProcessInstance, User
 from engine.observability.request_ids import current_request_id
+from engine.orm_rows import new_row
 
-T = TypeVar("T")
 JSON_SAFE_DEPTH = 64  # deeper than any data keyflow accepts; what is below is cut off
 
 
@@ -44,17 +44,6 @@ def record(
     })
     session.add(audit)
     return audit
-
-
-def new_row(cls: type[T], values: dict[str, Any]) -> T:
-    """A new (transient) object of the mapped `cls` holding the column `values`: what
-    `cls(**values)` makes, without a per-attribute event for each value (a command adds a
-    few of these; the ORM constructor was a visible share of its CPU). Only for classes
-    whose columns have no validators or events on set, and only column keys in `values`."""
-    mapper = cast(Mapper[Any], inspect(cls))
-    obj: T = mapper.class_manager.new_instance()
-    obj.__dict__.update(values)
-    return obj
 
 
 def json_safe(value: Any, depth: int = 0) -> Any:

@@ -7,10 +7,10 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session, object_session
 
-from engine.audit import new_row
 from engine.i18n import Texts, texts_for
 from engine.models import HumanTask, Notification, NotificationStatus, ProcessInstance, User
 from engine.observability.request_ids import current_request_id
+from engine.orm_rows import new_row
 
 
 def queue_notification(

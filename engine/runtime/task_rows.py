@@ -23,11 +23,12 @@ from typing import Any, cast
 
 from sqlalchemy import Table, bindparam, func, inspect, literal_column, null, text
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Mapper, Session
+from sqlalchemy.orm import Session
 from sqlalchemy.sql import Executable
 
 from engine.db import is_postgres
 from engine.models import HumanTask
+from engine.orm_rows import as_loaded
 
 _TABLE = cast(Table, HumanTask.__table__)
 _COLUMNS = list(_TABLE.columns)
@@ -58,34 +59,6 @@ def _as_object(session: Session, values: dict[str, Any]) -> HumanTask:
     """The session's object of the row `values` (made if it has none), holding `values` as
     stored and clean: what loading the row with populate_existing would give."""
     return cast(HumanTask, as_loaded(session, _MAPPER, values))
-
-
-def as_loaded(session: Session, mapper: Mapper[Any], values: dict[str, Any],
-              reset: tuple[str, ...] = ()) -> Any:
-    """The session's object of `mapper`'s row `values` (made if it has none), holding
-    `values` as stored and clean: what loading the row with populate_existing gives. `reset`:
-    the attributes such a load would drop from an object it refreshes, so that they load
-    again when read (its lazy relationships and deferred columns)."""
-    identity = mapper.identity_key_from_primary_key((values["id"],))
-    identity_map = session.identity_map
-    known = identity_map.get(identity)
-    if known is not None:  # a changed row (or one left in the session by a rollback)
-        state = inspect(known)
-        for key in reset:
-            state._reset(state.dict, key)  # noqa: SLF001 - as populate_existing does
-        state.dict.update(values)
-        state._commit_all(state.dict, identity_map)  # noqa: SLF001 - as a refresh
-        return known
-    # As the ORM's loader makes a loaded object (sqlalchemy.orm.loading._instance): in the
-    # identity map at once, without session.add's cascade over its relationships.
-    created = mapper.class_manager.new_instance()
-    state = inspect(created)
-    state.dict.update(values)
-    state.key, state.identity_token = identity, identity[2]
-    state.session_id = session.hash_key
-    identity_map._add_unpresent(state, identity)  # noqa: SLF001
-    state._commit_all(state.dict, identity_map)  # noqa: SLF001
-    return created
 
 
 @lru_cache(maxsize=64)

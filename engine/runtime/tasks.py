@@ -8,8 +8,8 @@ from datetime import datetime
 from typing import Any, cast
 from uuid import UUID
 
-from sqlalchemy import CursorResult, Select, Table, and_, bindparam, inspect, or_, select, update
-from sqlalchemy.orm import Mapper, Session
+from sqlalchemy import CursorResult, Select, Table, and_, bindparam, or_, select, update
+from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import flag_modified, set_committed_value
 
 from engine.audit import record
@@ -25,12 +25,12 @@ from engine.models import (
     TaskStatus,
     User,
 )
+from engine.orm_rows import as_loaded, loaded_columns
 
 from .access import check_task, holds_for, sight_of
 from .context import Runtime
 from .data_limits import check_data
 from .state import check_definition, require_running, restore, run_engine_steps
-from .task_rows import as_loaded
 
 
 class TaskVanished(Conflict):
@@ -46,21 +46,9 @@ class LockedTask:
     open_tasks: list[HumanTask]  # every open task of the instance (the task, if open)
 
 
-def _loaded_columns(cls: type[Any]) -> tuple[Mapper[Any], list[tuple[str, Any]], tuple[str, ...]]:
-    """`cls`'s mapper, its (attribute key, column) pairs a load reads (deferred ones
-    aside), and the attributes such a load with populate_existing drops from an object it
-    refreshes (relationships and deferred columns)."""
-    mapper = cast(Mapper[Any], inspect(cls))
-    columns = [(prop.key, prop.columns[0]) for prop in mapper.column_attrs if not prop.deferred]
-    reset = tuple(prop.key for prop in mapper.column_attrs if prop.deferred) + tuple(
-        rel.key for rel in mapper.relationships)
-    return mapper, columns, reset
-
-
-_INSTANCE, _INSTANCE_COLUMNS, _INSTANCE_RESET = _loaded_columns(ProcessInstance)
-_DEFINITION, _DEFINITION_COLUMNS, _DEFINITION_RESET = _loaded_columns(ProcessDefinition)
-_TASK, _TASK_COLUMNS, _TASK_RESET = _loaded_columns(HumanTask)
-_TASK_RESET_KEYS = _TASK_RESET
+_INSTANCE, _INSTANCE_COLUMNS, _INSTANCE_RESET = loaded_columns(ProcessInstance)
+_DEFINITION, _DEFINITION_COLUMNS, _DEFINITION_RESET = loaded_columns(ProcessDefinition)
+_TASK, _TASK_COLUMNS, _TASK_RESET = loaded_columns(HumanTask)
 
 
 def _lock_and_read(postgres: bool) -> Select[Any]:
@@ -131,7 +119,7 @@ def lock_task(session: Session, task_id: int) -> LockedTask:
         set_committed_value(instance, "definition", definition)
     tasks: list[HumanTask] = [
         as_loaded(session, _TASK, {key: row._mapping[f"t_{key}"] for key, _ in _TASK_COLUMNS},
-                  reset=_TASK_RESET_KEYS)
+                  reset=_TASK_RESET)
         for row in rows if row._mapping["t_id"] is not None]
     if postgres and first["seen_version"] != instance.version:
         tasks = list(session.scalars(_READ_AGAIN, {"instance_id": instance.id,

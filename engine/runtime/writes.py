@@ -70,18 +70,12 @@ def insert_instance(session: Session, instance: ProcessInstance) -> None:
     keys = tuple(c.key for c in _INSTANCE.columns if c.key in values and c.key != "id")
     row = {key: values[key] for key in keys}
     with session.no_autoflush:
-        instance_id = session.connection().execute(_insert_instance(keys), row).scalar_one()
+        instance_id = session.connection().execute(
+            _insert(_INSTANCE, keys, returning_id=True), row).scalar_one()
     for column in _INSTANCE.columns:
         values.setdefault(column.key, None)
     values["id"] = instance_id
     session._register_persistent({inspect(instance)})  # noqa: SLF001 - as a flush does
-
-
-@lru_cache(maxsize=8)
-def _insert_instance(keys: tuple[str, ...]) -> Executable:
-    table = _INSTANCE
-    return (insert(table).values({key: bindparam(key, type_=table.c[key].type) for key in keys})
-            .returning(table.c.id))
 
 
 def _write_instance(session: Session, instance: ProcessInstance) -> None:
@@ -138,6 +132,9 @@ def _insert_new(session: Session, cls: type[AuditEvent | Notification],
     session._expunge_states(states)  # noqa: SLF001
 
 
-@lru_cache(maxsize=32)
-def _insert(table: Table, keys: tuple[str, ...]) -> Executable:
-    return insert(table).values({key: bindparam(key, type_=table.c[key].type) for key in keys})
+@lru_cache(maxsize=40)
+def _insert(table: Table, keys: tuple[str, ...], returning_id: bool = False) -> Executable:
+    """INSERT of `keys` into `table` (built once per shape), with the new id back if asked."""
+    statement = insert(table).values(
+        {key: bindparam(key, type_=table.c[key].type) for key in keys})
+    return statement.returning(table.c.id) if returning_id else statement

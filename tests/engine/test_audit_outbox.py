@@ -71,7 +71,7 @@ def test_start_data_with_decimals_and_dates_is_audited_as_plain_json(session, kf
 
 
 def test_recorded_rows_are_stored_whole_by_a_plain_flush(session, clock, users):
-    """engine.audit.new_row builds the objects without the ORM constructor: an ORM flush
+    """engine.orm_rows.new_row builds the objects without the ORM constructor: an ORM flush
     (a command that is not written by engine.runtime.writes, e.g. a claim) still stores
     every value, and the object then tracks changes as any loaded one."""
     clerk = users["clerk"]
