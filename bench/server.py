@@ -2,7 +2,8 @@
 
 Embedded (the default): `keyflow serve` on a free port with a temporary var folder and SQLite
 database, its embedded worker and beat inside as shipped. Department: gunicorn serving
-`webui:create_app()` (workers × threads) on a PostgreSQL benchmark database, no worker.
+`webui:create_app()` (workers × threads) with keyflow's gunicorn configuration
+(webui/gunicorn_config.py) on a PostgreSQL benchmark database, no worker.
 Either way the database is set up as a user would: `keyflow init-db`, `keyflow deploy`,
 `keyflow user add bench`, `keyflow token create bench`.
 """
@@ -78,7 +79,10 @@ class BenchServer:
                      "--email", "bench@example.com")
         self.token = self.keyflow("token", "create", USER).splitlines()[-1]
         if self.department:
-            command = [sys.executable, "-m", "gunicorn", "--workers", str(self.workers),
+            # As shipped (docker-compose.yml): keyflow's gunicorn configuration (metrics of
+            # every worker, log format, each worker's gc.freeze).
+            command = [sys.executable, "-m", "gunicorn", "-c", "python:webui.gunicorn_config",
+                       "--workers", str(self.workers),
                        "--threads", str(self.threads), "--bind", f"127.0.0.1:{self.port}",
                        "webui:create_app()"]
         elif self.profile is not None:
