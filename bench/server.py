@@ -127,8 +127,10 @@ class BenchServer:
     def __exit__(self, *_exc: object) -> None:
         if self.process is not None and self.process.poll() is None:
             self.process.terminate()
+            # A profiled server writes its profile on the way out, after its beat stopped
+            # (up to 30 s): give it time, or the run ends with no profile.
             try:
-                self.process.wait(timeout=20)
+                self.process.wait(timeout=120 if self.profile is not None else 20)
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
