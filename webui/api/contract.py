@@ -21,6 +21,7 @@ from referencing.jsonschema import DRAFT202012
 from engine.errors import InvalidData
 
 from .openapi import document
+from .schema_check import Check, plain_check
 from .serialize import request_json
 
 DOCUMENT_URI = "urn:keyflow:openapi"
@@ -121,9 +122,12 @@ def body_validator(path: str, method: str) -> Draft202012Validator | None:
 
 
 @cache
-def _rule_body_validator(rule: str, method: str) -> Draft202012Validator | None:
-    """`body_validator` of a Flask rule, looked up once per rule and method."""
-    return body_validator(openapi_path(rule), method)
+def _rule_body_validator(rule: str, method: str
+                         ) -> tuple[Draft202012Validator, Check | None] | None:
+    """`body_validator` of a Flask rule, looked up once per rule and method, with the
+    predicate that accepts a body without jsonschema when the schema is a plain one."""
+    validator = body_validator(openapi_path(rule), method)
+    return None if validator is None else (validator, plain_check(validator.schema))
 
 
 def field_path(error: ValidationError) -> str:
@@ -175,12 +179,13 @@ def request_body() -> dict[str, Any]:
     """The request's JSON body ({} when empty), checked against the document's schema for
     the matched route and method: 400 if it is not JSON, 422 with each field's problem."""
     rule = request.url_rule
-    validator = _rule_body_validator(rule.rule, request.method) if rule else None
-    if validator is None:  # a programming error: the view reads a body the document omits
+    found = _rule_body_validator(rule.rule, request.method) if rule else None
+    if found is None:  # a programming error: the view reads a body the document omits
         raise LookupError(f"the OpenAPI document has no JSON body for {request.method} "
                           f"{rule.rule if rule else request.path}")
+    validator, fits = found
     body = request_json()
-    details = violations(validator, body)
+    details = {} if fits is not None and fits(body) else violations(validator, body)
     if details:
         shown = "; ".join(f"{f or 'the body'}: {m}" for f, m in list(details.items())[:3])
         raise InvalidData(f"the request does not fit the API ({shown})", details)

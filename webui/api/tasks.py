@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from flask import Response, jsonify, request
+from flask import Response, request
 
 from engine.errors import InvalidData
-from engine.models import HumanTask
+from engine.models import HumanTask, User
 from engine.queries.inbox import INBOX_SCOPES, Position, inbox
 from engine.queries.tasks import task_view
 
@@ -15,6 +15,7 @@ from ..inbox.views import truthy
 from ..tasks.messages import notices_of
 from . import bp
 from .contract import request_body
+from .replies import json_reply
 from .serialize import record_json, task_json
 
 
@@ -34,9 +35,9 @@ def tasks() -> Response:
     page = inbox(db(), user, now, scope=scope, process=args.get("process") or None,
                  overdue=truthy(args.get("overdue")), q=(args.get("q") or "")[:100],
                  after=Position.parse(cursor, "cursor") if cursor else None)
-    return jsonify({"tasks": [dict(record_json(r.task, now), process_name=r.process_name,
-                                   process_name_en=r.process_name_en) for r in page.rows],
-                    "next": page.next})
+    return json_reply({"tasks": [dict(record_json(r.task, now), process_name=r.process_name,
+                                      process_name_en=r.process_name_en) for r in page.rows],
+                       "next": page.next})
 
 
 @bp.get("/tasks/<int:task_id>")
@@ -45,14 +46,16 @@ def task(task_id: int) -> Response:
     """One task with its form (JSON Schema) and the instance's current data."""
     kf = workflow_engine()
     view = task_view(db(), kf, task_id, signed_in_user())
-    return jsonify(dict(record_json(view.task, kf.clock.now()), form=view.form,
-                        data=view.data, notices=notices_of(view.task)))
+    return json_reply(dict(record_json(view.task, kf.clock.now()), form=view.form,
+                           data=view.data, notices=notices_of(view.task)))
 
 
-def _reply(task: HumanTask) -> Response:
+def _reply(task: HumanTask, user: User) -> Response:
     """Commit the command and answer the task as it left it (no reload: the command's own
-    objects are the result; the reply is built before the commit, which may still fail)."""
-    body = jsonify(task_json(task, workflow_engine().clock.now()))
+    objects are the result; the reply is built before the commit, which may still fail).
+    `user` acted: when the task is theirs, their name is the assignee's, without loading
+    the assignee's row."""
+    body = json_reply(task_json(task, workflow_engine().clock.now(), {user.id: user.username}))
     db().commit()
     return body
 
@@ -61,14 +64,16 @@ def _reply(task: HumanTask) -> Response:
 @login_required
 def claim(task_id: int) -> Response:
     """Claim an offered task; 409 if someone else holds it."""
-    return _reply(workflow_engine().claim_task(db(), task_id, signed_in_user()))
+    user = signed_in_user()
+    return _reply(workflow_engine().claim_task(db(), task_id, user), user)
 
 
 @bp.post("/tasks/<int:task_id>/unclaim")
 @login_required
 def unclaim(task_id: int) -> Response:
     """Give a claimed task back to its role."""
-    return _reply(workflow_engine().unclaim_task(db(), task_id, signed_in_user()))
+    user = signed_in_user()
+    return _reply(workflow_engine().unclaim_task(db(), task_id, user), user)
 
 
 @bp.post("/tasks/<int:task_id>/complete")
@@ -77,4 +82,4 @@ def complete(task_id: int) -> Response:
     """Complete with `{"data": {…}}`; 422 with field messages, 409 if already done."""
     user = signed_in_user()
     data = request_body().get("data", {})  # an object: CompleteRequest in the document
-    return _reply(workflow_engine().complete_task(db(), task_id, user, data))
+    return _reply(workflow_engine().complete_task(db(), task_id, user, data), user)

@@ -16,6 +16,7 @@ from ..auth import current_user, login_required, roles_required, signed_in_user
 from ..context import db, workflow_engine
 from . import bp
 from .contract import request_body
+from .replies import json_reply
 from .serialize import definition_json, iso, status_json
 
 
@@ -73,7 +74,7 @@ def deployments() -> tuple[Response, int]:
 
 @bp.post("/processes/<key>/instances")
 @login_required
-def start(key: str) -> tuple[Response, int, dict[str, str]]:
+def start(key: str) -> Response:
     """Start the current version of `key`; 201 with the new instance's id, status and error."""
     user = signed_in_user()
     body = request_body()  # lengths and types: StartRequest in the OpenAPI document
@@ -84,8 +85,8 @@ def start(key: str) -> tuple[Response, int, dict[str, str]]:
     db().commit()
     location = url_for("api.instance", instance_id=instance.id)
     # A start that failed on its first steps is still a start: 201, its status says `error`.
-    return (jsonify({"id": instance.id, "status": instance.status, "error": instance.error}),
-            201, {"Location": location})
+    return json_reply({"id": instance.id, "status": instance.status, "error": instance.error},
+                      201, {"Location": location})
 
 
 @bp.get("/instances/<int:instance_id>")
@@ -94,4 +95,4 @@ def instance(instance_id: int) -> Response:
     """Status, version, data, open tasks and history of an instance the caller may see."""
     kf = workflow_engine()
     view = instance_status(db(), kf, instance_id, signed_in_user())
-    return jsonify(status_json(view, kf.clock.now()))
+    return json_reply(status_json(view, kf.clock.now()))
