@@ -80,7 +80,7 @@ def sync_tasks(session: Session, rt: Runtime, instance: ProcessInstance,
         if row.notices:
             created_data["notices"] = row.notices  # sent back by a check: why, in history
         record(session, "task_created", at=now, instance=instance, task=row, data=created_data)
-        if _tell_assignee(assignee, row, actor):
+        if assignee is not None and not _on_screen_already(assignee, row, actor):
             subject, body = task_assigned_text(row, assignee.language)
             # The key names a row created just now: no notification can have it yet.
             queue_notification(session, key=f"task:{row.id}:assigned", recipient=assignee,
@@ -95,12 +95,11 @@ def sync_tasks(session: Session, rt: Runtime, instance: ProcessInstance,
     return created
 
 
-def _tell_assignee(assignee: User | None, row: HumanTask, actor: User | None) -> bool:
-    """Whether a new task's assignee is told of it: not when it is on their screen already,
-    because their own command just opened it, or a check sent it back as they acted."""
-    if assignee is None or row.notices:
-        return False
-    return actor is None or assignee.id != actor.id
+def _on_screen_already(assignee: User, row: HumanTask, actor: User | None) -> bool:
+    """Whether a new task is before its assignee's eyes already, so that no mail or chat
+    notice tells them of it: their own command just opened it (the task page leads them on
+    to it), or a check sent it back to them as they acted."""
+    return bool(row.notices) or (actor is not None and assignee.id == actor.id)
 
 
 def _completed_steps(workflow: BpmnWorkflow, tree: TreeView) -> set[str]:
