@@ -126,3 +126,22 @@ def test_reassigning_to_a_colleague_still_tells_them(session, kf, users, deploy)
     kf.reassign_task(session, submit.id, users["senior_manager"], "sm2")
     session.commit()
     assert _assigned(session, submit) == [("mail", users["sm2"].id)]
+
+
+def test_the_department_proof_expects_exactly_the_assigned_mails_written(session, kf, users,
+                                                                         deploy):
+    # bench/consistency.py reads the history to know which mails the outbox must hold.
+    from bench.consistency import expected_keys
+
+    deploy("reference_workload")
+    deploy("approval")
+    manager = users["senior_manager"]
+    own = kf.start_instance(session, FIVE_STEP, manager)
+    named = kf.start_instance(session, "approval", users["dept_head"], owner="senior_manager")
+    session.commit()
+    kf.complete_task(session, _open(session, own).id, manager, {"volume": 6000})
+    session.commit()
+    written = set(session.scalars(select(Notification.idempotency_key).where(
+        Notification.kind == "task_assigned", Notification.channel == "mail")))
+    assert written == {f"task:{_open(session, named).id}:assigned"}
+    assert set(expected_keys(session)) == written
