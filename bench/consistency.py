@@ -196,14 +196,22 @@ def check_mails(session: Session, received_keys: Iterable[str]) -> MailReport:
 def expected_keys(session: Session) -> list[str]:
     """Keys the outbox must hold: each task given to someone when it opened is announced to
     them (by the mail saying it was sent back, when a step came back to its owner; not at all
-    when a check sent it straight back to its doer, who is looking at it), each open customer
-    task has a link, and each link was mailed (or its failure told to the account owner)."""
+    when a check sent it straight back to its doer, or when the command that opened it was
+    its assignee's own: they are looking at it), each open customer task has a link, and each
+    link was mailed (or its failure told to the account owner)."""
     returned = set(session.scalars(select(Notification.idempotency_key).where(
         Notification.kind == "instance_returned")))
+    # A command's events share its instance and moment: who acted in each.
+    acted = set(session.execute(select(AuditEvent.instance_id, AuditEvent.at,
+                                       AuditEvent.actor_id).where(
+        AuditEvent.action.in_(("instance_started", "task_completed", "instance_retried")),
+        AuditEvent.actor_id.is_not(None))).tuples())
     keys = [f"task:{task_id}:returned" if f"task:{task_id}:returned" in returned
-            else f"task:{task_id}:assigned" for task_id, data in session.execute(
-        select(AuditEvent.task_id, AuditEvent.data).where(AuditEvent.action == "task_created"))
-        if (data or {}).get("assignee_id") is not None and not (data or {}).get("notices")]
+            else f"task:{task_id}:assigned" for task_id, instance_id, at, data in session.execute(
+        select(AuditEvent.task_id, AuditEvent.instance_id, AuditEvent.at, AuditEvent.data)
+        .where(AuditEvent.action == "task_created"))
+        if (data or {}).get("assignee_id") is not None and not (data or {}).get("notices")
+        and (instance_id, at, data["assignee_id"]) not in acted]
     linked = dict(session.execute(select(CustomerLink.task_id, CustomerLink.id)).tuples().all())
     for task_id in session.scalars(select(HumanTask.id).where(
             HumanTask.role == "customer", HumanTask.state.in_(OPEN_TASK_STATES))):

@@ -11,6 +11,7 @@ import time
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import Connection
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.orm import Session
 
@@ -136,7 +137,7 @@ def relay_batch(ctx: WorkerContext, mailer: Mailer) -> int:
         # this one may still send it.
         deadline = time.monotonic() + LEASE.total_seconds() / 2
         for index, mail in enumerate(batch):
-            result = _relay_leased(ctx, mailer, session, mail)
+            result = _relay_leased(ctx, mailer, session, connection, mail)
             _log_row(result)
             sent += result.status == NotificationStatus.SENT
             if result.stop or time.monotonic() > deadline:
@@ -159,9 +160,12 @@ def _log_row(result: RelayResult) -> None:
 
 
 def _relay_leased(ctx: WorkerContext, mailer: Mailer, session: Session,
-                  mail: LeasedMail) -> RelayResult:
+                  connection: Connection, mail: LeasedMail) -> RelayResult:
     """Send one leased row and commit its outcome on its own; if the outcome cannot be
-    written, write it in a fresh transaction, so one row never ends the batch."""
+    written, write it in a fresh transaction, so one row never ends the batch.
+
+    The outcome goes through `connection`, the one `session` is bound to (the session holds
+    no object of the outbox: its statement needs nothing of the ORM's)."""
     now = ctx.engine.clock.now()
     max_attempts = ctx.settings.relay_max_attempts
     outcome = attempt(mailer, ctx.composer, mail, now, max_attempts, session=session,
@@ -169,8 +173,8 @@ def _relay_leased(ctx: WorkerContext, mailer: Mailer, session: Session,
     if session.in_transaction():  # the chat sender's reads (its hook, the task)
         session.commit()
     try:
-        with session.begin():
-            return record_outcome(session, mail, outcome)
+        with connection.begin():
+            return record_outcome(connection, mail, outcome)
     except RowNotRecorded as failure:
         unrecorded = failure
     except Exception as err:  # the commit itself

@@ -16,7 +16,9 @@ _BREAKING = frozenset({"Cc", "Zl", "Zp"})  # controls (CR, LF, VT, FF, NUL, NELâ
 
 def one_line(text: object, limit: int = 300) -> str:
     """`text` as a single header line of at most `limit` characters."""
-    flat = "".join(" " if unicodedata.category(c) in _BREAKING else c for c in str(text))
+    flat = str(text)
+    if not flat.isprintable():  # printable text has no control or separator character
+        flat = "".join(" " if unicodedata.category(c) in _BREAKING else c for c in flat)
     return " ".join(flat.split())[:limit]
 
 

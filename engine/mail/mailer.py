@@ -11,12 +11,14 @@ from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from engine.private_files import private_folder, write_private
+from engine.private_files import open_private, private_folder
 from engine.settings import Settings
 
 from .render import OutgoingMail
 
 log = logging.getLogger(__name__)
+_NOT_NAME = re.compile(r"[^A-Za-z0-9]+")
+_NOT_DIGIT = re.compile(r"[^0-9]")
 
 
 class TemporaryFailure(Exception):
@@ -44,16 +46,29 @@ class FolderMailer:
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
+        self._made = False  # the folder is made (private) once per mailer, i.e. per batch
 
     def send(self, mail: OutgoingMail) -> None:
         """Write the message atomically (a reader never sees half a file), readable by keyflow's
         own user only: mail carries customers' one-time links."""
-        private_folder(self.folder)
-        ident = re.sub(r"[^A-Za-z0-9]+", "-", mail.message_id or "mail").strip("-")
-        stamp = re.sub(r"[^0-9]", "", mail.queued)[:14]
-        final = self.folder / f"{stamp or '0'}-{ident}.eml"
-        partial = final.with_suffix(".part")
-        write_private(partial, mail.data)
+        if not self._made:
+            private_folder(self.folder)
+            self._made = True
+        ident = _NOT_NAME.sub("-", mail.message_id or "mail").strip("-")
+        stamp = _NOT_DIGIT.sub("", mail.queued)[:14]
+        final = os.path.join(self.folder, f"{stamp or '0'}-{ident}.eml")
+        partial = final[:-4] + ".part"
+        try:
+            fd = open_private(partial, os.O_WRONLY | os.O_TRUNC)
+        except FileNotFoundError:  # the folder was removed since: make it again
+            private_folder(self.folder)
+            fd = open_private(partial, os.O_WRONLY | os.O_TRUNC)
+        try:
+            data = memoryview(mail.data)
+            while data:
+                data = data[os.write(fd, data):]
+        finally:
+            os.close(fd)
         os.replace(partial, final)
 
     def close(self) -> None:

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from sqlalchemy import ColumnElement, Table, any_, bindparam, func, or_, select, update
+from sqlalchemy import ColumnElement, Connection, Table, any_, bindparam, func, or_, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
 
@@ -238,12 +238,15 @@ _RECORD = (
 )
 
 
-def record_outcome(session: Session, mail: LeasedMail, outcome: Outcome) -> RelayResult:
+def record_outcome(session: Session | Connection, mail: LeasedMail, outcome: Outcome
+                   ) -> RelayResult:
     """Write `outcome` on the row with one UPDATE; the caller commits.
 
-    Raises RowNotRecorded when the database refuses it: the caller rolls back and calls
-    `record_apart`. A row that is no longer pending was finished by another relay after this
-    one's lease ran out: said in the log (the mail may have gone twice), nothing written.
+    `session` may be the bare Connection a relay's session is bound to: the statement is
+    Core, and a relay commits one a mail, so the Session's own bookkeeping around it is
+    spared. Raises RowNotRecorded when the database refuses it: the caller rolls back and
+    calls `record_apart`. A row that is no longer pending was finished by another relay after
+    this one's lease ran out: said in the log (the mail may have gone twice), nothing written.
     """
     params: dict[str, Any] = {"row_id": mail.id, "new_status": outcome.status,
                               "new_attempts": outcome.attempts, "new_error": outcome.last_error,
@@ -253,9 +256,10 @@ def record_outcome(session: Session, mail: LeasedMail, outcome: Outcome) -> Rela
     except Exception as err:
         raise RowNotRecorded(mail.id, mail.idempotency_key,
                              sent=outcome.status == NotificationStatus.SENT, cause=err) from err
-    stale = session.identity_map.get(identity_key(Notification, mail.id))
-    if stale is not None:  # a caller holding the row as an object sees the new values
-        session.expire(stale)
+    if isinstance(session, Session):
+        stale = session.identity_map.get(identity_key(Notification, mail.id))
+        if stale is not None:  # a caller holding the row as an object sees the new values
+            session.expire(stale)
     if not found:
         log.error("notification %s (%s) was finished by another relay after this one's lease "
                   "ran out; its outcome here (%s) is not recorded", mail.id,

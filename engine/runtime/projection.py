@@ -36,8 +36,12 @@ from .work_notices import notify_pools, notify_returns
 def sync_tasks(session: Session, rt: Runtime, instance: ProcessInstance,
                workflow: BpmnWorkflow, *, now: datetime,
                open_tasks: list[HumanTask] | None = None,
-               tree: TreeView | None = None) -> list[HumanTask]:
+               tree: TreeView | None = None, actor: User | None = None) -> list[HumanTask]:
     """Open a row for each new ready user task, cancel rows whose task went away.
+
+    A new task with an assignee mails them and tells their chat hook (`task_assigned`),
+    unless they are `actor`, the user whose command opened it (starting the instance,
+    completing the step before): they are on the screen with it, in their inbox.
 
     `open_tasks`: the instance's task rows that were open when the command read them (it
     may have changed some since); without them they are read here. The changed rows and
@@ -76,8 +80,7 @@ def sync_tasks(session: Session, rt: Runtime, instance: ProcessInstance,
         if row.notices:
             created_data["notices"] = row.notices  # sent back by a check: why, in history
         record(session, "task_created", at=now, instance=instance, task=row, data=created_data)
-        if assignee is not None and not row.notices:
-            # A task a check sent back is on its doer's screen already (they just acted).
+        if assignee is not None and not _on_screen_already(assignee, row, actor):
             subject, body = task_assigned_text(row, assignee.language)
             # The key names a row created just now: no notification can have it yet.
             queue_notification(session, key=f"task:{row.id}:assigned", recipient=assignee,
@@ -90,6 +93,13 @@ def sync_tasks(session: Session, rt: Runtime, instance: ProcessInstance,
     if created:
         notify_returns(session, instance, created, now, _completed_steps(workflow, tree))
     return created
+
+
+def _on_screen_already(assignee: User, row: HumanTask, actor: User | None) -> bool:
+    """Whether a new task is before its assignee's eyes already, so that no mail or chat
+    notice tells them of it: their own command just opened it (the task page leads them on
+    to it), or a check sent it back to them as they acted."""
+    return bool(row.notices) or (actor is not None and assignee.id == actor.id)
 
 
 def _completed_steps(workflow: BpmnWorkflow, tree: TreeView) -> set[str]:

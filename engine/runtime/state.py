@@ -180,7 +180,8 @@ def save(rt: Runtime, instance: ProcessInstance, workflow: BpmnWorkflow, *, now:
     instance.next_wakeup_at = next_wakeup(workflow) if running else None
     if ended:
         notify_owner(session, instance, actor=actor, now=now)
-    sync_tasks(session, rt, instance, workflow, now=now, open_tasks=open_tasks, tree=tree)
+    sync_tasks(session, rt, instance, workflow, now=now, open_tasks=open_tasks, tree=tree,
+               actor=actor)
 
 
 def _page_data(workflow: BpmnWorkflow, tree: TreeView) -> dict[str, Any] | None:

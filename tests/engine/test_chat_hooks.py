@@ -119,10 +119,13 @@ def test_work_events_write_chat_rows_in_the_commands_transaction(session, kf, us
         "wecom", url=WECOM.replace("aaaa", "ffff")), NO_EXTRA)
     session.commit()
 
-    instance = kf.start_instance(session, "approval", manager, customer_name="华建路桥")
+    # A head starts it for the manager: the manager's own hook hears of their first task.
+    instance = kf.start_instance(session, "approval", head, customer_name="华建路桥",
+                                 owner="senior_manager")
     session.rollback()  # nothing of a command survives its rollback, chat rows included
     assert _chat(session) == []
-    instance = kf.start_instance(session, "approval", manager, customer_name="华建路桥")
+    instance = kf.start_instance(session, "approval", head, customer_name="华建路桥",
+                                 owner="senior_manager")
     session.commit()
     submit = session.scalars(select(HumanTask).where(HumanTask.instance_id == instance.id)).one()
     [assigned] = _chat(session, "task_assigned")

@@ -51,10 +51,24 @@ def test_a_completion_writes_its_rows_and_leaves_the_instance_current(session, k
         ("task_completed", first.id), ("task_created", second.id)]
     assert events[-2].data["data"] == {"volume": 6000} and events[-2].actor_id == manager.id
     assert events[-1].data["role"] == second.role and events[-1].process_key == PROCESS
+    # The manager opened their own next task: no mail about it (they are on the screen).
+    assert session.scalars(select(Notification.id).where(
+        Notification.task_id == second.id)).all() == []
+
+
+def test_a_completion_without_a_user_writes_the_next_holders_mail(session, kf, started):
+    # The way a customer's link completes a step: the next task's holder is told of it.
+    manager, instance, first = started
+    locked = lock_task(session, first.id)
+    complete_locked(session, kf.runtime, locked.instance, locked.task, {"volume": 6000},
+                    actor=None, open_tasks=locked.open_tasks)
+    session.commit()
+    [second] = _open(session, instance.id)
     note = session.scalars(select(Notification).where(
         Notification.idempotency_key == f"task:{second.id}:assigned")).one()
     assert (note.recipient_id, note.kind, note.status, note.attempts, note.channel) == (
         manager.id, "task_assigned", "pending", 0, "mail")
+    assert (note.task_id, note.instance_id) == (second.id, instance.id)
 
 
 def test_a_start_stores_what_it_was_not_given_as_null(session, kf, users, deploy):

@@ -74,3 +74,16 @@ def test_what_a_reader_parses_is_what_the_email_package_builds(subject, language
     assert link in text and f'href="{link}"' in html
     assert str(parsed["Message-ID"]).startswith("<42.") and parsed["X-Keyflow-Queued"] == \
         "20260302013000"
+
+
+@pytest.mark.parametrize(("text", "flat"), [
+    ("New task: 审批", "New task: 审批"),
+    ("  two  spaces ", "two spaces"),
+    ("a\r\nBcc: x@evil.test", "a Bcc: x@evil.test"),
+    ("line\u2028sep\u2029para\x85nel\x0bvt\x0cff\x00nul", "line sep para nel vt ff nul"),
+    ("ideographic\u3000space", "ideographic space"),
+    ("zero\u200bwidth soft\xadhyphen", "zero\u200bwidth soft\xadhyphen"),
+    ("tab\there", "tab here"),
+])
+def test_one_line_flattens_every_break_and_keeps_the_rest(text, flat):
+    assert one_line(text) == flat

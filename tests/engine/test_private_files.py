@@ -66,3 +66,24 @@ def test_folder_mail_is_private(tmp_path, umask):
     (eml,) = (tmp_path / "var" / "mail").glob("*.eml")
     assert mode(tmp_path / "var") == 0o700 and mode(tmp_path / "var" / "mail") == 0o700
     assert mode(eml) == 0o600
+
+
+def test_folder_mail_goes_on_when_the_folder_is_removed_between_mails(tmp_path, umask):
+    # The mailer makes its folder once; a folder removed meanwhile is made again, private.
+    folder = tmp_path / "var" / "mail"
+    mailer = FolderMailer(folder)
+    for n in (1, 2):
+        mailer.send(OutgoingMail(sender="keyflow@kf.test", recipient="li@example.test",
+                                 message_id=f"<{n}@kf.test>", queued="20260302010000",
+                                 data=b"To: li@example.test\r\n\r\nbody\r\n"))
+        assert [p.read_bytes() for p in folder.glob(f"*-{n}-kf-test.eml")] == [
+            b"To: li@example.test\r\n\r\nbody\r\n"]
+        for eml in folder.glob("*.eml"):
+            eml.unlink()
+        folder.rmdir()
+        (tmp_path / "var").rmdir()
+    mailer.send(OutgoingMail(sender="keyflow@kf.test", recipient="li@example.test",
+                             message_id="<3@kf.test>", queued="", data=b"x"))
+    (eml,) = folder.glob("*.eml")
+    assert eml.name == "0-3-kf-test.eml" and mode(folder) == 0o700 and mode(eml) == 0o600
+    assert not list(folder.glob("*.part"))

@@ -89,7 +89,9 @@ def test_rows_written_while_a_request_id_is_bound_carry_it(session, kf, users, d
     deploy("approval")
     with bound_request_id("req-0123456789"):
         assert current_request_id() == "req-0123456789"
-        started = kf.start_instance(session, "approval", users["senior_manager"])
+        # Started by a head for the manager: the manager is mailed their task.
+        started = kf.start_instance(session, "approval", users["dept_head"],
+                                    owner="senior_manager")
         session.commit()
         write_drafts(session, [Draft("digest:test", "head@example.test", "zh", "digest", "s",
                                      "b")], kf.clock.now())

@@ -89,7 +89,9 @@ def test_variables_no_form_defines_are_for_process_owners_and_admins_only(flow, 
 
 def test_mails_name_the_process_and_tables_name_people_and_processes(flow, users):
     users["senior_manager"].display_name = "张伟"
-    instance = flow.start(DEVELOPMENT, customer_name="中铁十局")
+    # A head starts it for the manager, who is mailed their first task.
+    instance = flow.start(DEVELOPMENT, user="dept_head", customer_name="中铁十局",
+                          owner="senior_manager")
     body = flow.session.scalars(select(Notification.body).where(
         Notification.instance_id == instance.id, Notification.kind == "task_assigned")).first()
     assert body is not None and "大客户开发" in body and DEVELOPMENT not in body

@@ -67,7 +67,9 @@ def test_a_task_notice_reaches_the_hook_with_names_due_time_and_link(
         session, kf, people, deployed, clock, chat_endpoint, hook_for, tmp_path):
     deployed("approval")
     hook_for("manager", "mgr")  # manager reads English
-    instance = kf.start_instance(session, "approval", people["manager"], customer_name="华建路桥")
+    # A head starts it for the manager, whose hook hears of his first task.
+    instance = kf.start_instance(session, "approval", people["head"], customer_name="华建路桥",
+                                 owner="manager")
     session.commit()
     task = _open(session, instance, "submit")
     results = relay_all(session, clock, poster(), tmp_path=tmp_path)
@@ -89,7 +91,7 @@ def test_dingtalk_markdown_is_signed_with_the_secret(session, kf, people, deploy
     deployed("approval")
     secret = "SEC" + "ab12" * 16
     hook_for("manager", "ding", "dingtalk", "markdown", secret)
-    kf.start_instance(session, "approval", people["manager"])
+    kf.start_instance(session, "approval", people["head"], owner="manager")
     session.commit()
     relay_all(session, clock, poster(), tmp_path=tmp_path)
     [posted] = chat_endpoint.received("ding")

@@ -63,7 +63,9 @@ def test_redis_down_while_a_user_completes_a_task(world, processes, smtp, wait_f
     processes.beat()
     kf, s = world.kf, world.sessions
     with s.begin() as session:
-        instance = kf.start_instance(session, "approval", world.user(session, "manager")).id
+        # a head starts it for the manager, who is mailed his first task
+        instance = kf.start_instance(session, "approval", world.user(session, "head"),
+                                     owner="manager").id
     wait_for(lambda: smtp.messages, 30, "the first mail while Redis is up")
     with s.begin() as session:
         submit = session.scalars(select(HumanTask).where(
@@ -96,8 +98,8 @@ def test_two_beats_send_no_key_twice(world, processes, smtp, wait_for):
     world.setup(["approval"])
     kf, s = world.kf, world.sessions
     with s.begin() as session:
-        for _ in range(5):
-            kf.start_instance(session, "approval", world.user(session, "manager"))
+        for _ in range(5):  # by a head for the manager, who is mailed each first task
+            kf.start_instance(session, "approval", world.user(session, "head"), owner="manager")
     processes.worker()
     processes.worker()
     processes.beat()

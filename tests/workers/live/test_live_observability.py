@@ -29,12 +29,12 @@ def test_the_request_id_travels_on_the_outbox_row_into_the_workers_log(
         world, processes, smtp, wait_for, live_env, tmp_path):
     world.setup(["approval"])
     with world.sessions.begin() as session:
-        token = create_token(session, world.clock, world.user(session, "manager"), "test")
+        token = create_token(session, world.clock, world.user(session, "head"), "test")
     settings = Settings(database_url=live_env["KEYFLOW_DATABASE_URL"], var_dir=str(tmp_path),
                         secret_key=live_env["KEYFLOW_SECRET_KEY"])
     app = create_app(test_config={"TESTING": True, "CLOCK": world.clock}, settings=settings)
     started = app.test_client().post(
-        "/api/processes/approval/instances", json={"data": {}},
+        "/api/processes/approval/instances", json={"data": {}, "owner": "manager"},
         headers={"Authorization": f"Bearer {token}", "X-Request-ID": "req-live-00000001"})
     app.extensions["keyflow.db_engine"].dispose()
     assert started.status_code == 201

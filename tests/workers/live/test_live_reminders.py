@@ -32,8 +32,6 @@ def test_due_soon_overdue_escalation_and_timers(world, processes, smtp, wait_for
         kf.complete_task(session, open_task(session, waiting, "plan").id, manager, {})
     with s() as session:
         review = open_task(session, approval, "review").id
-        submit = session.scalars(select(HumanTask.id).where(
-            HumanTask.instance_id == approval, HumanTask.bpmn_id == "submit")).one()
     ids = world.users
 
     def arrived():
@@ -48,12 +46,8 @@ def test_due_soon_overdue_escalation_and_timers(world, processes, smtp, wait_for
 
     processes.worker()
     processes.beat()
-    plan = f"task:{submit}:assigned"
-    mails = [(plan, "manager@example.test", "en")]
-    with s() as session:
-        first_plan = session.scalars(select(HumanTask.id).where(
-            HumanTask.instance_id == waiting, HumanTask.bpmn_id == "plan")).one()
-    mails.append((f"task:{first_plan}:assigned", "manager@example.test", "en"))
+    # the manager's own starts opened submit and plan for him: no mail about those
+    mails = []
     # the review arrived in the heads' pool: each head is told at once, in their language
     mails += [(f"task:{review}:offered:{ids['head']}", "head@example.test", "zh"),
               (f"task:{review}:offered:{ids['head2']}", "head2@example.test", "en")]
