@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 
 from flask import Flask, current_app, g, has_request_context, request
 from sqlalchemy.orm import Session
@@ -22,13 +23,15 @@ def db() -> Session:
     A GET (HEAD, OPTIONS) only reads: its session never takes SQLite's write lock
     (engine.db.READS_ONLY). Every other method may run a command and takes it up front.
     """
-    session: Session | None = g.get("db_session")
+    data = g._get_current_object()  # one proxy lookup: views and auth call this often
+    session: Session | None = data.__dict__.get("db_session")
     if session is None:
         reads = has_request_context() and request.method in READING_METHODS
         factory = "keyflow.read_sessions" if reads else "keyflow.sessions"
-        session = g.db_session = current_app.extensions[factory]()
+        extensions = current_app._get_current_object().extensions
+        session = data.db_session = extensions[factory]()
         # Access checks that depend on the date (substitutes) read the engine's clock.
-        bind_clock(session, workflow_engine().clock)
+        bind_clock(session, extensions["keyflow.engine"].clock)
     return session
 
 
@@ -38,11 +41,10 @@ def workflow_engine() -> WorkflowEngine:
     return engine
 
 
-def _record_token_use() -> None:
+def _record_token_use(use: tuple[int, datetime] | None) -> None:
     """Note the bearer token's use (webui.auth.identity decided it was due) in a short
     transaction of its own, after the request's: requests sharing a token never wait for
     each other on its row, and a read stays a read. A failure here is logged, not shown."""
-    use = g.pop("token_use_due", None)
     if use is None:
         return
     token_id, now = use
@@ -59,7 +61,8 @@ def init_app(app: Flask) -> None:
 
     @app.teardown_appcontext
     def _close_session(_exc: BaseException | None) -> None:
-        session = g.pop("db_session", None)
+        attributes = g._get_current_object().__dict__  # one proxy lookup for both
+        session = attributes.pop("db_session", None)
         if session is not None:
             end_session(session)
-        _record_token_use()
+        _record_token_use(attributes.pop("token_use_due", None))

@@ -82,13 +82,14 @@ def refuse_nul_characters() -> None:
     Only what a request has is looked at: no query string, no parsing of the (empty)
     arguments; a body that is no form (JSON: the provider checks it), no form parsing.
     """
-    if NUL in request.path:
+    req = request._get_current_object()  # one proxy lookup for the whole check
+    if NUL in req.path:
         raise _nul("path")
     sources = []
-    if request.query_string:
-        sources.append(request.args)
-    if request.environ.get("CONTENT_TYPE") and request.mimetype in FORM_TYPES:
-        sources.append(request.form)
+    if req.query_string:
+        sources.append(req.args)
+    if req.environ.get("CONTENT_TYPE") and req.mimetype in FORM_TYPES:
+        sources.append(req.form)
     for source in sources:
         for key, value in source.items(multi=True):
             if NUL in key or NUL in value:

@@ -3,15 +3,17 @@ or with the same secret key does not need.
 
 Flask builds the signing serializer (key list, salt, signer options) at the start of every
 request and parses the `Cookie` header (walking every request header) even when there is
-none, as with every API call carrying a bearer token. Here a request without a `Cookie`
-header gets an empty session at once, and the serializer is built once per secret key
-(and fallback keys): the same sessions, cookies and signatures as Flask's own.
+none, as with every API call carrying a bearer token; at the end it reads the seven cookie
+settings even for a session nobody touched. Here a request without a `Cookie` header gets
+an empty session at once, a session that stayed empty, unread and unchanged is not saved
+(Flask's save would set no cookie and no header for it), and the serializer is built once
+per secret key (and fallback keys): the same sessions, cookies and signatures as Flask's own.
 """
 
 from __future__ import annotations
 
-from flask import Flask, Request
-from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
+from flask import Flask, Request, Response
+from flask.sessions import SecureCookieSession, SecureCookieSessionInterface, SessionMixin
 from itsdangerous import URLSafeTimedSerializer
 
 
@@ -41,3 +43,9 @@ class CookieSessions(SecureCookieSessionInterface):
         if "HTTP_COOKIE" not in request.environ and app.secret_key:
             return self.session_class()
         return super().open_session(app, request)
+
+    def save_session(self, app: Flask, session: SessionMixin, response: Response) -> None:
+        """Flask's save, which does nothing for an empty session never read nor changed."""
+        if not session and not session.modified and not session.accessed:
+            return
+        super().save_session(app, session, response)

@@ -46,15 +46,19 @@ def csrf_exempt(view: F) -> F:
 
 def check_csrf() -> None:
     """Refuse a cookie-authenticated write without the session's token (400)."""
-    if request.method in SAFE_METHODS or not current_app.config.get("CSRF_ENABLED", True):
+    req = request._get_current_object()  # one proxy lookup for the whole check
+    if req.method in SAFE_METHODS:
         return
-    view = current_app.view_functions.get(request.endpoint or "")
+    app = current_app._get_current_object()
+    if not app.config.get("CSRF_ENABLED", True):
+        return
+    view = app.view_functions.get(req.endpoint or "")
     if view is None or getattr(view, "csrf_exempt", False):
         return
     if authenticated_by_token():
         return
     expected = session.get(SESSION_KEY)
-    sent = request.headers.get(HEADER) or request.form.get(FIELD) or ""
+    sent = req.headers.get(HEADER) or req.form.get(FIELD) or ""
     if not isinstance(expected, str) or not hmac.compare_digest(expected, sent):
         raise CsrfFailure()
 

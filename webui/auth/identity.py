@@ -12,7 +12,7 @@ from werkzeug.exceptions import Unauthorized
 from engine.accounts import TOKEN_PREFIX, TokenCache, active_user
 from engine.models import User
 
-from ..context import READING_METHODS, db, workflow_engine
+from ..context import READING_METHODS, db
 
 F = TypeVar("F", bound=Callable[..., Any])
 SESSION_USER = "uid"
@@ -29,30 +29,38 @@ class RoleMissing(Exception):
 
 def bearer_secret() -> str | None:
     """The token of an `Authorization: Bearer kf_…` header, if the request carries one."""
-    header = request.headers.get("Authorization", "")
+    return _bearer_of(request.environ)
+
+
+def _bearer_of(environ: dict[str, Any]) -> str | None:
+    # The header as WSGI passes it (what `request.headers.get` reads), without the lookup.
+    header = environ.get("HTTP_AUTHORIZATION", "")
     scheme, _, secret = header.partition(" ")
     if scheme.lower() != "bearer" or not secret.strip():
         return None
     return secret.strip()
 
 
-def _load_user() -> User | None:
-    secret = bearer_secret()
+def _load_user(data: Any) -> User | None:
+    """Who the request is, its auth method noted on `data` (the request's `g`)."""
+    req = request._get_current_object()  # one proxy lookup for the whole request
+    secret = _bearer_of(req.environ)
     if secret is not None:
-        g.auth_method = "token"
+        data.auth_method = "token"
         if not secret.startswith(TOKEN_PREFIX):
             return None
-        tokens: TokenCache = current_app.extensions["keyflow.token_cache"]
+        app = current_app._get_current_object()
+        tokens: TokenCache = app.extensions["keyflow.token_cache"]
         # A reading request only reads its user: the cache's copy serves as it is.
-        holder = tokens.holder(db(), secret, attach=request.method not in READING_METHODS)
+        holder = tokens.holder(db(), secret, attach=req.method not in READING_METHODS)
         if holder is None:
             return None
-        now = workflow_engine().clock.now()
+        now = app.extensions["keyflow.engine"].clock.now()  # workflow_engine()'s clock
         if holder.use_due(now):
-            g.token_use_due = (holder.token_id, now)  # written after the request (context)
+            data.token_use_due = (holder.token_id, now)  # written after the request (context)
             tokens.used(secret, now)
         return holder.user
-    g.auth_method = "session"
+    data.auth_method = "session"
     user_id = session.get(SESSION_USER)
     if not isinstance(user_id, int):
         return None
@@ -79,7 +87,7 @@ def current_user() -> User | None:
     try:
         user: User | None = data.current_user
     except AttributeError:
-        user = data.current_user = _load_user()
+        user = data.current_user = _load_user(data)
     return user
 
 
@@ -94,7 +102,7 @@ def signed_in_user() -> User:
 def authenticated_by_token() -> bool:
     """Whether this request authenticated with a bearer token (no cookie, no CSRF)."""
     current_user()
-    return bool(g.get("auth_method") == "token")
+    return bool(g._get_current_object().__dict__.get("auth_method") == "token")
 
 
 def wants_redirect_to_login() -> bool:
