@@ -9,7 +9,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, inspect
+from sqlalchemy import Connection, Engine, create_engine, event, inspect
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import Session, sessionmaker
@@ -31,12 +31,14 @@ def make_db_engine(url: str, **kwargs: Any) -> Engine:
     if parsed.get_backend_name() != "sqlite":
         engine = create_engine(url, **kwargs)
         _ping_when_idle(engine)
+        _savepoints_as_text(engine)
         return engine
 
     if parsed.database and parsed.database != ":memory:" and not parsed.database.startswith(
             "file:"):
         _private_database_file(Path(parsed.database))
     engine = create_engine(url, connect_args={"check_same_thread": False}, **kwargs)
+    _savepoints_as_text(engine)
     # Several new rows of one table (a command's audit events) go in one INSERT … RETURNING,
     # matched to their objects by ascending id: SQLite gives the rows of one INSERT
     # ascending rowids in VALUES order (max + 1 each), which SQLAlchemy does not assume of
@@ -96,6 +98,34 @@ def _ping_when_idle(engine: Engine) -> None:
             raise DisconnectionError("an idle connection no longer answers") from err
         if not alive:
             raise DisconnectionError("an idle connection no longer answers")
+
+
+def _savepoints_as_text(engine: Engine) -> None:
+    """Send SAVEPOINT, RELEASE and ROLLBACK TO as driver text instead of compiled clauses.
+
+    Every command runs its engine steps inside a savepoint (engine.runtime.state), and
+    SQLAlchemy compiles the savepoint clause, with its cache key, anew for each of them:
+    the pair cost about as much as two of the command's real statements. As text they are
+    the same SQL, still sent through the Connection: statement events see them, a driver
+    error is raised as SQLAlchemy's (tests/engine/test_command_savepoints.py).
+    """
+
+    def quoted(connection: Connection, name: str) -> str:
+        return str(connection.dialect.identifier_preparer.format_savepoint(None, name))
+
+    def do_savepoint(connection: Connection, name: str) -> None:
+        connection.exec_driver_sql(f"SAVEPOINT {quoted(connection, name)}")
+
+    def do_rollback_to_savepoint(connection: Connection, name: str) -> None:
+        connection.exec_driver_sql(f"ROLLBACK TO SAVEPOINT {quoted(connection, name)}")
+
+    def do_release_savepoint(connection: Connection, name: str) -> None:
+        connection.exec_driver_sql(f"RELEASE SAVEPOINT {quoted(connection, name)}")
+
+    dialect: Any = engine.dialect
+    dialect.do_savepoint = do_savepoint
+    dialect.do_rollback_to_savepoint = do_rollback_to_savepoint
+    dialect.do_release_savepoint = do_release_savepoint
 
 
 def _private_database_file(path: Path) -> None:
