@@ -105,7 +105,7 @@ def test_a_refused_row_raises_sqlalchemys_error(session):
 def test_an_expanding_in_list_is_refused(session):
     query = select(AUDIT.c.id).where(AUDIT.c.action.in_(("a", "b")))
     with pytest.raises(ValueError, match="plain named parameters"):
-        DriverStatement(query).rows(session.connection(), {})
+        DriverStatement(query).execute(session.connection(), {})
 
 
 def test_a_column_default_left_to_sqlalchemy_is_refused(session):
