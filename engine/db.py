@@ -6,13 +6,15 @@ import os
 import time
 from datetime import datetime
 from functools import cache
+from itertools import chain
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, inspect
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm.attributes import instance_state
 from sqlalchemy.sql.compiler import InsertmanyvaluesSentinelOpts
 
 from engine.errors import InvalidData
@@ -31,12 +33,14 @@ def make_db_engine(url: str, **kwargs: Any) -> Engine:
     if parsed.get_backend_name() != "sqlite":
         engine = create_engine(url, **kwargs)
         _ping_when_idle(engine)
+        _savepoints_as_text(engine)
         return engine
 
     if parsed.database and parsed.database != ":memory:" and not parsed.database.startswith(
             "file:"):
         _private_database_file(Path(parsed.database))
     engine = create_engine(url, connect_args={"check_same_thread": False}, **kwargs)
+    _savepoints_as_text(engine)
     # Several new rows of one table (a command's audit events) go in one INSERT … RETURNING,
     # matched to their objects by ascending id: SQLite gives the rows of one INSERT
     # ascending rowids in VALUES order (max + 1 each), which SQLAlchemy does not assume of
@@ -96,6 +100,34 @@ def _ping_when_idle(engine: Engine) -> None:
             raise DisconnectionError("an idle connection no longer answers") from err
         if not alive:
             raise DisconnectionError("an idle connection no longer answers")
+
+
+def _savepoints_as_text(engine: Engine) -> None:
+    """Send SAVEPOINT, RELEASE and ROLLBACK TO as driver text instead of compiled clauses.
+
+    Every command runs its engine steps inside a savepoint (engine.runtime.state), and
+    SQLAlchemy compiles the savepoint clause, with its cache key, anew for each of them:
+    the pair cost about as much as two of the command's real statements. As text they are
+    the same SQL, still sent through the Connection: statement events see them, a driver
+    error is raised as SQLAlchemy's (tests/engine/test_command_savepoints.py).
+    """
+
+    def quoted(connection: Connection, name: str) -> str:
+        return str(connection.dialect.identifier_preparer.format_savepoint(None, name))
+
+    def do_savepoint(connection: Connection, name: str) -> None:
+        connection.exec_driver_sql(f"SAVEPOINT {quoted(connection, name)}")
+
+    def do_rollback_to_savepoint(connection: Connection, name: str) -> None:
+        connection.exec_driver_sql(f"ROLLBACK TO SAVEPOINT {quoted(connection, name)}")
+
+    def do_release_savepoint(connection: Connection, name: str) -> None:
+        connection.exec_driver_sql(f"RELEASE SAVEPOINT {quoted(connection, name)}")
+
+    dialect: Any = engine.dialect
+    dialect.do_savepoint = do_savepoint
+    dialect.do_rollback_to_savepoint = do_rollback_to_savepoint
+    dialect.do_release_savepoint = do_release_savepoint
 
 
 def _private_database_file(path: Path) -> None:
@@ -159,6 +191,27 @@ def _nul_path(value: Any) -> str | None:
     return None
 
 
+def _holds_nul(value: Any) -> bool:
+    """Whether a NUL character hides in a text or JSON value (no path: the common answer
+    is no, and _nul_path then finds where)."""
+    stack = [value]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, str):
+            if "\x00" in node:
+                return True
+        elif isinstance(node, dict):
+            if any(isinstance(key, str) and "\x00" in key for key in node):
+                return True
+            stack.extend(node.values())
+        elif isinstance(node, list | tuple):
+            stack.extend(node)
+    return False
+
+
+_NO_TEXT = frozenset({type(None), bool, int, float, datetime})  # values holding no text
+
+
 @event.listens_for(Session, "before_flush")
 def refuse_nul_characters(session: Session, _context: Any, _instances: Any) -> None:
     """Refuse to write text or JSON holding a NUL character, on every backend alike.
@@ -168,24 +221,22 @@ def refuse_nul_characters(session: Session, _context: Any, _instances: Any) -> N
     so the caller gets InvalidData (422) rather than a database error. The web edge refuses
     such input before it reaches a command (webui/request_input.py).
     """
-    for obj in [*session.new, *session.dirty]:
-        state = inspect(obj)
-        columns = _column_keys(state.mapper)
+    for obj in chain(session.new, session.dirty):
+        state = instance_state(obj)
         values = state.dict
         # A new object writes every loaded column; a changed one those set since it was
         # loaded (their old values wait in committed_state).
-        keys = columns.intersection(values) if state.key is None \
-            else columns.intersection(state.committed_state)
+        keys = _column_keys(state.mapper).intersection(
+            values if state.key is None else state.committed_state)
         for key in keys:
             value = values.get(key)
-            if isinstance(value, str):  # most values: one search, no walk
+            kind = type(value)
+            if kind is str:  # most values: one search, no walk
                 if "\x00" not in value:
                     continue
-                path: str | None = ""
-            elif value is None or isinstance(value, bool | int | float | datetime):
+            elif kind in _NO_TEXT or not _holds_nul(value):
                 continue
-            else:
-                path = _nul_path(value)
+            path = _nul_path(value)
             if path is not None:
                 field = f"{key}.{path}" if path else key
                 raise InvalidData(f"{field} must not contain NUL characters",

@@ -8,33 +8,32 @@ one: the first opening of a task (engine.runtime.tasks.note_opened) is written w
 so an upsert keeps the stored `first_opened_at` when there is one (a column written without
 the lock must be listed in KEPT_WHEN_SET).
 SQLAlchemy does not cache the compiled form of dialect upserts (`ON CONFLICT`), and
-compiling this one costs more than running it, so its SQL is compiled once per dialect and
-shape (which rows are new) and run as text on the session's connection. The rows it
+compiling this one costs more than running it, so it is compiled once per dialect and
+shape (which rows are new) and sent as driver SQL (engine.driver_sql). The rows it
 returns are put back onto the HumanTask objects directly: the changed rows' objects take
 their stored values, the new rows become objects of the session as if loaded (an ORM
-query over the text statement cost more than the statement itself).
+query over the statement cost more than the statement itself).
 """
 
 from __future__ import annotations
 
-import re
 from functools import lru_cache
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, func, inspect, literal_column, null, text
+from sqlalchemy import Table, bindparam, func, inspect, literal_column, null
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
-from sqlalchemy.sql import Executable
 
 from engine.db import is_postgres
+from engine.driver_sql import DriverStatement
 from engine.models import HumanTask
 from engine.orm_rows import as_loaded
 
 _TABLE = cast(Table, HumanTask.__table__)
 _COLUMNS = list(_TABLE.columns)
+_KEYS = tuple(c.key for c in _COLUMNS)
 _MAPPER = inspect(HumanTask)
 KEPT_WHEN_SET = ("first_opened_at",)
-_CAST = re.compile(r":(\w+)::(\w+)")
 
 
 def write_rows(session: Session, changed: list[HumanTask], new: list[dict[str, Any]]
@@ -51,8 +50,8 @@ def write_rows(session: Session, changed: list[HumanTask], new: list[dict[str, A
     shape = (True,) * len(changed) + (False,) * len(new)
     statement = _upsert("postgresql" if is_postgres(session) else "sqlite", shape)
     with session.no_autoflush:  # the changed rows are written by this statement
-        stored = session.connection().execute(statement, params).all()
-    return [_as_object(session, values._asdict()) for values in stored]
+        stored = statement.rows(session.connection(), params)
+    return [_as_object(session, dict(zip(_KEYS, values, strict=True))) for values in stored]
 
 
 def _as_object(session: Session, values: dict[str, Any]) -> HumanTask:
@@ -62,7 +61,7 @@ def _as_object(session: Session, values: dict[str, Any]) -> HumanTask:
 
 
 @lru_cache(maxsize=64)
-def _upsert(dialect: str, shape: tuple[bool, ...]) -> Executable:
+def _upsert(dialect: str, shape: tuple[bool, ...]) -> DriverStatement:
     """The upsert for rows of `shape` (True: an existing row, False: a new one)."""
     postgres = dialect == "postgresql"
     insert = postgresql.insert if postgres else sqlite.insert
@@ -70,15 +69,8 @@ def _upsert(dialect: str, shape: tuple[bool, ...]) -> Executable:
     rows = [{c.key: bindparam(f"{c.key}_{n}", type_=c.type) if c.key != "id" or existing
              else new_id for c in _COLUMNS} for n, existing in enumerate(shape)]
     inserting = insert(_TABLE).values(rows)
-    upsert = inserting.on_conflict_do_update(
+    return DriverStatement(inserting.on_conflict_do_update(
         index_elements=[_TABLE.c.id],
         set_={c.key: func.coalesce(c, inserting.excluded[c.key]) if c.key in KEPT_WHEN_SET
               else inserting.excluded[c.key] for c in _COLUMNS if c.key != "id"},
-    ).returning(*_COLUMNS)
-    named = (postgresql if postgres else sqlite).dialect(paramstyle="named")
-    binds = [bindparam(f"{c.key}_{n}", type_=c.type) for n, existing in enumerate(shape)
-             for c in _COLUMNS if c.key != "id" or existing]
-    # PostgreSQL renders a JSONB bind as `:name::JSONB`, which text() would not read as a
-    # parameter: spell the cast out.
-    compiled = _CAST.sub(r"CAST(:\1 AS \2)", str(upsert.compile(dialect=named)))
-    return text(compiled).bindparams(*binds).columns(*_COLUMNS)
+    ).returning(*_COLUMNS))

@@ -8,13 +8,25 @@ from datetime import datetime
 from typing import Any, cast
 from uuid import UUID
 
-from sqlalchemy import CursorResult, Select, Table, and_, bindparam, or_, select, update
+from sqlalchemy import (
+    CursorResult,
+    Select,
+    String,
+    Table,
+    and_,
+    bindparam,
+    literal,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import flag_modified, set_committed_value
 
 from engine.audit import record
 from engine.db import is_postgres
 from engine.decision_fields import forget_decisions
+from engine.driver_sql import DriverStatement
 from engine.errors import Conflict, Forbidden, NotFound
 from engine.forms import validate_submission
 from engine.models import (
@@ -60,6 +72,7 @@ def _lock_and_read(postgres: bool) -> Select[Any]:
     definition = cast(Table, ProcessDefinition.__table__)
     tasks = cast(Table, HumanTask.__table__)
     row_tasks = tasks.alias("open_task")
+    task_id = bindparam("task_id", type_=tasks.c.id.type)
     query = (
         select(*(c.label(f"i_{key}") for key, c in _INSTANCE_COLUMNS),
                *(definition.c[c.key].label(f"d_{key}") for key, c in _DEFINITION_COLUMNS),
@@ -67,10 +80,11 @@ def _lock_and_read(postgres: bool) -> Select[Any]:
         .select_from(instance.outerjoin(definition, definition.c.id == instance.c.definition_id)
                      .outerjoin(row_tasks, and_(
                          row_tasks.c.instance_id == instance.c.id,
-                         or_(row_tasks.c.state.in_(OPEN_TASK_STATES),
-                             row_tasks.c.id == bindparam("task_id")))))
+                         or_(row_tasks.c.state.in_([literal(state, String)
+                                                    for state in OPEN_TASK_STATES]),
+                             row_tasks.c.id == task_id))))
         .where(instance.c.id == select(tasks.c.instance_id)
-               .where(tasks.c.id == bindparam("task_id")).scalar_subquery())
+               .where(tasks.c.id == task_id).scalar_subquery())
     )
     if postgres:
         seen = instance.alias("seen")
@@ -79,8 +93,17 @@ def _lock_and_read(postgres: bool) -> Select[Any]:
     return query
 
 
-_LOCK_AND_READ = _lock_and_read(postgres=False)
-_LOCK_AND_READ_POSTGRES = _lock_and_read(postgres=True)
+# Sent as driver SQL (engine.driver_sql): every command on a task starts with it.
+_LOCK_AND_READ = DriverStatement(_lock_and_read(postgres=False))
+_LOCK_AND_READ_POSTGRES = DriverStatement(_lock_and_read(postgres=True))
+# Where each object's columns sit in a row of it.
+_I = len(_INSTANCE_COLUMNS)
+_D = _I + len(_DEFINITION_COLUMNS)
+_T = _D + len(_TASK_COLUMNS)
+_INSTANCE_KEYS = tuple(key for key, _ in _INSTANCE_COLUMNS)
+_DEFINITION_KEYS = tuple(key for key, _ in _DEFINITION_COLUMNS)
+_TASK_KEYS = tuple(key for key, _ in _TASK_COLUMNS)
+_TASK_ID = _D + _TASK_KEYS.index("id")
 _READ_AGAIN = (
     select(HumanTask)
     .where(HumanTask.instance_id == bindparam("instance_id"),
@@ -105,23 +128,22 @@ def lock_task(session: Session, task_id: int) -> LockedTask:
     query = _LOCK_AND_READ_POSTGRES if postgres else _LOCK_AND_READ
     if session.autoflush:  # as the ORM query did: pending changes are read back
         session.flush()
-    rows = session.connection().execute(query, {"task_id": task_id}).all()
+    rows = query.rows(session.connection(), {"task_id": task_id})
     if not rows:
         raise NotFound(f"task {task_id} not found")
-    first = rows[0]._mapping
+    first = rows[0]
     instance: ProcessInstance = as_loaded(
-        session, _INSTANCE, {key: first[f"i_{key}"] for key, _ in _INSTANCE_COLUMNS},
+        session, _INSTANCE, dict(zip(_INSTANCE_KEYS, first[:_I], strict=True)),
         reset=_INSTANCE_RESET)
-    if first["d_id"] is not None:
-        definition = as_loaded(
-            session, _DEFINITION, {key: first[f"d_{key}"] for key, _ in _DEFINITION_COLUMNS},
-            reset=_DEFINITION_RESET)
+    definition_values = dict(zip(_DEFINITION_KEYS, first[_I:_D], strict=True))
+    if definition_values["id"] is not None:
+        definition = as_loaded(session, _DEFINITION, definition_values, reset=_DEFINITION_RESET)
         set_committed_value(instance, "definition", definition)
     tasks: list[HumanTask] = [
-        as_loaded(session, _TASK, {key: row._mapping[f"t_{key}"] for key, _ in _TASK_COLUMNS},
+        as_loaded(session, _TASK, dict(zip(_TASK_KEYS, row[_D:_T], strict=True)),
                   reset=_TASK_RESET)
-        for row in rows if row._mapping["t_id"] is not None]
-    if postgres and first["seen_version"] != instance.version:
+        for row in rows if row[_TASK_ID] is not None]
+    if postgres and first[_T] != instance.version:  # the version as the statement first saw it
         tasks = list(session.scalars(_READ_AGAIN, {"instance_id": instance.id,
                                                    "task_id": task_id}))
     check_definition(session, instance)

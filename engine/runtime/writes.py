@@ -18,7 +18,7 @@ the ORM flush, as is an instance whose change this module does not know how to w
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache, lru_cache
 from itertools import groupby
 from operator import itemgetter
 from typing import Any, cast
@@ -26,14 +26,15 @@ from typing import Any, cast
 from sqlalchemy import Table, bindparam, insert, inspect, update
 from sqlalchemy.orm import Mapper, Session
 from sqlalchemy.orm.exc import StaleDataError
-from sqlalchemy.sql import Executable
 
 from engine.db import refuse_nul_characters
+from engine.driver_sql import DriverStatement
 from engine.models import AuditEvent, Notification, ProcessInstance
 
 _INSTANCE = cast(Table, ProcessInstance.__table__)
 _INSTANCE_COLUMNS = frozenset(c.key for c in _INSTANCE.columns) - {"id", "version"}
 _APPENDED = (AuditEvent, Notification)  # rows only ever inserted by a command
+ROWS_PER_INSERT = 50  # new rows of one table and shape sent in one INSERT
 # _insert_new takes them out of the session without expunge's cascade: there is none.
 if any(cast(Mapper[Any], inspect(cls)).relationships for cls in _APPENDED):
     raise RuntimeError("an appended row class has a relationship: expunge would cascade")
@@ -67,11 +68,10 @@ def insert_instance(session: Session, instance: ProcessInstance) -> None:
     values = inspect(instance).dict
     if values.get("version") is None:
         values["version"] = 1  # the optimistic lock's first version, as the flush sets it
-    keys = tuple(c.key for c in _INSTANCE.columns if c.key in values and c.key != "id")
-    row = {key: values[key] for key in keys}
+    keys, row = _row(_INSTANCE, values)
     with session.no_autoflush:
-        instance_id = session.connection().execute(
-            _insert(_INSTANCE, keys, returning_id=True), row).scalar_one()
+        instance_id = _insert(_INSTANCE, keys, 1, returning_id=True).execute(
+            session.connection(), row).scalar_one()
     for column in _INSTANCE.columns:
         values.setdefault(column.key, None)
     values["id"] = instance_id
@@ -91,7 +91,7 @@ def _write_instance(session: Session, instance: ProcessInstance) -> None:
         return  # not loaded: the flush reads and checks it
     params: dict[str, Any] = {key: values.get(key) for key in changed}
     params.update(id_=instance.id, old_version_=old_version, new_version_=old_version + 1)
-    result = session.connection().execute(_update_instance(changed), params)
+    result = _update_instance(changed).execute(session.connection(), params)
     if result.rowcount != 1:
         raise StaleDataError(f"process_instance {instance.id} was changed by someone else "
                              f"(expected version {old_version})")
@@ -100,13 +100,14 @@ def _write_instance(session: Session, instance: ProcessInstance) -> None:
 
 
 @lru_cache(maxsize=32)
-def _update_instance(columns: tuple[str, ...]) -> Executable:
+def _update_instance(columns: tuple[str, ...]) -> DriverStatement:
     """UPDATE of `columns` of one instance row, at its expected version (version bumped)."""
     table = _INSTANCE
-    return (update(table)
-            .where(table.c.id == bindparam("id_"), table.c.version == bindparam("old_version_"))
-            .values({**{key: bindparam(key, type_=table.c[key].type) for key in columns},
-                     "version": bindparam("new_version_")}))
+    return DriverStatement(
+        update(table)
+        .where(table.c.id == bindparam("id_"), table.c.version == bindparam("old_version_"))
+        .values({**{key: bindparam(key, type_=table.c[key].type) for key in columns},
+                 "version": bindparam("new_version_", type_=table.c.version.type)}))
 
 
 def _insert_new(session: Session, cls: type[AuditEvent | Notification],
@@ -116,25 +117,66 @@ def _insert_new(session: Session, cls: type[AuditEvent | Notification],
         return
     table = cast(Table, cls.__table__)
     states = [inspect(obj) for obj in objects]
-    rows = []
-    for state in states:
-        values = state.dict
-        keys = tuple(c.key for c in table.columns if c.key in values and c.key != "id")
-        rows.append((keys, {key: values[key] for key in keys}))
+    rows = [_row(table, state.dict) for state in states]
     connection = session.connection()
     # In the order they were added, a statement per run of rows setting the same columns (as
-    # a flush batches them: ids keep that order); a column an object never set gets its
-    # default from the statement.
+    # a flush batches them: ids keep that order).
     for keys, run in groupby(rows, key=itemgetter(0)):
-        connection.execute(_insert(table, keys), [values for _, values in run])
+        values = [row for _, row in run]
+        for start in range(0, len(values), ROWS_PER_INSERT):
+            chunk = values[start:start + ROWS_PER_INSERT]
+            statement = _insert(table, keys, len(chunk))
+            if len(chunk) == 1:
+                statement.execute(connection, chunk[0])
+            else:
+                statement.execute(connection, {f"{key}_{n}": row[key] for n, row in
+                                               enumerate(chunk) for key in keys})
     # As session.expunge for each, without its cascade walk: these classes have no
     # relationship to cascade along (checked once, at import).
     session._expunge_states(states)  # noqa: SLF001
 
 
-@lru_cache(maxsize=40)
-def _insert(table: Table, keys: tuple[str, ...], returning_id: bool = False) -> Executable:
-    """INSERT of `keys` into `table` (built once per shape), with the new id back if asked."""
-    statement = insert(table).values(
-        {key: bindparam(key, type_=table.c[key].type) for key in keys})
-    return statement.returning(table.c.id) if returning_id else statement
+def _row(table: Table, values: dict[str, Any]) -> tuple[tuple[str, ...], dict[str, Any]]:
+    """The columns an INSERT of an object holding `values` sets, and their values: those
+    the object holds, and the Python-side defaults of the others (as a flush computes them;
+    a column with neither is left to the database: NULL, or its server default)."""
+    keys: list[str] = []
+    row: dict[str, Any] = {}
+    for key, default in _insert_columns(table):
+        if key in values:
+            row[key] = values[key]
+        elif default is not None:
+            row[key] = default.arg(None) if default.is_callable else default.arg
+        else:
+            continue
+        keys.append(key)
+    return tuple(keys), row
+
+
+@cache
+def _insert_columns(table: Table) -> tuple[tuple[str, Any], ...]:
+    """`table`'s columns an INSERT may set (all but the id), with their Python defaults."""
+    defaults = []
+    for column in table.columns:
+        if column.key == "id":
+            continue
+        default = column.default
+        if default is not None and not (default.is_scalar or default.is_callable):
+            raise RuntimeError(f"{table.name}.{column.key}: a default written only by a flush")
+        defaults.append((column.key, default))
+    return tuple(defaults)
+
+
+@lru_cache(maxsize=64)
+def _insert(table: Table, keys: tuple[str, ...], count: int, returning_id: bool = False
+            ) -> DriverStatement:
+    """INSERT of `count` rows setting `keys` into `table` (built once per shape), with the
+    new id back if asked; one row's parameters are named by key, several rows' `key_n`."""
+    if count == 1:
+        rows = {key: bindparam(key, type_=table.c[key].type) for key in keys}
+        statement = insert(table).values(rows)
+    else:
+        statement = insert(table).values([
+            {key: bindparam(f"{key}_{n}", type_=table.c[key].type) for key in keys}
+            for n in range(count)])
+    return DriverStatement(statement.returning(table.c.id) if returning_id else statement)
