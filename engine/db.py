@@ -229,7 +229,7 @@ def refuse_nul_characters(session: Session, _context: Any, _instances: Any) -> N
         keys = _column_keys(state.mapper).intersection(
             values if state.key is None else state.committed_state)
         for key in keys:
-            value = values.get(key)
+            value: Any = values.get(key)
             kind = type(value)
             if kind is str:  # most values: one search, no walk
                 if "\x00" not in value:
