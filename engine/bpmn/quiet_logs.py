@@ -49,10 +49,10 @@ def _workflow_log_extras(self: Workflow, dct: dict[str, Any] | None = None) -> d
     """The fields of a workflow's INFO line; none when `spiff.workflow` drops INFO lines."""
     if not workflow_logger.isEnabledFor(logging.INFO):
         return dct or {}
-    return SPIFF_WORKFLOW_EXTRAS(self, dct)  # type: ignore[no-any-return]
+    return SPIFF_WORKFLOW_EXTRAS(self, dct)
 
 
 def install() -> None:
     """Build SpiffWorkflow's task and workflow log lines only when they are written."""
-    Task._set_state = _set_state  # type: ignore[method-assign]  # noqa: SLF001
-    Workflow.collect_log_extras = _workflow_log_extras  # type: ignore[method-assign]
+    Task._set_state = _set_state  # noqa: SLF001
+    Workflow.collect_log_extras = _workflow_log_extras
