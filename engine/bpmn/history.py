@@ -37,11 +37,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
-from uuid import UUID
 
 from SpiffWorkflow.specs.Join import Join
 from SpiffWorkflow.util.deep_merge import DeepMerge
 from SpiffWorkflow.util.task import TaskState
+
+from .task_ids import parse_id
 
 _ATTRIBUTE = "_keyflow_path"
 
@@ -161,8 +162,8 @@ def _rebase_data(task: dict[str, Any], workflow: Any) -> None:
     """Write the task's data as a change from its new parent's, as SpiffWorkflow does."""
     if not task.get("delta"):  # stored whole, not as a change from its parent
         return
-    data = workflow.tasks[UUID(task["id"])].data
-    base = workflow.tasks[UUID(task["parent"])].data
+    data = workflow.tasks[parse_id(task["id"])].data
+    base = workflow.tasks[parse_id(task["parent"])].data
     task["delta"] = {"updates": DeepMerge.get_updated_keys(base, data),
                      "deletions": DeepMerge.get_deleted_keys(base, data)}
 

@@ -34,6 +34,11 @@ _SPIFF_GET_TASKS = BpmnBaseWorkflow.get_tasks
 _MAX_DEPTH = 1  # position of max_depth among BpmnTaskIterator.__init__'s defaults
 
 
+def children_reversed(task: Any) -> Iterator[Any]:
+    """`reversed(task.children)` without the list (`Task.children` looks each child up)."""
+    return map(task.workflow.tasks.get, reversed(task._children))  # noqa: SLF001
+
+
 def fast_get_tasks(workflow: Any, first_task: Any = None, **kwargs: Any) -> list[Any]:
     """`workflow.get_tasks(**kwargs)`, as SpiffWorkflow's iterator would list them."""
     if (first_task is not None or not _FILTER_ONLY.issuperset(kwargs)
@@ -62,9 +67,9 @@ def fast_get_tasks(workflow: Any, first_task: Any = None, **kwargs: Any) -> list
         subprocess = subprocesses.get(task.id) if subprocesses else None  # no UUID hash
         if subprocess is None:
             if task._children and state >= min_state:  # noqa: SLF001
-                stack.extend(reversed(task.children))
+                stack.extend(children_reversed(task))
             continue
-        stack.extend(reversed(task.children))
+        stack.extend(children_reversed(task))
         if not (state >= TaskState.FINISHED_MASK and skips_finished):
             stack.append(subprocess.task_tree)  # visited before the children
     return found
@@ -78,7 +83,7 @@ def waiting_tasks(workflow: Any) -> Iterator[Any]:
         task = stack.pop()
         state = task._state  # noqa: SLF001 - as the filter reads it
         if task._children and state >= TaskState.FUTURE:  # noqa: SLF001 - as the iterator
-            stack.extend(reversed(task.children))
+            stack.extend(children_reversed(task))
         if state & TaskState.WAITING:
             yield task
 
@@ -108,7 +113,7 @@ def is_completed(workflow: Any) -> bool:
         if task._state & TaskState.NOT_FINISHED_MASK:  # noqa: SLF001 - as the filter
             return False
         if task._children:  # noqa: SLF001 - the iterator descends into every task
-            stack.extend(task.children)
+            stack.extend(map(task.workflow.tasks.get, task._children))  # noqa: SLF001
     workflow.completed = True
     return True
 

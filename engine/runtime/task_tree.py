@@ -19,6 +19,8 @@ from typing import Any
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.util.task import TaskState
 
+from engine.bpmn.task_walks import children_reversed
+
 _READY = TaskState.READY
 _COMPLETED = TaskState.COMPLETED
 # A query for READY tasks descends into tasks from FUTURE up; one for COMPLETED tasks only
@@ -44,7 +46,7 @@ def walk_tree(workflow: BpmnWorkflow) -> TreeView:
     stack: list[tuple[Any, bool]] = [(workflow.task_tree, True)]
     while stack:
         task, for_completed = stack.pop()
-        state = task.state
+        state = task._state  # noqa: SLF001 - the `state` property's value
         if state == _READY:
             view.ready.append(task)
             if task.task_spec.manual:
@@ -57,7 +59,7 @@ def walk_tree(workflow: BpmnWorkflow) -> TreeView:
         if subprocess is None and state < _READY_DESCENT:
             continue  # a predicted task: neither query descends
         below = for_completed and (subprocess is not None or state >= _COMPLETED_DESCENT)
-        stack.extend((child, below) for child in reversed(task.children))
+        stack.extend((child, below) for child in children_reversed(task))
         if subprocess is not None:  # visited before the children
             stack.append((subprocess.task_tree, below))
     return view
