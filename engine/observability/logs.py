@@ -16,6 +16,7 @@ import json
 import logging
 import math
 import sys
+import threading
 from datetime import UTC, datetime
 from typing import Any
 
@@ -114,6 +115,28 @@ def formatter_for(json_lines: bool) -> logging.Formatter:
     return JsonFormatter() if json_lines else TextFormatter()
 
 
+def _log_unraisable(unraisable: Any) -> None:
+    """`sys.unraisablehook`: an exception Python ignored, as an error record."""
+    try:
+        where = repr(unraisable.object)
+    except Exception:  # a broken object's repr must not hide the exception itself
+        where = f"<{type(unraisable.object).__name__} object>"
+    exc_info = ((unraisable.exc_type, unraisable.exc_value, unraisable.exc_traceback)
+                if unraisable.exc_type is not None else None)
+    logging.getLogger("keyflow.unraisable").error(
+        "%s: %s", unraisable.err_msg or "Exception ignored in", where, exc_info=exc_info)
+
+
+def _log_thread_exception(args: Any) -> None:
+    """`threading.excepthook`: a thread's uncaught exception, as an error record."""
+    if args.exc_type is SystemExit:
+        return  # as Python's own hook: a thread's SystemExit is how it ends
+    name = args.thread.name if args.thread is not None else "?"
+    logging.getLogger("keyflow.threads").error(
+        "uncaught exception in thread %s", name,
+        exc_info=(args.exc_type, args.exc_value, args.exc_traceback))
+
+
 def configure_logging(json_lines: bool, level: str | int = "INFO") -> None:
     """Send every logger's records at `level` and above to standard error, one line each
     (JSON or text); replaces the root logger's handlers (an entry point's call, once)."""
@@ -125,5 +148,10 @@ def configure_logging(json_lines: bool, level: str | int = "INFO") -> None:
     root.addHandler(handler)
     root.setLevel(level)
     logging.captureWarnings(True)  # a library's warning is a line like any other
+    # So is an exception Python can only print (a finaliser's: Celery beat's closed shelf at
+    # shutdown) or a thread's uncaught one: bare tracebacks would break the one-record-per-
+    # line output that log collectors parse.
+    sys.unraisablehook = _log_unraisable
+    threading.excepthook = _log_thread_exception
     for name in QUIET_LOGGERS:
         logging.getLogger(name).setLevel(logging.WARNING)

@@ -126,3 +126,41 @@ def test_non_ascii_text_is_checked_as_it_is():
     text = "客户 ACME 的 password=correct-horse-1 已更新"
     assert "correct-horse-1" not in redact_secrets(text)
     assert redact_secrets("客户 ACME 已更新 auth=token") == "客户 ACME 已更新 auth=token"
+
+
+class _FailsWhenCollected:
+    def __del__(self):
+        raise ValueError("invalid operation on closed shelf")
+
+
+def test_an_exception_python_ignores_or_a_thread_dies_of_is_a_log_line(capsys):
+    """Python writes an exception it cannot raise (a finaliser's, e.g. a closed shelf's at
+    Celery beat's shutdown) and a thread's uncaught one straight to standard error as a
+    bare traceback; once logging is configured they are records like any other: in
+    department mode every line a process writes is one JSON object."""
+    import threading
+
+    root = logging.getLogger()
+    saved, level = list(root.handlers), root.level
+    hooks = sys.unraisablehook, threading.excepthook
+    try:
+        configure_logging(json_lines=True, level="INFO")
+        _FailsWhenCollected()  # collected at once: its __del__ raises
+        worker = threading.Thread(target=lambda: 1 / 0, name="doomed")
+        worker.start()
+        worker.join()
+        lines = capsys.readouterr().err.splitlines()
+        records = [json.loads(line) for line in lines]  # every line is JSON
+        assert [(r["level"], r["logger"]) for r in records] == [
+            ("ERROR", "keyflow.unraisable"), ("ERROR", "keyflow.threads")]
+        assert "closed shelf" in records[0]["exception"]
+        assert "_FailsWhenCollected" in records[0]["message"]
+        assert "ZeroDivisionError" in records[1]["exception"]
+        assert "doomed" in records[1]["message"]
+    finally:
+        sys.unraisablehook, threading.excepthook = hooks
+        for handler in list(root.handlers):
+            root.removeHandler(handler)
+        for handler in saved:
+            root.addHandler(handler)
+        root.setLevel(level)
