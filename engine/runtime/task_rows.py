@@ -9,7 +9,7 @@ so an upsert keeps the stored `first_opened_at` when there is one (a column writ
 the lock must be listed in KEPT_WHEN_SET).
 SQLAlchemy does not cache the compiled form of dialect upserts (`ON CONFLICT`), and
 compiling this one costs more than running it, so it is compiled once per dialect and
-shape (which rows are new) and sent as driver SQL (engine.driver_sql). The rows it
+shape (which rows are new) and run in that compiled form (engine.driver_sql). The rows it
 returns are put back onto the HumanTask objects directly: the changed rows' objects take
 their stored values, the new rows become objects of the session as if loaded (an ORM
 query over the statement cost more than the statement itself).

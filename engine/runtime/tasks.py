@@ -93,7 +93,7 @@ def _lock_and_read(postgres: bool) -> Select[Any]:
     return query
 
 
-# Sent as driver SQL (engine.driver_sql): every command on a task starts with it.
+# Compiled once per dialect (engine.driver_sql): every command on a task starts with it.
 _LOCK_AND_READ = DriverStatement(_lock_and_read(postgres=False))
 _LOCK_AND_READ_POSTGRES = DriverStatement(_lock_and_read(postgres=True))
 # Where each object's columns sit in a row of it.
