@@ -30,6 +30,16 @@ RUNS: dict[str, tuple[str, dict[str, dict[str, Any]]]] = {
 START = {"deep_join": {"deep": 0, "laps": 0}}
 
 
+def new_workflow(folder: str, key: str) -> tuple[Any, BpmnWorkflow]:
+    """Process `key` of the test bundle `folder`, compiled, and a new workflow of it on
+    keyflow's sandboxed script engine (nothing run yet)."""
+    compiled, problems = compile_bundle(Bundle.from_folder(DATA / folder))
+    assert not problems
+    process = compiled[key]
+    engine = SandboxedScriptEngine(clock=MovableClock())
+    return process, BpmnWorkflow(process.spec, process.subprocess_specs, script_engine=engine)
+
+
 def run_through(key: str, check: Callable[[BpmnWorkflow], None], *,
                 restore: bool = False) -> BpmnWorkflow:
     """Run process `key` to its end, the last ready user task first (parallel branches finish
@@ -37,12 +47,9 @@ def run_through(key: str, check: Callable[[BpmnWorkflow], None], *,
     `restore`, on the workflow restored from its saved state after each engine run, which
     then goes on."""
     folder, submitted = RUNS[key]
-    compiled, problems = compile_bundle(Bundle.from_folder(DATA / folder))
-    assert not problems
-    process = compiled[key]
+    process, workflow = new_workflow(folder, key)
     serializer = StateSerializer()
-    engine = SandboxedScriptEngine(clock=MovableClock())
-    workflow = BpmnWorkflow(process.spec, process.subprocess_specs, script_engine=engine)
+    engine = workflow.script_engine
     for task in workflow.get_tasks(state=TaskState.READY):
         task.data.update(START.get(key, {}))
     check(workflow)

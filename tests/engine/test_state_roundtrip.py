@@ -7,28 +7,22 @@ import json
 from decimal import Decimal
 
 import pytest
-from process_runs import DATA
 from process_runs import RUNS as ALL_RUNS
+from process_runs import new_workflow
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.util.task import TaskState
 
 from engine.bpmn.serializer import StateSerializer
-from engine.clock import MovableClock
-from engine.deployment import Bundle, compile_bundle
 from engine.runtime.latest_data import data_of
-from engine.sandbox import SandboxedScriptEngine
 
 # every shared run but deep_join, whose depth test_long_loops saves and restores on its own
 RUNS = {key: run for key, run in ALL_RUNS.items() if key != "deep_join"}
 
 
 def drive(key: str, folder: str, restore_every_step: bool) -> tuple[BpmnWorkflow, list[str]]:
-    compiled, problems = compile_bundle(Bundle.from_folder(DATA / folder))
-    assert not problems
-    process = compiled[key]
+    process, workflow = new_workflow(folder, key)
     serializer = StateSerializer()
-    engine = SandboxedScriptEngine(clock=MovableClock())
-    workflow = BpmnWorkflow(process.spec, process.subprocess_specs, script_engine=engine)
+    engine = workflow.script_engine
     workflow.do_engine_steps()
     done: list[str] = []
     submitted = RUNS[key][1]
@@ -60,10 +54,7 @@ def test_restored_run_matches_in_memory_run(key):
 
 
 def test_state_holds_no_spec():
-    compiled, _ = compile_bundle(Bundle.from_folder(DATA / "approval"))
-    process = compiled["approval"]
-    workflow = BpmnWorkflow(process.spec, process.subprocess_specs,
-                            script_engine=SandboxedScriptEngine(clock=MovableClock()))
+    _, workflow = new_workflow("approval", "approval")
     workflow.do_engine_steps()
     state = json.loads(StateSerializer().dumps(workflow))
     assert "spec" not in state and "subprocess_specs" not in state
@@ -72,11 +63,8 @@ def test_state_holds_no_spec():
 
 
 def test_decimal_and_date_data_survive():
-    compiled, _ = compile_bundle(Bundle.from_folder(DATA / "five_steps"))
-    process = compiled["five_steps"]
+    process, workflow = new_workflow("five_steps", "five_steps")
     serializer = StateSerializer()
-    workflow = BpmnWorkflow(process.spec, process.subprocess_specs,
-                            script_engine=SandboxedScriptEngine(clock=MovableClock()))
     workflow.do_engine_steps()
     task = workflow.get_tasks(state=TaskState.READY, manual=True)[0]
     from datetime import date
@@ -92,12 +80,8 @@ def test_decimal_and_date_data_survive():
 def test_the_data_a_command_keeps_is_what_its_saved_state_gives_back(key):
     """engine.runtime.latest_data: a command keeps the page's data of the state it saved,
     taken from the workflow in memory; it must equal the data read from the saved text."""
-    compiled, problems = compile_bundle(Bundle.from_folder(DATA / RUNS[key][0]))
-    assert not problems
-    process = compiled[key]
+    process, workflow = new_workflow(RUNS[key][0], key)
     serializer = StateSerializer()
-    engine = SandboxedScriptEngine(clock=MovableClock())
-    workflow = BpmnWorkflow(process.spec, process.subprocess_specs, script_engine=engine)
     workflow.do_engine_steps()
     compared = 0
     extra = {"amount_exact": Decimal("12.50"), "pair": (1, 2)}
@@ -125,15 +109,11 @@ def test_the_task_converter_writes_and_reads_what_spiffworkflows_own_does(key):
     from SpiffWorkflow.bpmn.serializer.default.workflow import TaskConverter
     from SpiffWorkflow.task import Task
 
-    compiled, problems = compile_bundle(Bundle.from_folder(DATA / RUNS[key][0]))
-    assert not problems
-    process = compiled[key]
+    process, workflow = new_workflow(RUNS[key][0], key)
     ours, stock = StateSerializer(), StateSerializer()
     stock.registry.register(Task, TaskConverter(Task, stock.registry).to_dict,
                             TaskConverter(Task, stock.registry).from_dict)
     assert ours.registry.convert_to_dict["Task"].args[1].__func__ is not TaskConverter.to_dict
-    engine = SandboxedScriptEngine(clock=MovableClock())
-    workflow = BpmnWorkflow(process.spec, process.subprocess_specs, script_engine=engine)
     workflow.do_engine_steps()
     submitted = RUNS[key][1]
     while True:

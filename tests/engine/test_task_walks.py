@@ -4,7 +4,7 @@ iterator lists, for every kind of query, at every step of every test process."""
 from __future__ import annotations
 
 import pytest
-from process_runs import DATA, RUNS, run_through
+from process_runs import RUNS, new_workflow, run_through
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.specs.defaults import UserTask
 from SpiffWorkflow.util.task import TaskIterator, TaskState
@@ -17,9 +17,6 @@ from engine.bpmn.task_walks import (
     update_waiting_tasks,
     waiting_tasks,
 )
-from engine.clock import MovableClock
-from engine.deployment import Bundle, compile_bundle
-from engine.sandbox import SandboxedScriptEngine
 
 STATES = [TaskState.READY, TaskState.COMPLETED, TaskState.WAITING, TaskState.MAYBE,
           TaskState.FUTURE, TaskState.CANCELLED, TaskState.FINISHED_MASK,
@@ -55,10 +52,7 @@ def test_get_tasks_lists_what_spiffworkflows_iterator_lists(key):
 
 
 def test_other_queries_go_to_spiffworkflows_iterator():
-    compiled, _ = compile_bundle(Bundle.from_folder(DATA / "five_steps"))
-    process = compiled["five_steps"]
-    workflow = BpmnWorkflow(process.spec, process.subprocess_specs,
-                            script_engine=SandboxedScriptEngine(clock=MovableClock()))
+    _, workflow = new_workflow("five_steps", "five_steps")
     workflow.do_engine_steps()
     start = workflow.task_tree.children[0]
     for args, query in [((start,), {}), ((), {"max_depth": 2}), ((), {"depth_first": False}),
