@@ -20,7 +20,7 @@ import threading
 from datetime import UTC, datetime
 from typing import Any
 
-from .redaction import redact_secrets
+from .redaction import may_hold_secret, redact_secrets
 from .request_ids import current_request_id
 
 # The attributes every LogRecord has; anything else on a record came from `extra=`.
@@ -70,22 +70,46 @@ def record_fields(record: logging.LogRecord) -> dict[str, Any]:
         "ts": _timestamp(record.created),
         "level": record.levelname,
         "logger": record.name,
-        "message": _clean(record.getMessage()),
+        "message": record.getMessage(),
     }
+    unclean = ["message"]  # the fields `_clean` has yet to see: all but the first three
     attributes = vars(record)
     request_id = attributes.get("request_id") or current_request_id()
     if request_id:
-        fields["request_id"] = _clean(request_id)
+        fields["request_id"] = request_id
+        unclean.append("request_id")
     for key, value in attributes.items():
         if key in _NOT_EXTRA or key.startswith("_"):
             continue
-        # _clean, without a call for what needs none: a line has many such fields
-        fields[key] = value if value is None or type(value) in _PLAIN else _clean(value)
+        fields[key] = value
+        if value is not None and type(value) not in _PLAIN:
+            unclean.append(key)
     if record.exc_info:
-        fields["exception"] = _clean(logging.Formatter().formatException(record.exc_info))
+        fields["exception"] = logging.Formatter().formatException(record.exc_info)
+        unclean.append("exception")
     elif record.exc_text:
-        fields["exception"] = _clean(record.exc_text)
+        fields["exception"] = record.exc_text
+        unclean.append("exception")
+    _clean_fields(fields, unclean)
     return fields
+
+
+def _clean_fields(fields: dict[str, Any], keys: list[str]) -> None:
+    """`_clean` the fields `keys` name, in place. Most lines hold no secret: their texts are
+    searched once, joined, and one by one only when the joined text may hold one."""
+    texts: list[str] = []
+    for key in keys:
+        value = fields[key]
+        if not isinstance(value, str):
+            if isinstance(value, bool | int | float):
+                continue
+            value = fields[key] = str(value)
+        texts.append(value)
+    if texts and may_hold_secret("\n".join(texts)):
+        for key in dict.fromkeys(keys):  # once each ("exception" may be an extra too)
+            value = fields[key]
+            if isinstance(value, str):
+                fields[key] = redact_secrets(value)
 
 
 class JsonFormatter(logging.Formatter):

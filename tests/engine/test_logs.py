@@ -9,7 +9,7 @@ import sys
 import pytest
 
 from engine.observability.logs import JsonFormatter, TextFormatter, configure_logging
-from engine.observability.redaction import MAYBE_SECRET_ASCII, redact_secrets
+from engine.observability.redaction import MAYBE_SECRET_ASCII, may_hold_secret, redact_secrets
 from engine.observability.redaction import SECRETS as PATTERNS
 from engine.observability.request_ids import bound_request_id
 
@@ -164,3 +164,20 @@ def test_an_exception_python_ignores_or_a_thread_dies_of_is_a_log_line(capsys):
         for handler in saved:
             root.addHandler(handler)
         root.setLevel(level)
+
+
+@pytest.mark.parametrize("text", [
+    *(text for text, _ in SECRETS), "task_id=7 tokens revoked; /c/42/… answered; token_count=2",
+    "GET /api/tasks/<int:task_id> 200", "auth=token", "token : x", "TOKEN='x'", "?Key=1",
+    "&sign=", "?sign", "secret:", "secrets", "SECRET = x", "sec1", "SECg", "/C/1", "/c/x",
+    "KF_x", "http:/x", "$ARGON2", "passwd=", "Cookie: a", "cookie", "authorization\t=x", ""])
+def test_the_word_by_word_ascii_check_finds_what_the_pattern_finds(text):
+    lowered = text.lower()
+    assert may_hold_secret(text) == bool(MAYBE_SECRET_ASCII.search(lowered))
+
+
+def test_a_line_of_many_fields_is_redacted_field_by_field():
+    line = json.loads(JsonFormatter().format(record(
+        "%s", "GET /c/42/abcdef", route="/api", auth="token", note="password=x y", n=2)))
+    assert line["message"] == "GET /c/42/…" and line["route"] == "/api"
+    assert line["auth"] == "token" and line["note"] == "password=… y" and line["n"] == 2
