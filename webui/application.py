@@ -8,12 +8,16 @@ from typing import Any
 
 from flask import Flask
 
+from .responses import KeyflowResponse
+
 
 class KeyflowFlask(Flask):
     """Flask's app; `ensure_sync` (Flask's documented hook for running async views) remembers
     which functions are plain ones. Flask asks it of every hook and view of every request
     (about ten calls, each inspecting the function's code flags), and the answer never
-    changes for a function."""
+    changes for a function. Its responses are `KeyflowResponse`s."""
+
+    response_class = KeyflowResponse
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
