@@ -12,8 +12,10 @@ from typing import Any
 
 from babel import Locale
 from babel.support import NullTranslations
-from flask import Flask, current_app, g, has_app_context, has_request_context, request
-from flask_babel import Babel, Domain, get_translations
+from flask import Flask, current_app, g, has_request_context, request
+from flask_babel import Babel, Domain
+from werkzeug.datastructures import LanguageAccept
+from werkzeug.http import parse_accept_header
 
 from engine.errors import Problem
 from engine.i18n import (
@@ -34,19 +36,39 @@ LANG_COOKIE = "lang"
 
 def select_language() -> str:
     """The request's language: cookie, then the browser's preference, then Chinese."""
-    chosen = request.cookies.get(LANG_COOKIE)
-    if chosen in LANGUAGES:
-        return chosen
-    return request.accept_languages.best_match(LANGUAGES) or DEFAULT_LANGUAGE
+    environ = request.environ
+    if "HTTP_COOKIE" in environ:  # no cookie header, no parsing of one
+        chosen = request.cookies.get(LANG_COOKIE)
+        if chosen in LANGUAGES:
+            return chosen
+    return _preferred(environ.get("HTTP_ACCEPT_LANGUAGE", ""))
+
+
+_PREFERRED: dict[str, str] = {}  # Accept-Language header → its language, for the common ones
+_PREFERRED_MAX = 256  # browsers send few distinct headers; anything beyond is not kept
+
+
+def _preferred(header: str) -> str:
+    """The language an Accept-Language header prefers among ours (Chinese by default);
+    what `request.accept_languages.best_match` answers, each header value parsed once."""
+    language = _PREFERRED.get(header)
+    if language is None:
+        language = (parse_accept_header(header, LanguageAccept).best_match(LANGUAGES)
+                    or DEFAULT_LANGUAGE)
+        if len(_PREFERRED) < _PREFERRED_MAX:
+            _PREFERRED[header] = language
+    return language
 
 
 def get_language() -> str:
-    """The language code of the current request (Chinese outside a request)."""
+    """The language code of the current request (Chinese outside a request); chosen once
+    per request."""
     if not has_request_context():
         return DEFAULT_LANGUAGE
-    if "lang" not in g:
-        g.lang = select_language()
-    lang: str = g.lang
+    attributes = g._get_current_object().__dict__  # one proxy lookup
+    lang: str | None = attributes.get("lang")
+    if lang is None:
+        lang = attributes["lang"] = select_language()
     return lang
 
 
@@ -59,10 +81,10 @@ class CatalogDomain(Domain):
 
 
 def _catalog() -> NullTranslations:
-    """Flask-Babel's translations for the request; Chinese outside any app (as before)."""
-    if not has_app_context():
-        return translations(LOCALES[DEFAULT_LANGUAGE])
-    return get_translations()
+    """The request's catalog; Chinese outside any request. What Flask-Babel's
+    `get_translations()` answers with `CatalogDomain` as the app's domain (init_app), without
+    its context lookups on every call."""
+    return translations(LOCALES[get_language()])
 
 
 def _(message: str, **values: Any) -> str:
