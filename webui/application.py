@@ -6,22 +6,32 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from flask import Flask
+from flask import Flask, Request
+from werkzeug.routing import MapAdapter
 
 from .responses import KeyflowResponse
+from .url_binding import bind_request
 
 
 class KeyflowFlask(Flask):
     """Flask's app; `ensure_sync` (Flask's documented hook for running async views) remembers
     which functions are plain ones. Flask asks it of every hook and view of every request
     (about ten calls, each inspecting the function's code flags), and the answer never
-    changes for a function. Its responses are `KeyflowResponse`s."""
+    changes for a function. Its responses are `KeyflowResponse`s (webui/responses.py); its
+    URL adapters are bound once per host (webui/url_binding.py)."""
 
     response_class = KeyflowResponse
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._plain: set[Callable[..., Any]] = set()
+        self._server_names: dict[str, str] = {}
+
+    def create_url_adapter(self, request: Request | None) -> MapAdapter | None:
+        """Flask's adapter; for a request, bound once per host (webui/url_binding.py)."""
+        if request is None:
+            return super().create_url_adapter(None)
+        return bind_request(self, request, self._server_names, super().create_url_adapter)
 
     def ensure_sync(self, func: Callable[..., Any]) -> Callable[..., Any]:
         """`func` itself when it is a plain function, else Flask's wrapper around it."""
