@@ -13,8 +13,8 @@ pass it through every call.
 
 from __future__ import annotations
 
+import os
 import re
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -28,8 +28,12 @@ _current: ContextVar[str | None] = ContextVar("keyflow_request_id", default=None
 
 
 def new_request_id() -> str:
-    """A fresh random id (32 hex digits)."""
-    return uuid.uuid4().hex
+    """A fresh random id (32 hex digits): a random UUID's (`uuid.uuid4().hex`), its version
+    and variant bits set on the random bytes directly (a third of the CPU, paid per request)."""
+    data = bytearray(os.urandom(16))
+    data[6] = (data[6] & 0x0F) | 0x40  # version 4
+    data[8] = (data[8] & 0x3F) | 0x80  # variant RFC 4122
+    return data.hex()
 
 
 def sane_request_id(offered: str | None) -> str:
