@@ -48,7 +48,7 @@ def bind_request(app: Flask, request: Request, server_names: dict[str, str],
     environ = request.environ
     if not binds_plainly(app) or "HTTP_UPGRADE" in environ:
         return flasks_way(request)
-    host = request.host = get_host(environ)  # type: ignore[misc]  (as Flask sets it)
+    host = request.host = get_host(environ, request.trusted_hosts)  # type: ignore[misc]
     server_name = server_names.get(host)
     if server_name is None:
         adapter = flasks_way(request)
