@@ -13,13 +13,33 @@ from .responses import KeyflowResponse
 from .url_binding import bind_request
 
 
+class KeyflowRequest(Request):
+    """Flask's request; `blueprints` (asked three times per request by Flask itself, before
+    the view, after it and at teardown) is worked out once per endpoint."""
+
+    _blueprints_of: dict[str, list[str]] = {}  # shared: a name's blueprints never change
+
+    @property
+    def blueprints(self) -> list[str]:
+        """The current blueprint's name and its parents' (Flask's `Request.blueprints`)."""
+        rule = self.url_rule
+        if rule is None:
+            return []
+        names = self._blueprints_of.get(rule.endpoint)
+        if names is None:
+            names = self._blueprints_of[rule.endpoint] = super().blueprints
+        return names
+
+
 class KeyflowFlask(Flask):
     """Flask's app; `ensure_sync` (Flask's documented hook for running async views) remembers
     which functions are plain ones. Flask asks it of every hook and view of every request
     (about ten calls, each inspecting the function's code flags), and the answer never
-    changes for a function. Its responses are `KeyflowResponse`s (webui/responses.py); its
-    URL adapters are bound once per host (webui/url_binding.py)."""
+    changes for a function. Its requests are `KeyflowRequest`s, its responses
+    `KeyflowResponse`s (webui/responses.py); its URL adapters are bound once per host
+    (webui/url_binding.py)."""
 
+    request_class = KeyflowRequest
     response_class = KeyflowResponse
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

@@ -88,3 +88,4 @@ def test_requests_route_as_before():
     assert set(ours._server_names) == {"localhost", "other.example:8080"}  # bound once each
     with ours.app_context():  # outside a request: Flask's adapter (none without SERVER_NAME)
         assert ours.create_url_adapter(None) is None
+
