@@ -12,11 +12,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import ColumnElement, Connection, Table
 from sqlalchemy.orm import Session
 
+from engine.db import Reading
 from engine.models import OPEN_TASK_STATES, HumanTask, User
 
 TASK: Table = HumanTask.__table__  # type: ignore[assignment]
@@ -31,12 +32,25 @@ TASK_COLUMNS: tuple[ColumnElement[Any], ...] = tuple(
         "completed_by_id", "notices"))
 
 
-def reading(session: Session) -> Connection:
-    """The session's connection for a Core read, the session's pending changes flushed
-    first as its own queries would (autoflush): a caller that added rows sees them."""
+# What the read calls read with: a request's Session, or a Reading (a bare connection, no
+# Session unless a check asks for one: engine.db.Reading).
+Reads = Session | Reading
+
+
+def reading(source: Reads) -> Connection:
+    """The connection for a Core read: a Reading's own, or the session's, its pending changes
+    flushed first as its own queries would (autoflush): a caller that added rows sees them."""
+    if type(source) is Reading:
+        return source.connection()
+    session = cast(Session, source)
     if session.autoflush:
         session.flush()  # nothing to do, and next to nothing spent, in a reading request
     return session.connection()
+
+
+def orm(source: Reads) -> Session:
+    """The Session to read ORM objects with (a Reading's, on its connection, made then)."""
+    return source.session() if type(source) is Reading else cast(Session, source)
 
 
 @dataclass(frozen=True, slots=True)
