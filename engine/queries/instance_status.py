@@ -21,7 +21,7 @@ from engine.models import AuditEvent, ProcessDefinition, ProcessInstance, User
 from engine.runtime.access import is_open, may_cancel, plainly_sees
 
 from .instances import StoredDefinition, load_instance, state_data
-from .task_records import ASSIGNEE, TASK, TASK_COLUMNS, Reads, TaskRecord, orm, reading
+from .task_records import ASSIGNEE, TASK, TASK_COLUMNS, Reads, TaskRecord, mostly_null, orm, reading
 
 if TYPE_CHECKING:
     from engine.workflow_engine import WorkflowEngine
@@ -57,7 +57,7 @@ class InstanceRecord:
 
 _HEADER = (_INSTANCE.c.id, _INSTANCE.c.status, _INSTANCE.c.business_key,
            _INSTANCE.c.customer_name, _INSTANCE.c.started_at, _INSTANCE.c.ended_at,
-           _INSTANCE.c.error, _INSTANCE.c.archived_at, _INSTANCE.c.outcome,
+           mostly_null(_INSTANCE.c.error), _INSTANCE.c.archived_at, _INSTANCE.c.outcome,
            _INSTANCE.c.owner_id, _INSTANCE.c.started_by_id, _DEFINITION.c.key,
            _DEFINITION.c.version, _DEFINITION.c.name, _DEFINITION.c.name_en,
            _OWNER.c.username)

@@ -62,3 +62,28 @@ def test_a_session_stays_what_it_reads_with(tmp_path):
         assert orm(s) is s
         assert reading(s) is s.connection()
     engine.dispose()
+
+
+def test_mostly_null_json_reads_what_json_document_reads(tmp_path):
+    # MostlyNullJSON (engine.queries.task_records) skips decoding the text `null` on
+    # SQLite; every value reads back as JSONDocument reads it.
+    from sqlalchemy import Column, Integer, MetaData, Table, insert, select
+
+    from engine.models.base import JSONDocument
+    from engine.queries.task_records import mostly_null
+
+    engine = make_db_engine(f"sqlite:///{tmp_path / 'k.db'}")
+    table = Table("j", MetaData(), Column("id", Integer, primary_key=True),
+                  Column("doc", JSONDocument))
+    table.create(engine)
+    values = [None, [], [{"field": "x", "message": "null"}], {"a": None}, "null", 0, 1.5]
+    with engine.begin() as c:
+        c.execute(insert(table), [{"id": n, "doc": v} for n, v in enumerate(values)])
+        c.exec_driver_sql("INSERT INTO j VALUES (20, NULL)")  # SQL NULL, not JSON null
+        usual = c.execute(select(table.c.doc).order_by(table.c.id)).scalars().all()
+        read = c.execute(select(mostly_null(table.c.doc)).order_by(table.c.id)).scalars().all()
+        stored = c.exec_driver_sql("SELECT doc FROM j WHERE id = 0").scalar()
+    assert stored == "null"  # what the shortcut is for
+    assert usual == [*values, None]
+    assert read == usual
+    engine.dispose()
