@@ -7,7 +7,7 @@ import secrets
 import threading
 import time
 import weakref
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from itertools import chain
@@ -184,9 +184,12 @@ class TokenCache:
         self._entries: dict[str, _KnownToken] = {}
         self._lock = threading.Lock()
 
-    def holder(self, session: Session, secret: str, *, attach: bool = True
-               ) -> TokenHolder | None:
+    def holder(self, session: Session | Callable[[], Session], secret: str, *,
+               attach: bool = True) -> TokenHolder | None:
         """`token_holder(session, secret)`, from the cache while the entry is fresh.
+
+        `session` may be a function giving it, called only when one is needed (a miss, or
+        `attach`): a reading request served from the cache then opens no session at all.
 
         A cached user is merged into `session` (no statement), unless `attach` is False:
         then it is the cache's own detached copy, shared by every request doing the same,
@@ -194,16 +197,18 @@ class TokenCache:
         the user (a reading request: merging it cost a tenth of a one-statement read) and
         never adds it, or a row referring to it, to a session.
         """
+        given = session
+        session_of = given if callable(given) else lambda: given
         if self.seconds <= 0:
-            return token_holder(session, secret)
+            return token_holder(session_of(), secret)
         digest = _digest(secret)
         now = time.monotonic()
         known = self._entries.get(digest)
         if known is not None and known.until > now and known.generation == _generation[0]:
-            user = session.merge(known.user, load=False) if attach else known.user
+            user = session_of().merge(known.user, load=False) if attach else known.user
             return TokenHolder(user, known.token_id, known.last_used_at)
         generation = _generation[0]
-        holder = _holder_of_digest(session, digest)
+        holder = _holder_of_digest(session_of(), digest)
         if holder is not None:
             # A detached copy of the user and roles as loaded (the request's own objects stay
             # the request's): merged into a session without a connection, then let go.

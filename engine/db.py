@@ -152,6 +152,54 @@ def make_session_factory(engine: Engine, *, reads_only: bool = False
     return sessionmaker(engine, expire_on_commit=False)
 
 
+class Reading:
+    """A unit of work that only reads, on a bare Connection: a read call's statements go
+    through it without an ORM Session (whose transaction bookkeeping around checkout and
+    close cost more than a one-statement read itself).
+
+    `engine` carries READS_ONLY: the transaction begins deferred on SQLite, never takes the
+    write lock, and ends with a rollback on `close`. A check that needs ORM objects asks for
+    `session()`: a Session on the same connection and transaction (the same snapshot), for
+    reading only (it joins the transaction: it could never commit it). `info` is shared
+    with that session (engine.clock.bind_clock binds the clock of both).
+    """
+
+    __slots__ = ("_connection", "_engine", "_session", "info")
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+        self._connection: Connection | None = None
+        self._session: Session | None = None
+        self.info: dict[str, Any] = {}
+
+    def connection(self) -> Connection:
+        """The connection, in its transaction (begun on first use)."""
+        connection = self._connection
+        if connection is None:
+            connection = self._connection = self._engine.connect()
+            connection.begin()
+        return connection
+
+    def session(self) -> Session:
+        """An ORM Session reading through `connection()` (made on first use)."""
+        session = self._session
+        if session is None:
+            session = self._session = Session(bind=self.connection(), expire_on_commit=False,
+                                              info=self.info)
+        return session
+
+    def close(self) -> None:
+        """End the unit of work: roll its transaction back, give the connection back."""
+        session, connection = self._session, self._connection
+        self._session = self._connection = None
+        try:
+            if session is not None:
+                session.close()
+        finally:
+            if connection is not None:
+                connection.close()  # rolls the transaction back (the `rollback` event fires)
+
+
 def end_session(session: Session) -> None:
     """Roll back whatever `session` did not commit, and close it (a unit of work is over).
 

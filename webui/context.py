@@ -10,7 +10,8 @@ from sqlalchemy.orm import Session
 
 from engine.accounts import record_token_use
 from engine.clock import bind_clock
-from engine.db import end_session
+from engine.db import Reading, end_session
+from engine.queries.task_records import Reads
 from engine.workflow_engine import WorkflowEngine
 
 log = logging.getLogger(__name__)
@@ -33,6 +34,32 @@ def db() -> Session:
         # Access checks that depend on the date (substitutes) read the engine's clock.
         bind_clock(session, extensions["keyflow.engine"].clock)
     return session
+
+
+def reads() -> Reads:
+    """What a read call reads with (engine.queries: inbox, task_view, instance_status).
+
+    In a reading request, a Reading: a bare connection in a deferred transaction, and an
+    ORM Session on it only if a check asks for one (engine.db.Reading), closed at teardown.
+    When the request already has its session (a signed-in page, a token not yet cached,
+    any other method), that session: one connection, one snapshot per request.
+    """
+    data = g._get_current_object()
+    attributes = data.__dict__
+    source: Reads | None = attributes.get("db_session") or attributes.get("reading")
+    if source is not None:
+        return source
+    if not (has_request_context() and request.method in READING_METHODS):
+        return db()
+    extensions = current_app._get_current_object().extensions
+    engine = extensions.get("keyflow.read_engine")
+    if engine is None:
+        # The read sessions' engine (READS_ONLY), as its factory was configured with it.
+        engine = extensions["keyflow.read_engine"] = extensions["keyflow.read_sessions"].kw[
+            "bind"]
+    reading = data.reading = Reading(engine)
+    bind_clock(reading, extensions["keyflow.engine"].clock)
+    return reading
 
 
 def workflow_engine() -> WorkflowEngine:
@@ -63,6 +90,11 @@ def init_app(app: Flask) -> None:
     def _close_session(_exc: BaseException | None) -> None:
         attributes = g._get_current_object().__dict__  # one proxy lookup for both
         session = attributes.pop("db_session", None)
-        if session is not None:
-            end_session(session)
+        reading = attributes.pop("reading", None)
+        try:
+            if session is not None:
+                end_session(session)
+        finally:
+            if reading is not None:
+                reading.close()
         _record_token_use(attributes.pop("token_use_due", None))

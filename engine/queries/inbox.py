@@ -70,7 +70,7 @@ from engine.runtime.access import (
     tasks_visible,
 )
 
-from .task_records import ASSIGNEE, TASK, TASK_COLUMNS, TaskRecord, reading
+from .task_records import ASSIGNEE, TASK, TASK_COLUMNS, Reads, TaskRecord, orm, reading
 
 INBOX_SCOPES = ("mine", "role", "all")
 PAGE_SIZE = 50
@@ -300,7 +300,7 @@ class _Ask:
     q: str | None
     sight: Sight | None = None
 
-    def read(self, session: Session, position: Position | None, backward: bool,
+    def read(self, session: Reads, position: Position | None, backward: bool,
              wanted: int) -> list[InboxRow]:
         """Up to `wanted` rows from `position` on (or back from it). The first read also
         learns the user's sight in its own statement (`_page_statement`'s probe): only
@@ -323,7 +323,7 @@ class _Ask:
                 self.scope, self.user.id, roles, plain, *shape, True), params).all()
             self.sight = plain
             if found and found[0][0]:
-                self.sight = sight_of(session, self.user)
+                self.sight = sight_of(orm(session), self.user)
             if self.sight == plain:
                 return [_row(r, 1) for r in found if r[1] is not None]
         query = _page_statement(self.scope, self.user.id, roles, self.sight, *shape, False)
@@ -336,7 +336,7 @@ def _row(row: Any, start: int) -> InboxRow:
     return InboxRow(TaskRecord.of(row, start), row[end], row[end + 1], row[end + 2])
 
 
-def inbox(session: Session, user: User, now: datetime, *, scope: str = "mine",
+def inbox(session: Reads, user: User, now: datetime, *, scope: str = "mine",
           process: str | None = None, overdue: bool = False, q: str | None = None,
           after: Position | None = None, before: Position | None = None,
           limit: int = PAGE_SIZE) -> InboxPage:

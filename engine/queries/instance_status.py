@@ -15,14 +15,13 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import and_, bindparam, select
-from sqlalchemy.orm import Session
 
 from engine.errors import NotFound
 from engine.models import AuditEvent, ProcessDefinition, ProcessInstance, User
 from engine.runtime.access import is_open, may_cancel, plainly_sees
 
 from .instances import StoredDefinition, load_instance, state_data
-from .task_records import ASSIGNEE, TASK, TASK_COLUMNS, TaskRecord, reading
+from .task_records import ASSIGNEE, TASK, TASK_COLUMNS, Reads, TaskRecord, mostly_null, orm, reading
 
 if TYPE_CHECKING:
     from engine.workflow_engine import WorkflowEngine
@@ -58,7 +57,7 @@ class InstanceRecord:
 
 _HEADER = (_INSTANCE.c.id, _INSTANCE.c.status, _INSTANCE.c.business_key,
            _INSTANCE.c.customer_name, _INSTANCE.c.started_at, _INSTANCE.c.ended_at,
-           _INSTANCE.c.error, _INSTANCE.c.archived_at, _INSTANCE.c.outcome,
+           mostly_null(_INSTANCE.c.error), _INSTANCE.c.archived_at, _INSTANCE.c.outcome,
            _INSTANCE.c.owner_id, _INSTANCE.c.started_by_id, _DEFINITION.c.key,
            _DEFINITION.c.version, _DEFINITION.c.name, _DEFINITION.c.name_en,
            _OWNER.c.username)
@@ -111,7 +110,7 @@ _HISTORY = (
 )
 
 
-def instance_status(session: Session, kf: WorkflowEngine, instance_id: int, user: User
+def instance_status(session: Reads, kf: WorkflowEngine, instance_id: int, user: User
                     ) -> StatusView:
     """The instance if `user` may see it (NotFound otherwise: no IDOR), with its data, open
     tasks and history. Two statements when it is plainly theirs to see (they own or started
@@ -123,7 +122,7 @@ def instance_status(session: Session, kf: WorkflowEngine, instance_id: int, user
     first = rows[0]
     header = InstanceRecord(*first[:len(_HEADER)])
     if not plainly_sees(user, header.owner_id, header.started_by_id):
-        load_instance(session, instance_id, user)  # NotFound unless the rule lets them see it
+        load_instance(orm(session), instance_id, user)  # NotFound unless the rule lets them see it
     tasks_at = len(_HEADER)
     open_tasks = [TaskRecord.of(row, tasks_at) for row in rows if row[tasks_at] is not None]
     state, definition_id, content_hash = first[tasks_at + len(TASK_COLUMNS) + 1:]

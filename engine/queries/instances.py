@@ -24,6 +24,7 @@ from engine.runtime.access import can_cancel, can_see_instance, may_handle_incid
 from engine.runtime.latest_data import data_of, keep_data, kept_data
 
 from .incidents import Incident, incident_of
+from .task_records import Reads, reading
 
 if TYPE_CHECKING:
     from engine.workflow_engine import WorkflowEngine
@@ -88,7 +89,7 @@ class StoredDefinition:
     content hash, and its files only on a miss (a statement then, as for the ORM's
     deferred column)."""
 
-    session: Session
+    session: Reads
     id: int
     key: str
     content_hash: str
@@ -96,8 +97,8 @@ class StoredDefinition:
     @property
     def files(self) -> dict[str, Any]:
         """The version's stored files."""
-        files: dict[str, Any] = self.session.scalars(
-            select(ProcessDefinition.files).where(ProcessDefinition.id == self.id)).one()
+        files: dict[str, Any] = reading(self.session).execute(
+            select(ProcessDefinition.files).where(ProcessDefinition.id == self.id)).scalar_one()
         return files
 
 

@@ -32,7 +32,7 @@ from engine.runtime.access import (
 
 from .inbox import scope_filter
 from .instances import StoredDefinition, instance_data, state_data
-from .task_records import ASSIGNEE, TASK, TASK_COLUMNS, TaskRecord, reading
+from .task_records import ASSIGNEE, TASK, TASK_COLUMNS, Reads, TaskRecord, orm, reading
 
 if TYPE_CHECKING:
     from engine.workflow_engine import WorkflowEngine
@@ -136,7 +136,7 @@ _TASK_VIEW = (
 )
 
 
-def task_view(session: Session, kf: WorkflowEngine, task_id: int, user: User) -> TaskView:
+def task_view(session: Reads, kf: WorkflowEngine, task_id: int, user: User) -> TaskView:
     """The task if `user` may see it (NotFound otherwise: no IDOR), with its form and data;
     one statement when the task is plainly theirs to see (theirs, their instance, or they
     see everything), else the full rule of `visible_task` decides."""
@@ -148,7 +148,7 @@ def task_view(session: Session, kf: WorkflowEngine, task_id: int, user: User) ->
         row[len(TASK_COLUMNS) + 1:]
     if not plainly_sees(user, task.assignee_id, task.completed_by_id, owner_id,
                         started_by_id):
-        visible_task(session, task_id, user)  # NotFound unless the rule lets them see it
+        visible_task(orm(session), task_id, user)  # NotFound unless the rule lets them see it
     definition = StoredDefinition(session, definition_id, key, content_hash)
     form = None
     if task.form_key:

@@ -10,7 +10,7 @@ from engine.queries.inbox import INBOX_SCOPES, Position, inbox
 from engine.queries.tasks import task_view
 
 from ..auth import login_required, signed_in_user
-from ..context import db, workflow_engine
+from ..context import db, reads, workflow_engine
 from ..inbox.views import truthy
 from ..tasks.messages import notices_of
 from . import bp
@@ -32,7 +32,7 @@ def tasks() -> Response:
                           {"scope": "invalid"})
     cursor = args.get("cursor")
     now = workflow_engine().clock.now()
-    page = inbox(db(), user, now, scope=scope, process=args.get("process") or None,
+    page = inbox(reads(), user, now, scope=scope, process=args.get("process") or None,
                  overdue=truthy(args.get("overdue")), q=(args.get("q") or "")[:100],
                  after=Position.parse(cursor, "cursor") if cursor else None)
     return json_reply({"tasks": [dict(record_json(r.task, now), process_name=r.process_name,
@@ -45,7 +45,7 @@ def tasks() -> Response:
 def task(task_id: int) -> Response:
     """One task with its form (JSON Schema) and the instance's current data."""
     kf = workflow_engine()
-    view = task_view(db(), kf, task_id, signed_in_user())
+    view = task_view(reads(), kf, task_id, signed_in_user())
     return json_reply(dict(record_json(view.task, kf.clock.now()), form=view.form,
                            data=view.data, notices=notices_of(view.task)))
 

@@ -13,7 +13,7 @@ from engine.queries.instance_status import instance_status
 from engine.roles import PROCESS_OWNER_ROLES
 
 from ..auth import current_user, login_required, roles_required, signed_in_user
-from ..context import db, workflow_engine
+from ..context import db, reads, workflow_engine
 from . import bp
 from .contract import request_body
 from .replies import json_reply
@@ -94,5 +94,5 @@ def start(key: str) -> Response:
 def instance(instance_id: int) -> Response:
     """Status, version, data, open tasks and history of an instance the caller may see."""
     kf = workflow_engine()
-    view = instance_status(db(), kf, instance_id, signed_in_user())
+    view = instance_status(reads(), kf, instance_id, signed_in_user())
     return json_reply(status_json(view, kf.clock.now()))

@@ -52,7 +52,7 @@ def _load_user(data: Any) -> User | None:
         app = current_app._get_current_object()
         tokens: TokenCache = app.extensions["keyflow.token_cache"]
         # A reading request only reads its user: the cache's copy serves as it is.
-        holder = tokens.holder(db(), secret, attach=req.method not in READING_METHODS)
+        holder = tokens.holder(db, secret, attach=req.method not in READING_METHODS)
         if holder is None:
             return None
         now = app.extensions["keyflow.engine"].clock.now()  # workflow_engine()'s clock
