@@ -15,6 +15,7 @@ from engine.observability.request_ids import current_request_id
 from engine.orm_rows import new_row
 
 JSON_SAFE_DEPTH = 64  # deeper than any data keyflow accepts; what is below is cut off
+_AS_IS = frozenset({str, int, bool, type(None)})  # json_safe gives these back unchanged
 
 
 def record(
@@ -61,7 +62,8 @@ def json_safe(value: Any, depth: int = 0) -> Any:
     if depth > JSON_SAFE_DEPTH:
         return "…"
     if isinstance(value, dict):
-        return {str(k): json_safe(v, depth + 1) for k, v in value.items()}
+        return {k if type(k) is str else str(k):
+                v if type(v) in _AS_IS else json_safe(v, depth + 1) for k, v in value.items()}
     if isinstance(value, list | tuple | set | frozenset):
         items = sorted(value, key=repr) if isinstance(value, set | frozenset) else value
         return [json_safe(v, depth + 1) for v in items]

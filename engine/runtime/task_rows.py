@@ -44,14 +44,22 @@ def write_rows(session: Session, changed: list[HumanTask], new: list[dict[str, A
         return []
     params: dict[str, Any] = {}
     for n, row in enumerate(changed):
-        params.update({f"{c.key}_{n}": getattr(row, c.key) for c in _COLUMNS})
+        held = row.__dict__  # the loaded values; an expired one is loaded by getattr
+        params.update({name: held[key] if key in held else getattr(row, key)
+                       for key, name in _names(n, with_id=True)})
     for n, values in enumerate(new, start=len(changed)):
-        params.update({f"{c.key}_{n}": values[c.key] for c in _COLUMNS if c.key != "id"})
+        params.update({name: values[key] for key, name in _names(n, with_id=False)})
     shape = (True,) * len(changed) + (False,) * len(new)
     statement = _upsert("postgresql" if is_postgres(session) else "sqlite", shape)
     with session.no_autoflush:  # the changed rows are written by this statement
         stored = statement.rows(session.connection(), params)
     return [_as_object(session, dict(zip(_KEYS, values, strict=True))) for values in stored]
+
+
+@lru_cache(maxsize=256)
+def _names(n: int, *, with_id: bool) -> tuple[tuple[str, str], ...]:
+    """(column key, parameter name) of row `n` of the upsert (made once, not per call)."""
+    return tuple((key, f"{key}_{n}") for key in _KEYS if with_id or key != "id")
 
 
 def _as_object(session: Session, values: dict[str, Any]) -> HumanTask:
