@@ -36,7 +36,10 @@ def create_app(test_config: dict[str, Any] | None = None,
     db_engine = make_db_engine(app.config["DATABASE_URL"])
     app.extensions["keyflow.db_engine"] = db_engine
     app.extensions["keyflow.sessions"] = make_session_factory(db_engine)
-    app.extensions["keyflow.read_sessions"] = make_session_factory(db_engine, reads_only=True)
+    read_sessions = make_session_factory(db_engine, reads_only=True)
+    app.extensions["keyflow.read_sessions"] = read_sessions
+    # The API's read calls read on its engine without a Session (webui.context.reads).
+    app.extensions["keyflow.read_engine"] = read_sessions.kw["bind"]
     app.extensions["keyflow.engine"] = WorkflowEngine(
         clock=app.config.get("CLOCK") or SystemClock(),
         script_time_limit=float(app.config["SCRIPT_TIME_LIMIT"]),

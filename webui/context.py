@@ -52,12 +52,7 @@ def reads() -> Reads:
     if not (has_request_context() and request.method in READING_METHODS):
         return db()
     extensions = current_app._get_current_object().extensions
-    engine = extensions.get("keyflow.read_engine")
-    if engine is None:
-        # The read sessions' engine (READS_ONLY), as its factory was configured with it.
-        engine = extensions["keyflow.read_engine"] = extensions["keyflow.read_sessions"].kw[
-            "bind"]
-    reading = data.reading = Reading(engine)
+    reading = data.reading = Reading(extensions["keyflow.read_engine"])
     bind_clock(reading, extensions["keyflow.engine"].clock)
     return reading
 

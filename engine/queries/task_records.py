@@ -26,7 +26,6 @@ TASK: Table = HumanTask.__table__  # type: ignore[assignment]
 ASSIGNEE = User.__table__.alias("assignee")
 
 
-
 class MostlyNullJSON(TypeDecorator[Any]):
     """A JSON column (JSONDocument) that mostly holds JSON null (a task's notices, an
     instance's error), read without decoding the nulls.

@@ -12,10 +12,11 @@ from test_statement_counts import Recorder, workload_app  # noqa: F401 (a fixtur
 from engine.db import READS_ONLY
 
 
-def test_the_read_sessions_factory_hands_its_engine_to_the_read_calls(app):
-    # webui.context.reads takes the read engine from the factory's `kw` (sessionmaker
-    # keeps its arguments there): it must be the engine that begins deferred.
-    engine = app.extensions["keyflow.read_sessions"].kw["bind"]
+def test_the_read_calls_read_on_the_read_sessions_engine(app):
+    # webui.context.reads reads on the engine the app registers for it: the read sessions'
+    # own (sessionmaker keeps its arguments in `kw`), which begins deferred.
+    engine = app.extensions["keyflow.read_engine"]
+    assert engine is app.extensions["keyflow.read_sessions"].kw["bind"]
     assert engine.get_execution_options().get(READS_ONLY) is True
 
 
