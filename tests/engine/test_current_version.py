@@ -7,12 +7,17 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import inspect, select
 
 from engine.deployment import Bundle
 from engine.errors import Forbidden, NotFound
-from engine.models import AuditEvent
-from engine.queries.definitions import current_definitions, process_choices, versions
+from engine.models import AuditEvent, ProcessCurrent, ProcessDefinition
+from engine.queries.definitions import (
+    current_definition,
+    current_definitions,
+    process_choices,
+    versions,
+)
 
 APPROVAL = Path(__file__).parents[1] / "data" / "approval"
 
@@ -82,3 +87,27 @@ def test_only_process_owners_choose_and_only_existing_versions(session, kf, user
         kf.make_current(session, "nothing", 1, users["process_owner"])
     with pytest.raises(NotFound):
         versions(session, "nothing")
+
+
+def test_the_current_definition_is_the_session_object_a_load_gives(session, kf):
+    kf.deploy(session, approval())
+    kf.deploy(session, approval("Submit the broken request"))
+    session.commit()
+    assert current_definition(session, "nothing") is None
+    session.expunge_all()
+    found = current_definition(session, "approval")
+    assert found is not None and found in session and not session.is_modified(found)
+    loaded = session.get(ProcessDefinition, found.id)
+    assert loaded is found  # the session's one object of that row
+    columns = [c.key for c in inspect(ProcessDefinition).column_attrs]
+    read = {key: getattr(found, key) for key in columns}  # `files` (deferred) loads here
+    session.expunge_all()
+    orm = session.scalars(select(ProcessDefinition).where(
+        ProcessDefinition.id == read["id"])).one()
+    assert read == {key: getattr(orm, key) for key in columns}
+    assert read["version"] == 2 and read["lanes"] and read["files"]
+    # A current version chosen but not yet flushed is read back, as the ORM query did.
+    first = session.scalars(select(ProcessDefinition).where(
+        ProcessDefinition.key == "approval", ProcessDefinition.version == 1)).one()
+    session.get(ProcessCurrent, "approval").definition_id = first.id
+    assert current_definition(session, "approval").version == 1
