@@ -9,6 +9,7 @@ from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from engine.audit import record
 from engine.deployment import CompiledProcess
@@ -25,6 +26,7 @@ from engine.models import (
     TaskStatus,
     User,
 )
+from engine.orm_rows import new_row
 from engine.queries.definitions import current_definition
 
 from .access import can_cancel, may_handle_incidents, may_start
@@ -78,12 +80,15 @@ def start_instance(session: Session, rt: Runtime, key: str, user: User, *,
         data["customer_name"] = customer_name
     data = _checked_start_data(compiled, data)
     workflow = _new_workflow(rt, compiled, data)
-    instance = ProcessInstance(
-        definition=definition, definition_id=definition.id, business_key=business_key,
-        customer_name=customer_name, status=InstanceStatus.RUNNING, started_by=user,
-        started_by_id=user.id, owner=owner_user, owner_id=owner_user.id if owner_user else None,
-        started_at=now, state=NOT_YET_RUN,
-    )
+    instance = new_row(ProcessInstance, {
+        "definition_id": definition.id, "business_key": business_key,
+        "customer_name": customer_name, "status": InstanceStatus.RUNNING,
+        "started_by_id": user.id, "owner_id": owner_user.id if owner_user else None,
+        "started_at": now, "state": NOT_YET_RUN})
+    # Its objects as loaded with it (no history to keep: insert_instance writes the ids).
+    set_committed_value(instance, "definition", definition)
+    set_committed_value(instance, "started_by", user)
+    set_committed_value(instance, "owner", owner_user)
     insert_instance(session, instance)
     record(session, "instance_started", at=now, actor=user, instance=instance,
            data={"version": definition.version, "data": data,
