@@ -113,10 +113,15 @@ NOT_YET_RUN = '{"format":"keyflow-not-yet-run"}'
 
 def _new_workflow(rt: Runtime, compiled: CompiledProcess, data: dict[str, Any]
                   ) -> BpmnWorkflow:
-    """A new workflow of `compiled`, with the start data on its ready (start) task."""
+    """A new workflow of `compiled`, with the start data on its ready task: its root, the
+    only task SpiffWorkflow's Workflow.__init__ makes ready (it predicts the whole tree,
+    which finding ready tasks by a walk would go through again)."""
     workflow = BpmnWorkflow(compiled.spec, compiled.subprocess_specs,
                             script_engine=rt.script_engine())
-    for task in workflow.get_tasks(state=TaskState.READY):
+    root = workflow.task_tree
+    ready = [root] if root.state == TaskState.READY else workflow.get_tasks(
+        state=TaskState.READY)
+    for task in ready:
         task.data.update(data)
     return workflow
 
