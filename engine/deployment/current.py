@@ -41,7 +41,7 @@ def current_definitions(session: Session, keys: Iterable[str] | None = None
         .order_by(ProcessDefinition.key)))
 
 
-_DEFINITION, _DEFINITION_COLUMNS, _DEFINITION_RESET = loaded_columns(ProcessDefinition)
+_DEFINITION, _DEFINITION_COLUMNS, _ = loaded_columns(ProcessDefinition)  # a new object: no reset
 _DEFINITION_KEYS = tuple(key for key, _ in _DEFINITION_COLUMNS)
 
 
