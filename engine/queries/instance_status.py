@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import and_, bindparam, select
 
+from engine.driver_sql import DriverStatement
 from engine.errors import NotFound
 from engine.models import AuditEvent, ProcessDefinition, ProcessInstance, User
 from engine.runtime.access import is_open, may_cancel, plainly_sees
@@ -89,8 +90,9 @@ class StatusView:
 
 
 # The header with its open tasks (one row each, or one row of NULLs), then the state and
-# version that its data needs.
-_INSTANCE_AND_OPEN_TASKS = (
+# version that its data needs. Both statements are sent in their compiled form
+# (engine.driver_sql: no cache key to compute and look up per call).
+_INSTANCE_AND_OPEN_TASKS = DriverStatement(
     select(*_HEADER, *TASK_COLUMNS, ASSIGNEE.c.username, _INSTANCE.c.state,
            _DEFINITION.c.id, _DEFINITION.c.content_hash)
     .select_from(_INSTANCE)
@@ -101,7 +103,7 @@ _INSTANCE_AND_OPEN_TASKS = (
     .where(_INSTANCE.c.id == bindparam("instance_id"))
     .order_by(TASK.c.id)
 )
-_HISTORY = (
+_HISTORY = DriverStatement(
     select(_EVENT.c.at, _EVENT.c.action, _EVENT.c.actor_id, _EVENT.c.task_id,
            _EVENT.c.bpmn_id, _EVENT.c.data, _ACTOR.c.username)
     .outerjoin(_ACTOR, _ACTOR.c.id == _EVENT.c.actor_id)
@@ -116,7 +118,7 @@ def instance_status(session: Reads, kf: WorkflowEngine, instance_id: int, user: 
     tasks and history. Two statements when it is plainly theirs to see (they own or started
     it, or see everything), else the full rule of `load_instance` decides first."""
     connection = reading(session)
-    rows = connection.execute(_INSTANCE_AND_OPEN_TASKS, {"instance_id": instance_id}).all()
+    rows = _INSTANCE_AND_OPEN_TASKS.rows(connection, {"instance_id": instance_id})
     if not rows:
         raise NotFound(f"instance {instance_id} not found")
     first = rows[0]
@@ -133,7 +135,7 @@ def instance_status(session: Reads, kf: WorkflowEngine, instance_id: int, user: 
             data = state_data(kf, definition, state, shared=True)
         except Exception:  # a damaged state: the status still shows the error and history
             data = {}
-    history = [EventRecord(*row) for row in connection.execute(
-        _HISTORY, {"instance_id": instance_id})]
+    history = [EventRecord(*row) for row in _HISTORY.rows(
+        connection, {"instance_id": instance_id})]
     return StatusView(header, data, open_tasks, history,
                           may_cancel(user, header.started_by_id))

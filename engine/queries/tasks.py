@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any, cast
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
+from engine.driver_sql import DriverStatement
 from engine.errors import NotFound
 from engine.models import (
     OPEN_TASK_STATES,
@@ -124,8 +125,9 @@ class TaskView:
 _INSTANCE = ProcessInstance.__table__
 _DEFINITION = ProcessDefinition.__table__
 # The task with its assignee's name and what its form, data and visibility need of its
-# instance and version: one statement, rows read with Core (no ORM objects).
-_TASK_VIEW = (
+# instance and version: one statement, rows read with Core (no ORM objects), sent in its
+# compiled form (engine.driver_sql: no cache key to compute and look up per call).
+_TASK_VIEW = DriverStatement(
     select(*TASK_COLUMNS, ASSIGNEE.c.username, _INSTANCE.c.owner_id,
            _INSTANCE.c.started_by_id, _INSTANCE.c.state, _INSTANCE.c.archived_at,
            _DEFINITION.c.id, _DEFINITION.c.key, _DEFINITION.c.content_hash)
@@ -140,9 +142,10 @@ def task_view(session: Reads, kf: WorkflowEngine, task_id: int, user: User) -> T
     """The task if `user` may see it (NotFound otherwise: no IDOR), with its form and data;
     one statement when the task is plainly theirs to see (theirs, their instance, or they
     see everything), else the full rule of `visible_task` decides."""
-    row = reading(session).execute(_TASK_VIEW, {"task_id": task_id}).first()
-    if row is None:
+    rows = _TASK_VIEW.rows(reading(session), {"task_id": task_id})
+    if not rows:
         raise NotFound(f"task {task_id} not found")
+    row = rows[0]
     task = TaskRecord.of(row)
     owner_id, started_by_id, state, archived_at, definition_id, key, content_hash = \
         row[len(TASK_COLUMNS) + 1:]
