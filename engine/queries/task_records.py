@@ -21,6 +21,8 @@ from engine.db import Reading
 from engine.models import OPEN_TASK_STATES, HumanTask, User
 from engine.models.base import JSONDocument
 
+from .read_types import quick_time, sqlite_json
+
 TASK: Table = HumanTask.__table__  # type: ignore[assignment]
 # The assignee's row, to join for their user name: `ASSIGNEE.c.username`.
 ASSIGNEE = User.__table__.alias("assignee")
@@ -33,7 +35,8 @@ class MostlyNullJSON(TypeDecorator[Any]):
     On SQLite a JSON value is text, and SQLAlchemy decodes each through two wrappers and
     json.loads, `null` included: a tenth of an inbox page's CPU went to its rows' notices.
     Here the text `null` is None without that (what json.loads makes of it), any other
-    text is decoded as JSONDocument decodes it. PostgreSQL's driver decodes JSONB itself:
+    text is decoded as JSONDocument decodes it (in one scan: read_types.sqlite_json).
+    PostgreSQL's driver decodes JSONB itself:
     nothing changes there (tests/engine/test_reading.py).
     """
 
@@ -47,11 +50,12 @@ class MostlyNullJSON(TypeDecorator[Any]):
         usual = super().result_processor(dialect, coltype)
         if usual is None:
             return None
+        decode = sqlite_json(dialect, usual)
 
         def process(value: Any) -> Any:
             if value is None or value == "null":
                 return None
-            return usual(value)
+            return decode(value)
 
         return process
 
@@ -61,12 +65,14 @@ def mostly_null(column: ColumnElement[Any]) -> ColumnElement[Any]:
     return type_coerce(column, MostlyNullJSON()).label(column.name)
 
 
-# The columns of a record, in its fields' order (`TaskRecord.of` reads them by position).
+# The columns of a record, in its fields' order (`TaskRecord.of` reads them by position);
+# times and notices decoded as engine.queries.read_types does.
 TASK_COLUMNS: tuple[ColumnElement[Any], ...] = (*(
     TASK.c[name] for name in (
         "id", "instance_id", "process_key", "bpmn_id", "name", "name_en", "role", "state",
-        "assignee_id", "customer_name", "form_key", "created_at", "due_at", "completed_at",
-        "completed_by_id")), mostly_null(TASK.c.notices))
+        "assignee_id", "customer_name", "form_key")), *(
+    quick_time(TASK.c[name]) for name in ("created_at", "due_at", "completed_at")),
+    TASK.c.completed_by_id, mostly_null(TASK.c.notices))
 
 
 # What the read calls read with: a request's Session, or a Reading (a bare connection, no
