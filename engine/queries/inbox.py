@@ -52,7 +52,6 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from engine.clock import session_now
-from engine.driver_sql import DriverStatement
 from engine.errors import InvalidData
 from engine.models import (
     HumanTask,
@@ -71,6 +70,7 @@ from engine.runtime.access import (
     tasks_visible,
 )
 
+from .read_statements import ReadStatement
 from .task_records import ASSIGNEE, TASK, TASK_COLUMNS, Reads, TaskRecord, orm, reading
 
 INBOX_SCOPES = ("mine", "role", "all")
@@ -245,16 +245,16 @@ _DEFINITION = ProcessDefinition.__table__
 
 
 # A page's statement is built once per person, scope, filters used and kind of position,
-# and kept with its compiled form (DriverStatement): building one cost more than running it,
+# and kept with its compiled form (ReadStatement): building one cost more than running it,
 # and so did finding its compiled form again by its cache key, a deep tuple hashed anew on
 # every execution. The values (the process, now, the search pattern, the position) are
 # parameters.
 @lru_cache(maxsize=1024)
 def _page_statement(scope: str, user_id: int, roles: frozenset[str], sight: Sight,
                     filters: tuple[bool, bool, bool], position: str | None, backward: bool,
-                    wanted: int, probe: bool) -> DriverStatement:
+                    wanted: int, probe: bool) -> ReadStatement:
     """`_page_select`, compiled once per dialect."""
-    return DriverStatement(_page_select(scope, user_id, roles, sight, filters, position,
+    return ReadStatement(_page_select(scope, user_id, roles, sight, filters, position,
                                         backward, wanted, probe))
 
 

@@ -16,12 +16,12 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from sqlalchemy import and_, bindparam, select
 
-from engine.driver_sql import DriverStatement
 from engine.errors import NotFound
 from engine.models import AuditEvent, ProcessDefinition, ProcessInstance, User
 from engine.runtime.access import is_open, may_cancel, plainly_sees
 
 from .instances import StoredDefinition, load_instance, state_data
+from .read_statements import ReadStatement
 from .read_types import quick_json, quick_time
 from .task_records import ASSIGNEE, TASK, TASK_COLUMNS, Reads, TaskRecord, mostly_null, orm, reading
 
@@ -93,8 +93,8 @@ class StatusView:
 
 # The header with its open tasks (one row each, or one row of NULLs), then the state and
 # version that its data needs. Both statements are sent in their compiled form
-# (engine.driver_sql: no cache key to compute and look up per call).
-_INSTANCE_AND_OPEN_TASKS = DriverStatement(
+# (engine.queries.read_statements: on SQLite straight to the driver).
+_INSTANCE_AND_OPEN_TASKS = ReadStatement(
     select(*_HEADER, *TASK_COLUMNS, ASSIGNEE.c.username, _INSTANCE.c.state,
            _DEFINITION.c.id, _DEFINITION.c.content_hash)
     .select_from(_INSTANCE)
@@ -105,7 +105,7 @@ _INSTANCE_AND_OPEN_TASKS = DriverStatement(
     .where(_INSTANCE.c.id == bindparam("instance_id"))
     .order_by(TASK.c.id)
 )
-_HISTORY = DriverStatement(
+_HISTORY = ReadStatement(
     select(quick_time(_EVENT.c.at), _EVENT.c.action, _EVENT.c.actor_id, _EVENT.c.task_id,
            _EVENT.c.bpmn_id, quick_json(_EVENT.c.data), _ACTOR.c.username)
     .outerjoin(_ACTOR, _ACTOR.c.id == _EVENT.c.actor_id)

@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING, Any, cast
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
-from engine.driver_sql import DriverStatement
 from engine.errors import NotFound
 from engine.models import (
     OPEN_TASK_STATES,
@@ -33,6 +32,7 @@ from engine.runtime.access import (
 
 from .inbox import scope_filter
 from .instances import StoredDefinition, instance_data, state_data
+from .read_statements import ReadStatement
 from .task_records import ASSIGNEE, TASK, TASK_COLUMNS, Reads, TaskRecord, orm, reading
 
 if TYPE_CHECKING:
@@ -126,8 +126,8 @@ _INSTANCE = ProcessInstance.__table__
 _DEFINITION = ProcessDefinition.__table__
 # The task with its assignee's name and what its form, data and visibility need of its
 # instance and version: one statement, rows read with Core (no ORM objects), sent in its
-# compiled form (engine.driver_sql: no cache key to compute and look up per call).
-_TASK_VIEW = DriverStatement(
+# compiled form (engine.queries.read_statements: on SQLite straight to the driver).
+_TASK_VIEW = ReadStatement(
     select(*TASK_COLUMNS, ASSIGNEE.c.username, _INSTANCE.c.owner_id,
            _INSTANCE.c.started_by_id, _INSTANCE.c.state, _INSTANCE.c.archived_at,
            _DEFINITION.c.id, _DEFINITION.c.key, _DEFINITION.c.content_hash)
