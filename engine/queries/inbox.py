@@ -70,6 +70,7 @@ from engine.runtime.access import (
     tasks_visible,
 )
 
+from .read_statements import ReadStatement
 from .task_records import ASSIGNEE, TASK, TASK_COLUMNS, Reads, TaskRecord, orm, reading
 
 INBOX_SCOPES = ("mine", "role", "all")
@@ -244,12 +245,22 @@ _DEFINITION = ProcessDefinition.__table__
 
 
 # A page's statement is built once per person, scope, filters used and kind of position,
-# and kept: building one (and its cache key) cost more than running it. The values (the
-# process, now, the search pattern, the position) are parameters.
+# and kept with its compiled form (ReadStatement): building one cost more than running it,
+# and so did finding its compiled form again by its cache key, a deep tuple hashed anew on
+# every execution. The values (the process, now, the search pattern, the position) are
+# parameters.
 @lru_cache(maxsize=1024)
 def _page_statement(scope: str, user_id: int, roles: frozenset[str], sight: Sight,
                     filters: tuple[bool, bool, bool], position: str | None, backward: bool,
-                    wanted: int, probe: bool) -> Select[Any]:
+                    wanted: int, probe: bool) -> ReadStatement:
+    """`_page_select`, compiled once per dialect."""
+    return ReadStatement(_page_select(scope, user_id, roles, sight, filters, position,
+                                        backward, wanted, probe))
+
+
+def _page_select(scope: str, user_id: int, roles: frozenset[str], sight: Sight,
+                 filters: tuple[bool, bool, bool], position: str | None, backward: bool,
+                 wanted: int, probe: bool) -> Select[Any]:
     """Up to `wanted` rows from a position on (or back from it), in one statement: each
     segment's ids from human_task alone in its index order (UNION ALL of limited reads),
     then the columns a row shows joined to those ids only (Core: `TaskRecord`s, no ORM).
@@ -319,15 +330,15 @@ class _Ask:
         if self.sight is None:
             plain = plain_sight(self.user)
             params.update(stand_in_user=self.user.id, stand_in_now=session_now(session))
-            found = connection.execute(_page_statement(
-                self.scope, self.user.id, roles, plain, *shape, True), params).all()
+            found = _page_statement(self.scope, self.user.id, roles, plain, *shape, True).rows(
+                connection, params)
             self.sight = plain
             if found and found[0][0]:
                 self.sight = sight_of(orm(session), self.user)
             if self.sight == plain:
                 return [_row(r, 1) for r in found if r[1] is not None]
         query = _page_statement(self.scope, self.user.id, roles, self.sight, *shape, False)
-        return [_row(r, 0) for r in connection.execute(query, params)]
+        return [_row(r, 0) for r in query.rows(connection, params)]
 
 
 def _row(row: Any, start: int) -> InboxRow:

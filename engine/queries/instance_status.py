@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from sqlalchemy import and_, bindparam, select
 
@@ -21,6 +21,8 @@ from engine.models import AuditEvent, ProcessDefinition, ProcessInstance, User
 from engine.runtime.access import is_open, may_cancel, plainly_sees
 
 from .instances import StoredDefinition, load_instance, state_data
+from .read_statements import ReadStatement
+from .read_types import quick_json, quick_time
 from .task_records import ASSIGNEE, TASK, TASK_COLUMNS, Reads, TaskRecord, mostly_null, orm, reading
 
 if TYPE_CHECKING:
@@ -33,9 +35,9 @@ _OWNER = User.__table__.alias("owner")
 _ACTOR = User.__table__.alias("actor")
 
 
-@dataclass(frozen=True, slots=True)
-class InstanceRecord:
-    """The header of an instance: its row, its version's key and names, its owner's name."""
+class InstanceRecord(NamedTuple):
+    """The header of an instance: its row, its version's key and names, its owner's name
+    (named tuples, as TaskRecord: made in one call, read by name)."""
 
     id: int
     status: str
@@ -55,16 +57,17 @@ class InstanceRecord:
     owner_name: str | None
 
 
+# Times and JSON documents decoded as engine.queries.read_types does.
 _HEADER = (_INSTANCE.c.id, _INSTANCE.c.status, _INSTANCE.c.business_key,
-           _INSTANCE.c.customer_name, _INSTANCE.c.started_at, _INSTANCE.c.ended_at,
-           mostly_null(_INSTANCE.c.error), _INSTANCE.c.archived_at, _INSTANCE.c.outcome,
+           _INSTANCE.c.customer_name, quick_time(_INSTANCE.c.started_at),
+           quick_time(_INSTANCE.c.ended_at), mostly_null(_INSTANCE.c.error),
+           quick_time(_INSTANCE.c.archived_at), quick_json(_INSTANCE.c.outcome),
            _INSTANCE.c.owner_id, _INSTANCE.c.started_by_id, _DEFINITION.c.key,
            _DEFINITION.c.version, _DEFINITION.c.name, _DEFINITION.c.name_en,
            _OWNER.c.username)
 
 
-@dataclass(frozen=True, slots=True)
-class EventRecord:
+class EventRecord(NamedTuple):
     """One audit event of the history, with its actor's user name."""
 
     at: datetime
@@ -89,8 +92,9 @@ class StatusView:
 
 
 # The header with its open tasks (one row each, or one row of NULLs), then the state and
-# version that its data needs.
-_INSTANCE_AND_OPEN_TASKS = (
+# version that its data needs. Both statements are sent in their compiled form
+# (engine.queries.read_statements: on SQLite straight to the driver).
+_INSTANCE_AND_OPEN_TASKS = ReadStatement(
     select(*_HEADER, *TASK_COLUMNS, ASSIGNEE.c.username, _INSTANCE.c.state,
            _DEFINITION.c.id, _DEFINITION.c.content_hash)
     .select_from(_INSTANCE)
@@ -101,9 +105,9 @@ _INSTANCE_AND_OPEN_TASKS = (
     .where(_INSTANCE.c.id == bindparam("instance_id"))
     .order_by(TASK.c.id)
 )
-_HISTORY = (
-    select(_EVENT.c.at, _EVENT.c.action, _EVENT.c.actor_id, _EVENT.c.task_id,
-           _EVENT.c.bpmn_id, _EVENT.c.data, _ACTOR.c.username)
+_HISTORY = ReadStatement(
+    select(quick_time(_EVENT.c.at), _EVENT.c.action, _EVENT.c.actor_id, _EVENT.c.task_id,
+           _EVENT.c.bpmn_id, quick_json(_EVENT.c.data), _ACTOR.c.username)
     .outerjoin(_ACTOR, _ACTOR.c.id == _EVENT.c.actor_id)
     .where(_EVENT.c.instance_id == bindparam("instance_id"))
     .order_by(_EVENT.c.id)
@@ -116,11 +120,11 @@ def instance_status(session: Reads, kf: WorkflowEngine, instance_id: int, user: 
     tasks and history. Two statements when it is plainly theirs to see (they own or started
     it, or see everything), else the full rule of `load_instance` decides first."""
     connection = reading(session)
-    rows = connection.execute(_INSTANCE_AND_OPEN_TASKS, {"instance_id": instance_id}).all()
+    rows = _INSTANCE_AND_OPEN_TASKS.rows(connection, {"instance_id": instance_id})
     if not rows:
         raise NotFound(f"instance {instance_id} not found")
     first = rows[0]
-    header = InstanceRecord(*first[:len(_HEADER)])
+    header = InstanceRecord._make(first[:len(_HEADER)])
     if not plainly_sees(user, header.owner_id, header.started_by_id):
         load_instance(orm(session), instance_id, user)  # NotFound unless the rule lets them see it
     tasks_at = len(_HEADER)
@@ -133,7 +137,6 @@ def instance_status(session: Reads, kf: WorkflowEngine, instance_id: int, user: 
             data = state_data(kf, definition, state, shared=True)
         except Exception:  # a damaged state: the status still shows the error and history
             data = {}
-    history = [EventRecord(*row) for row in connection.execute(
-        _HISTORY, {"instance_id": instance_id})]
+    history = list(map(EventRecord._make, _HISTORY.rows(connection, {"instance_id": instance_id})))
     return StatusView(header, data, open_tasks, history,
                           may_cancel(user, header.started_by_id))

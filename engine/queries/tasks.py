@@ -32,6 +32,7 @@ from engine.runtime.access import (
 
 from .inbox import scope_filter
 from .instances import StoredDefinition, instance_data, state_data
+from .read_statements import ReadStatement
 from .task_records import ASSIGNEE, TASK, TASK_COLUMNS, Reads, TaskRecord, orm, reading
 
 if TYPE_CHECKING:
@@ -124,8 +125,9 @@ class TaskView:
 _INSTANCE = ProcessInstance.__table__
 _DEFINITION = ProcessDefinition.__table__
 # The task with its assignee's name and what its form, data and visibility need of its
-# instance and version: one statement, rows read with Core (no ORM objects).
-_TASK_VIEW = (
+# instance and version: one statement, rows read with Core (no ORM objects), sent in its
+# compiled form (engine.queries.read_statements: on SQLite straight to the driver).
+_TASK_VIEW = ReadStatement(
     select(*TASK_COLUMNS, ASSIGNEE.c.username, _INSTANCE.c.owner_id,
            _INSTANCE.c.started_by_id, _INSTANCE.c.state, _INSTANCE.c.archived_at,
            _DEFINITION.c.id, _DEFINITION.c.key, _DEFINITION.c.content_hash)
@@ -140,9 +142,10 @@ def task_view(session: Reads, kf: WorkflowEngine, task_id: int, user: User) -> T
     """The task if `user` may see it (NotFound otherwise: no IDOR), with its form and data;
     one statement when the task is plainly theirs to see (theirs, their instance, or they
     see everything), else the full rule of `visible_task` decides."""
-    row = reading(session).execute(_TASK_VIEW, {"task_id": task_id}).first()
-    if row is None:
+    rows = _TASK_VIEW.rows(reading(session), {"task_id": task_id})
+    if not rows:
         raise NotFound(f"task {task_id} not found")
+    row = rows[0]
     task = TaskRecord.of(row)
     owner_id, started_by_id, state, archived_at, definition_id, key, content_hash = \
         row[len(TASK_COLUMNS) + 1:]

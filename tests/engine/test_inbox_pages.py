@@ -189,7 +189,7 @@ def test_sqlite_walks_the_scopes_partial_index(scope, index):
     Base.metadata.create_all(engine)
     sight = Sight(frozenset({1}), frozenset({"senior_manager"}))
     query = _page_statement(scope, 1, sight.roles, sight, (False, False, False), None, False,
-                            PAGE + 1, True)
+                            PAGE + 1, True).statement
     compiled = query.compile(engine)
     params = compiled.construct_params({"stand_in_user": 1, "stand_in_now": datetime.now(UTC)})
     with engine.connect() as connection:
