@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import Column, Integer, MetaData, Table, insert, select, text
+from sqlalchemy.orm import Session
 
 from engine.models.base import JSONDocument, UTCDateTime
 from engine.queries.read_types import quick_json, quick_time
@@ -42,9 +43,19 @@ def test_quick_types_read_what_the_column_types_read(session):
     assert all(at is None or at.tzinfo is UTC for at, _ in quick)
 
 
-def test_on_sqlite_other_stored_text_goes_the_usual_way(session):
-    if session.bind.dialect.name != "sqlite":
-        pytest.skip("SQLite stores times and JSON as text")
+@pytest.fixture
+def sqlite_session(sqlite_engine):
+    """A rolled-back session on SQLite only: the cases below are stored text, which only
+    SQLite holds (PostgreSQL stores times and JSON typed)."""
+    with sqlite_engine.connect() as conn:
+        outer = conn.begin()
+        with Session(bind=conn, join_transaction_mode="create_savepoint") as s:
+            yield s
+        outer.rollback()
+
+
+def test_on_sqlite_other_stored_text_goes_the_usual_way(sqlite_session):
+    session = sqlite_session
     _TABLE.create(session.connection())
     texts = [("2026-12-01 02:34:41", '  {"a": 1}'),  # no fraction; whitespace around JSON
              ("2026-12-01 02:34:41.5", '{"a": 1} '),  # a short fraction; trailing space
@@ -62,9 +73,8 @@ def test_on_sqlite_other_stored_text_goes_the_usual_way(session):
 @pytest.mark.parametrize("at, doc", [("2026-13-01 02:34:41.913552", "1"),
                                      ("2026-12-01 02:34:41.913552", "{not json"),
                                      ("2026-12-01 02:34:41.913552", '{"a": 1} x')])
-def test_on_sqlite_bad_stored_text_fails_as_usual(session, at, doc):
-    if session.bind.dialect.name != "sqlite":
-        pytest.skip("SQLite stores times and JSON as text")
+def test_on_sqlite_bad_stored_text_fails_as_usual(sqlite_session, at, doc):
+    session = sqlite_session
     _TABLE.create(session.connection())
     session.execute(text("INSERT INTO read_types_probe VALUES (1, :at, :doc)"),
                     {"at": at, "doc": doc})
