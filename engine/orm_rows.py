@@ -13,6 +13,7 @@ from typing import Any, TypeVar, cast
 
 from sqlalchemy import inspect
 from sqlalchemy.orm import Mapper, Session
+from sqlalchemy.orm.attributes import instance_state
 
 T = TypeVar("T")
 
@@ -49,7 +50,7 @@ def as_loaded(session: Session, mapper: Mapper[Any], values: dict[str, Any],
     identity_map = session.identity_map
     known = identity_map.get(identity)
     if known is not None:  # a changed row (or one left in the session by a rollback)
-        state = inspect(known)
+        state = instance_state(known)
         for key in reset:
             state._reset(state.dict, key)  # noqa: SLF001 - as populate_existing does
         state.dict.update(values)
@@ -58,7 +59,7 @@ def as_loaded(session: Session, mapper: Mapper[Any], values: dict[str, Any],
     # As the ORM's loader makes a loaded object (sqlalchemy.orm.loading._instance): in the
     # identity map at once, without session.add's cascade over its relationships.
     created = mapper.class_manager.new_instance()
-    state = inspect(created)
+    state = instance_state(created)
     state.dict.update(values)
     state.key, state.identity_token = identity, identity[2]
     state.session_id = session.hash_key

@@ -25,6 +25,7 @@ from typing import Any, cast
 
 from sqlalchemy import Table, bindparam, insert, inspect, update
 from sqlalchemy.orm import Mapper, Session
+from sqlalchemy.orm.attributes import instance_state
 from sqlalchemy.orm.exc import StaleDataError
 
 from engine.db import refuse_nul_characters
@@ -79,7 +80,7 @@ def insert_instance(session: Session, instance: ProcessInstance) -> None:
 
 
 def _write_instance(session: Session, instance: ProcessInstance) -> None:
-    state = inspect(instance)
+    state = instance_state(instance)
     if not state.persistent:
         return  # not yet inserted: the flush writes it
     changed = tuple(sorted(state.committed_state))
@@ -116,7 +117,7 @@ def _insert_new(session: Session, cls: type[AuditEvent | Notification],
     if not objects:
         return
     table = cast(Table, cls.__table__)
-    states = [inspect(obj) for obj in objects]
+    states = [instance_state(obj) for obj in objects]
     rows = [_row(table, state.dict) for state in states]
     connection = session.connection()
     # In the order they were added, a statement per run of rows setting the same columns (as
@@ -129,8 +130,10 @@ def _insert_new(session: Session, cls: type[AuditEvent | Notification],
             if len(chunk) == 1:
                 statement.execute(connection, chunk[0])
             else:
-                statement.execute(connection, {f"{key}_{n}": row[key] for n, row in
-                                               enumerate(chunk) for key in keys})
+                statement.execute(connection, {
+                    name: row[key] for row, names in zip(chunk, _row_names(keys, len(chunk)),
+                                                         strict=True)
+                    for key, name in names})
     # As session.expunge for each, without its cascade walk: these classes have no
     # relationship to cascade along (checked once, at import).
     session._expunge_states(states)  # noqa: SLF001
@@ -165,6 +168,13 @@ def _insert_columns(table: Table) -> tuple[tuple[str, Any], ...]:
             raise RuntimeError(f"{table.name}.{column.key}: a default written only by a flush")
         defaults.append((column.key, default))
     return tuple(defaults)
+
+
+@lru_cache(maxsize=64)
+def _row_names(keys: tuple[str, ...], count: int) -> tuple[tuple[tuple[str, str], ...], ...]:
+    """(column key, parameter name) of each of `count` rows of an INSERT setting `keys`
+    (named once, not per row and call)."""
+    return tuple(tuple((key, f"{key}_{n}") for key in keys) for n in range(count))
 
 
 @lru_cache(maxsize=64)
