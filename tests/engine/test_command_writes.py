@@ -8,6 +8,7 @@ from sqlalchemy import func, select, text, update
 from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.orm.exc import StaleDataError
 
+from engine.audit import record
 from engine.errors import Conflict
 from engine.models import AuditEvent, HumanTask, Notification, ProcessInstance
 from engine.runtime import writes
@@ -132,3 +133,21 @@ def test_a_new_task_row_takes_over_an_object_left_in_the_session_with_its_id(
     assert second.bpmn_id == "manager_approval" and second.instance_id == instance.id
     if second.id == next_id:  # SQLite; a PostgreSQL sequence never hands it out again
         assert second is left
+
+
+def test_many_audit_events_go_out_in_order_in_inserts_of_a_bounded_size(session, kf, started):
+    """More events than one INSERT takes: every one stored, in the order recorded, each
+    with its own values (the parameters of each row of a multi-row INSERT)."""
+    manager, instance, _ = started
+    count = writes.ROWS_PER_INSERT * 2 + 3
+    now = kf.clock.now()
+    for n in range(count):
+        record(session, f"note_{n}", at=now, actor=manager, instance=instance,
+               data={"n": n})
+    writes.write_command(session, instance)
+    assert not session.new
+    stored = session.execute(select(AuditEvent.action, AuditEvent.data).where(
+        AuditEvent.instance_id == instance.id, AuditEvent.action.like("note_%"))
+        .order_by(AuditEvent.id)).all()
+    assert [(action, data) for action, data in stored] == [
+        (f"note_{n}", {"n": n}) for n in range(count)]
