@@ -13,43 +13,37 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, NamedTuple, cast
 
-from sqlalchemy import JSON, ColumnElement, Connection, Dialect, Table, TypeDecorator, type_coerce
+from sqlalchemy import ColumnElement, Connection, Dialect, Table, type_coerce
 from sqlalchemy.orm import Session
 
 from engine.db import Reading
 from engine.models import OPEN_TASK_STATES, HumanTask, User
-from engine.models.base import JSONDocument
 
-from .read_types import quick_time, sqlite_json
+from .read_types import QuickJSON, quick_time
 
 TASK: Table = HumanTask.__table__  # type: ignore[assignment]
 # The assignee's row, to join for their user name: `ASSIGNEE.c.username`.
 ASSIGNEE = User.__table__.alias("assignee")
 
 
-class MostlyNullJSON(TypeDecorator[Any]):
+class MostlyNullJSON(QuickJSON):
     """A JSON column (JSONDocument) that mostly holds JSON null (a task's notices, an
     instance's error), read without decoding the nulls.
 
     On SQLite a JSON value is text, and SQLAlchemy decodes each through two wrappers and
     json.loads, `null` included: a tenth of an inbox page's CPU went to its rows' notices.
     Here the text `null` is None without that (what json.loads makes of it), any other
-    text is decoded as JSONDocument decodes it (in one scan: read_types.sqlite_json).
+    text is decoded as QuickJSON decodes it (in one scan on SQLite).
     PostgreSQL's driver decodes JSONB itself:
     nothing changes there (tests/engine/test_reading.py).
     """
 
-    impl = JSON
     cache_ok = True
 
-    def load_dialect_impl(self, dialect: Dialect) -> Any:
-        return JSONDocument.dialect_impl(dialect)
-
     def result_processor(self, dialect: Dialect, coltype: Any) -> Any:
-        usual = super().result_processor(dialect, coltype)
-        if usual is None:
+        decode = super().result_processor(dialect, coltype)  # QuickJSON's
+        if decode is None:
             return None
-        decode = sqlite_json(dialect, usual)
 
         def process(value: Any) -> Any:
             if value is None or value == "null":
