@@ -61,10 +61,7 @@ class DriverStatement:
                 ) -> CursorResult[Any]:
         """Send the statement as driver SQL with `params` (values by parameter name, as
         given to the Core statement); for statements that return no rows."""
-        dialect = connection.dialect
-        form = self._forms.get(dialect)
-        if form is None:
-            form = self._forms[dialect] = _driver_form(self.statement, dialect)
+        form = self.form(connection.dialect)
         if form.constants:
             params = {**form.constants, **params}
         values = [params[name] if processor is None else processor(params[name])
@@ -72,6 +69,14 @@ class DriverStatement:
         driver_params: Any = (tuple(values) if form.positional
                               else dict(zip(form.names, values, strict=True)))
         return connection.exec_driver_sql(form.sql, driver_params)
+
+    def form(self, dialect: Dialect) -> _Form:
+        """The statement as `dialect`'s driver takes it (made once per dialect); ValueError
+        when its parameters are not plain ones."""
+        form = self._forms.get(dialect)
+        if form is None:
+            form = self._forms[dialect] = _driver_form(self.statement, dialect)
+        return form
 
     def rows(self, connection: Connection, params: Mapping[str, Any]) -> Sequence[Row[Any]]:
         """Execute the statement's compiled form with `params`: the rows it returns, as the

@@ -23,13 +23,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 from weakref import WeakKeyDictionary
 
 from sqlalchemy import Connection, Row, Select
 from sqlalchemy.engine import Dialect
 
-from engine.driver_sql import DriverStatement, _driver_form
+from engine.driver_sql import DriverStatement
 
 Processor = Callable[[Any], Any]
 
@@ -57,7 +57,6 @@ class ReadStatement(DriverStatement):
 
     def __init__(self, statement: Select[Any]) -> None:
         super().__init__(statement)
-        self.select = statement
         self._lean: WeakKeyDictionary[Dialect, _Lean | None] = WeakKeyDictionary()
 
     def rows(self, connection: Connection, params: Mapping[str, Any]
@@ -67,7 +66,7 @@ class ReadStatement(DriverStatement):
         try:
             lean = self._lean[dialect]
         except KeyError:
-            lean = self._lean[dialect] = _lean_form(self.select, dialect)
+            lean = self._lean[dialect] = _lean_form(self, dialect)
         if lean is None or not _unwatched(connection):
             return super().rows(connection, params)
         if lean.constants:
@@ -106,19 +105,19 @@ def _unwatched(connection: Connection) -> bool:
     return "schema_translate_map" not in connection.get_execution_options()
 
 
-def _lean_form(statement: Select[Any], dialect: Dialect) -> _Lean | None:
-    """The driver's form of `statement` on SQLite's pysqlite driver; None elsewhere, or
-    when its parameters are not plain ones (DriverStatement's rules)."""
+def _lean_form(read: ReadStatement, dialect: Dialect) -> _Lean | None:
+    """The driver's form of `read` on SQLite's pysqlite driver; None elsewhere, or when its
+    parameters are not plain ones (DriverStatement's rules)."""
     if dialect.name != "sqlite" or dialect.driver != "pysqlite":
         return None
     try:
-        form = _driver_form(statement, dialect)
+        form = read.form(dialect)
     except ValueError:
         return None
     if not form.positional:
         return None
     converted = []
-    for position, column in enumerate(statement.selected_columns):
+    for position, column in enumerate(cast(Select[Any], read.statement).selected_columns):
         process = column.type.dialect_impl(dialect).result_processor(dialect, None)
         if process is not None:
             converted.append((position, process))
