@@ -20,6 +20,7 @@ from sqlalchemy.exc import InvalidRequestError
 from sqlalchemy.orm import Session, joinedload
 
 from engine.addresses import optional_address
+from engine.attached_users import attach_user
 from engine.clock import Clock
 from engine.errors import Conflict, InvalidData, NotFound
 from engine.models import ApiToken, Role, User
@@ -168,9 +169,9 @@ def _holder_of_digest(session: Session, digest: str) -> TokenHolder | None:
 
 class TokenCache:
     """Bearer tokens verified in the last `seconds`, kept in this process: a request with a
-    known token takes its user from here (`Session.merge(load=False)`: no statement) instead
-    of reading token, user and roles again. Reading them was a tenth of the server's CPU on
-    the reference workload, where every call carries the same token.
+    known token takes its user from here (attached as `Session.merge(load=False)` would, no
+    statement) instead of reading token, user and roles again. Reading them was a tenth of
+    the server's CPU on the reference workload, where every call carries the same token.
 
     Any change to a user, role or token that this process writes (flushed through the ORM,
     or an UPDATE/DELETE statement on those tables) empties every cache at once, so revoking
@@ -191,7 +192,8 @@ class TokenCache:
         `session` may be a function giving it, called only when one is needed (a miss, or
         `attach`): a reading request served from the cache then opens no session at all.
 
-        A cached user is merged into `session` (no statement), unless `attach` is False:
+        A cached user is attached to `session` as merge(load=False) would (no statement;
+        engine.attached_users), unless `attach` is False:
         then it is the cache's own detached copy, shared by every request doing the same,
         with its columns, roles and chat hook loaded. That is for a caller that only reads
         the user (a reading request: merging it cost a tenth of a one-statement read) and
@@ -205,7 +207,7 @@ class TokenCache:
         now = time.monotonic()
         known = self._entries.get(digest)
         if known is not None and known.until > now and known.generation == _generation[0]:
-            user = session_of().merge(known.user, load=False) if attach else known.user
+            user = attach_user(session_of(), known.user) if attach else known.user
             return TokenHolder(user, known.token_id, known.last_used_at)
         generation = _generation[0]
         holder = _holder_of_digest(session_of(), digest)
@@ -238,7 +240,7 @@ _ACCOUNT_TABLES = frozenset({"app_user", "api_token", "role", "user_role"})
 
 @dataclass
 class _KnownToken:
-    user: User  # detached: only ever merged into sessions, never attached
+    user: User  # detached: only ever copied into sessions (attach_user), never added
     token_id: int
     last_used_at: datetime | None
     until: float  # time.monotonic()

@@ -41,12 +41,13 @@ def loaded_columns(cls: type[Any]) -> tuple[Mapper[Any], list[tuple[str, Any]], 
 
 
 def as_loaded(session: Session, mapper: Mapper[Any], values: dict[str, Any],
-              reset: tuple[str, ...] = ()) -> Any:
+              reset: tuple[str, ...] = (), *, key: str = "id") -> Any:
     """The session's object of `mapper`'s row `values` (made if it has none), holding
     `values` as stored and clean: what loading the row with populate_existing gives. `reset`:
     the attributes such a load would drop from an object it refreshes, so that they load
-    again when read (its lazy relationships and deferred columns)."""
-    identity = mapper.identity_key_from_primary_key((values["id"],))
+    again when read (its lazy relationships and deferred columns). `key`: the attribute
+    holding the primary key (one column)."""
+    identity = mapper.identity_key_from_primary_key((values[key],))
     identity_map = session.identity_map
     known = identity_map.get(identity)
     if known is not None:  # a changed row (or one left in the session by a rollback)
