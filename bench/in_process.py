@@ -15,14 +15,18 @@ the path shifts the constant part), e.g.
         .venv/bin/python -m bench.in_process -n 25 --warm 5 --freeze 2>&1 | grep Collected
 
 (about 100 s; the difference of two versions' totals over 30 instances is the change per
-instance). Headline: `app_cpu_ms_per_instance=… <kind>_ms=…` (thread CPU means).
+instance). A change also moves the moments the garbage collector runs, and what a
+collection traverses depends on what is alive then: that alone moves a run's count by up to
+~1.5M an instance either way. To compare the code's own cost, add `--no-gc` (the collector
+off once the app is ready) to both runs. Headline: `app_cpu_ms_per_instance=… <kind>_ms=…` (thread CPU means).
 
-    .venv/bin/python -m bench.in_process [-n 200] [--warm 20] [--freeze]
+    .venv/bin/python -m bench.in_process [-n 200] [--warm 20] [--freeze] [--no-gc]
 """
 
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import tempfile
 import time
@@ -83,6 +87,8 @@ def main() -> None:
     ap.add_argument("--warm", type=int, default=20, help="untimed instances first")
     ap.add_argument("--freeze", action="store_true",
                     help="settle the garbage collector as a server does, once ready")
+    ap.add_argument("--no-gc", action="store_true",
+                    help="turn the garbage collector off once ready (code cost alone)")
     ap.add_argument("--shared", help="folder of http_workload.py (default ../shared/bench)")
     args = ap.parse_args()
     shared = shared_dir(args.shared)
@@ -90,10 +96,15 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="keyflow-bench-inproc-") as tmp:
         url = f"sqlite:///{tmp}/kf.db"
         token = prepare(url, shared / "workload")
+        # The token cache's entry lasts 5 s: a served workload misses it once per ~1,000
+        # requests, but a run under callgrind is ~50x slower, and misses as often as the
+        # machine is slow would make its counts depend on the clock. An hour: none.
         app = create_app(test_config={"DATABASE_URL": url, "SECRET_KEY": "bench",
-                                      "VAR_DIR": tmp})
+                                      "VAR_DIR": tmp, "TOKEN_CACHE_SECONDS": 3600.0})
         if args.freeze:
             settle_garbage_collector()
+        if args.no_gc:
+            gc.disable()
         client = InProcessClient(app, token)
         latencies: dict[str, list[float]] = {kind: [] for kind in workload.KINDS}
         for _ in range(args.warm):
@@ -106,7 +117,7 @@ def main() -> None:
              for kind, spent in sorted(client.cpu.items())}
     total = sum(sum(spent) for spent in client.cpu.values())
     headline(app_cpu_ms_per_instance=1000 * total / args.n, **means, n=args.n,
-             freeze=args.freeze)
+             freeze=args.freeze, gc=not args.no_gc)
 
 
 if __name__ == "__main__":
