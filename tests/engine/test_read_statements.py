@@ -1,6 +1,7 @@
 """engine.queries.read_statements: a read call's statement sent to SQLite's driver directly
-answers what SQLAlchemy answers, and goes the usual way whenever something watches
-statements, the connection has no transaction yet, or the driver fails."""
+(engine.sqlite_direct) answers what SQLAlchemy answers, raises a driver's error as
+SQLAlchemy raises it, and goes the usual way whenever something watches statements or the
+connection has no transaction yet."""
 
 from __future__ import annotations
 
