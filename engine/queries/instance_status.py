@@ -22,7 +22,7 @@ from engine.runtime.access import is_open, may_cancel, plainly_sees
 
 from .instances import StoredDefinition, load_instance, state_data
 from .read_statements import ReadStatement
-from .read_types import quick_json, quick_time
+from .read_types import quick_json
 from .task_records import ASSIGNEE, TASK, TASK_COLUMNS, Reads, TaskRecord, mostly_null, orm, reading
 
 if TYPE_CHECKING:
@@ -59,9 +59,9 @@ class InstanceRecord(NamedTuple):
 
 # Times and JSON documents decoded as engine.queries.read_types does.
 _HEADER = (_INSTANCE.c.id, _INSTANCE.c.status, _INSTANCE.c.business_key,
-           _INSTANCE.c.customer_name, quick_time(_INSTANCE.c.started_at),
-           quick_time(_INSTANCE.c.ended_at), mostly_null(_INSTANCE.c.error),
-           quick_time(_INSTANCE.c.archived_at), quick_json(_INSTANCE.c.outcome),
+           _INSTANCE.c.customer_name, _INSTANCE.c.started_at,
+           _INSTANCE.c.ended_at, mostly_null(_INSTANCE.c.error),
+           _INSTANCE.c.archived_at, quick_json(_INSTANCE.c.outcome),
            _INSTANCE.c.owner_id, _INSTANCE.c.started_by_id, _DEFINITION.c.key,
            _DEFINITION.c.version, _DEFINITION.c.name, _DEFINITION.c.name_en,
            _OWNER.c.username)
@@ -106,7 +106,7 @@ _INSTANCE_AND_OPEN_TASKS = ReadStatement(
     .order_by(TASK.c.id)
 )
 _HISTORY = ReadStatement(
-    select(quick_time(_EVENT.c.at), _EVENT.c.action, _EVENT.c.actor_id, _EVENT.c.task_id,
+    select(_EVENT.c.at, _EVENT.c.action, _EVENT.c.actor_id, _EVENT.c.task_id,
            _EVENT.c.bpmn_id, quick_json(_EVENT.c.data), _ACTOR.c.username)
     .outerjoin(_ACTOR, _ACTOR.c.id == _EVENT.c.actor_id)
     .where(_EVENT.c.instance_id == bindparam("instance_id"))

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from engine.db import Reading
 from engine.models import OPEN_TASK_STATES, HumanTask, User
 
-from .read_types import QuickJSON, quick_time
+from .read_types import QuickJSON
 
 TASK: Table = HumanTask.__table__  # type: ignore[assignment]
 # The assignee's row, to join for their user name: `ASSIGNEE.c.username`.
@@ -59,13 +59,12 @@ def mostly_null(column: ColumnElement[Any]) -> ColumnElement[Any]:
 
 
 # The columns of a record, in its fields' order (`TaskRecord.of` reads them by position);
-# times and notices decoded as engine.queries.read_types does.
+# notices decoded as engine.queries.read_types does.
 TASK_COLUMNS: tuple[ColumnElement[Any], ...] = (*(
     TASK.c[name] for name in (
         "id", "instance_id", "process_key", "bpmn_id", "name", "name_en", "role", "state",
-        "assignee_id", "customer_name", "form_key")), *(
-    quick_time(TASK.c[name]) for name in ("created_at", "due_at", "completed_at")),
-    TASK.c.completed_by_id, mostly_null(TASK.c.notices))
+        "assignee_id", "customer_name", "form_key", "created_at", "due_at", "completed_at",
+        "completed_by_id")), mostly_null(TASK.c.notices))
 
 
 _RECORD_LENGTH = len(TASK_COLUMNS) + 1  # and the assignee's name

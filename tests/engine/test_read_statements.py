@@ -27,14 +27,14 @@ from sqlalchemy import (
 from engine.db import make_db_engine
 from engine.models.base import JSONDocument, UTCDateTime
 from engine.queries.read_statements import ReadStatement
-from engine.queries.read_types import quick_json, quick_time
+from engine.queries.read_types import quick_json
 
 _TABLE = Table("probe", MetaData(), Column("id", Integer, primary_key=True),
                Column("name", String(20)), Column("flag", Boolean),
                Column("at", UTCDateTime()), Column("doc", JSONDocument))
 NOW = datetime(2026, 12, 1, 2, 34, 41, 913552, tzinfo=UTC)
 _QUERY = (select(_TABLE.c.id, _TABLE.c.name, _TABLE.c.flag, _TABLE.c.at,
-                 quick_time(_TABLE.c.at), _TABLE.c.doc, quick_json(_TABLE.c.doc),
+                 _TABLE.c.doc, quick_json(_TABLE.c.doc),
                  func.count().over().label("n"))
           .where(_TABLE.c.at <= bindparam("now", type_=UTCDateTime()),
                  _TABLE.c.id.in_([literal(1), literal(2), literal(3)]),
