@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from typing import Any, cast
 from weakref import WeakKeyDictionary
 
-from sqlalchemy import Connection, Row, Select
+from sqlalchemy import CompoundSelect, Connection, Row, Select
 from sqlalchemy.engine import Dialect
 
 from engine.driver_sql import DriverStatement
@@ -55,7 +55,7 @@ class ReadStatement(DriverStatement):
     """A read call's SELECT, compiled once per dialect, sent to SQLite's driver directly
     when nothing watches (module docstring); `rows` answers as `DriverStatement.rows`."""
 
-    def __init__(self, statement: Select[Any]) -> None:
+    def __init__(self, statement: Select[Any] | CompoundSelect) -> None:
         super().__init__(statement)
         self._lean: WeakKeyDictionary[Dialect, _Lean | None] = WeakKeyDictionary()
 
