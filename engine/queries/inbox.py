@@ -17,7 +17,9 @@ who sees a fiftieth of the tasks, a page walks a few thousand index entries and,
 vacuumed, no table row). PostgreSQL walks the index in order, stops after a page; a position is
 matched with a row comparison `(due_at, id) > (d, i)` that seeks into the index, and the
 undated tail (NULL due times, which no comparison matches) is a second limited read in the
-same statement (UNION ALL), so a page is always one statement.
+same statement (UNION ALL), so a page is always one statement. On SQLite a page of one
+person's own tasks is read in a form of its own (`_merged_select`): the same rows, without
+the temporary b-trees SQLite builds for the subqueries and sorts of the general form.
 
 Text search (`q`) is a substring match (LIKE, escaped) over the task's names, the customer,
 the process key and names and the business key, applied while walking the scope in order:
