@@ -8,17 +8,18 @@ cost; with `--freeze` the process first sets its start-up objects aside as a ser
 (webui.cli.settle_garbage_collector).
 
 On a busy or drifting machine CPU times are noisy; instruction counts are not. Run it under
-callgrind at two sizes and compare totals between two versions of the code (same folder:
-the path shifts the constant part), e.g.
+callgrind at two sizes, for each of two versions of the code (same folder: the path shifts
+the constant part), with the collector off once the app is ready (`--no-gc`: a change
+moves the moments collections run, and what one traverses depends on what is alive then),
+e.g.
 
     PYTHONHASHSEED=0 valgrind --tool=callgrind --callgrind-out-file=/tmp/cg.%p \\
-        .venv/bin/python -m bench.in_process -n 25 --warm 5 --freeze 2>&1 | grep Collected
+        .venv/bin/python -m bench.in_process -n 25 --warm 5 --freeze --no-gc 2>&1 | grep Collected
 
-(about 100 s; the difference of two versions' totals over 30 instances is the change per
-instance). A change also moves the moments the garbage collector runs, and what a
-collection traverses depends on what is alive then: that alone moves a run's count by up to
-~1.5M an instance either way. To compare the code's own cost, add `--no-gc` (the collector
-off once the app is ready) to both runs. Headline: `app_cpu_ms_per_instance=… <kind>_ms=…` (thread CPU means).
+(about 100 s at -n 25). A version's cost per instance is the difference of its totals at
+-n 50 and -n 25, divided by 25: a total alone also holds start-up and shut-down, which a
+change of imports moves by tens of millions. Headline: `app_cpu_ms_per_instance=…
+<kind>_ms=…` (thread CPU means).
 
     .venv/bin/python -m bench.in_process [-n 200] [--warm 20] [--freeze] [--no-gc]
 """

@@ -17,7 +17,9 @@ who sees a fiftieth of the tasks, a page walks a few thousand index entries and,
 vacuumed, no table row). PostgreSQL walks the index in order, stops after a page; a position is
 matched with a row comparison `(due_at, id) > (d, i)` that seeks into the index, and the
 undated tail (NULL due times, which no comparison matches) is a second limited read in the
-same statement (UNION ALL), so a page is always one statement.
+same statement (UNION ALL), so a page is always one statement. On SQLite a page of one
+person's own tasks is read in a form of its own (`_merged_select`): the same rows, without
+the temporary b-trees SQLite builds for the subqueries and sorts of the general form.
 
 Text search (`q`) is a substring match (LIKE, escaped) over the task's names, the customer,
 the process key and names and the business key, applied while walking the scope in order:
@@ -36,17 +38,21 @@ from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import (
+    Boolean,
     ColumnElement,
+    CompoundSelect,
     Select,
     String,
     and_,
     bindparam,
     false,
     func,
+    null,
     or_,
     select,
     true,
     tuple_,
+    type_coerce,
     union_all,
 )
 from sqlalchemy.orm import Session
@@ -207,37 +213,36 @@ def _filtered(query: Select[Any], process: bool, overdue: bool, searching: bool
         # A scalar subquery, not EXISTS: PostgreSQL would turn an EXISTS into one hashed
         # scan of every instance; this is one primary-key probe per row walked.
         business_key = select(ProcessInstance.business_key).where(
-            ProcessInstance.id == HumanTask.instance_id).scalar_subquery()
+            ProcessInstance.id == HumanTask.instance_id).correlate(HumanTask).scalar_subquery()
         query = query.where(or_(like(HumanTask.name), like(HumanTask.name_en),
                                 like(HumanTask.customer_name), like(HumanTask.process_key),
                                 HumanTask.process_key.in_(named), like(business_key)))
     return query
 
 
-def _segments(position: str | None, backward: bool) -> list[tuple[Any, list[Any]]]:
-    """(where, order by) of the stretches to read, in inbox order from a position on (or
-    back from it): the dated tasks, then the undated ones. `position` is the kind of
+def _segments(position: str | None, backward: bool) -> list[tuple[Any, list[Any], bool]]:
+    """(where, order by, dated) of the stretches to read, in inbox order from a position on
+    (or back from it): the dated tasks, then the undated ones. `position` is the kind of
     position (None, "undated", "dated"); its values are the parameters `due` and `after`."""
     due, ident = HumanTask.due_at, HumanTask.id
     dated_order: list[Any] = [due.desc(), ident.desc()] if backward else [due.asc(), ident.asc()]
     # The undated stretch is ordered by due_at too (all NULL there): the same order as the
     # scope's index, which PostgreSQL then walks instead of scanning by id with a filter.
     undated_order = dated_order
-    dated = due.is_not(None)
-    undated = due.is_(None)
+    dated = (due.is_not(None), dated_order, True)
+    undated = (due.is_(None), undated_order, False)
     if position is None:
-        parts: list[tuple[Any, list[Any]]] = [(dated, dated_order), (undated, undated_order)]
-        return parts[::-1] if backward else parts
+        return [undated, dated] if backward else [dated, undated]
     after = bindparam("after", type_=ident.type)
     if position == "undated":
         after_id = ident < after if backward else ident > after
-        tail = (and_(undated, after_id), undated_order)
-        return [tail, (dated, dated_order)] if backward else [tail]
+        tail = (and_(due.is_(None), after_id), undated_order, False)
+        return [tail, dated] if backward else [tail]
     key = tuple_(due, ident)
     point = tuple_(bindparam("due", type_=due.type), after)
     if backward:
-        return [(and_(dated, key < point), dated_order)]
-    return [(and_(dated, key > point), dated_order), (undated, undated_order)]
+        return [(and_(due.is_not(None), key < point), dated_order, True)]
+    return [(and_(due.is_not(None), key > point), dated_order, True), undated]
 
 
 _INSTANCE = ProcessInstance.__table__
@@ -252,10 +257,16 @@ _DEFINITION = ProcessDefinition.__table__
 @lru_cache(maxsize=1024)
 def _page_statement(scope: str, user_id: int, roles: frozenset[str], sight: Sight,
                     filters: tuple[bool, bool, bool], position: str | None, backward: bool,
-                    wanted: int, probe: bool) -> ReadStatement:
-    """`_page_select`, compiled once per dialect."""
-    return ReadStatement(_page_select(scope, user_id, roles, sight, filters, position,
-                                        backward, wanted, probe))
+                    wanted: int, probe: bool, merged: bool = False) -> ReadStatement:
+    """`_page_select` (`_merged_select` when `merged`), compiled once per dialect."""
+    build = _merged_select if merged else _page_select
+    return ReadStatement(build(scope, user_id, roles, sight, filters, position, backward,
+                               wanted, probe))
+
+
+def _merges(dialect: str, scope: str, sight: Sight) -> bool:
+    """Whether a page is read as `_merged_select`: on SQLite, one person's own tasks."""
+    return dialect == "sqlite" and scope == "mine" and len(sight.user_ids) == 1
 
 
 def _page_select(scope: str, user_id: int, roles: frozenset[str], sight: Sight,
@@ -271,7 +282,7 @@ def _page_select(scope: str, user_id: int, roles: frozenset[str], sight: Sight,
     visible = and_(_scope_filter(scope, user_id, roles, sight), _rule_for(scope, sight))
     base = _filtered(select(HumanTask.id).where(visible), *filters)
     parts = [base.where(where).order_by(*order).limit(wanted).subquery()
-             for where, order in _segments(position, backward)]
+             for where, order, _ in _segments(position, backward)]
     segments = [select(part.c.id) for part in parts]
     ids = union_all(*segments).subquery() if len(segments) > 1 else segments[0].subquery()
     task = TASK.c
@@ -290,6 +301,55 @@ def _page_select(scope: str, user_id: int, roles: frozenset[str], sight: Sight,
     return (select(asked.c.stands_in, *(rows.c[c.name] for c in page.selected_columns))
             .select_from(asked.outerjoin(rows, true()))
             .order_by(*_order(rows.c.due_at, rows.c.id, backward)))
+
+
+def _merged_select(scope: str, user_id: int, roles: frozenset[str], sight: Sight,
+                   filters: tuple[bool, bool, bool], position: str | None, backward: bool,
+                   wanted: int, probe: bool) -> CompoundSelect | Select[Any]:
+    """`_page_select`'s rows, as SQLite reads one person's own tasks (`_merges`): each
+    segment's rows joined to what they show, merged in inbox order (UNION ALL with ORDER BY
+    and LIMIT), each segment walked in the order of the partial index (assignee_id, due_at,
+    id).
+
+    SQLite builds a temporary b-tree (a pager and a table of its own) for every subquery it
+    materializes and every ORDER BY no index gives it: `_page_select` took four of them, six
+    with the probe, and they cost more than all the rest (a page of one task: ~230,000
+    instructions in SQLite and its driver, ~95,000 read this way). Here each segment is an
+    equality on assignee_id and a range of the index, so SQLite merges the walks with none,
+    joins only the rows it keeps and stops after a page (tests/engine/test_inbox_pages.py
+    holds the plan to that). Overdue tasks all have a due time: the undated stretch is left
+    out then, as SQLite cannot tell that it is empty.
+
+    The probe is one more row (`stands_in`, the rest NULL), first because its assignee_id is
+    NULL (NULLs sort first in SQLite; the page's rows all have one): LIMIT `wanted` + 1. The
+    rows have `_page_select`'s columns, `stands_in` first (NULL but in the probe's row).
+    """
+    visible = _scope_filter(scope, user_id, roles, sight)
+    task = TASK.c
+    # each named (AS) in the statement: SQLite finds a compound's ORDER BY terms by name
+    columns = [column.label(column.name) for column in (
+        *TASK_COLUMNS, ASSIGNEE.c.username, _DEFINITION.c.name.label("process_name"),
+        _DEFINITION.c.name_en.label("process_name_en"), _INSTANCE.c.business_key)]
+    shown = (TASK.join(_INSTANCE, _INSTANCE.c.id == task.instance_id)
+             .join(_DEFINITION, _DEFINITION.c.id == _INSTANCE.c.definition_id)
+             .outerjoin(ASSIGNEE, ASSIGNEE.c.id == task.assignee_id))
+    segments = _segments(position, backward)
+    if filters[1]:
+        segments = [segment for segment in segments if segment[2]]
+    lead = (type_coerce(null(), Boolean).label("stands_in"),) if probe else ()
+    arms = [_filtered(select(*lead, *columns).select_from(shown).where(visible, where),
+                      *filters) for where, _, _ in segments]
+    if probe:
+        arms.append(select(STANDS_IN.label("stands_in"), *(null() for _ in columns)))
+    if not arms:  # overdue, from a position among the undated tasks: none follow
+        return select(*columns).select_from(shown).where(false())
+    if len(arms) == 1:  # one segment in its own order, the index's (or the probe alone)
+        return arms[0].order_by(*(segments[0][1] if segments else ())).limit(wanted)
+    merged = union_all(*arms)
+    row = merged.selected_columns
+    first = [row.assignee_id] if probe else []
+    return (merged.order_by(*first, *_order(row.due_at, row.id, backward))
+            .limit(wanted + 1 if probe else wanted))
 
 
 def _order(due: Any, ident: Any, backward: bool) -> list[Any]:
@@ -327,17 +387,20 @@ class _Ask:
         roles = self.user.role_names
         shape = ((bool(self.process), self.overdue, searching), kind, backward, wanted)
         connection = reading(session)
+        dialect = connection.dialect.name
         if self.sight is None:
             plain = plain_sight(self.user)
             params.update(stand_in_user=self.user.id, stand_in_now=session_now(session))
-            found = _page_statement(self.scope, self.user.id, roles, plain, *shape, True).rows(
+            found = _page_statement(self.scope, self.user.id, roles, plain, *shape, True,
+                                    _merges(dialect, self.scope, plain)).rows(
                 connection, params)
             self.sight = plain
             if found and found[0][0]:
                 self.sight = sight_of(orm(session), self.user)
             if self.sight == plain:
                 return [_row(r, 1) for r in found if r[1] is not None]
-        query = _page_statement(self.scope, self.user.id, roles, self.sight, *shape, False)
+        query = _page_statement(self.scope, self.user.id, roles, self.sight, *shape, False,
+                                _merges(dialect, self.scope, self.sight))
         return [_row(r, 0) for r in query.rows(connection, params)]
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Select
+from sqlalchemy import CompoundSelect, Select
 
 from engine.driver_sql import DriverStatement
 
@@ -19,5 +19,5 @@ class ReadStatement(DriverStatement):
     """A read call's SELECT, compiled once per dialect; its `rows` are plain tuples when sent
     to SQLite's driver directly (engine.sqlite_direct)."""
 
-    def __init__(self, statement: Select[Any]) -> None:
+    def __init__(self, statement: Select[Any] | CompoundSelect) -> None:
         super().__init__(statement)

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import itertools
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import create_engine, select
 
 from engine.errors import InvalidData
-from engine.models import Base, HumanTask
+from engine.models import Base, HumanTask, ProcessInstance
 from engine.queries.inbox import Position, _page_statement, inbox, inbox_counts
 from engine.runtime.access import Sight
 
@@ -145,6 +146,12 @@ def test_overdue_and_search_page_too(session, clock, users, instance_id):
     found, _ = walk(session, manager, clock.now(), "mine", q="任务1")  # 任务1, 任务10…任务19
     names = ["任务1", *(f"任务{k}" for k in range(10, 20))]
     assert sorted(t.name for t in found) == sorted(names * 2)
+    for scope in ("mine", "all"):  # no overdue task follows one without a due time
+        assert inbox(session, manager, clock.now(), scope=scope, overdue=True,
+                     after=Position(None, 1)).rows == []
+        back = inbox(session, manager, clock.now(), scope=scope, overdue=True, limit=PAGE,
+                     before=Position(None, 1))
+        assert [r.task for r in back.rows] == late[-PAGE:]
 
 
 def test_counts_in_one_query(session, clock, users, instance_id):
@@ -179,28 +186,102 @@ def test_a_cursor_round_trips(clock):
         assert Position.parse(position.cursor()) == position
 
 
-@pytest.mark.parametrize("scope, index", [("mine", "ix_human_task_open_assignee"),
-                                          ("role", "ix_human_task_open_role")])
-def test_sqlite_walks_the_scopes_partial_index(scope, index):
+# Only one person's own tasks are read in one merge (`merged`).
+@pytest.mark.parametrize("scope, index, merged", [
+    ("mine", "ix_human_task_open_assignee", False), ("role", "ix_human_task_open_role", False),
+    ("mine", "ix_human_task_open_assignee", True)])
+def test_sqlite_walks_the_scopes_partial_index(scope, index, merged):
     """The open states are written into the statement, as the partial indexes declare them:
     SQLite uses a partial index only when the query says what its predicate says (a bound
     parameter never does), and otherwise scans every task of the table for a page."""
+    steps = _sqlite_plan(scope, (False, False, False), None, False, True, merged)
+    assert any(index in step for step in steps), steps
+    assert not any(step.startswith("SCAN human_task") for step in steps), steps
+
+
+# Every filter, position and direction, but overdue forward from an undated task: no overdue
+# task follows an undated one, so that page reads no task at all.
+_PAGES = [(filters, position, backward)
+          for filters in [(False, False, False), (True, False, False), (True, True, False)]
+          for position, backward in [(None, False), (None, True), ("dated", False),
+                                     ("dated", True), ("undated", False), ("undated", True)]
+          if not (filters[1] and position == "undated" and not backward)]
+
+
+@pytest.mark.parametrize("filters, position, backward", _PAGES)
+@pytest.mark.parametrize("probe", [True, False])
+def test_sqlite_reads_ones_own_tasks_without_temporary_tables(filters, position, backward,
+                                                              probe):
+    """On SQLite a page of one person's own tasks is one merge of walks of the partial
+    index, in its order: no temporary b-tree (a subquery materialized, an ORDER BY sorted),
+    each of which cost more than the rest of the statement."""
+    steps = _sqlite_plan("mine", filters, position, backward, probe, True)
+    assert any("ix_human_task_open_assignee" in step for step in steps), steps
+    assert not any("TEMP B-TREE" in step or "MATERIALIZE" in step for step in steps), steps
+    assert not any(step.startswith("SCAN human_task") for step in steps), steps
+
+
+def _sqlite_plan(scope, filters, position, backward, probe, merged):
+    """SQLite's query plan of a page's statement, its steps as text."""
     engine = create_engine("sqlite://")
     Base.metadata.create_all(engine)
     sight = Sight(frozenset({1}), frozenset({"senior_manager"}))
-    query = _page_statement(scope, 1, sight.roles, sight, (False, False, False), None, False,
-                            PAGE + 1, True).statement
+    query = _page_statement(scope, 1, sight.roles, sight, filters, position, backward,
+                            PAGE + 1, probe, merged).statement
     compiled = query.compile(engine)
-    params = compiled.construct_params({"stand_in_user": 1, "stand_in_now": datetime.now(UTC)})
+    now = datetime.now(UTC)
+    params = compiled.construct_params({
+        "stand_in_user": 1, "stand_in_now": now, "process": "approval", "now": now,
+        "pattern": "%a%", "due": now, "after": 5})
     with engine.connect() as connection:
         plan = connection.exec_driver_sql(
             f"EXPLAIN QUERY PLAN {compiled}",
             tuple(compiled.dialect.execute_sequence_format(
                 [_bound(params[name]) for name in compiled.positiontup or []]))).all()
-    steps = [str(row[-1]) for row in plan]
-    assert any(index in step for step in steps), steps
-    assert not any(step.startswith("SCAN human_task") for step in steps), steps
+    return [str(row[-1]) for row in plan]
 
 
 def _bound(value):
     return value.replace(tzinfo=None) if isinstance(value, datetime) else value
+
+
+@pytest.mark.parametrize("n", [PAGE - 2, PAGE - 1, PAGE, 2 * PAGE + 3])
+def test_a_page_of_ones_own_tasks_shows_them_all_in_order(session, clock, users, instance_id,
+                                                          n):
+    """The first page and the one before a cursor, rows as shown (names, customer, holder),
+    and `next` exactly when more follow: the instance's own task and `n` more."""
+    manager = users["senior_manager"]
+    add_tasks(session, clock, instance_id, n, assignee=manager)
+    held = sorted(session.scalars(select(HumanTask).where(
+        HumanTask.assignee_id == manager.id, HumanTask.state.in_(("ready", "claimed")))),
+        key=order_key)
+    instance = session.get(ProcessInstance, instance_id)
+    page = inbox(session, manager, clock.now(), limit=PAGE)
+    assert [r.task.id for r in page.rows] == [t.id for t in held[:PAGE]]
+    assert (page.next is None) == (len(held) <= PAGE)
+    for row, task in zip(page.rows, held, strict=False):
+        assert (row.process_name, row.process_name_en, row.business_key) == (
+            instance.definition.name, instance.definition.name_en, instance.business_key)
+        assert (row.task.due_at, row.task.name, row.task.assignee_name, row.task.notices) == (
+            task.due_at, task.name, manager.username, task.notices)
+    if page.next is not None:
+        back = inbox(session, manager, clock.now(), limit=PAGE,
+                     before=Position.parse(inbox(session, manager, clock.now(), limit=PAGE,
+                                                 after=Position.parse(page.next)).previous))
+        assert [r.task.id for r in back.rows] == [r.task.id for r in page.rows]
+
+
+def test_standing_in_for_a_colleague_since_deactivated_shows_ones_own_tasks(
+        session, kf, clock, users, instance_id):
+    """The substitution is under way, but its absent colleague left: the page is read again
+    with the sight `sight_of` decides on, the substitute's own."""
+    manager, sub = users["senior_manager"], users["sm2"]
+    own = add_tasks(session, clock, instance_id, 3, assignee=sub)
+    add_tasks(session, clock, instance_id, 2, assignee=manager)
+    today = clock.now().astimezone(ZoneInfo("Asia/Shanghai")).date()
+    kf.set_substitute(session, manager, substitute="sm2", starts_on=today, ends_on=today,
+                      tz=ZoneInfo("Asia/Shanghai"))
+    manager.active = False
+    session.commit()
+    page = inbox(session, sub, clock.now(), limit=PAGE)
+    assert [r.task.id for r in page.rows] == [t.id for t in sorted(own, key=order_key)]
