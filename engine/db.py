@@ -19,6 +19,7 @@ from sqlalchemy.sql.compiler import InsertmanyvaluesSentinelOpts
 
 from engine.errors import InvalidData
 from engine.private_files import make_private, open_private, private_folder
+from engine.sqlite_direct import send_plain
 
 # A session for reading only: on SQLite its transaction begins with a plain (deferred)
 # BEGIN, so readers never take the write lock nor wait for it (WAL: they read a snapshot).
@@ -71,11 +72,12 @@ def make_db_engine(url: str, **kwargs: Any) -> Engine:
         # that only read (READS_ONLY) begin deferred and never hold the lock; their BEGIN
         # goes to the driver directly (every reading request sends one, and SQLAlchemy's
         # execution around it cost more than the statement). A write lock stays visible to
-        # SQLAlchemy's statement events (tests/webui/test_statement_counts.py watches them).
+        # SQLAlchemy's statement events whenever they are watched (send_plain;
+        # tests/webui/test_statement_counts.py watches them).
         if conn.get_execution_options().get(READS_ONLY):
             conn.connection.driver_connection.execute("BEGIN")
         else:
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            send_plain(conn, "BEGIN IMMEDIATE", beginning=True)
 
     return engine
 
@@ -113,21 +115,22 @@ def _savepoints_as_text(engine: Engine) -> None:
     Every command runs its engine steps inside a savepoint (engine.runtime.state), and
     SQLAlchemy compiles the savepoint clause, with its cache key, anew for each of them:
     the pair cost about as much as two of the command's real statements. As text they are
-    the same SQL, still sent through the Connection: statement events see them, a driver
-    error is raised as SQLAlchemy's (tests/engine/test_command_savepoints.py).
+    the same SQL, sent through the Connection (on SQLite straight to the driver when nothing
+    watches statements: engine.sqlite_direct.send_plain): statement events see them, a
+    driver error is raised as SQLAlchemy's (tests/engine/test_command_savepoints.py).
     """
 
     def quoted(connection: Connection, name: str) -> str:
         return str(connection.dialect.identifier_preparer.format_savepoint(None, name))
 
     def do_savepoint(connection: Connection, name: str) -> None:
-        connection.exec_driver_sql(f"SAVEPOINT {quoted(connection, name)}")
+        send_plain(connection, f"SAVEPOINT {quoted(connection, name)}")
 
     def do_rollback_to_savepoint(connection: Connection, name: str) -> None:
-        connection.exec_driver_sql(f"ROLLBACK TO SAVEPOINT {quoted(connection, name)}")
+        send_plain(connection, f"ROLLBACK TO SAVEPOINT {quoted(connection, name)}")
 
     def do_release_savepoint(connection: Connection, name: str) -> None:
-        connection.exec_driver_sql(f"RELEASE SAVEPOINT {quoted(connection, name)}")
+        send_plain(connection, f"RELEASE SAVEPOINT {quoted(connection, name)}")
 
     dialect: Any = engine.dialect
     dialect.do_savepoint = do_savepoint

@@ -55,11 +55,13 @@ class Written:
         return self.rows[0][0]
 
 
-def unwatched(connection: Connection) -> bool:
+def unwatched(connection: Connection, *, beginning: bool = False) -> bool:
     """Whether SQLAlchemy would do nothing around a statement on `connection` but send it:
-    in its transaction, valid, no statement listener, no logging, no option that changes
-    the SQL."""
-    if not connection.in_transaction() or connection.invalidated or connection.closed:
+    in its transaction (or `beginning` it: the BEGIN sent from the `begin` event, before
+    SQLAlchemy counts the transaction as begun), valid, no statement listener, no logging,
+    no option that changes the SQL."""
+    if not (beginning or connection.in_transaction()) or connection.invalidated \
+            or connection.closed:
         return False
     dispatch = connection.dispatch
     if any(getattr(dispatch, name) for name in _WATCHED):
@@ -67,6 +69,16 @@ def unwatched(connection: Connection) -> bool:
     if connection.dialect.dispatch.do_execute or connection._echo:  # noqa: SLF001
         return False
     return "schema_translate_map" not in connection.get_execution_options()
+
+
+def send_plain(connection: Connection, sql: str, *, beginning: bool = False) -> None:
+    """Send `sql`, a statement without parameters or rows (BEGIN, SAVEPOINT, RELEASE), on
+    SQLite's driver when `unwatched`, else through `Connection.exec_driver_sql`: SQLAlchemy
+    executes even these with the whole of its statement machinery."""
+    if connection.dialect.driver == "pysqlite" and unwatched(connection, beginning=beginning):
+        send(connection, sql, ())
+    else:
+        connection.exec_driver_sql(sql)
 
 
 def send(connection: Connection, sql: str, values: tuple[Any, ...]) -> Written:
