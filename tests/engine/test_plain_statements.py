@@ -82,3 +82,16 @@ def test_a_listener_sees_every_plain_statement(engine):
     assert seen == ["BEGIN IMMEDIATE", "SAVEPOINT sa_savepoint_1",
                     "RELEASE SAVEPOINT sa_savepoint_1", "SAVEPOINT sa_savepoint_2",
                     "ROLLBACK TO SAVEPOINT sa_savepoint_2"]
+
+
+def test_a_listener_of_one_connection_sees_its_plain_statements(engine):
+    seen: list[str] = []
+    with engine.connect() as conn:
+        event.listen(conn, "before_cursor_execute",
+                     lambda _c, _cur, statement, *_a: seen.append(statement))
+        with conn.begin(), conn.begin_nested():
+            pass
+    with engine.connect() as other, other.begin(), other.begin_nested():
+        pass  # another connection of the engine: nobody watches it
+    assert seen == ["BEGIN IMMEDIATE", "SAVEPOINT sa_savepoint_1",
+                    "RELEASE SAVEPOINT sa_savepoint_1"]
