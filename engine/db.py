@@ -220,7 +220,7 @@ class Reading:
                 session.close()
         finally:
             if connection is not None:
-                connection.close()  # rolls the transaction back (the `rollback` event fires)
+                connection.close()  # rolls the transaction back (listeners hear `rollback`)
 
 
 _OWN_BEGIN_HOOKS = frozenset({_begin_on_sqlite})

@@ -176,10 +176,14 @@ def test_a_listener_for_every_connection_sends_readings_the_usual_way(base, targ
 
 
 def test_a_failing_statement_raises_sqlalchemys_error_and_the_reading_still_closes(base):
+    errors: list[Any] = []
+    # handle_error is the dialect's event: it is heard without a connection's dispatch.
+    event.listen(base, "handle_error", lambda context: errors.append(context.statement))
     r = Reading(_read_engine(base))
     assert _unwatched(r)
     with pytest.raises(exc.DBAPIError):
         reading(r).execute(text("SELECT nothing_here FROM reading_probe"))
+    assert errors == ["SELECT nothing_here FROM reading_probe"]
     r.close()
     assert base.pool.checkedout() == 0
     after = Reading(_read_engine(base))
