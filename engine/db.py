@@ -20,6 +20,7 @@ from sqlalchemy.sql.compiler import InsertmanyvaluesSentinelOpts
 from engine.errors import InvalidData
 from engine.private_files import make_private, open_private, private_folder
 from engine.sqlite_direct import send_plain
+from engine.unwatched_engine import unwatched_twin
 
 # A session for reading only: on SQLite its transaction begins with a plain (deferred)
 # BEGIN, so readers never take the write lock nor wait for it (WAL: they read a snapshot).
@@ -65,21 +66,25 @@ def make_db_engine(url: str, **kwargs: Any) -> Engine:
         cursor.execute("PRAGMA temp_store=MEMORY")
         cursor.close()
 
-    @event.listens_for(engine, "begin")
-    def _on_begin(conn: Any) -> None:
-        # IMMEDIATE takes the write lock up front: two commands on one instance queue
-        # behind the busy timeout instead of failing on a lock upgrade half-way. Sessions
-        # that only read (READS_ONLY) begin deferred and never hold the lock; their BEGIN
-        # goes to the driver directly (every reading request sends one, and SQLAlchemy's
-        # execution around it cost more than the statement). A write lock stays visible to
-        # SQLAlchemy's statement events whenever they are watched (send_plain;
-        # tests/webui/test_statement_counts.py watches them).
-        if conn.get_execution_options().get(READS_ONLY):
-            conn.connection.driver_connection.execute("BEGIN")
-        else:
-            send_plain(conn, "BEGIN IMMEDIATE", beginning=True)
-
+    event.listen(engine, "begin", _begin_on_sqlite)
     return engine
+
+
+def _begin_on_sqlite(conn: Connection) -> None:
+    """Begin SQLite's transaction as keyflow wants it (the `begin` event of its engines).
+
+    IMMEDIATE takes the write lock up front: two commands on one instance queue behind the
+    busy timeout instead of failing on a lock upgrade half-way. Sessions that only read
+    (READS_ONLY) begin deferred and never hold the lock; their BEGIN goes to the driver
+    directly (every reading request sends one, and SQLAlchemy's execution around it cost
+    more than the statement). A write lock stays visible to SQLAlchemy's statement events
+    whenever they are watched (send_plain; tests/webui/test_statement_counts.py watches
+    them). A Reading nobody watches calls this itself (engine.unwatched_engine).
+    """
+    if conn.get_execution_options().get(READS_ONLY):
+        conn.connection.driver_connection.execute("BEGIN")  # type: ignore[union-attr]
+    else:
+        send_plain(conn, "BEGIN IMMEDIATE", beginning=True)
 
 
 def _ping_when_idle(engine: Engine) -> None:
@@ -170,6 +175,11 @@ class Reading:
     `session()`: a Session on the same connection and transaction (the same snapshot), for
     reading only (it joins the transaction: it could never commit it). `info` is shared
     with that session (engine.clock.bind_clock binds the clock of both).
+
+    When nothing but keyflow's own `begin` hook listens for connection events (no statement
+    counter, no instrumentation), the connection comes from the engine's unwatched twin and
+    dispatches no events; the reading calls the hook itself (engine.unwatched_engine: the
+    event machinery cost ~40% of a reading). Its transaction is the same either way.
     """
 
     __slots__ = ("_connection", "_engine", "_session", "info")
@@ -184,8 +194,15 @@ class Reading:
         """The connection, in its transaction (begun on first use)."""
         connection = self._connection
         if connection is None:
-            connection = self._connection = self._engine.connect()
-            connection.begin()
+            twin = unwatched_twin(self._engine, _OWN_BEGIN_HOOKS, READS_ONLY)
+            if twin is None:
+                connection = self._connection = self._engine.connect()
+                connection.begin()
+            else:
+                connection = self._connection = Connection(twin.engine, _has_events=False)
+                connection.begin()
+                for begin_hook in twin.begin_hooks:  # what the `begin` event would call
+                    begin_hook(connection)
         return connection
 
     def session(self) -> Session:
@@ -205,7 +222,10 @@ class Reading:
                 session.close()
         finally:
             if connection is not None:
-                connection.close()  # rolls the transaction back (the `rollback` event fires)
+                connection.close()  # rolls the transaction back (listeners hear `rollback`)
+
+
+_OWN_BEGIN_HOOKS = frozenset({_begin_on_sqlite})
 
 
 def end_session(session: Session) -> None:
