@@ -126,10 +126,7 @@ def test_any_connection_listener_sends_readings_the_usual_way(base, name):
 
     event.listen(base, name, listener)
     try:
-        r = Reading(read)
-        assert not _unwatched(r)
-        assert _count(r) == 1
-        r.close()
+        _read_the_usual_way(read)
     finally:
         event.remove(base, name, listener)
     again = Reading(read)
@@ -157,11 +154,16 @@ def test_a_listener_on_the_read_engine_itself_is_honoured(base):
     seen: list[str] = []
     event.listen(read, "before_cursor_execute",
                  lambda _c, _cur, statement, *_: seen.append(statement))
+    _read_the_usual_way(read)
+    assert seen == ["SELECT count(*) FROM reading_probe"]
+
+
+def _read_the_usual_way(read: Engine) -> None:
+    """A reading on `read` that goes the usual way (someone listens), and reads its row."""
     r = Reading(read)
     assert not _unwatched(r)
     assert _count(r) == 1
     r.close()
-    assert seen == ["SELECT count(*) FROM reading_probe"]
 
 
 @pytest.mark.parametrize("target", [Connection, Engine])
@@ -177,10 +179,7 @@ def test_a_listener_for_every_connection_sends_readings_the_usual_way(base, targ
     monkeypatch.setattr(target, "_has_events", False)
     event.listen(target, "before_cursor_execute", listener)
     try:
-        r = Reading(read)
-        assert not _unwatched(r)
-        assert _count(r) == 1
-        r.close()
+        _read_the_usual_way(read)
     finally:
         event.remove(target, "before_cursor_execute", listener)
     assert seen == ["SELECT count(*) FROM reading_probe"]
