@@ -40,21 +40,34 @@ class BareRun:
         return self.cpu_s * 1000 / self.instances
 
 
+class BareReference:
+    """The reference, parsed and warmed once, run in as many parts as asked (`run`)."""
+
+    def __init__(self, folder: Path, process_id: str, step_data: StepData,
+                 warmup: int = 5) -> None:
+        parser = SpiffBpmnParser()
+        parser.add_bpmn_files([str(p) for p in sorted(folder.glob("*.bpmn"))])
+        self.spec = parser.get_spec(process_id)
+        self.serializer = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(SPIFF_CONFIG))
+        self.step_data = step_data
+        for _ in range(warmup):
+            _one_instance(self.spec, self.serializer, step_data)
+
+    def run(self, n: int) -> BareRun:
+        """Run `n` timed instances."""
+        completions, done = 0, []
+        cpu, wall = time.process_time(), time.perf_counter()
+        for _ in range(n):
+            done = _one_instance(self.spec, self.serializer, self.step_data)
+            completions += len(done)
+        return BareRun(n, completions, time.process_time() - cpu, time.perf_counter() - wall,
+                       done)
+
+
 def run_bare(folder: Path, process_id: str, n: int, step_data: StepData,
              warmup: int = 5) -> BareRun:
     """Run `warmup` untimed and then `n` timed instances of `process_id` from `folder`."""
-    parser = SpiffBpmnParser()
-    parser.add_bpmn_files([str(p) for p in sorted(folder.glob("*.bpmn"))])
-    spec = parser.get_spec(process_id)
-    serializer = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(SPIFF_CONFIG))
-    for _ in range(warmup):
-        _one_instance(spec, serializer, step_data)
-    completions, done = 0, []
-    cpu, wall = time.process_time(), time.perf_counter()
-    for _ in range(n):
-        done = _one_instance(spec, serializer, step_data)
-        completions += len(done)
-    return BareRun(n, completions, time.process_time() - cpu, time.perf_counter() - wall, done)
+    return BareReference(folder, process_id, step_data, warmup).run(n)
 
 
 def _one_instance(spec: Any, serializer: BpmnWorkflowSerializer, step_data: StepData

@@ -4,20 +4,25 @@ Starts a keyflow of its own (bench/server.py: `keyflow serve` on a free port, te
 folder and SQLite database, the workload deployed and the `bench` user and token made with
 the `keyflow` command), runs ../shared/bench/http_workload.py against it as a subprocess —
 first `--warmup` untimed instances, then N timed ones — and samples the server's process
-tree CPU with ../shared/bench/cpu_sample.py just before and after the timed run. Bare
-SpiffWorkflow runs on the same diagram (bench/bare.py: the shared README's reference) with
-no server up, half of `--bare-n` before the server starts and half after it stopped, so a
-change of the machine's load during the run shows as a spread of the two halves (printed).
-The headline:
+tree CPU with ../shared/bench/cpu_sample.py just before and after each timed part. Bare
+SpiffWorkflow runs on the same diagram (bench/bare.py: the shared README's reference) in
+this process while the server waits. The timed instances and `--bare-n` bare ones run in
+`--rounds` alternating parts (bare, then HTTP, each round): a shared machine's speed
+drifts by a third within minutes, and alternating makes both sides of the ratio see the
+same drift (each round's figures are printed; the spread of the rounds' ratios shows what
+is left of the noise). The headline:
 
     cpu_ratio                  server CPU per instance / bare CPU per instance
     server_cpu_ms_per_instance the server's process tree (department: + its PostgreSQL
                                backends, also printed apart as pg_cpu_ms_per_instance)
     bare_cpu_ms_per_instance   bare SpiffWorkflow, CPU time, same run
-    completions_per_s          task completions per second (wall time, client side)
-    submit_p95_ms              p95 of the submit call (N × 5 samples)
+    completions_per_s          task completions per second (wall time of the HTTP parts,
+                               client side)
+    submit_p95_ms              p95 of the submit call: the largest of the rounds' p95s
+                               (each over N / rounds × 5 samples)
 
-    .venv/bin/python -m bench.workload [-n 40] [--warmup 2] [--shared DIR] [--workload DIR]
+    .venv/bin/python -m bench.workload [-n 40] [--warmup 2] [--rounds 4] [--shared DIR]
+        [--workload DIR]
     .venv/bin/python -m bench.workload --department [--clients 4] [--workers 2 --threads 4]
         [--url postgresql+psycopg://postgres@127.0.0.1/keyflow_bench_workload]
 
@@ -36,7 +41,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from bench.bare import run_bare
+from bench.bare import BareReference, BareRun
 from bench.common import headline, shared_dir
 from bench.server import BenchServer
 
@@ -64,6 +69,8 @@ def main() -> None:
     ap.add_argument("-n", type=int, default=40, help="timed instances (5 submits each)")
     ap.add_argument("--warmup", type=int, default=2, help="untimed instances first")
     ap.add_argument("--bare-n", type=int, default=200, help="bare SpiffWorkflow instances")
+    ap.add_argument("--rounds", type=int, default=4, help="alternate bare and HTTP parts this "
+                    "many times (the machine's drift then weighs on both sides alike)")
     ap.add_argument("--shared", help="folder of http_workload.py (default ../shared/bench)")
     ap.add_argument("--workload", help="bundle to deploy (default <shared>/workload)")
     ap.add_argument("--department", action="store_true", help="gunicorn + PostgreSQL")
@@ -87,7 +94,8 @@ def main() -> None:
     if (args.profile or args.cpu_by_kind) and args.department:
         raise SystemExit("--profile profiles the embedded server only")
 
-    bare_before = run_bare(workload, PROCESS_ID, args.bare_n // 2, step_data)
+    rounds = max(1, min(args.rounds, args.n, args.bare_n))
+    reference = BareReference(workload, PROCESS_ID, step_data)
     with BenchServer([workload], url=url, department=args.department, workers=args.workers,
                      threads=args.threads, profile=args.profile or args.cpu_by_kind,
                      cpu_only=args.cpu_by_kind is not None) as server:
@@ -99,31 +107,46 @@ def main() -> None:
         if warmup:
             drive(shared, server, warmup, clients, server.tmp / "warmup.json")
         server.restart_profile()
-        cpu_before, pg_before = server.cpu_seconds(shared / "cpu_sample.py")
-        result = drive(shared, server, args.n, clients, server.tmp / "run.json")
-        cpu_after, pg_after = server.cpu_seconds(shared / "cpu_sample.py")
+        bare: list[BareRun] = []
+        parts: list[tuple[int, float, float, dict]] = []  # (instances, app s, pg s, result)
+        for r in range(rounds):
+            bare.append(reference.run(_share(args.bare_n, rounds, r)))
+            n = _share(args.n, rounds, r)
+            cpu_before, pg_before = server.cpu_seconds(shared / "cpu_sample.py")
+            result = drive(shared, server, n, clients, server.tmp / f"run{r}.json")
+            cpu_after, pg_after = server.cpu_seconds(shared / "cpu_sample.py")
+            parts.append((n, cpu_after - cpu_before, pg_after - pg_before, result))
+            spent_ms = (cpu_after - cpu_before + pg_after - pg_before) * 1000 / n
+            print(f"round {r + 1}: server {spent_ms:.2f} ms, bare "
+                  f"{bare[-1].cpu_ms_per_instance:.2f} ms CPU per instance, ratio "
+                  f"{spent_ms / bare[-1].cpu_ms_per_instance:.2f}", flush=True)
 
-    bare_after = run_bare(workload, PROCESS_ID, args.bare_n - args.bare_n // 2, step_data)
-    bare_ms = (bare_before.cpu_s + bare_after.cpu_s) * 1000 / args.bare_n
-    app_ms = (cpu_after - cpu_before) * 1000 / args.n
-    pg_ms = (pg_after - pg_before) * 1000 / args.n
+    bare_ms = sum(run.cpu_s for run in bare) * 1000 / sum(run.instances for run in bare)
+    app_s, pg_s = sum(part[1] for part in parts), sum(part[2] for part in parts)
+    app_ms, pg_ms = app_s * 1000 / args.n, pg_s * 1000 / args.n
     server_ms = app_ms + pg_ms
-    print(f"server CPU {cpu_after - cpu_before:.2f} s app + {pg_after - pg_before:.2f} s "
-          f"PostgreSQL for {args.n} instances")
-    print(f"bare SpiffWorkflow: {bare_before.cpu_ms_per_instance:.2f} ms CPU per instance "
-          f"before, {bare_after.cpu_ms_per_instance:.2f} after; tasks "
-          f"{bare_after.completed_tasks}")
+    wall = sum(part[3]["wall_s"] for part in parts)
+    completions = sum(part[3]["task_completions"] for part in parts)
+    print(f"server CPU {app_s:.2f} s app + {pg_s:.2f} s PostgreSQL for {args.n} instances")
+    print(f"bare SpiffWorkflow: {bare_ms:.2f} ms CPU per instance (rounds "
+          f"{', '.join(f'{run.cpu_ms_per_instance:.2f}' for run in bare)}); tasks "
+          f"{bare[-1].completed_tasks}")
     figures: dict[str, object] = {
         "cpu_ratio": server_ms / bare_ms,
         "server_cpu_ms_per_instance": server_ms,
         "bare_cpu_ms_per_instance": bare_ms,
-        "completions_per_s": result["task_completions_per_s"],
-        "submit_p95_ms": result["latency_ms"]["submit"]["p95"],
+        "completions_per_s": completions / wall,
+        "submit_p95_ms": max(part[3]["latency_ms"]["submit"]["p95"] for part in parts),
     }
     if args.department:
         figures["pg_cpu_ms_per_instance"] = pg_ms
     headline(**figures, mode="department" if args.department else "embedded", n=args.n,
              clients=clients)
+
+
+def _share(total: int, rounds: int, r: int) -> int:
+    """Round `r`'s part of `total` (the parts add up to it)."""
+    return total * (r + 1) // rounds - total * r // rounds
 
 
 if __name__ == "__main__":
