@@ -57,11 +57,11 @@ class InstanceRecord(NamedTuple):
     owner_name: str | None
 
 
-# Times and JSON documents decoded as engine.queries.read_types does.
+# JSON documents decoded as engine.queries.read_types does.
 _HEADER = (_INSTANCE.c.id, _INSTANCE.c.status, _INSTANCE.c.business_key,
-           _INSTANCE.c.customer_name, _INSTANCE.c.started_at,
-           _INSTANCE.c.ended_at, mostly_null(_INSTANCE.c.error),
-           _INSTANCE.c.archived_at, quick_json(_INSTANCE.c.outcome),
+           _INSTANCE.c.customer_name, _INSTANCE.c.started_at, _INSTANCE.c.ended_at,
+           mostly_null(_INSTANCE.c.error), _INSTANCE.c.archived_at,
+           quick_json(_INSTANCE.c.outcome),
            _INSTANCE.c.owner_id, _INSTANCE.c.started_by_id, _DEFINITION.c.key,
            _DEFINITION.c.version, _DEFINITION.c.name, _DEFINITION.c.name_en,
            _OWNER.c.username)

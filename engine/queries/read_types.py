@@ -18,9 +18,7 @@ from typing import Any
 
 from sqlalchemy import JSON, ColumnElement, Dialect, TypeDecorator, type_coerce
 
-from engine.models.base import JSONDocument
-
-Processor = Callable[[Any], Any]
+from engine.models.base import JSONDocument, Processor
 
 # What json.loads runs (its decoder's scanner), without the checks around it.
 _SCAN: Callable[[str, int], tuple[Any, int]] = json.JSONDecoder().scan_once  # type: ignore[attr-defined]
