@@ -31,7 +31,8 @@ from typing import Any
 
 from engine.observability.logs import configure_logging
 from engine.settings import Settings, use_settings
-from webui.cli import SERVE_THREADS, prepare_server, settle_garbage_collector
+from webui.cli import prepare_server, settle_garbage_collector
+from webui.serving import make_server
 
 WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
@@ -144,8 +145,6 @@ def profile_beat(out: Path) -> Callable[[], None]:
 
 def main() -> None:
     """Serve like `keyflow serve --port PORT`, profiling every request."""
-    from waitress import create_server
-
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--port", type=int, required=True)
     ap.add_argument("--out", type=Path, required=True)
@@ -158,8 +157,7 @@ def main() -> None:
     app, beat = prepare_server(settings)
     settle_garbage_collector()  # as `keyflow serve` does
     profiled = ProfiledApp(app, profile=not args.cpu_only)
-    server = create_server(profiled, host="127.0.0.1", port=args.port, threads=SERVE_THREADS,
-                           ident="keyflow")
+    server = make_server(profiled, "127.0.0.1", args.port)
 
     def _stop(_signum: int, _frame: object) -> None:
         raise SystemExit(0)

@@ -181,7 +181,6 @@ def demo(settings: Settings) -> None:
                + f" (password {DEMO_PASSWORD})")
 
 
-SERVE_THREADS = 4  # waitress's request threads: one process, one embedded worker beside it
 YOUNG_GC_THRESHOLD = 10_000  # new objects between young collections (settle_garbage_collector)
 
 
@@ -192,7 +191,7 @@ YOUNG_GC_THRESHOLD = 10_000  # new objects between young collections (settle_gar
 def serve(settings: Settings, host: str | None, port: int | None) -> None:
     """Run the web UI on waitress; without KEYFLOW_BROKER_URL the worker and beat run inside
     it too (one process, so one embedded worker and beat)."""
-    from waitress import create_server
+    from .serving import make_server
 
     configure_logging(settings.logs_as_json, settings.log_level)
     app, beat = prepare_server(settings)
@@ -205,7 +204,7 @@ def serve(settings: Settings, host: str | None, port: int | None) -> None:
     host, port = host or settings.host, port or settings.port
     # keyflow logs each request itself (webui/observability), with its id; waitress writes
     # no request lines of its own.
-    server = create_server(app, host=host, port=port, threads=SERVE_THREADS, ident="keyflow")
+    server = make_server(app, host, port)
     logging.getLogger("keyflow").info("serving on http://%s:%s", host, port)
     # SIGTERM (a service manager stopping keyflow) ends the loop like Ctrl-C: waitress
     # closes its sockets and the embedded beat stops between two ticks.
