@@ -9,9 +9,9 @@ idle last keeps one thread warm while it suffices; when several requests overlap
 thread is still woken, in the other order. The queue of requests stays first come, first
 served: only which idle thread serves the next one changes.
 
-Measured on the reference workload (bench, two servers at once, rounds alternating): the
-four threads woken this way spend about as much CPU per instance as one thread did, ~5% less
-than waitress's own order.
+Measured on the reference workload (two servers at once, rounds of 20 instances alternating
+between them, so the shared machine's drift weighs on both alike): 4–9% less server CPU per
+instance than waitress's own order, about what a single thread saves.
 """
 
 from __future__ import annotations
