@@ -34,8 +34,12 @@ class BenchServer:
 
     def __init__(self, bundles: list[Path], *, url: str | None = None,
                  department: bool = False, workers: int = 2, threads: int = 4,
-                 profile: Path | None = None, cpu_only: bool = False) -> None:
+                 profile: Path | None = None, cpu_only: bool = False,
+                 checkout: Path | None = None) -> None:
         self.bundles = bundles
+        # Another checkout (bench.ab): its own keyflow, from its own virtualenv.
+        self.root = checkout.resolve() if checkout is not None else ROOT
+        self.bin = self.root / ".venv" / "bin" if checkout is not None else BIN
         self.profile = profile
         self.cpu_only = cpu_only
         self.department = department
@@ -64,7 +68,7 @@ class BenchServer:
 
     def keyflow(self, *args: str) -> str:
         """Run one `keyflow` command; its output (the token, for `token create`)."""
-        done = subprocess.run([str(BIN / "keyflow"), *args], cwd=ROOT, env=self.env(),
+        done = subprocess.run([str(self.bin / "keyflow"), *args], cwd=self.root, env=self.env(),
                               capture_output=True, text=True)
         if done.returncode != 0:
             raise SystemExit(f"keyflow {' '.join(args)} failed:\n{done.stderr}")
@@ -89,9 +93,9 @@ class BenchServer:
             command = [sys.executable, "-m", "bench.profiled_serve", "--port", str(self.port),
                        "--out", str(self.profile), *(["--cpu-only"] if self.cpu_only else [])]
         else:
-            command = [str(BIN / "keyflow"), "serve", "--port", str(self.port)]
+            command = [str(self.bin / "keyflow"), "serve", "--port", str(self.port)]
         with open(self.log, "wb") as log:
-            self.process = subprocess.Popen(command, cwd=ROOT, env=self.env(), stdout=log,
+            self.process = subprocess.Popen(command, cwd=self.root, env=self.env(), stdout=log,
                                             stderr=subprocess.STDOUT)
         self._wait_healthy()
         return self

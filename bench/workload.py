@@ -54,12 +54,14 @@ def step_data(done: int) -> dict[str, int]:
     return {"volume": 6000} if done == 0 else {}
 
 
-def drive(shared: Path, server: BenchServer, n: int, clients: int, out: Path) -> dict:
-    """Run http_workload.py for `n` instances (no warm-up of its own); its JSON result."""
+def drive(shared: Path, server: BenchServer, n: int, clients: int, out: Path, *,
+          quiet: bool = False) -> dict:
+    """Run http_workload.py for `n` instances (no warm-up of its own); its JSON result
+    (its report printed unless `quiet` or a warm-up's few instances)."""
     subprocess.run([sys.executable, str(shared / "http_workload.py"),
                     "--base-url", server.base_url, "--token", server.token, "-n", str(n),
                     "--warmup", "0", "--concurrency", str(clients), "--json-out", str(out)],
-                   check=True, stdout=subprocess.DEVNULL if n < 5 else None)
+                   check=True, stdout=subprocess.DEVNULL if quiet or n < 5 else None)
     return json.loads(out.read_text())
 
 
