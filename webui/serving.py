@@ -67,6 +67,8 @@ class WarmDispatcher(ThreadedTaskDispatcher):
 
 def make_server(app: Any, host: str, port: int, threads: int = SERVE_THREADS) -> Any:
     """waitress serving `app` on `host`:`port` with `threads` request threads (started here)."""
+    # waitress takes a dispatcher through `_dispatcher` (as its own tests do); it then starts
+    # no threads of its own, so ours are started here.
     dispatcher = WarmDispatcher()
     dispatcher.set_thread_count(threads)
     return create_server(app, host=host, port=port, threads=threads, ident="keyflow",
