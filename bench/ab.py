@@ -7,8 +7,9 @@ starts both servers at once (embedded `keyflow serve`, each checkout from its ow
 virtualenv: run `make setup` in the other checkout first), then drives rounds of the
 reference workload at one and then the other, the order swapped every round, and samples
 each server's CPU around its own rounds. Both see the same minutes, so their ratio keeps
-what the machine's speed does not. A round's ratio still varies by ±20%: judge by the total
-over 30 or more rounds (two runs of the same code: 0.975 and 1.00).
+what the machine's speed does not. A round's ratio still varies by ±20% and a run's total by
+±5% (the same code against itself: 0.975 over 8 rounds; with an environment variable that
+changed nothing, 0.949 and 1.001 over 30): judge by several runs of 30–40 rounds.
 
     .venv/bin/python -m bench.ab ../other-checkout [-n 20] [--rounds 40]
 
