@@ -12,7 +12,7 @@ served: only which idle thread serves the next one changes.
 Measured on the reference workload with bench.ab (both orders served at once, rounds of 20
 instances alternating between them, so the shared machine's drift weighs on both alike):
 about 3% less server CPU per instance than waitress's own order (five runs of 30–40 rounds:
-0.91 to 1.02, mean 0.97), as a single thread saved (0.95).
+0.91 to 1.02, mean 0.97; one run alone varies by ±5%), as a single thread saved (0.95).
 """
 
 from __future__ import annotations
