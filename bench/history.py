@@ -81,9 +81,11 @@ def main() -> None:
     ap.add_argument("--young", type=int, default=10, help="history of a young submit")
     ap.add_argument("--old", type=int, default=200, help="history of an old submit")
     ap.add_argument("--shared", help="folder of http_workload.py (default ../shared/bench)")
+    ap.add_argument("--checkout", type=Path, default=None, help="serve another checkout of "
+                    "keyflow (its own .venv, e.g. the code before a change) instead of this one")
     args = ap.parse_args()
     half = args.window // 2
-    with BenchServer([BUNDLE]) as server:
+    with BenchServer([BUNDLE], checkout=args.checkout) as server:
         shared = shared_dir(args.shared)
         cpu_sample = shared / "cpu_sample.py"
         driver = LoopDriver(shared, server)

@@ -40,6 +40,7 @@ class BenchServer:
         # Another checkout (bench.ab): its own keyflow, from its own virtualenv.
         self.root = checkout.resolve() if checkout is not None else ROOT
         self.bin = self.root / ".venv" / "bin" if checkout is not None else BIN
+        self.python = str(self.bin / "python") if checkout is not None else sys.executable
         self.profile = profile
         self.cpu_only = cpu_only
         self.department = department
@@ -85,7 +86,7 @@ class BenchServer:
         if self.department:
             # As shipped (docker-compose.yml): keyflow's gunicorn configuration (metrics of
             # every worker, log format, each worker's gc.freeze).
-            command = [sys.executable, "-m", "gunicorn", "-c", "python:webui.gunicorn_config",
+            command = [self.python, "-m", "gunicorn", "-c", "python:webui.gunicorn_config",
                        "--workers", str(self.workers),
                        "--threads", str(self.threads), "--bind", f"127.0.0.1:{self.port}",
                        "webui:create_app()"]

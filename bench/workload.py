@@ -88,6 +88,8 @@ def main() -> None:
     ap.add_argument("--cpu-by-kind", type=Path, default=None, metavar="FILE",
                     help="embedded only: no profiler, write each call kind's thread CPU to "
                     "FILE.txt (bench/profiled_serve.py --cpu-only)")
+    ap.add_argument("--checkout", type=Path, default=None, help="serve another checkout of "
+                    "keyflow (its own .venv, e.g. the code before a change) instead of this one")
     args = ap.parse_args()
     shared = shared_dir(args.shared)
     workload = Path(args.workload) if args.workload else shared / "workload"
@@ -95,12 +97,14 @@ def main() -> None:
     url = args.url or (DEPARTMENT_URL if args.department else None)
     if (args.profile or args.cpu_by_kind) and args.department:
         raise SystemExit("--profile profiles the embedded server only")
+    if (args.profile or args.cpu_by_kind) and args.checkout:
+        raise SystemExit("--profile serves this checkout only")
 
     rounds = max(1, min(args.rounds, args.n, args.bare_n))
     reference = BareReference(workload, PROCESS_ID, step_data)
     with BenchServer([workload], url=url, department=args.department, workers=args.workers,
                      threads=args.threads, profile=args.profile or args.cpu_by_kind,
-                     cpu_only=args.cpu_by_kind is not None) as server:
+                     cpu_only=args.cpu_by_kind is not None, checkout=args.checkout) as server:
         mode = (f"department: gunicorn {args.workers}x{args.threads}, PostgreSQL"
                 if args.department else "embedded: keyflow serve, SQLite")
         print(f"{mode}, {clients} client(s), {server.base_url}", flush=True)
