@@ -14,13 +14,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import String, any_, bindparam, insert, select
+from sqlalchemy import Dialect, String, any_, bindparam, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from engine.models import Notification, NotificationChannel, NotificationStatus
 from engine.observability.request_ids import current_request_id
 
+from .ahead import prepared_ahead
 from .bulk import json_rows
 
 if TYPE_CHECKING:
@@ -88,23 +89,39 @@ def insert_rows(session: Session, rows: list[dict[str, Any]]) -> set[str]:
     ON CONFLICT DO NOTHING keeps two ticks racing (two beats) from writing a key twice or
     failing the transaction.
     """
-    dialect = session.get_bind().dialect.name
     if not rows:
         return set()
-    request_id = current_request_id()  # the tick's run: the relay logs it when it sends
-    if dialect == "postgresql":
+    # the tick's run: the relay logs it when it sends
+    return run_insert(session, insert_statement(rows, session.get_bind().dialect,
+                                                current_request_id()))
+
+
+Insert = tuple[Any, list[dict[str, Any]] | None]  # a statement and its rows (None: inside it)
+
+
+def insert_statement(rows: list[dict[str, Any]], dialect: Dialect,
+                     request_id: str | None) -> Insert:
+    """The statement that inserts outbox `rows` (not empty) with `request_id`, returning the
+    keys written; built without a session, so on a helper thread too (ahead.py)."""
+    if dialect.name == "postgresql":
         columns, source = json_rows(Notification.__table__, rows,  # type: ignore[arg-type]
-                                    session.get_bind().dialect, {"request_id": request_id})
+                                    dialect, {"request_id": request_id})
         stmt: Any = postgresql.insert(Notification).from_select(columns, source)
         stmt = stmt.on_conflict_do_nothing(index_elements=["idempotency_key"])
-        return set(session.scalars(stmt.returning(Notification.idempotency_key)))
+        return stmt.returning(Notification.idempotency_key), None
     rows = [{"request_id": request_id, **row} for row in rows]
-    if dialect == "sqlite":
+    if dialect.name == "sqlite":
         stmt = sqlite.insert(Notification).on_conflict_do_nothing(
             index_elements=["idempotency_key"])
     else:
         stmt = insert(Notification)
-    return set(session.scalars(stmt.returning(Notification.idempotency_key), rows))
+    return stmt.returning(Notification.idempotency_key), rows
+
+
+def run_insert(session: Session, insert: Insert) -> set[str]:
+    """Run an `insert_statement`; the keys it wrote."""
+    stmt, rows = insert
+    return set(session.scalars(stmt) if rows is None else session.scalars(stmt, rows))
 
 
 def write_drafts(session: Session, drafts: Iterable[Draft], now: datetime,
@@ -113,23 +130,33 @@ def write_drafts(session: Session, drafts: Iterable[Draft], now: datetime,
 
     The existence check keeps the steady-state tick cheap. Each chunk is written in a
     savepoint; if the database refuses one of its rows, the chunk is written row by row and
-    the refused draft goes to `guard` as a failure of its own.
+    the refused draft goes to `guard` as a failure of its own. The next chunk's words and
+    statement are made while the database writes this one (ahead.py).
     """
     unique = {d.key: d for d in drafts}
     if not unique:
         return 0
     have = existing_keys(session, list(unique))
-    new = _worded([d for k, d in unique.items() if k not in have], guard)
+    new = [d for k, d in unique.items() if k not in have]
+    dialect, request_id = session.get_bind().dialect, current_request_id()
+
+    def prepare(chunk: list[Draft]) -> tuple[list[Draft], Insert | None]:
+        worded = _worded(chunk, guard)
+        rows = [d.row(now) for d in worded]
+        return worded, insert_statement(rows, dialect, request_id) if rows else None
+
     written = 0
-    for start in range(0, len(new), CHUNK):
-        chunk = new[start:start + CHUNK]
+    chunks = [new[start:start + CHUNK] for start in range(0, len(new), CHUNK)]
+    for _chunk, (worded, statement) in prepared_ahead(chunks, prepare):
+        if statement is None:  # every draft of the chunk failed its words
+            continue
         try:
             with session.begin_nested():
-                written += len(insert_rows(session, [d.row(now) for d in chunk]))
+                written += len(run_insert(session, statement))
         except Exception:
             if guard is None:
                 raise
-            for draft in chunk:
+            for draft in worded:
                 written += len(_insert_one(session, draft, now, guard))
     return written
 

@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session
 
 from engine.models import OPEN_TASK_STATES, HumanTask, ReminderMark
 
+from .ahead import prepared_ahead
 from .bulk import json_rows
 from .policy import ReminderPolicy
 
@@ -86,21 +87,24 @@ class TaskMarks:
         rows = [r for task_id, r in self.rows.items() if task_id not in failed_tasks]
         if not rows:
             return 0
-        postgres = session.get_bind().dialect.name == "postgresql"
+        dialect = session.get_bind().dialect
+        postgres = dialect.name == "postgresql"
         insert: Any = postgresql.insert if postgres else sqlite.insert
+
+        def upsert(chunk: list[dict[str, Any]]) -> Any:
+            stmt = insert(ReminderMark)
+            if postgres:  # the rows inside the statement: one JSON document (bulk.py)
+                stmt = stmt.from_select(*json_rows(ReminderMark.__table__,  # type: ignore[arg-type]
+                                                   chunk, dialect))
+            return stmt.on_conflict_do_update(
+                index_elements=["task_id"],
+                set_={c: stmt.excluded[c] for c in ("next_at", "assignee_id", "due_at", "people")})
+
+        chunks = [rows[start:start + CHUNK] for start in range(0, len(rows), CHUNK)]
         try:
             with session.begin_nested():
-                for start in range(0, len(rows), CHUNK):
-                    chunk = rows[start:start + CHUNK]
-                    stmt = insert(ReminderMark)
-                    if postgres:
-                        stmt = stmt.from_select(*json_rows(
-                            ReminderMark.__table__, chunk,  # type: ignore[arg-type]
-                            session.get_bind().dialect))
-                    stmt = stmt.on_conflict_do_update(
-                        index_elements=["task_id"],
-                        set_={c: stmt.excluded[c] for c in ("next_at", "assignee_id", "due_at",
-                                                           "people")})
+                # the next chunk's statement is made while the database writes this one
+                for chunk, stmt in prepared_ahead(chunks, upsert):
                     session.execute(stmt) if postgres else session.execute(stmt, chunk)
         except Exception:
             log.exception("reminder marks not written; those tasks are looked at next tick")

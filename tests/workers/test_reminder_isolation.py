@@ -171,3 +171,37 @@ def test_a_row_the_database_refuses_is_written_apart(session, kf, people, deploy
 def test_durations_beyond_ten_years_keep_the_default(value):
     policy = ReminderPolicy().overridden({"remindBefore": value}, "p.t")
     assert policy.remind_before == ReminderPolicy().remind_before
+
+
+def test_chunks_made_ahead_keep_each_bad_record_apart(session, kf, people, deployed, clock,
+                                                      outbox, monkeypatch):
+    """Words and statements of the next chunk are made on a helper thread (ahead.py) while
+    the database writes this one: a draft whose words fail and a row the database refuses,
+    in different chunks, each stay one failure; every other row is written, with the
+    tick's request id read on the helper thread too."""
+    import engine.reminders.drafts as drafts_module
+    from engine.observability.request_ids import bound_request_id
+
+    monkeypatch.setattr(drafts_module, "CHUNK", 3)
+    deployed("approval")
+    (instance_id,) = to_review(session, kf, people, 1)
+
+    def words(n):
+        if n == 4:
+            raise ValueError("no words for 4")
+        return f"subject {n}", f"body {n}"
+
+    drafts = [Draft(key=f"k:{n:02}", email="head@example.test", language="zh",
+                    kind="task_overdue", subject="", body="",
+                    instance_id=instance_id if n != 8 else 10 ** 9,  # k:08: instance gone
+                    words=lambda n=n: words(n), record=f"task {n}") for n in range(11)]
+    guard = RecordGuard(session, "tasks")
+    with bound_request_id("tick-run-1"):
+        assert write_drafts(session, drafts, clock.now(), guard) == 9
+    assert [f.record for f in guard.failures] == ["task 4", "notice k:08"]
+    session.commit()
+    written = outbox("task_overdue")
+    assert [r.idempotency_key for r in written] == [
+        f"k:{n:02}" for n in range(11) if n not in (4, 8)]
+    assert {r.request_id for r in written} == {"tick-run-1"}
+    assert [r.subject for r in written][:2] == ["subject 0", "subject 1"]
