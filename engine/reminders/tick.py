@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from engine.customer_links import LinkSigner
 from engine.db import is_postgres
+from engine.gc_pause import collector_paused
 from engine.runtime.context import Runtime
 from engine.settings import Settings
 
@@ -79,9 +80,15 @@ def write_reminders(session: Session, rt: Runtime, book: PolicyBook, signer: Lin
     """Write every notice due at `now` (default: the clock); the caller commits.
 
     Each rule derives its notices from the database alone and names each with an
-    idempotency key, so running the tick twice, or in two places, writes nothing new.
+    idempotency key, so running the tick twice, or in two places, writes nothing new. The
+    cyclic garbage collector waits until the tick is done (engine/gc_pause.py).
     """
-    when = now or rt.clock.now()
+    with collector_paused():
+        return _write_reminders(session, rt, book, signer, config, now or rt.clock.now())
+
+
+def _write_reminders(session: Session, rt: Runtime, book: PolicyBook, signer: LinkSigner,
+                     config: ReminderConfig, when: datetime) -> TickResult:
     if is_postgres(session) and not session.scalar(
             text("SELECT pg_try_advisory_xact_lock(:key)"), {"key": TICK_LOCK}):
         log.info("another reminder tick is running; skipping this one")
