@@ -37,7 +37,7 @@ class BenchServer:
                  profile: Path | None = None, cpu_only: bool = False,
                  checkout: Path | None = None) -> None:
         self.bundles = bundles
-        # Another checkout (bench.ab): its own keyflow, from its own virtualenv.
+        # Another checkout (bench.ab, --checkout): its own keyflow, from its own virtualenv.
         self.root = checkout.resolve() if checkout is not None else ROOT
         self.bin = self.root / ".venv" / "bin" if checkout is not None else BIN
         self.python = str(self.bin / "python") if checkout is not None else sys.executable
